@@ -1,0 +1,45 @@
+/*
+ * Bulk API 2.0 shapes as the org sends them (bulk-api.md §1.3).
+ */
+export type IngestOperation = 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
+export type JobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
+export type ColumnDelimiter = 'BACKQUOTE' | 'CARET' | 'COMMA' | 'PIPE' | 'SEMICOLON' | 'TAB';
+export type LineEnding = 'LF' | 'CRLF';
+
+export type IngestJobSpec = {
+  object: string;
+  operation: IngestOperation;
+  externalIdFieldName?: string;
+  columnDelimiter: ColumnDelimiter;
+  lineEnding: LineEnding;
+};
+
+export type JobInfo = {
+  id: string;
+  operation: string;
+  object: string;
+  createdById: string;
+  createdDate: string;
+  systemModstamp?: string;
+  state: JobState;
+  jobType?: string;
+  apiVersion?: number;
+  numberRecordsProcessed?: number;
+  numberRecordsFailed?: number;
+  retries?: number;
+  totalProcessingTime?: number;
+  errorMessage?: string;
+};
+
+export type ResultKind = 'successful' | 'failed' | 'unprocessed';
+
+export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['JobComplete', 'Failed', 'Aborted']);
+
+export const DELIMITER_CHARS: Record<ColumnDelimiter, string> = {
+  BACKQUOTE: '`',
+  CARET: '^',
+  COMMA: ',',
+  PIPE: '|',
+  SEMICOLON: ';',
+  TAB: '\t',
+};

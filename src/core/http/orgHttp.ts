@@ -1,0 +1,134 @@
+/*
+ * HTTP to the org, with the session supplied by the caller (an @salesforce/core Connection in the
+ * commands, anything with a token in tests). Responses can be streamed, so result files of any
+ * size pass through in flat memory, which jsforce's buffered responses cannot do.
+ */
+import { Readable } from 'node:stream';
+
+export type SessionProvider = {
+  instanceUrl: string;
+  apiVersion: string;
+  accessToken(): string;
+  /** gets a new access token (refresh-token grant); rejects when the session cannot be refreshed */
+  refresh(): Promise<void>;
+};
+
+export type RequestBody = string | Buffer | (() => Readable);
+
+export type HttpRequest = {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** a path from the instance root, e.g. /services/data/v66.0/jobs/ingest */
+  path: string;
+  headers?: Record<string, string>;
+  /** a factory for streamed bodies, so a retry can open the source again */
+  body?: RequestBody;
+};
+
+/** An error answer from the org: HTTP status plus Salesforce's errorCode and message. */
+export class OrgApiError extends Error {
+  public constructor(
+    public readonly status: number,
+    public readonly errorCode: string,
+    message: string,
+    public readonly method: string,
+    public readonly path: string
+  ) {
+    super(message);
+    this.name = 'OrgApiError';
+  }
+}
+
+/** A network failure before any answer (reset, refused, timeout). */
+export class OrgNetworkError extends Error {
+  public constructor(message: string, public readonly method: string, public readonly path: string, public readonly code?: string) {
+    super(message);
+    this.name = 'OrgNetworkError';
+  }
+}
+
+export const CLIENT_NAME = 'bulkops';
+
+export class OrgHttp {
+  public constructor(private readonly session: SessionProvider) {}
+
+  public get apiVersion(): string {
+    return this.session.apiVersion;
+  }
+
+  public get instanceUrl(): string {
+    return this.session.instanceUrl;
+  }
+
+  public dataPath(rest: string): string {
+    return `/services/data/v${this.session.apiVersion}${rest}`;
+  }
+
+  /** Sends a request; on 401 refreshes the session once and sends again. */
+  public async send(req: HttpRequest): Promise<Response> {
+    let res = await this.sendOnce(req);
+    if (res.status === 401) {
+      await res.body?.cancel();
+      await this.session.refresh();
+      res = await this.sendOnce(req);
+    }
+    if (res.status >= 400) throw await toApiError(res, req);
+    return res;
+  }
+
+  public async json<T>(req: HttpRequest): Promise<T> {
+    const res = await this.send({ ...req, headers: { Accept: 'application/json', ...req.headers } });
+    const text = await res.text();
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  /** The response body as a Node stream, for result files. */
+  public async stream(req: HttpRequest): Promise<{ body: Readable; headers: Headers }> {
+    const res = await this.send(req);
+    const body = res.body ? Readable.fromWeb(res.body) : Readable.from([]);
+    return { body, headers: res.headers };
+  }
+
+  private async sendOnce(req: HttpRequest): Promise<Response> {
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${this.session.accessToken()}`,
+      'Sforce-Call-Options': `client=${CLIENT_NAME}`,
+      'User-Agent': `${CLIENT_NAME}`,
+      ...req.headers,
+    };
+    let body: RequestInit['body'] | undefined;
+    let duplex: 'half' | undefined;
+    if (typeof req.body === 'function') {
+      body = Readable.toWeb(req.body()) as unknown as RequestInit['body'];
+      duplex = 'half';
+    } else if (req.body !== undefined) {
+      body = req.body as RequestInit['body'];
+    }
+    try {
+      return await fetch(new URL(req.path, this.session.instanceUrl), {
+        method: req.method,
+        headers,
+        body,
+        ...(duplex ? { duplex } : {}),
+      } as RequestInit);
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new OrgNetworkError(cause?.message ?? (e as Error).message, req.method, req.path, cause?.code);
+    }
+  }
+}
+
+async function toApiError(res: Response, req: HttpRequest): Promise<OrgApiError> {
+  const text = await res.text().catch(() => '');
+  let errorCode = `HTTP_${res.status}`;
+  let message = text.slice(0, 500) || res.statusText;
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    const first = (Array.isArray(parsed) ? parsed[0] : parsed) as { errorCode?: string; message?: string; error?: string; error_description?: string } | undefined;
+    if (first?.errorCode) errorCode = first.errorCode;
+    else if (first?.error) errorCode = first.error;
+    if (first?.message ?? first?.error_description) message = (first.message ?? first.error_description)!;
+  } catch {
+    // not JSON: keep the text
+  }
+  return new OrgApiError(res.status, errorCode, message, req.method, req.path);
+}

@@ -1,0 +1,2 @@
+// No public API: the plugin is used through its commands.
+export default {};

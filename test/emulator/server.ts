@@ -1,0 +1,274 @@
+/*
+ * The org emulator: one HTTP server on 127.0.0.1 that answers as a Salesforce org does for the
+ * REST, Bulk 2.0 and (later) Bulk V1 surfaces, plus a control API under /__emulator for tests.
+ */
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { writeFileSync, readFileSync } from 'node:fs';
+import { ApiError, readJson, sendJson, sendRestError, header } from './http.js';
+import { Clock } from './clock.js';
+import { DEFAULT_SETTINGS, Org, RequestContext, Route, Settings } from './context.js';
+import { Store, SObjectRecord } from './store.js';
+import { Sessions } from './auth.js';
+import { Rest, MIN_VERSION } from './rest.js';
+import { Bulk2Ingest } from './bulk2-ingest.js';
+import { Bulk2Query } from './bulk2-query.js';
+import { DEFAULT_ORG_ID, Seed, defaultSeed, mergeSeeds } from './seed.js';
+
+export type EmulatorOptions = {
+  port?: number;
+  host?: string;
+  /** added to the default org (users, objects, records, settings) */
+  seed?: Seed;
+  /** start from this seed alone, without the default org */
+  replaceSeed?: Seed;
+  settings?: Partial<Settings>;
+};
+
+export type RequestLogEntry = {
+  at: string;
+  method: string;
+  path: string;
+  status: number;
+  /** the client= entry of Sforce-Call-Options, which audit data records */
+  client?: string;
+  userAgent?: string;
+  userId?: string;
+};
+
+export class Emulator {
+  public store!: Store;
+  public readonly clock = new Clock();
+  public settings!: Settings;
+  public sessions!: Sessions;
+  public ingest!: Bulk2Ingest;
+  public query!: Bulk2Query;
+  public requests: RequestLogEntry[] = [];
+  /** the default user's access token */
+  public accessToken = '';
+  public defaultUserId = '';
+  public defaultUsername = '';
+  private server?: Server;
+  private routes: Route[] = [];
+  private readonly seed: Seed;
+  private org!: Org;
+
+  public constructor(private readonly options: EmulatorOptions = {}) {
+    this.seed = options.replaceSeed ?? mergeSeeds(defaultSeed(), options.seed ?? {});
+    this.load();
+  }
+
+  public get url(): string {
+    const addr = this.server?.address() as AddressInfo | null;
+    if (!addr) throw new Error('emulator not started');
+    return `http://${this.options.host ?? '127.0.0.1'}:${addr.port}`;
+  }
+
+  public get orgId(): string {
+    return this.org.orgId;
+  }
+
+  /** (Re)builds the org from the seed: used at start and by the reset control call. */
+  private load(): void {
+    const seed = this.seed;
+    this.settings = { ...DEFAULT_SETTINGS, ...seed.settings, ...this.options.settings };
+    this.store = new Store(seed.objects ?? [], () => this.clock.now());
+    const orgId = seed.org?.id ?? DEFAULT_ORG_ID;
+    this.sessions = new Sessions(orgId);
+    this.org = {
+      store: this.store,
+      clock: this.clock,
+      settings: this.settings,
+      orgId,
+      usage: { apiRequests: 0, bulkBatches: 0, bulkQueryJobs: 0 },
+      baseUrl: () => this.url,
+    };
+    this.store.insert(this.store.describe('Organization')!, Rest.organizationRecord(orgId, seed.org?.name ?? 'Emulator Org', this.clock.now()), '', orgId);
+    const users = seed.users?.length ? seed.users : defaultSeed().users!;
+    users.forEach((u, i) => {
+      const rec = this.store.addUser(u);
+      const session = this.sessions.issue(rec.Id as string, u.accessToken);
+      if (u.refreshToken) this.sessions.issueRefreshToken(rec.Id as string, u.refreshToken);
+      if (i === 0) {
+        this.accessToken = session.accessToken;
+        this.defaultUserId = rec.Id as string;
+        this.defaultUsername = rec.Username as string;
+      }
+    });
+    for (const [objectName, records] of Object.entries(seed.records ?? {})) this.insertRecords(objectName, records);
+    const rest = new Rest(this.org, this.sessions);
+    this.ingest = new Bulk2Ingest(this.org);
+    this.query = new Bulk2Query(this.org);
+    this.routes = [...this.controlRoutes(), ...rest.routes(), ...this.ingest.routes(), ...this.query.routes()];
+  }
+
+  /** Inserts records as given (no field rules): for seeds and test set-up. */
+  public insertRecords(objectName: string, records: SObjectRecord[]): string[] {
+    const def = this.store.describe(objectName);
+    if (!def) throw new Error(`Unknown object ${objectName}`);
+    return records.map((r) => this.store.insert(def, { ...r }, this.defaultUserId || (r.CreatedById as string) || '').Id as string);
+  }
+
+  /** A token for another seeded user, by username. */
+  public tokenFor(username: string): string {
+    const user = [...this.store.all('User')].find((u) => u.Username === username);
+    if (!user) throw new Error(`No user ${username}`);
+    const existing = this.sessions.list().find((s) => s.userId === user.Id && !s.expired);
+    return (existing ?? this.sessions.issue(user.Id as string)).accessToken;
+  }
+
+  /** A refresh token for a user (for `sf org login sfdx-url`). */
+  public refreshTokenFor(username = this.defaultUsername): string {
+    const user = [...this.store.all('User')].find((u) => u.Username === username);
+    if (!user) throw new Error(`No user ${username}`);
+    return this.sessions.issueRefreshToken(user.Id as string);
+  }
+
+  public async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    return this.url;
+  }
+
+  public async stop(): Promise<void> {
+    if (!this.server) return;
+    const server = this.server;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (process.env.EMU_DEBUG) process.stderr.write(`emu: ${req.method} ${req.url} host=${req.headers.host}\n`);
+    // Clients joining an instance URL that ends in '/' send '//services/…'; servers fold the slashes.
+    const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), 'http://emulator');
+    const path = url.pathname;
+    const method = (req.method ?? 'GET').toUpperCase();
+    const entry: RequestLogEntry = {
+      at: new Date(this.clock.now()).toISOString(),
+      method,
+      path,
+      status: 0,
+      client: /client=([^,;]+)/.exec(header(req, 'sforce-call-options') ?? '')?.[1]?.trim(),
+      userAgent: header(req, 'user-agent'),
+    };
+    res.on('finish', () => {
+      entry.status = res.statusCode;
+    });
+    if (!path.startsWith('/__emulator')) this.requests.push(entry);
+    let route: Route | undefined;
+    let params: string[] = [];
+    let pathMatched = false;
+    for (const r of this.routes) {
+      const m = r.pattern.exec(path);
+      if (!m) continue;
+      pathMatched = true;
+      if (r.method !== method) continue;
+      route = r;
+      params = m.slice(1);
+      break;
+    }
+    try {
+      if (!route) {
+        throw pathMatched ? new ApiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed`) : new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
+      }
+      const version = /^\/services\/data\/v(\d+\.\d)/.exec(path)?.[1] ?? '';
+      const ctx: RequestContext = { req, res, url, params, org: this.org, version };
+      if (route.api === 'rest') {
+        this.authenticate(ctx);
+        entry.userId = ctx.session?.userId;
+        if (version) {
+          const major = Number(version);
+          if (major < MIN_VERSION) throw new ApiError(410, 'API_ERROR', `API version ${version} has been retired`);
+          if (major > 66) throw notFoundError();
+          this.org.usage.apiRequests++;
+          res.setHeader('Sforce-Limit-Info', `api-usage=${this.org.usage.apiRequests}/${this.settings.dailyApiRequests}`);
+        }
+      }
+      await route.handler(ctx);
+    } catch (e) {
+      const err = e instanceof ApiError ? e : new ApiError(500, 'UNKNOWN_EXCEPTION', `An unexpected error occurred: ${(e as Error).message}`);
+      if (!(e instanceof ApiError)) process.stderr.write(`emulator: ${(e as Error).stack ?? String(e)}\n`);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      // Drain what the client is still sending so it reads our answer instead of a reset.
+      req.resume();
+      sendRestError(res, err);
+    }
+  }
+
+  private authenticate(ctx: RequestContext): void {
+    const auth = header(ctx.req, 'authorization') ?? '';
+    const token = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(auth)?.[1];
+    const session = this.sessions.lookup(token);
+    if (!session || session.expired) {
+      throw new ApiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid', { 'WWW-Authenticate': 'Token' });
+    }
+    ctx.session = session;
+  }
+
+  private controlRoutes(): Route[] {
+    const c = (method: string, path: string, handler: (ctx: RequestContext) => Promise<void> | void): Route => ({
+      method,
+      pattern: new RegExp(`^/__emulator${path}/?$`),
+      api: 'control',
+      handler,
+    });
+    return [
+      c('GET', '/health', (ctx) => sendJson(ctx.res, 200, { ok: true, url: this.url, orgId: this.orgId, username: this.defaultUsername })),
+      c('GET', '/records/(\\w+)', (ctx) => {
+        const includeDeleted = ctx.url.searchParams.get('deleted') === 'true';
+        if (!this.store.describe(ctx.params[0])) throw notFoundError();
+        sendJson(ctx.res, 200, { records: [...this.store.all(ctx.params[0], includeDeleted)] });
+      }),
+      c('POST', '/records/(\\w+)', async (ctx) => {
+        const body = await readJson(ctx.req);
+        sendJson(ctx.res, 200, { ids: this.insertRecords(ctx.params[0], (body.records ?? []) as SObjectRecord[]) });
+      }),
+      c('GET', '/requests', (ctx) => sendJson(ctx.res, 200, { requests: this.requests })),
+      c('DELETE', '/requests', (ctx) => {
+        this.requests = [];
+        sendJson(ctx.res, 200, { ok: true });
+      }),
+      c('GET', '/jobs', (ctx) => sendJson(ctx.res, 200, { jobs: this.ingest.jobs.list().map((j) => this.ingest.describeJob(j)) })),
+      c('GET', '/settings', (ctx) => sendJson(ctx.res, 200, this.settings)),
+      c('PATCH', '/settings', async (ctx) => {
+        Object.assign(this.settings, await readJson(ctx.req));
+        sendJson(ctx.res, 200, this.settings);
+      }),
+      c('POST', '/clock', async (ctx) => {
+        const body = await readJson(ctx.req);
+        this.clock.advance(Number(body.advanceMs ?? 0) + Number(body.advanceDays ?? 0) * 86_400_000);
+        sendJson(ctx.res, 200, { now: new Date(this.clock.now()).toISOString() });
+      }),
+      c('POST', '/sessions/expire', (ctx) => sendJson(ctx.res, 200, { expired: this.sessions.expireAll() })),
+      c('POST', '/reset', (ctx) => {
+        this.load();
+        this.requests = [];
+        sendJson(ctx.res, 200, { ok: true, accessToken: this.accessToken });
+      }),
+      c('POST', '/state/dump', async (ctx) => {
+        const body = await readJson(ctx.req);
+        writeFileSync(String(body.file), JSON.stringify({ store: this.store.snapshot(), clockOffset: this.clock.offset }));
+        sendJson(ctx.res, 200, { ok: true });
+      }),
+      c('POST', '/state/restore', async (ctx) => {
+        const body = await readJson(ctx.req);
+        const state = JSON.parse(readFileSync(String(body.file), 'utf8')) as { store: ReturnType<Store['snapshot']>; clockOffset: number };
+        this.store.restore(state.store);
+        this.clock.advance(state.clockOffset - this.clock.offset);
+        sendJson(ctx.res, 200, { ok: true });
+      }),
+    ];
+  }
+}
+
+function notFoundError(): ApiError {
+  return new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
+}

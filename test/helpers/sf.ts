@@ -1,0 +1,79 @@
+/*
+ * Runs the real `sf` binary (the @salesforce/cli dev dependency) in an isolated home folder, so
+ * tests log in to the emulator and run official and bulkops commands exactly as a user would.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const PROJECT_ROOT = resolve(new URL('../..', import.meta.url).pathname);
+export const SF_BIN = join(PROJECT_ROOT, 'node_modules', '@salesforce', 'cli', 'bin', 'run.js');
+
+export type SfRun = { code: number; stdout: string; stderr: string; json?: SfJson };
+export type SfJson = { status: number; result?: unknown; name?: string; message?: string; warnings?: string[]; exitCode?: number };
+
+export class SfHome {
+  public readonly home: string;
+
+  public constructor() {
+    this.home = mkdtempSync(join(tmpdir(), 'bulkops-sf-'));
+  }
+
+  public env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      HOME: this.home,
+      XDG_DATA_HOME: join(this.home, '.local', 'share'),
+      XDG_CONFIG_HOME: join(this.home, '.config'),
+      XDG_CACHE_HOME: join(this.home, '.cache'),
+      SF_DISABLE_DNS_CHECK: 'true',
+      SF_AUTOUPDATE_DISABLE: 'true',
+      SF_DISABLE_AUTOUPDATE: 'true',
+      SF_DISABLE_TELEMETRY: 'true',
+      SF_SKIP_NEW_VERSION_CHECK: 'true',
+      SF_USE_GENERIC_UNIX_KEYCHAIN: 'true',
+      SF_CONTENT_TYPE: '',
+      SF_BULKOPS_POLL_MS: '100',
+      FORCE_COLOR: '0',
+      NO_COLOR: '1',
+      ...extra,
+    };
+  }
+
+  /** Runs `sf ARGS`; with --json in args the parsed JSON is returned too. */
+  public run(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<SfRun> {
+    return new Promise((resolvePromise) => {
+      execFile(
+        process.execPath,
+        [SF_BIN, ...args],
+        { env: this.env(opts.env), cwd: opts.cwd ?? this.home, timeout: opts.timeoutMs ?? 180_000, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+          let json: SfJson | undefined;
+          if (args.includes('--json')) {
+            try {
+              json = JSON.parse(stdout) as SfJson;
+            } catch {
+              json = undefined;
+            }
+          }
+          resolvePromise({ code, stdout, stderr, json });
+        }
+      );
+    });
+  }
+
+  /** `sf org login access-token` against an emulator; returns the alias. */
+  public async login(instanceUrl: string, accessToken: string, alias = 'emu'): Promise<string> {
+    const r = await this.run(['org', 'login', 'access-token', '--instance-url', instanceUrl, '--alias', alias, '--no-prompt', '--json'], {
+      env: { SF_ACCESS_TOKEN: accessToken },
+    });
+    if (r.code !== 0) throw new Error(`login failed (${r.code}): ${r.stdout} ${r.stderr}`);
+    return alias;
+  }
+
+  public dispose(): void {
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}
