@@ -6,7 +6,7 @@ import { ApiError, notFound, readBody, sendJson } from './http.js';
 import { Org, RequestContext, Route } from './context.js';
 import { FieldDef, ObjectDef } from './schema.js';
 import { SObjectRecord, sfDateTime } from './store.js';
-import { SoqlError, executeSoql, restRecord } from './soql.js';
+import { SoqlError, executeSoql, resolvePath, restRecord } from './soql.js';
 import { Sessions } from './auth.js';
 
 export const LATEST_VERSION = '66.0';
@@ -286,11 +286,71 @@ export class Rest {
       if (e instanceof SoqlError) throw new ApiError(400, e.errorCode, e.message);
       throw e;
     }
+    if (ctx.url.searchParams.get('columns') === 'true') {
+      // `query?q=…&columns=true` answers with the query's column metadata instead of records. It is
+      // undocumented but real: the Developer Console and `sf data query` (plugin-data retrieveColumns)
+      // call it after every non-empty query and fail when `columnMetadata` is missing.
+      sendJson(ctx.res, 200, this.columnMetadata(result.object, result.isCount ? [] : result.columns));
+      return;
+    }
     if (result.isCount) {
       sendJson(ctx.res, 200, { totalSize: result.totalSize, done: true, records: [] });
       return;
     }
     this.sendPage(ctx, { object: result.object, columns: result.columns, records: result.records }, 0, includeDeleted);
+  }
+
+  /**
+   * The columns=true answer: {columnMetadata, entityName, groupBy, idSelected, keyPrefix}, one entry
+   * per selected column; a parent path nests as the relationship's column with `joinColumns`.
+   */
+  private columnMetadata(object: ObjectDef, columns: string[]): Record<string, unknown> {
+    const APEX_TYPES: Record<string, string> = {
+      id: 'Id',
+      reference: 'Id',
+      boolean: 'Boolean',
+      int: 'Integer',
+      double: 'Double',
+      currency: 'Decimal',
+      percent: 'Decimal',
+      date: 'Date',
+      datetime: 'Datetime',
+    };
+    const column = (name: string, f: FieldDef | undefined, joinColumns: unknown[]): Record<string, unknown> => ({
+      aggregate: false,
+      apexType: f ? APEX_TYPES[f.type] ?? 'String' : null,
+      booleanType: f?.type === 'boolean',
+      columnName: name,
+      custom: f?.custom ?? false,
+      displayName: name,
+      foreignKeyName: null,
+      insertable: f?.createable ?? false,
+      joinColumns,
+      numberType: f ? ['int', 'double', 'currency', 'percent'].includes(f.type) : false,
+      textType: f ? !(f.type in APEX_TYPES) : false,
+      updatable: f?.updateable ?? false,
+    });
+    const top: Array<Record<string, unknown>> = [];
+    for (const c of columns) {
+      const path = resolvePath(this.org.store, object, c);
+      let level = top;
+      for (const ref of path.relationships) {
+        let node = level.find((n) => n.columnName === ref.relationshipName);
+        if (!node) {
+          node = column(ref.relationshipName!, undefined, []);
+          level.push(node);
+        }
+        level = node.joinColumns as Array<Record<string, unknown>>;
+      }
+      level.push(column(path.leaf.name, path.leaf, []));
+    }
+    return {
+      columnMetadata: top,
+      entityName: object.name,
+      groupBy: false,
+      idSelected: columns.some((c) => c.toLowerCase() === 'id'),
+      keyPrefix: object.keyPrefix,
+    };
   }
 
   private nextPage(ctx: RequestContext): void {

@@ -9,4 +9,4 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   return emu;
 }
 
-export type { Emulator };
+export { Emulator };

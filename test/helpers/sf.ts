@@ -24,6 +24,8 @@ export class SfHome {
     return {
       ...process.env,
       HOME: this.home,
+      // plugins spawn `sf` by name: make it the dev dependency's
+      PATH: `${join(PROJECT_ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
       XDG_DATA_HOME: join(this.home, '.local', 'share'),
       XDG_CONFIG_HOME: join(this.home, '.config'),
       XDG_CACHE_HOME: join(this.home, '.cache'),

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Flags, SfCommand, toHelpSection } from '@salesforce/sf-plugins-core';
 import { Global, Messages } from '@salesforce/core';
@@ -71,17 +71,17 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
       poll: pollSettings(),
     });
     const runId = newRunId();
-    const ledgerDir = flags['ledger-dir'] ?? join(Global.SF_DIR, 'bulkops', 'runs');
+    const ledgerDir = resolve(flags['ledger-dir'] ?? join(Global.SF_DIR, 'bulkops', 'runs'));
     let result: LoadResult;
     try {
       result = await service.run({
         object: flags.sobject,
         operation,
         externalId: flags['external-id'],
-        file: flags.file,
+        file: resolve(flags.file),
         runId,
         runDir: join(ledgerDir, runId),
-        resultsDir: flags['results-dir'],
+        resultsDir: flags['results-dir'] ? resolve(flags['results-dir']) : undefined,
         waitMs: flags.wait.milliseconds,
         maxJobBytes: flags['max-job-size'] ? flags['max-job-size'] * 1024 * 1024 : undefined,
         csv: {

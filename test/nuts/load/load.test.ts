@@ -1,0 +1,117 @@
+/*
+ * `sf bulkops load` run through the real `sf` binary (plugin linked) against the emulator org:
+ * what lands in the org, the files written, the exit code and the JSON shape.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { Emulator, startEmulator } from '../../helpers/emulator.js';
+import { PROJECT_ROOT, SfHome } from '../../helpers/sf.js';
+import { schemaErrors } from '../../helpers/schema.js';
+import { readCsv } from '../../helpers/csv.js';
+
+type LoadJson = {
+  status: string;
+  rows: number;
+  processed: number;
+  successful: number;
+  failed: number;
+  unprocessed: number;
+  jobs: Array<{ id: string; state: string }>;
+  files: { success: string; failed: string; unprocessed: string; retry: string };
+  errorCodes: Array<{ code: string; count: number }>;
+};
+
+describe('sf bulkops load (through the real sf binary)', function () {
+  this.timeout(300_000);
+  let emu: Emulator;
+  let sf: SfHome;
+
+  before(async () => {
+    emu = await startEmulator();
+    sf = new SfHome();
+    await sf.login(emu.url, emu.accessToken);
+    const link = await sf.run(['plugins', 'link', PROJECT_ROOT]);
+    expect(link.code, link.stderr).to.equal(0);
+  });
+
+  after(async () => {
+    await emu.stop();
+    sf.dispose();
+  });
+
+  const write = (name: string, text: string): string => {
+    const path = join(sf.home, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('inserts rows, exits 68 on a failed row, and joins every result to its input line', async () => {
+    const file = write('accounts.csv', 'Name,External_Id__c,NumberOfEmployees\nAcme,ACC-1,10\nGlobex,ACC-2,20\n,ACC-3,30\nInitech,ACC-4,not-a-number\nUmbrella,ACC-5,50\n');
+    const r = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--file', file, '--target-org', 'emu', '--results-dir', 'insert-results', '--json']);
+    expect(r.code, r.stderr).to.equal(68);
+    const result = r.json?.result as LoadJson;
+    expect(schemaErrors('bulkops-load.json', result)).to.deep.equal([]);
+    expect(result).to.include({ status: 'Completed', rows: 5, processed: 5, successful: 3, failed: 2, unprocessed: 0 });
+    expect(result.jobs).to.have.length(1);
+    expect(result.jobs[0].state).to.equal('JobComplete');
+
+    const inOrg = [...emu.store.all('Account')].map((a) => a.External_Id__c).sort();
+    expect(inOrg).to.deep.equal(['ACC-1', 'ACC-2', 'ACC-5']);
+
+    const success = readCsv(result.files.success);
+    expect(success.map((s) => [s.sf__Line, s.External_Id__c]).sort()).to.deep.equal([
+      ['2', 'ACC-1'],
+      ['3', 'ACC-2'],
+      ['6', 'ACC-5'],
+    ]);
+    for (const s of success) {
+      expect(emu.store.get('Account', s.sf__Id)?.External_Id__c).to.equal(s.External_Id__c);
+      expect(s.sf__Created).to.equal('true');
+    }
+    const failed = readCsv(result.files.failed);
+    expect(failed.map((f) => [f.sf__Line, f.sf__ErrorCode]).sort()).to.deep.equal([
+      ['4', 'REQUIRED_FIELD_MISSING'],
+      ['5', 'INVALID_FIELD'],
+    ]);
+    expect(readCsv(result.files.retry)).to.have.length(0);
+  });
+
+  it('upserts on an external ID, updating existing records and creating new ones', async () => {
+    const file = write('upsert.csv', 'External_Id__c,Name,BillingCity\nACC-1,Acme Corp,Paris\nACC-9,Hooli,Palo Alto\n');
+    const r = await sf.run([
+      'bulkops', 'load', '--sobject', 'Account', '--operation', 'upsert', '--external-id', 'External_Id__c',
+      '--file', file, '--target-org', 'emu', '--json',
+    ]);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    const result = r.json?.result as LoadJson;
+    expect(result).to.include({ successful: 2, failed: 0 });
+    const byExt = new Map([...emu.store.all('Account')].map((a) => [a.External_Id__c, a]));
+    expect(byExt.get('ACC-1')).to.include({ Name: 'Acme Corp', BillingCity: 'Paris' });
+    expect(byExt.get('ACC-9')).to.include({ Name: 'Hooli', BillingCity: 'Palo Alto' });
+    const created = Object.fromEntries(readCsv(result.files.success).map((s) => [s.External_Id__c, s.sf__Created]));
+    expect(created).to.deep.equal({ 'ACC-1': 'false', 'ACC-9': 'true' });
+  });
+
+  it('updates by Id and deletes by Id, printing a human summary without --json', async () => {
+    const acme = [...emu.store.all('Account')].find((a) => a.External_Id__c === 'ACC-2')!;
+    const update = write('update.csv', `Id,Industry\n${acme.Id as string},Energy\n`);
+    const u = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--operation', 'update', '--file', update, '--target-org', 'emu']);
+    expect(u.code, u.stderr).to.equal(0);
+    expect(u.stdout).to.match(/1 rows processed, 1 succeeded, 0 failed/);
+    expect(emu.store.get('Account', acme.Id as string)?.Industry).to.equal('Energy');
+
+    const del = write('delete.csv', `Id\n${acme.Id as string}\n`);
+    const d = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--operation', 'delete', '--file', del, '--target-org', 'emu', '--json']);
+    expect(d.code, d.stderr).to.equal(0);
+    expect(emu.store.get('Account', acme.Id as string)?.IsDeleted).to.equal(true);
+  });
+
+  it('refuses upsert without --external-id with a clear error and exit 1', async () => {
+    const file = write('noext.csv', 'Name\nX\n');
+    const r = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--operation', 'upsert', '--file', file, '--target-org', 'emu', '--json']);
+    expect(r.code).to.equal(1);
+    expect(r.json?.name).to.equal('ExternalIdRequiredError');
+    expect(r.json?.message).to.match(/--external-id is required/);
+  });
+});
