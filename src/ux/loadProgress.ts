@@ -1,12 +1,12 @@
 /*
  * Shows a load's progress: one line per event, which reads well on a terminal and in CI logs.
- * Nothing is printed under --json (the command passes a no-op writer then).
+ * Nothing is printed under --json (the command does not subscribe then).
  */
 import { Messages } from '@salesforce/core';
 import { LoadEvent } from '../core/load/types.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
-const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.load');
+const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.progress');
 
 export class LoadProgress {
   private total = 0;
@@ -18,15 +18,26 @@ export class LoadProgress {
     switch (e.type) {
       case 'planned':
         this.total = e.rows;
-        this.write(messages.getMessage('info.planned', [e.rows, this.file, e.chunks]));
+        this.write(messages.getMessage('planned', [e.rows, this.file, e.chunks, (e.bytes / 1024 / 1024).toFixed(1)]));
+        if (e.rejected > 0) this.write(messages.getMessage('rejected', [e.rejected]));
         break;
       case 'job-created':
+        this.write(messages.getMessage(e.adopted ? 'jobAdopted' : 'jobCreated', [e.jobId, e.chunk, e.rows]));
+        break;
+      case 'job-uploaded':
+        this.write(messages.getMessage('jobUploaded', [e.jobId]));
+        break;
+      case 'job-done':
+        this.write(messages.getMessage('jobDone', [e.jobId, e.state, e.processed, e.failed]));
+        break;
+      case 'retry':
+        this.write(messages.getMessage('retry', [e.what, e.reason, (e.delayMs / 1000).toFixed(1), e.attempt]));
         break;
       case 'progress':
         // Polls can be frequent; one progress line every few seconds is enough for a log.
-        if (this.now() - this.lastProgressAt >= 3000 || e.processed >= this.total) {
+        if (this.now() - this.lastProgressAt >= 3000) {
           this.lastProgressAt = this.now();
-          this.write(messages.getMessage('info.progress', [e.processed, this.total, e.failed, e.recordsPerSecond]));
+          this.write(messages.getMessage('progress', [e.processed, this.total || e.total, e.failed, e.recordsPerSecond]));
         }
         break;
       default:

@@ -13,6 +13,7 @@ import { Sessions } from './auth.js';
 import { Rest, MIN_VERSION } from './rest.js';
 import { Bulk2Ingest } from './bulk2-ingest.js';
 import { Bulk2Query } from './bulk2-query.js';
+import { BulkV1, sendBulkV1Error } from './bulk1.js';
 import { DEFAULT_ORG_ID, Seed, defaultSeed, mergeSeeds } from './seed.js';
 
 export type EmulatorOptions = {
@@ -43,6 +44,7 @@ export class Emulator {
   public sessions!: Sessions;
   public ingest!: Bulk2Ingest;
   public query!: Bulk2Query;
+  public bulkV1!: BulkV1;
   public requests: RequestLogEntry[] = [];
   /** the default user's access token */
   public accessToken = '';
@@ -99,7 +101,10 @@ export class Emulator {
     const rest = new Rest(this.org, this.sessions);
     this.ingest = new Bulk2Ingest(this.org);
     this.query = new Bulk2Query(this.org);
-    this.routes = [...this.controlRoutes(), ...rest.routes(), ...this.ingest.routes(), ...this.query.routes()];
+    this.bulkV1 = new BulkV1(this.org);
+    // Get All Jobs lists V1 jobs too, as jobType Classic.
+    this.ingest.extraJobs.push(() => this.bulkV1.listJobs());
+    this.routes = [...this.controlRoutes(), ...rest.routes(), ...this.ingest.routes(), ...this.query.routes(), ...this.bulkV1.routes()];
   }
 
   /** Inserts records as given (no field rules): for seeds and test set-up. */
@@ -176,8 +181,13 @@ export class Emulator {
       if (!route) {
         throw pathMatched ? new ApiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed`) : new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
       }
-      const version = /^\/services\/data\/v(\d+\.\d)/.exec(path)?.[1] ?? '';
+      const version = /^\/services\/(?:data\/v|async\/)(\d+\.\d)/.exec(path)?.[1] ?? '';
       const ctx: RequestContext = { req, res, url, params, org: this.org, version };
+      if (route.api === 'bulkv1') {
+        this.authenticateV1(ctx);
+        entry.userId = ctx.session?.userId;
+        this.org.usage.apiRequests++;
+      }
       if (route.api === 'rest') {
         this.authenticate(ctx);
         entry.userId = ctx.session?.userId;
@@ -199,8 +209,17 @@ export class Emulator {
       }
       // Drain what the client is still sending so it reads our answer instead of a reset.
       req.resume();
-      sendRestError(res, err);
+      // Bulk V1 answers in its own envelope, even for a path no route knows.
+      if (route?.api === 'bulkv1' || path.startsWith('/services/async/')) sendBulkV1Error(req, res, err);
+      else sendRestError(res, err);
     }
+  }
+
+  /** Bulk V1 reads the session from X-SFDC-Session; a bad or expired one is a 400 (bulk-api.md §5.6). */
+  private authenticateV1(ctx: RequestContext): void {
+    const session = this.sessions.lookup(header(ctx.req, 'x-sfdc-session'));
+    if (!session || session.expired) throw new ApiError(400, 'InvalidSessionId', 'Invalid session id');
+    ctx.session = session;
   }
 
   private authenticate(ctx: RequestContext): void {

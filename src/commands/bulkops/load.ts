@@ -2,22 +2,22 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Flags, SfCommand, toHelpSection } from '@salesforce/sf-plugins-core';
 import { Global, Messages } from '@salesforce/core';
-import { BulkV2 } from '../../core/bulk/bulkV2.js';
-import { OrgHttp } from '../../core/http/orgHttp.js';
-import { sessionOf } from '../../core/http/connectionSession.js';
-import { LoadService } from '../../core/load/loadService.js';
 import { LoadResult } from '../../core/load/types.js';
-import { CsvInputError } from '../../core/csv/errors.js';
 import { ColumnDelimiter, IngestOperation, LineEnding } from '../../core/bulk/types.js';
+import { engineFor } from '../../core/org/engineFactory.js';
 import { LoadProgress } from '../../ux/loadProgress.js';
+import { reportLoad, loadErrorToSfError } from '../../ux/loadReport.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.load');
 
 export type BulkopsLoadResult = LoadResult;
 
-export const EXIT_FAILED_ROWS = 68;
-export const EXIT_STILL_RUNNING = 69;
+export const CONCURRENCY = { parallel: 5, serial: 1 } as const;
+
+export function defaultLedgerDir(): string {
+  return join(Global.SF_DIR, 'bulkops', 'runs');
+}
 
 export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
   public static readonly summary = messages.getMessage('summary');
@@ -45,6 +45,13 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     })(),
     'external-id': Flags.string({ char: 'i', summary: messages.getMessage('flags.external-id.summary') }),
     wait: Flags.duration({ char: 'w', unit: 'minutes', defaultValue: 60, min: 0, summary: messages.getMessage('flags.wait.summary') }),
+    concurrency: Flags.option({
+      char: 'c',
+      summary: messages.getMessage('flags.concurrency.summary'),
+      description: messages.getMessage('flags.concurrency.description'),
+      options: ['parallel', 'serial'] as const,
+      default: 'parallel',
+    })(),
     'results-dir': Flags.directory({ char: 'r', summary: messages.getMessage('flags.results-dir.summary') }),
     'ledger-dir': Flags.directory({ summary: messages.getMessage('flags.ledger-dir.summary') }),
     'max-job-size': Flags.integer({ min: 1, max: 110, summary: messages.getMessage('flags.max-job-size.summary') }),
@@ -54,6 +61,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     })(),
     'line-ending': Flags.option({ summary: messages.getMessage('flags.line-ending.summary'), options: ['LF', 'CRLF'] as const })(),
     encoding: Flags.string({ summary: messages.getMessage('flags.encoding.summary') }),
+    force: Flags.boolean({ summary: messages.getMessage('flags.force.summary') }),
   };
 
   public async run(): Promise<BulkopsLoadResult> {
@@ -63,27 +71,24 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     if (operation !== 'upsert' && flags['external-id']) throw messages.createError('error.ExternalIdNotAllowed');
 
     const conn = flags['target-org'].getConnection(flags['api-version']);
-    const bulk = new BulkV2(new OrgHttp(sessionOf(conn)));
+    const file = resolve(flags.file);
     const progress = new LoadProgress((line) => this.log(line), flags.file);
-    const service = new LoadService({
-      bulk,
-      onEvent: this.jsonEnabled() ? undefined : (e): void => progress.on(e),
-      poll: pollSettings(),
-    });
-    const runId = newRunId();
-    const ledgerDir = resolve(flags['ledger-dir'] ?? join(Global.SF_DIR, 'bulkops', 'runs'));
+    const { engine } = engineFor(conn, { onEvent: this.jsonEnabled() ? undefined : (e): void => progress.on(e) });
+    const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
     let result: LoadResult;
     try {
-      result = await service.run({
+      result = await engine.start({
         object: flags.sobject,
         operation,
         externalId: flags['external-id'],
-        file: resolve(flags.file),
-        runId,
-        runDir: join(ledgerDir, runId),
+        file,
+        runId: newRunId(),
+        ledgerDir,
         resultsDir: flags['results-dir'] ? resolve(flags['results-dir']) : undefined,
         waitMs: flags.wait.milliseconds,
+        concurrency: CONCURRENCY[flags.concurrency],
         maxJobBytes: flags['max-job-size'] ? flags['max-job-size'] * 1024 * 1024 : undefined,
+        force: flags.force,
         csv: {
           delimiter: flags['column-delimiter'] as ColumnDelimiter | undefined,
           lineEnding: flags['line-ending'] as LineEnding | undefined,
@@ -91,38 +96,14 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
         },
       });
     } catch (e) {
-      if (e instanceof CsvInputError) throw messages.createError('error.CsvInput', [e.message]);
-      throw e;
+      throw loadErrorToSfError(e, { bin: this.config.bin, ledgerDir });
     }
-    this.report(result, flags.wait.milliseconds > 0);
+    process.exitCode = reportLoad(this, result, { waited: flags.wait.milliseconds > 0, ledgerDir, defaultLedger: !flags['ledger-dir'] });
     return result;
-  }
-
-  private report(result: LoadResult, waited: boolean): void {
-    for (const job of result.jobs) if (job.errorMessage) this.warn(messages.getMessage('warn.jobFailed', [job.id, job.errorMessage]));
-    if (result.unmatched > 0) this.warn(messages.getMessage('warn.unmatched', [result.unmatched]));
-    if (result.status === 'InProgress') {
-      this.log(messages.getMessage('info.stillRunning', [`${this.config.bin} bulkops resume --run-id ${result.runId}`]));
-      // --wait 0 means "don't wait": still running is then the expected outcome, not a time-out.
-      if (waited) process.exitCode = EXIT_STILL_RUNNING;
-      return;
-    }
-    this.log(messages.getMessage('info.summary', [result.status, result.processed, result.successful, result.failed, result.unprocessed]));
-    if (result.errorCodes.length) {
-      this.log(messages.getMessage('info.errorCodes', [result.errorCodes.map((c) => `${c.code} ${c.count}`).join(', ')]));
-    }
-    if (result.files) this.log(messages.getMessage('info.files', [Object.values(result.files).join(', ')]));
-    if (result.failed > 0 || result.unprocessed > 0) process.exitCode = EXIT_FAILED_ROWS;
   }
 }
 
 function newRunId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
-}
-
-/** Poll timing; SF_BULKOPS_POLL_MS lowers the first interval (tests against the emulator). */
-function pollSettings(): { minMs: number; maxMs: number } {
-  const min = Number(process.env.SF_BULKOPS_POLL_MS ?? '') || 1000;
-  return { minMs: min, maxMs: Math.max(min, 10_000) };
 }

@@ -29,8 +29,10 @@ export type PlanOptions = {
   dir: string;
   header: string[];
   maxBytes?: number;
-  /** called for every record; false leaves the row out of the upload (preflight rejected it) */
-  accept?: (record: CsvRecord) => boolean;
+  /** called for every record; a reason leaves the row out of the upload (preflight rejected it) */
+  check?: (record: CsvRecord) => string | undefined;
+  /** where rejected rows go, with their line and reason */
+  rejectedFile?: string;
 };
 
 class ChunkWriter {
@@ -107,9 +109,14 @@ export async function planChunks(records: AsyncIterable<CsvRecord>, opts: PlanOp
     const name = `chunk-${String(index).padStart(4, '0')}`;
     return new ChunkWriter(index, join(opts.dir, `${name}.csv`), join(opts.dir, `${name}.lines`), headerLine);
   };
+  let rejectedOut: WriteStream | undefined;
   for await (const record of records) {
-    if (opts.accept && !opts.accept(record)) {
+    const reason = opts.check?.(record);
+    if (reason !== undefined) {
       rejected++;
+      rejectedOut ??= createWriteStream(opts.rejectedFile ?? join(opts.dir, 'rejected.csv'));
+      if (rejected === 1) await write(rejectedOut, csvLine(['sf__Line', 'sf__Reason', ...opts.header]));
+      await write(rejectedOut, csvLine([String(record.line), reason, ...record.fields]));
       continue;
     }
     const text = csvLine(record.fields);
@@ -126,5 +133,6 @@ export async function planChunks(records: AsyncIterable<CsvRecord>, opts: PlanOp
     rows++;
   }
   if (current) chunks.push(await current.finish());
+  if (rejectedOut) await end(rejectedOut);
   return { chunks, rows, rejected };
 }

@@ -2,22 +2,28 @@
  * The load engine's request, result (the JSON users get from `--json`) and progress events.
  */
 import { IngestOperation, JobState } from '../bulk/types.js';
-import { CsvReadOptions } from '../csv/reader.js';
+import { CsvReadOptions, CsvRecord } from '../csv/reader.js';
 
 export type LoadRequest = {
   object: string;
   operation: IngestOperation;
   externalId?: string;
   file: string;
-  /** where this run keeps its chunk files and ledger */
-  runDir: string;
   runId: string;
-  /** where result files go (default: runDir) */
+  /** the folder of run folders; this run's folder is ledgerDir/runId */
+  ledgerDir: string;
+  /** where result files go (default: the run folder) */
   resultsDir?: string;
   /** how long to wait for the jobs to finish; 0 returns after upload */
   waitMs: number;
+  /** jobs in flight at once (1 = serial) */
+  concurrency: number;
   maxJobBytes?: number;
   csv?: CsvReadOptions;
+  /** load even though an earlier run already loaded this file into this org */
+  force?: boolean;
+  /** row check run while the file is split; rows it rejects are left out of the upload */
+  checkRow?: (record: CsvRecord) => string | undefined;
 };
 
 export type JobSummary = {
@@ -26,7 +32,7 @@ export type JobSummary = {
   rows: number;
   firstLine: number;
   lastLine: number;
-  state: JobState;
+  state: JobState | 'NotCreated';
   processed: number;
   failed: number;
   errorMessage?: string;
@@ -42,18 +48,20 @@ export type LoadResult = {
   externalId?: string;
   file: string;
   rows: number;
+  /** rows preflight left out of the upload (in rejected.csv) */
+  rejected: number;
   processed: number;
   successful: number;
   failed: number;
   unprocessed: number;
   /** failed rows worth sending again unchanged plus unprocessed rows (the rows in retry.csv) */
   retryable: number;
-  /** result rows that could not be joined to an input row (0 unless something is wrong) */
+  /** result rows that could not be joined to an input row, or rows a completed job gave no result for (0 unless something is wrong) */
   unmatched: number;
   errorCodes: Array<{ code: string; count: number }>;
   jobs: JobSummary[];
   runDir: string;
-  files?: { success: string; failed: string; unprocessed: string; retry: string };
+  files?: { success: string; failed: string; unprocessed: string; retry: string; rejected?: string };
   startedAt: string;
   finishedAt: string;
   elapsedMs: number;
@@ -61,9 +69,11 @@ export type LoadResult = {
 
 export type LoadEvent =
   | { type: 'stage'; stage: 'read' | 'upload' | 'processing' | 'results' | 'done' }
-  | { type: 'planned'; rows: number; chunks: number; bytes: number }
-  | { type: 'job-created'; jobId: string; chunk: number; rows: number }
+  | { type: 'planned'; rows: number; chunks: number; bytes: number; rejected: number }
+  | { type: 'job-created'; jobId: string; chunk: number; rows: number; adopted: boolean }
   | { type: 'job-uploaded'; jobId: string; chunk: number }
   | { type: 'job-progress'; jobId: string; state: JobState; processed: number; failed: number }
+  | { type: 'job-done'; jobId: string; chunk: number; state: JobState; processed: number; failed: number; errorMessage?: string }
   | { type: 'progress'; processed: number; failed: number; total: number; recordsPerSecond: number }
+  | { type: 'retry'; what: string; attempt: number; delayMs: number; reason: string }
   | { type: 'results-written'; successful: number; failed: number; unprocessed: number };

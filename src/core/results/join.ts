@@ -1,18 +1,20 @@
 /*
- * Joins a job's result files back to the input rows that were sent in it (hard-parts.md §1):
- * each chunk's rows are hashed into a RowIndex with their line numbers, then every result row
- * (in whatever order the org returns them) takes the line number of an identical sent row.
+ * Joins a job's result files back to the input rows that were sent in it (hard-parts.md §1).
+ * Each chunk's rows are hashed into a RowIndex; every result row (in whatever order the org
+ * returns them) claims an identical sent row. Outcomes are kept per row position in compact
+ * arrays, then written out in input order, so the result files read like the input file.
  */
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream, WriteStream } from 'node:fs';
+import { readFile, rename } from 'node:fs/promises';
+import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { PlannedChunk } from '../load/planner.js';
 import { ResultKind } from '../bulk/types.js';
+import { csvLine } from '../csv/writer.js';
 import { hashRow, RowHash } from './rowHash.js';
 import { RowIndex } from './rowIndex.js';
 import { isRetryable, parseRowError } from './errors.js';
-import { ResultFiles } from './resultFiles.js';
 
 export type JoinCounts = {
   successful: number;
@@ -28,68 +30,161 @@ export function emptyCounts(): JoinCounts {
   return { successful: 0, failed: 0, unprocessed: 0, retryable: 0, unmatched: 0, errorCodes: {} };
 }
 
-/** Builds the hash -> line index of one chunk from its file and .lines sidecar. */
-export async function indexChunk(chunk: PlannedChunk): Promise<{ index: RowIndex; header: string[] }> {
+export function addCounts(a: JoinCounts, b: JoinCounts): JoinCounts {
+  const errorCodes = { ...a.errorCodes };
+  for (const [code, n] of Object.entries(b.errorCodes)) errorCodes[code] = (errorCodes[code] ?? 0) + n;
+  return {
+    successful: a.successful + b.successful,
+    failed: a.failed + b.failed,
+    unprocessed: a.unprocessed + b.unprocessed,
+    retryable: a.retryable + b.retryable,
+    unmatched: a.unmatched + b.unmatched,
+    errorCodes,
+  };
+}
+
+const NONE = 0;
+const CREATED = 1;
+const UPDATED = 2;
+const FAILED = 3;
+const ID_BYTES = 18;
+
+export type PartPaths = { success: string; failed: string; unprocessed: string; retry: string; unmatched: string };
+
+export function partPaths(dir: string, chunk: number): PartPaths {
+  const base = `${dir}/${String(chunk).padStart(4, '0')}`;
+  return {
+    success: `${base}.success.csv`,
+    failed: `${base}.failed.csv`,
+    unprocessed: `${base}.unprocessed.csv`,
+    retry: `${base}.retry.csv`,
+    unmatched: `${base}.unmatched.csv`,
+  };
+}
+
+async function* readRecords(stream: Readable): AsyncGenerator<string[]> {
+  yield* stream.pipe(parse({ relax_column_count: true, bom: true })) as AsyncIterable<string[]>;
+}
+
+/** Streams the three result sets of one job and writes the chunk's result parts in input order. */
+export async function joinJob(
+  chunk: PlannedChunk,
+  jobState: string,
+  fetch: (kind: ResultKind) => Promise<Readable>,
+  parts: PartPaths
+): Promise<JoinCounts> {
   const linesBuf = await readFile(chunk.linesFile);
   const lines = new Uint32Array(linesBuf.buffer, linesBuf.byteOffset, Math.floor(linesBuf.length / 4));
   const index = new RowIndex(chunk.rows);
   const h: RowHash = { hi: 0, lo: 0 };
   let header: string[] = [];
-  let i = -1;
-  for await (const record of createReadStream(chunk.file).pipe(parse({ relax_column_count: true })) as AsyncIterable<string[]>) {
-    if (i < 0) header = record;
-    else index.add(hashRow(record, h), lines[i]);
-    i++;
+  for await (const record of readRecords(createReadStream(chunk.file))) {
+    if (header.length === 0) header = record;
+    else index.add(hashRow(record, h));
   }
-  if (i !== chunk.rows) throw new Error(`chunk ${chunk.index}: ${i} rows read back, ${chunk.rows} planned`);
-  return { index, header };
-}
 
-const SF_COLUMNS: Record<ResultKind, number> = { successful: 2, failed: 2, unprocessed: 0 };
-
-/** Streams the three result sets of one job into the run's result files. */
-export async function joinJob(
-  chunk: PlannedChunk,
-  fetch: (kind: ResultKind) => Promise<Readable>,
-  files: ResultFiles
-): Promise<JoinCounts> {
-  const { index, header } = await indexChunk(chunk);
+  const kinds = new Uint8Array(chunk.rows);
+  const ids = Buffer.alloc(chunk.rows * ID_BYTES);
+  const errors = new Map<number, string>();
   const counts = emptyCounts();
-  const h: RowHash = { hi: 0, lo: 0 };
-  for (const kind of ['successful', 'failed', 'unprocessed'] as ResultKind[]) {
-    const skip = SF_COLUMNS[kind];
+  const unmatchedOut = new PartWriter(parts.unmatched);
+  const row: string[] = new Array<string>(header.length);
+  for (const kind of ['successful', 'failed'] as ResultKind[]) {
     let order: number[] | undefined;
-    const row: string[] = new Array<string>(header.length);
-    for await (const record of (await fetch(kind)).pipe(parse({ relax_column_count: true, bom: true })) as AsyncIterable<string[]>) {
+    for await (const record of readRecords(await fetch(kind))) {
       if (!order) {
-        // Results echo the sent columns; map them by name so a reordered echo still joins.
-        const positions = new Map(record.slice(skip).map((name, i) => [name, i + skip]));
+        // Results echo the sent columns after two sf__ columns; map them by name in case the order differs.
+        const positions = new Map(record.slice(2).map((name, i) => [name, i + 2]));
         order = header.map((name) => positions.get(name) ?? -1);
         continue;
       }
       for (let c = 0; c < header.length; c++) row[c] = order[c] >= 0 ? record[order[c]] ?? '' : '';
-      const line = index.take(hashRow(row, h));
-      if (line === undefined) counts.unmatched++;
-      const lineText = line === undefined ? '' : String(line);
-      if (kind === 'successful') {
-        counts.successful++;
-        await files.success([lineText, record[0], record[1], ...row]);
-      } else if (kind === 'failed') {
-        counts.failed++;
-        const err = parseRowError(record[1] ?? '');
-        counts.errorCodes[err.code] = (counts.errorCodes[err.code] ?? 0) + 1;
-        await files.failed([lineText, record[0], err.code, err.message, ...row]);
-        if (isRetryable(err.code)) {
-          counts.retryable++;
-          await files.retry(row);
-        }
+      const pos = index.take(hashRow(row, h));
+      if (pos === undefined) {
+        counts.unmatched++;
+        await unmatchedOut.write([kind, record[0] ?? '', record[1] ?? '', ...row]);
+        continue;
+      }
+      ids.write((record[0] ?? '').padEnd(ID_BYTES, ' ').slice(0, ID_BYTES), pos * ID_BYTES, 'latin1');
+      if (kind === 'failed') {
+        kinds[pos] = FAILED;
+        errors.set(pos, record[1] ?? '');
       } else {
-        counts.unprocessed++;
-        counts.retryable++;
-        await files.unprocessed([lineText, ...row]);
-        await files.retry(row);
+        kinds[pos] = record[1] === 'true' ? CREATED : UPDATED;
       }
     }
   }
+  await unmatchedOut.close();
+  await writeParts(chunk, jobState === 'JobComplete', lines, kinds, ids, errors, parts, counts);
   return counts;
+}
+
+/** Writes the chunk's rows in input order into success/failed/unprocessed/retry parts (atomically). */
+async function writeParts(
+  chunk: PlannedChunk,
+  completed: boolean,
+  lines: Uint32Array,
+  kinds: Uint8Array,
+  ids: Buffer,
+  errors: Map<number, string>,
+  parts: PartPaths,
+  counts: JoinCounts
+): Promise<void> {
+  const out = {
+    success: new PartWriter(`${parts.success}.tmp`),
+    failed: new PartWriter(`${parts.failed}.tmp`),
+    unprocessed: new PartWriter(`${parts.unprocessed}.tmp`),
+    retry: new PartWriter(`${parts.retry}.tmp`),
+  };
+  let pos = -2; // the header comes first
+  for await (const record of readRecords(createReadStream(chunk.file))) {
+    if (++pos < 0) continue;
+    const line = String(lines[pos]);
+    const kind = kinds[pos];
+    if (kind === CREATED || kind === UPDATED) {
+      counts.successful++;
+      await out.success.write([line, ids.toString('latin1', pos * ID_BYTES, (pos + 1) * ID_BYTES).trimEnd(), String(kind === CREATED), ...record]);
+    } else if (kind === FAILED) {
+      counts.failed++;
+      const err = parseRowError(errors.get(pos) ?? '');
+      counts.errorCodes[err.code] = (counts.errorCodes[err.code] ?? 0) + 1;
+      await out.failed.write([line, ids.toString('latin1', pos * ID_BYTES, (pos + 1) * ID_BYTES).trimEnd(), err.code, err.message, ...record]);
+      if (isRetryable(err.code)) {
+        counts.retryable++;
+        await out.retry.write(record);
+      }
+    } else if (kind === NONE && completed) {
+      // A completed job reports every row; one without a result may still have been saved, so it
+      // is listed as unprocessed but never put in retry.csv (a retry could duplicate it).
+      counts.unprocessed++;
+      counts.unmatched++;
+      await out.unprocessed.write([line, ...record]);
+    } else if (kind === NONE) {
+      // Never attempted: the job failed or was aborted before reaching the row.
+      counts.unprocessed++;
+      counts.retryable++;
+      await out.unprocessed.write([line, ...record]);
+      await out.retry.write(record);
+    }
+  }
+  for (const w of Object.values(out)) await w.close();
+  for (const key of ['success', 'failed', 'unprocessed', 'retry'] as const) await rename(`${parts[key]}.tmp`, parts[key]);
+}
+
+class PartWriter {
+  private stream?: WriteStream;
+
+  public constructor(private readonly path: string) {}
+
+  public async write(values: string[]): Promise<void> {
+    this.stream ??= createWriteStream(this.path);
+    if (!this.stream.write(csvLine(values))) await once(this.stream, 'drain');
+  }
+
+  public async close(): Promise<void> {
+    // Always leave a file, even an empty one, so a finished part is recognisable.
+    this.stream ??= createWriteStream(this.path);
+    this.stream.end();
+    await once(this.stream, 'finish');
+  }
 }

@@ -1,11 +1,15 @@
 /*
  * The result files of a run: success.csv, failed.csv, unprocessed.csv (each with the input line
- * number) and retry.csv (the input columns only, ready to load again).
+ * number) and retry.csv (the input columns only, ready to load again). They are assembled from the
+ * per-job parts in chunk order, so rows appear in input order.
  */
-import { createWriteStream, WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { rename } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { csvLine } from '../csv/writer.js';
+import { PartPaths } from './join.js';
 
 export type ResultPaths = { success: string; failed: string; unprocessed: string; retry: string };
 
@@ -18,48 +22,27 @@ export function resultPaths(dir: string): ResultPaths {
   };
 }
 
-export class ResultFiles {
-  private readonly streams: Record<keyof ResultPaths, WriteStream>;
+export function resultHeaders(header: string[]): Record<keyof ResultPaths, string[]> {
+  return {
+    success: ['sf__Line', 'sf__Id', 'sf__Created', ...header],
+    failed: ['sf__Line', 'sf__Id', 'sf__ErrorCode', 'sf__Error', ...header],
+    unprocessed: ['sf__Line', ...header],
+    retry: header,
+  };
+}
 
-  public constructor(public readonly paths: ResultPaths, header: string[]) {
-    this.streams = {
-      success: createWriteStream(paths.success),
-      failed: createWriteStream(paths.failed),
-      unprocessed: createWriteStream(paths.unprocessed),
-      retry: createWriteStream(paths.retry),
-    };
-    this.streams.success.write(csvLine(['sf__Line', 'sf__Id', 'sf__Created', ...header]));
-    this.streams.failed.write(csvLine(['sf__Line', 'sf__Id', 'sf__ErrorCode', 'sf__Error', ...header]));
-    this.streams.unprocessed.write(csvLine(['sf__Line', ...header]));
-    this.streams.retry.write(csvLine(header));
-  }
-
-  public success(values: string[]): Promise<void> {
-    return this.write('success', values);
-  }
-
-  public failed(values: string[]): Promise<void> {
-    return this.write('failed', values);
-  }
-
-  public unprocessed(values: string[]): Promise<void> {
-    return this.write('unprocessed', values);
-  }
-
-  public retry(values: string[]): Promise<void> {
-    return this.write('retry', values);
-  }
-
-  public async close(): Promise<void> {
-    await Promise.all(
-      Object.values(this.streams).map(async (s) => {
-        s.end();
-        await once(s, 'finish');
-      })
-    );
-  }
-
-  private async write(kind: keyof ResultPaths, values: string[]): Promise<void> {
-    if (!this.streams[kind].write(csvLine(values))) await once(this.streams[kind], 'drain');
+/** Concatenates the parts under the headers; rewriting from scratch makes it safe to repeat after a crash. */
+export async function mergeParts(paths: ResultPaths, header: string[], parts: PartPaths[]): Promise<void> {
+  const headers = resultHeaders(header);
+  for (const key of Object.keys(paths) as Array<keyof ResultPaths>) {
+    const out = createWriteStream(`${paths[key]}.tmp`);
+    out.write(csvLine(headers[key]));
+    for (const part of parts) {
+      if (!existsSync(part[key])) continue;
+      await pipeline(createReadStream(part[key]), out, { end: false });
+    }
+    out.end();
+    await once(out, 'finish');
+    await rename(`${paths[key]}.tmp`, paths[key]);
   }
 }

@@ -1,11 +1,11 @@
 /*
- * Row hash -> input line numbers, as a multiset, in typed arrays: 12 bytes a row plus table slack
- * (about 24 MB per million rows) where a Map of strings would take several times that. One job's
- * index at a time keeps the result join's memory flat whatever the file size.
+ * Row hash -> row positions in a chunk, as a multiset, in typed arrays: about 20 bytes a row
+ * (a Map of strings takes several times that). One job's index at a time keeps the result join's
+ * memory bounded by the job size (at most ~100 MB of CSV), whatever the file size.
  */
 import { RowHash } from './rowHash.js';
 
-const EMPTY = 0xff_ff_ff_ff;
+const EMPTY = 0xffffffff;
 
 export class RowIndex {
   private readonly hi: Uint32Array;
@@ -13,8 +13,7 @@ export class RowIndex {
   /** head of the chain of entries with this hash, or EMPTY */
   private readonly head: Uint32Array;
   private readonly mask: number;
-  /** entry -> line number, entry -> next entry with the same hash */
-  private readonly lines: Uint32Array;
+  /** entry -> next entry with the same hash; entries are row positions 0..rows-1 */
   private readonly next: Uint32Array;
   private count = 0;
   private remaining = 0;
@@ -26,25 +25,26 @@ export class RowIndex {
     this.hi = new Uint32Array(size);
     this.lo = new Uint32Array(size);
     this.head = new Uint32Array(size).fill(EMPTY);
-    this.lines = new Uint32Array(Math.max(1, capacity));
     this.next = new Uint32Array(Math.max(1, capacity));
   }
 
+  /** Rows not taken yet. */
   public get size(): number {
     return this.remaining;
   }
 
-  public add(h: RowHash, line: number): void {
-    if (this.count >= this.lines.length) throw new Error('RowIndex capacity exceeded');
+  /** Adds the next row (positions are given in order: 0, 1, 2, …). */
+  public add(h: RowHash): number {
+    if (this.count >= this.next.length) throw new Error('RowIndex capacity exceeded');
     const slot = this.slotOf(h, true);
     const entry = this.count++;
-    this.lines[entry] = line;
     this.next[entry] = this.head[slot];
     this.head[slot] = entry;
     this.remaining++;
+    return entry;
   }
 
-  /** Takes one line number with this hash (any of them: identical rows are interchangeable). */
+  /** Takes one row position with this hash (any of them: identical rows are interchangeable). */
   public take(h: RowHash): number | undefined {
     const slot = this.slotOf(h, false);
     if (slot < 0) return undefined;
@@ -52,7 +52,7 @@ export class RowIndex {
     if (entry === EMPTY) return undefined;
     this.head[slot] = this.next[entry];
     this.remaining--;
-    return this.lines[entry];
+    return entry;
   }
 
   /** Linear probing; a slot keeps its hash after its entries are taken, so probes stay valid. */
@@ -62,9 +62,9 @@ export class RowIndex {
     // 0:0 marks an empty slot; move a real zero hash elsewhere (sharing a chain at worst).
     if (hi === 0 && lo === 0) {
       hi = 1;
-      lo = 0x9e_37_79_b1;
+      lo = 0x9e3779b1;
     }
-    let i = (lo ^ Math.imul(hi, 0x9e_37_79_b1)) & this.mask;
+    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
     for (;;) {
       const slotHi = this.hi[i];
       const slotLo = this.lo[i];

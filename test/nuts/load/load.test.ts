@@ -52,7 +52,7 @@ describe('sf bulkops load (through the real sf binary)', function () {
     expect(r.code, r.stderr).to.equal(68);
     const result = r.json?.result as LoadJson;
     expect(schemaErrors('bulkops-load.json', result)).to.deep.equal([]);
-    expect(result).to.include({ status: 'Completed', rows: 5, processed: 5, successful: 3, failed: 2, unprocessed: 0 });
+    expect(result, JSON.stringify(result, null, 1)).to.include({ status: 'Completed', rows: 5, processed: 5, successful: 3, failed: 2, unprocessed: 0 });
     expect(result.jobs).to.have.length(1);
     expect(result.jobs[0].state).to.equal('JobComplete');
 
@@ -85,7 +85,7 @@ describe('sf bulkops load (through the real sf binary)', function () {
     ]);
     expect(r.code, r.stdout + r.stderr).to.equal(0);
     const result = r.json?.result as LoadJson;
-    expect(result).to.include({ successful: 2, failed: 0 });
+    expect(result, JSON.stringify(result)).to.include({ successful: 2, failed: 0 });
     const byExt = new Map([...emu.store.all('Account')].map((a) => [a.External_Id__c, a]));
     expect(byExt.get('ACC-1')).to.include({ Name: 'Acme Corp', BillingCity: 'Paris' });
     expect(byExt.get('ACC-9')).to.include({ Name: 'Hooli', BillingCity: 'Palo Alto' });
@@ -98,7 +98,7 @@ describe('sf bulkops load (through the real sf binary)', function () {
     const update = write('update.csv', `Id,Industry\n${acme.Id as string},Energy\n`);
     const u = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--operation', 'update', '--file', update, '--target-org', 'emu']);
     expect(u.code, u.stderr).to.equal(0);
-    expect(u.stdout).to.match(/1 rows processed, 1 succeeded, 0 failed/);
+    expect(u.stdout).to.match(/Done: 1 rows, 1 succeeded, 0 failed/);
     expect(emu.store.get('Account', acme.Id as string)?.Industry).to.equal('Energy');
 
     const del = write('delete.csv', `Id\n${acme.Id as string}\n`);

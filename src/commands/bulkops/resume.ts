@@ -1,0 +1,68 @@
+import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { Flags, SfCommand, toHelpSection } from '@salesforce/sf-plugins-core';
+import { Messages, Org } from '@salesforce/core';
+import { LoadResult } from '../../core/load/types.js';
+import { Ledger } from '../../core/ledger/ledger.js';
+import { replay } from '../../core/ledger/records.js';
+import { latestRun } from '../../core/ledger/runIndex.js';
+import { engineFor } from '../../core/org/engineFactory.js';
+import { LoadProgress } from '../../ux/loadProgress.js';
+import { loadErrorToSfError, reportLoad } from '../../ux/loadReport.js';
+import { defaultLedgerDir } from './load.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.resume');
+
+export type BulkopsResumeResult = LoadResult;
+
+export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
+  public static readonly summary = messages.getMessage('summary');
+  public static readonly description = messages.getMessage('description');
+  public static readonly examples = messages.getMessages('examples');
+
+  public static readonly errorCodes = toHelpSection('EXIT CODES', {
+    'Succeeded (0)': 'The run is finished and every row was loaded.',
+    'Failed (1)': 'The run could not be resumed (no such run, org errors).',
+    'PartialSuccess (68)': 'The run is finished but some rows failed or were not processed.',
+    'StillRunning (69)': 'The jobs were still running when --wait ran out.',
+  });
+
+  public static readonly flags = {
+    'run-id': Flags.string({ summary: messages.getMessage('flags.run-id.summary'), exactlyOne: ['run-id', 'latest'] }),
+    latest: Flags.boolean({ summary: messages.getMessage('flags.latest.summary'), exactlyOne: ['run-id', 'latest'] }),
+    wait: Flags.duration({ char: 'w', unit: 'minutes', defaultValue: 60, min: 0, summary: messages.getMessage('flags.wait.summary') }),
+    'ledger-dir': Flags.directory({ summary: messages.getMessage('flags.ledger-dir.summary') }),
+    'target-org': Flags.optionalOrg({ summary: messages.getMessage('flags.target-org.summary') }),
+    'api-version': Flags.orgApiVersion(),
+  };
+
+  public async run(): Promise<BulkopsResumeResult> {
+    const { flags } = await this.parse(BulkopsResume);
+    const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
+    let runDir: string;
+    if (flags.latest) {
+      const latest = latestRun(ledgerDir);
+      if (!latest) throw messages.createError('error.NoRuns', [ledgerDir]);
+      runDir = latest.runDir;
+    } else {
+      runDir = join(ledgerDir, flags['run-id']!);
+      if (!existsSync(join(runDir, 'ledger.jsonl'))) throw messages.createError('error.NoRun', [flags['run-id'], ledgerDir]);
+    }
+    const state = replay(Ledger.read(runDir));
+    const org = flags['target-org'] ?? (await Org.create({ aliasOrUsername: state.spec.org.username }));
+    if (org.getOrgId().slice(0, 15) !== state.spec.org.orgId.slice(0, 15)) {
+      throw messages.createError('error.OtherOrg', [state.spec.runId, state.spec.org.orgId, org.getOrgId()], [state.spec.org.orgId]);
+    }
+    const progress = new LoadProgress((line) => this.log(line), state.spec.file);
+    const { engine } = engineFor(org.getConnection(flags['api-version']), { onEvent: this.jsonEnabled() ? undefined : (e): void => progress.on(e) });
+    let result: LoadResult;
+    try {
+      result = await engine.resume(runDir, flags.wait.milliseconds);
+    } catch (e) {
+      throw loadErrorToSfError(e, { bin: this.config.bin, ledgerDir });
+    }
+    process.exitCode = reportLoad(this, result, { waited: true, ledgerDir, defaultLedger: !flags['ledger-dir'] });
+    return result;
+  }
+}

@@ -1,0 +1,110 @@
+/*
+ * What a run's ledger records (hard-parts.md §2). Every remote action is written down before it
+ * starts (intent) and after it ends (outcome), so a crash at any point leaves enough to finish the
+ * run without sending a row twice. Records hold IDs, counts and paths: never a token.
+ */
+import { IngestOperation, JobState } from '../bulk/types.js';
+import { PlannedChunk } from '../load/planner.js';
+
+export type RunSpec = {
+  runId: string;
+  object: string;
+  operation: IngestOperation;
+  externalId?: string;
+  file: string;
+  /** sha256 of the input bytes, and size: the fingerprint that spots a second load of the same file */
+  fileSha256: string;
+  fileBytes: number;
+  resultsDir: string;
+  org: { username: string; orgId: string; userId: string; instanceUrl: string };
+  concurrency: number;
+};
+
+export type LedgerRecord =
+  | ({ t: 'run'; at: string } & RunSpec)
+  | { t: 'planned'; at: string; chunks: PlannedChunk[]; rows: number; rejected: number; header: string[] }
+  | { t: 'creating'; at: string; chunk: number }
+  | { t: 'created'; at: string; chunk: number; jobId: string; adopted?: boolean }
+  | { t: 'uploading'; at: string; chunk: number; jobId: string }
+  | { t: 'uploaded'; at: string; chunk: number; jobId: string }
+  | { t: 'closed'; at: string; chunk: number; jobId: string }
+  | { t: 'terminal'; at: string; chunk: number; jobId: string; state: JobState; processed: number; failed: number; errorMessage?: string }
+  | { t: 'results'; at: string; chunk: number; jobId: string; successful: number; failed: number; unprocessed: number; unmatched: number; errorCodes: Record<string, number>; retryable: number }
+  | { t: 'aborted-orphan'; at: string; chunk: number; jobId: string }
+  | { t: 'merged'; at: string }
+  | { t: 'done'; at: string };
+
+export type ChunkState = {
+  chunk: PlannedChunk;
+  creatingAt?: string;
+  jobId?: string;
+  uploading?: boolean;
+  uploaded?: boolean;
+  closed?: boolean;
+  terminal?: Extract<LedgerRecord, { t: 'terminal' }>;
+  results?: Extract<LedgerRecord, { t: 'results' }>;
+};
+
+export type RunState = {
+  spec: RunSpec;
+  startedAt: string;
+  header: string[];
+  rows: number;
+  rejected: number;
+  chunks: ChunkState[];
+  planned: boolean;
+  merged: boolean;
+  done: boolean;
+};
+
+/** Replays a ledger into the state of each chunk. */
+export function replay(records: LedgerRecord[]): RunState {
+  const first = records[0];
+  if (first?.t !== 'run') throw new Error('ledger does not start with a run record');
+  const { t, at, ...spec } = first;
+  void t;
+  const state: RunState = { spec, startedAt: at, header: [], rows: 0, rejected: 0, chunks: [], planned: false, merged: false, done: false };
+  for (const r of records.slice(1)) {
+    if (r.t === 'planned') {
+      state.planned = true;
+      state.header = r.header;
+      state.rows = r.rows;
+      state.rejected = r.rejected;
+      state.chunks = r.chunks.map((chunk) => ({ chunk }));
+      continue;
+    }
+    if (r.t === 'merged') state.merged = true;
+    else if (r.t === 'done') state.done = true;
+    else if (r.t !== 'run') applyChunkRecord(state.chunks[r.chunk - 1], r);
+  }
+  return state;
+}
+
+function applyChunkRecord(c: ChunkState | undefined, r: Exclude<LedgerRecord, { t: 'run' | 'planned' | 'merged' | 'done' }>): void {
+  if (!c) return;
+  switch (r.t) {
+    case 'creating':
+      c.creatingAt = r.at;
+      break;
+    case 'created':
+      c.jobId = r.jobId;
+      break;
+    case 'uploading':
+      c.uploading = true;
+      break;
+    case 'uploaded':
+      c.uploaded = true;
+      break;
+    case 'closed':
+      c.closed = true;
+      break;
+    case 'terminal':
+      c.terminal = r;
+      break;
+    case 'results':
+      c.results = r;
+      break;
+    case 'aborted-orphan':
+      break;
+  }
+}

@@ -1,0 +1,44 @@
+/*
+ * The list of runs in a ledger folder: finds the latest run and an earlier run that already loaded
+ * the same file into the same org with the same operation (a re-run would duplicate its rows).
+ */
+import { readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ledger } from './ledger.js';
+import { replay, RunState } from './records.js';
+
+export type RunEntry = { runId: string; runDir: string; state: RunState };
+
+export function listRuns(ledgerDir: string): RunEntry[] {
+  if (!existsSync(ledgerDir)) return [];
+  const runs: RunEntry[] = [];
+  for (const name of readdirSync(ledgerDir).sort()) {
+    const runDir = join(ledgerDir, name);
+    const records = Ledger.read(runDir);
+    if (records.length === 0) continue;
+    try {
+      runs.push({ runId: name, runDir, state: replay(records) });
+    } catch {
+      // not a run folder
+    }
+  }
+  return runs;
+}
+
+export function latestRun(ledgerDir: string): RunEntry | undefined {
+  const runs = listRuns(ledgerDir);
+  return runs.sort((a, b) => a.state.startedAt.localeCompare(b.state.startedAt)).pop();
+}
+
+/** An earlier run of the same file, org, object and operation that created at least one job. */
+export function findSameLoad(ledgerDir: string, spec: { orgId: string; object: string; operation: string; fileSha256: string; runId: string }): RunEntry | undefined {
+  return listRuns(ledgerDir).find(
+    (r) =>
+      r.runId !== spec.runId &&
+      r.state.spec.org.orgId === spec.orgId &&
+      r.state.spec.object.toLowerCase() === spec.object.toLowerCase() &&
+      r.state.spec.operation === spec.operation &&
+      r.state.spec.fileSha256 === spec.fileSha256 &&
+      r.state.chunks.some((c) => c.creatingAt !== undefined)
+  );
+}

@@ -1,0 +1,450 @@
+/*
+ * The load engine. A run goes: fingerprint and plan (chunk files on disk) -> for each chunk, one
+ * Bulk 2.0 job: create, upload, close, wait, join results -> merge the result parts. Every remote
+ * step is written to the run's ledger before and after it happens (hard-parts.md §2), so `resume`
+ * can replay the ledger after a crash at any point and finish the run without sending a row twice:
+ * - "creating" without "created": our job may exist; it is looked up (Get All Jobs: our user, the
+ *   object and operation, Open, created since the intent) and adopted instead of creating another;
+ * - "uploading" without "uploaded": the job is asked for its state; only an Open job is uploaded
+ *   to again, and "already has data" counts as uploaded;
+ * - a job past Open is never uploaded to again; results are fetched once per job.
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform, TransformCallback } from 'node:stream';
+import { BulkV2 } from '../bulk/bulkV2.js';
+import { JobInfo, JobState, TERMINAL_STATES } from '../bulk/types.js';
+import { OrgApiError } from '../http/orgHttp.js';
+import { DEFAULT_RETRY, RetryPolicy, withRetry } from '../http/retry.js';
+import { openCsv } from '../csv/reader.js';
+import { Ledger } from '../ledger/ledger.js';
+import { ChunkState, RunSpec, RunState, replay } from '../ledger/records.js';
+import { findSameLoad } from '../ledger/runIndex.js';
+import { Identity } from '../org/identity.js';
+import { addCounts, emptyCounts, joinJob, partPaths } from '../results/join.js';
+import { mergeParts, resultPaths } from '../results/resultFiles.js';
+import { crashIfAsked } from './crashPoints.js';
+import { fingerprint } from './fingerprint.js';
+import { planChunks } from './planner.js';
+import { JobSummary, LoadEvent, LoadRequest, LoadResult } from './types.js';
+
+export type EngineDeps = {
+  bulk: BulkV2;
+  identity: () => Promise<Identity>;
+  onEvent?: (e: LoadEvent) => void;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** first and longest poll interval (ms); polls back off from one to the other */
+  poll?: { minMs: number; maxMs: number };
+  retry?: RetryPolicy;
+};
+
+/** A second load of the same file into the same org and object, with the same operation. */
+export class DuplicateRunError extends Error {
+  public constructor(public readonly earlierRunId: string, public readonly earlierRunDir: string) {
+    super(`run ${earlierRunId} already loaded this file`);
+    this.name = 'DuplicateRunError';
+  }
+}
+
+/** The org no longer knows a job of the run (deleted, or purged 7 days after it ended). */
+export class JobGoneError extends Error {
+  public constructor(public readonly jobId: string) {
+    super(`job ${jobId} no longer exists in the org`);
+    this.name = 'JobGoneError';
+  }
+}
+
+type Deadline = { at: number };
+
+export class LoadEngine {
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly emit: (e: LoadEvent) => void;
+  private readonly retryPolicy: RetryPolicy;
+  private identityCache?: Identity;
+
+  public constructor(private readonly deps: EngineDeps) {
+    this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? ((ms): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.emit = deps.onEvent ?? ((): void => {});
+    this.retryPolicy = deps.retry ?? DEFAULT_RETRY;
+  }
+
+  /** A new run: plans the file into chunks, then drives them. */
+  public async start(req: LoadRequest): Promise<LoadResult> {
+    const runDir = join(req.ledgerDir, req.runId);
+    const identity = await this.identity();
+    const print = await fingerprint(req.file);
+    if (!req.force) {
+      const earlier = findSameLoad(req.ledgerDir, { orgId: identity.orgId, object: req.object, operation: req.operation, fileSha256: print.sha256, runId: req.runId });
+      if (earlier) throw new DuplicateRunError(earlier.runId, earlier.runDir);
+    }
+    await mkdir(join(runDir, 'chunks'), { recursive: true });
+    const ledger = new Ledger(runDir, this.now);
+    try {
+      const spec: RunSpec = {
+        runId: req.runId,
+        object: req.object,
+        operation: req.operation,
+        ...(req.externalId ? { externalId: req.externalId } : {}),
+        file: req.file,
+        fileSha256: print.sha256,
+        fileBytes: print.bytes,
+        resultsDir: req.resultsDir ?? runDir,
+        org: { username: identity.username, orgId: identity.orgId, userId: identity.userId, instanceUrl: identity.instanceUrl },
+        concurrency: req.concurrency,
+      };
+      ledger.append({ t: 'run', ...spec });
+      this.emit({ type: 'stage', stage: 'read' });
+      const source = await openCsv(req.file, req.csv);
+      await mkdir(spec.resultsDir, { recursive: true });
+      const plan = await planChunks(source.records, {
+        dir: join(runDir, 'chunks'),
+        header: source.header,
+        maxBytes: req.maxJobBytes,
+        check: req.checkRow,
+        rejectedFile: join(spec.resultsDir, 'rejected.csv'),
+      });
+      ledger.append({ t: 'planned', chunks: plan.chunks, rows: plan.rows, rejected: plan.rejected, header: source.header });
+      this.emit({ type: 'planned', rows: plan.rows, chunks: plan.chunks.length, bytes: plan.chunks.reduce((n, c) => n + c.bytes, 0), rejected: plan.rejected });
+      return await this.drive(ledger, runDir, replay(Ledger.read(runDir)), { at: this.now() + req.waitMs });
+    } finally {
+      ledger.close();
+    }
+  }
+
+  /** Picks up a run from its ledger and finishes it (or goes on until the wait runs out). */
+  public async resume(runDir: string, waitMs: number): Promise<LoadResult> {
+    const records = Ledger.read(runDir);
+    const state = replay(records);
+    const ledger = new Ledger(runDir, this.now);
+    try {
+      if (!state.planned) {
+        // The crash came before any job was created: planning again is safe and complete.
+        throw new Error(`run ${state.spec.runId} stopped before its file was split; nothing was sent. Start it again with load.`);
+      }
+      return await this.drive(ledger, runDir, state, { at: this.now() + waitMs });
+    } finally {
+      ledger.close();
+    }
+  }
+
+  private async identity(): Promise<Identity> {
+    this.identityCache ??= await this.deps.identity();
+    return this.identityCache;
+  }
+
+  private async drive(ledger: Ledger, runDir: string, state: RunState, deadline: Deadline): Promise<LoadResult> {
+    const started = this.now();
+    const pending = state.chunks.filter((c) => !c.results);
+    this.emit({ type: 'stage', stage: 'upload' });
+    const queue = [...pending];
+    const workers = Array.from({ length: Math.max(1, Math.min(state.spec.concurrency, queue.length)) }, async () => {
+      for (let c = queue.shift(); c; c = queue.shift()) {
+        // When the wait has run out, chunks not started yet are left for resume.
+        if (!c.closed && !c.jobId && this.now() > deadline.at && c !== pending[0]) break;
+        await this.runChunk(ledger, state, c, deadline);
+      }
+    });
+    await Promise.all(workers);
+
+    const done = state.chunks.every((c) => c.results);
+    if (done && !state.done) {
+      this.emit({ type: 'stage', stage: 'results' });
+      crashIfAsked('before-merge');
+      const paths = resultPaths(state.spec.resultsDir);
+      await mergeParts(
+        paths,
+        state.header,
+        state.chunks.map((c) => partPaths(this.partsDir(state), c.chunk.index))
+      );
+      ledger.append({ t: 'merged' });
+      ledger.append({ t: 'done' });
+      state.merged = true;
+      state.done = true;
+    }
+    this.emit({ type: 'stage', stage: 'done' });
+    return this.result(runDir, state, started);
+  }
+
+  private partsDir(state: RunState): string {
+    return join(state.spec.resultsDir, 'parts');
+  }
+
+  /** Takes one chunk as far as it can go: submitted, finished, results joined. */
+  private async runChunk(ledger: Ledger, state: RunState, c: ChunkState, deadline: Deadline): Promise<void> {
+    if (!c.closed) await this.submit(ledger, state, c);
+    if (!c.terminal) {
+      if (this.now() >= deadline.at) return;
+      this.emit({ type: 'stage', stage: 'processing' });
+      const info = await this.waitForJob(c, deadline, state.rows);
+      if (!info) return;
+      c.terminal = ledger.append({
+        t: 'terminal',
+        chunk: c.chunk.index,
+        jobId: info.id,
+        state: info.state,
+        processed: info.numberRecordsProcessed ?? 0,
+        failed: info.numberRecordsFailed ?? 0,
+        ...(info.errorMessage ? { errorMessage: info.errorMessage } : {}),
+      }) as ChunkState['terminal'];
+      this.emit({
+        type: 'job-done',
+        jobId: info.id,
+        chunk: c.chunk.index,
+        state: info.state,
+        processed: info.numberRecordsProcessed ?? 0,
+        failed: info.numberRecordsFailed ?? 0,
+        errorMessage: info.errorMessage,
+      });
+    }
+    if (!c.results) {
+      const partsDir = this.partsDir(state);
+      await mkdir(partsDir, { recursive: true });
+      const jobId = c.jobId!;
+      let fetched = 0;
+      const counts = await this.retrying('results', () =>
+        joinJob(
+          c.chunk,
+          c.terminal!.state,
+          async (kind) => {
+            if (fetched++ === 1) crashIfAsked('mid-results', c.chunk.index);
+            return this.gone(jobId, () => this.deps.bulk.results(jobId, kind));
+          },
+          partPaths(partsDir, c.chunk.index)
+        )
+      );
+      c.results = ledger.append({ t: 'results', chunk: c.chunk.index, jobId, ...counts }) as ChunkState['results'];
+      this.emit({ type: 'results-written', successful: counts.successful, failed: counts.failed, unprocessed: counts.unprocessed });
+    }
+  }
+
+  /** Create (or adopt), upload and close the chunk's job, each step recorded before and after. */
+  private async submit(ledger: Ledger, state: RunState, c: ChunkState): Promise<void> {
+    const index = c.chunk.index;
+    if (!c.jobId) {
+      if (c.creatingAt) {
+        // A crash between asking for a job and recording it: the job may exist. Find it rather than make another.
+        const orphan = await this.findOwnOpenJob(state, c.creatingAt);
+        if (orphan) {
+          c.jobId = orphan.id;
+          ledger.append({ t: 'created', chunk: index, jobId: orphan.id, adopted: true });
+          this.emit({ type: 'job-created', jobId: orphan.id, chunk: index, rows: c.chunk.rows, adopted: true });
+        }
+      }
+      if (!c.jobId) {
+        crashIfAsked('before-create', index);
+        const intent = ledger.append({ t: 'creating', chunk: index });
+        c.creatingAt = intent.at;
+        const job = await this.createJob(state, c.creatingAt);
+        c.jobId = job.id;
+        ledger.append({ t: 'created', chunk: index, jobId: job.id });
+        this.emit({ type: 'job-created', jobId: job.id, chunk: index, rows: c.chunk.rows, adopted: false });
+        crashIfAsked('after-create', index);
+      }
+    }
+    const jobId = c.jobId;
+    if (!c.uploaded) {
+      let alreadyPastOpen = false;
+      if (c.uploading) {
+        const info = await this.gone(jobId, () => this.retrying('info', () => this.deps.bulk.info(jobId)));
+        alreadyPastOpen = info.state !== 'Open';
+      } else {
+        ledger.append({ t: 'uploading', chunk: index, jobId });
+        c.uploading = true;
+      }
+      if (!alreadyPastOpen) await this.upload(jobId, c);
+      ledger.append({ t: 'uploaded', chunk: index, jobId });
+      c.uploaded = true;
+      crashIfAsked('after-upload', index);
+    }
+    if (!c.closed) {
+      await this.retrying(
+        'close',
+        () => this.deps.bulk.close(jobId),
+        async () => {
+          // The close may have reached the org before the failure: only an Open job needs it again.
+          const info = await this.deps.bulk.info(jobId);
+          return info.state === 'Open' ? this.deps.bulk.close(jobId) : info;
+        }
+      ).catch(async (e: unknown) => {
+        if (e instanceof OrgApiError && e.errorCode === 'INVALIDJOBSTATE') {
+          const info = await this.deps.bulk.info(jobId);
+          if (info.state !== 'Open') return info;
+        }
+        throw e;
+      });
+      ledger.append({ t: 'closed', chunk: index, jobId });
+      c.closed = true;
+      this.emit({ type: 'job-uploaded', jobId, chunk: index });
+      crashIfAsked('after-close', index);
+    }
+  }
+
+  /** Creates a job; a retry first looks for the job the failed attempt may have created. */
+  private createJob(state: RunState, since: string): Promise<JobInfo> {
+    const spec = state.spec;
+    const create = (): Promise<JobInfo> =>
+      this.deps.bulk.createIngestJob({
+        object: spec.object,
+        operation: spec.operation,
+        ...(spec.externalId ? { externalIdFieldName: spec.externalId } : {}),
+        columnDelimiter: 'COMMA',
+        lineEnding: 'LF',
+      });
+    return this.retrying('create job', create, async () => (await this.findOwnOpenJob(state, since)) ?? create());
+  }
+
+  /** Uploads the chunk file; "the job already has data" means an earlier attempt got through. */
+  private async upload(jobId: string, c: ChunkState): Promise<void> {
+    const body = (): Readable => {
+      const file = createReadStream(c.chunk.file);
+      return process.env.SF_BULKOPS_CRASH_AT?.startsWith('mid-upload') ? file.pipe(new CrashHalfway(c.chunk.bytes, c.chunk.index)) : file;
+    };
+    const once = async (): Promise<void> => {
+      try {
+        await this.deps.bulk.upload(jobId, body);
+      } catch (e) {
+        if (e instanceof OrgApiError && e.errorCode === 'INVALIDJOBSTATE' && /multiple contents|already/i.test(e.message)) return;
+        throw e;
+      }
+    };
+    await this.retrying('upload', once, async () => {
+      const info = await this.deps.bulk.info(jobId);
+      if (info.state === 'Open') await once();
+    });
+  }
+
+  /**
+   * Our Open job for this object and operation created since the intent, not yet claimed by a chunk
+   * of this run. Extra ones (a retried create that got through twice) are aborted.
+   */
+  private async findOwnOpenJob(state: RunState, since: string): Promise<JobInfo | undefined> {
+    const claimed = new Set(state.chunks.map((c) => c.jobId).filter(Boolean));
+    // Allow for clock skew between this machine and the org.
+    const from = Date.parse(since) - 60_000;
+    const found: JobInfo[] = [];
+    let next: string | null | undefined;
+    do {
+      const page = await this.retrying('list jobs', () => this.deps.bulk.listJobs(next, 'V2Ingest'));
+      for (const job of page.records) {
+        if (
+          job.state === 'Open' &&
+          !claimed.has(job.id) &&
+          job.createdById.slice(0, 15) === state.spec.org.userId.slice(0, 15) &&
+          job.object.toLowerCase() === state.spec.object.toLowerCase() &&
+          job.operation === state.spec.operation &&
+          Date.parse(job.createdDate.replace(/\+0000$/, 'Z')) >= from
+        ) {
+          found.push(job);
+        }
+      }
+      next = page.nextRecordsUrl;
+    } while (next);
+    found.sort((a, b) => a.createdDate.localeCompare(b.createdDate));
+    return found[0];
+  }
+
+  /** Polls the chunk's job with back-off until it ends or the wait runs out. */
+  private async waitForJob(c: ChunkState, deadline: Deadline, total: number): Promise<JobInfo | undefined> {
+    const minMs = this.deps.poll?.minMs ?? 1000;
+    const maxMs = this.deps.poll?.maxMs ?? 10_000;
+    let interval = minMs;
+    const startedAt = this.now();
+    const jobId = c.jobId!;
+    for (;;) {
+      const info = await this.gone(jobId, () => this.retrying('job info', () => this.deps.bulk.info(jobId)));
+      const processed = info.numberRecordsProcessed ?? 0;
+      this.emit({ type: 'job-progress', jobId, state: info.state, processed, failed: info.numberRecordsFailed ?? 0 });
+      const seconds = Math.max(0.001, (this.now() - startedAt) / 1000);
+      this.emit({ type: 'progress', processed, failed: info.numberRecordsFailed ?? 0, total, recordsPerSecond: Math.round(processed / seconds) });
+      if (TERMINAL_STATES.has(info.state)) return info;
+      const left = deadline.at - this.now();
+      if (left <= 0) return undefined;
+      await this.sleep(Math.min(interval, left));
+      interval = Math.min(maxMs, Math.ceil(interval * 1.5));
+    }
+  }
+
+  private retrying<T>(what: string, fn: () => Promise<T>, again?: (e: Error) => Promise<T>): Promise<T> {
+    return withRetry(
+      fn,
+      {
+        sleep: this.sleep,
+        onRetry: ({ attempt, delayMs, error }) => this.emit({ type: 'retry', what, attempt, delayMs: Math.round(delayMs), reason: error.message }),
+      },
+      this.retryPolicy,
+      again
+    );
+  }
+
+  private async gone<T>(jobId: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof OrgApiError && e.status === 404) throw new JobGoneError(jobId);
+      throw e;
+    }
+  }
+
+  private result(runDir: string, state: RunState, started: number): LoadResult {
+    const finished = this.now();
+    let counts = emptyCounts();
+    for (const c of state.chunks) if (c.results) counts = addCounts(counts, c.results);
+    const jobs: JobSummary[] = state.chunks.map((c) => ({
+      id: c.jobId ?? '',
+      chunk: c.chunk.index,
+      rows: c.chunk.rows,
+      firstLine: c.chunk.firstLine,
+      lastLine: c.chunk.lastLine,
+      state: (c.terminal?.state ?? (c.closed ? 'UploadComplete' : c.jobId ? 'Open' : 'NotCreated')) as JobState | 'NotCreated',
+      processed: c.terminal?.processed ?? 0,
+      failed: c.terminal?.failed ?? 0,
+      ...(c.terminal?.errorMessage ? { errorMessage: c.terminal.errorMessage } : {}),
+    }));
+    const rejectedFile = join(state.spec.resultsDir, 'rejected.csv');
+    const paths = resultPaths(state.spec.resultsDir);
+    return {
+      runId: state.spec.runId,
+      status: state.done ? 'Completed' : 'InProgress',
+      object: state.spec.object,
+      operation: state.spec.operation,
+      ...(state.spec.externalId ? { externalId: state.spec.externalId } : {}),
+      file: state.spec.file,
+      rows: state.rows,
+      rejected: state.rejected,
+      processed: jobs.reduce((n, j) => n + j.processed, 0),
+      successful: counts.successful,
+      failed: state.done ? counts.failed : jobs.reduce((n, j) => n + j.failed, 0),
+      unprocessed: counts.unprocessed,
+      retryable: counts.retryable,
+      unmatched: counts.unmatched,
+      errorCodes: Object.entries(counts.errorCodes)
+        .map(([code, count]) => ({ code, count }))
+        .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)),
+      jobs,
+      runDir,
+      ...(state.done ? { files: { ...paths, ...(existsSync(rejectedFile) ? { rejected: rejectedFile } : {}) } } : {}),
+      startedAt: state.startedAt,
+      finishedAt: new Date(finished).toISOString(),
+      elapsedMs: finished - started,
+    };
+  }
+}
+
+/** Test hook for SF_BULKOPS_CRASH_AT=mid-upload: dies once half of the chunk has been read. */
+class CrashHalfway extends Transform {
+  private seen = 0;
+
+  public constructor(private readonly total: number, private readonly chunk: number) {
+    super();
+  }
+
+  public _transform(data: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.seen += data.length;
+    if (this.seen >= this.total / 2) crashIfAsked('mid-upload', this.chunk);
+    done(null, data);
+  }
+}

@@ -1,0 +1,41 @@
+/*
+ * Builds the load engine for an org the user chose with --target-org (an @salesforce/core
+ * Connection), so load and resume wire it the same way.
+ */
+import type { Connection } from '@salesforce/core';
+import { BulkV2 } from '../bulk/bulkV2.js';
+import { sessionOf } from '../http/connectionSession.js';
+import { OrgHttp } from '../http/orgHttp.js';
+import { LoadEngine } from '../load/engine.js';
+import { LoadEvent } from '../load/types.js';
+import { fetchIdentity } from './identity.js';
+
+export type EngineOptions = { onEvent?: (e: LoadEvent) => void };
+
+/** Poll timing; SF_BULKOPS_POLL_MS lowers the first interval (tests against the emulator). */
+export function pollSettings(env: NodeJS.ProcessEnv = process.env): { minMs: number; maxMs: number } {
+  const min = Number(env.SF_BULKOPS_POLL_MS ?? '') || 1000;
+  return { minMs: min, maxMs: Math.max(min, 10_000) };
+}
+
+/** Retry timing; SF_BULKOPS_RETRY_MS shortens the back-off (tests against the emulator). */
+function retrySettings(env: NodeJS.ProcessEnv = process.env): { attempts: number; baseMs: number; maxMs: number } {
+  const base = Number(env.SF_BULKOPS_RETRY_MS ?? '') || 500;
+  return { attempts: 6, baseMs: base, maxMs: Math.max(base, 30_000) };
+}
+
+export function orgHttp(conn: Connection): OrgHttp {
+  return new OrgHttp(sessionOf(conn));
+}
+
+export function engineFor(conn: Connection, opts: EngineOptions = {}): { engine: LoadEngine; http: OrgHttp } {
+  const http = orgHttp(conn);
+  const engine = new LoadEngine({
+    bulk: new BulkV2(http),
+    identity: () => fetchIdentity(http),
+    onEvent: opts.onEvent,
+    poll: pollSettings(),
+    retry: retrySettings(),
+  });
+  return { engine, http };
+}
