@@ -239,10 +239,11 @@ export class LoadEngine {
         const intent = ledger.append({ t: 'creating', chunk: index });
         c.creatingAt = intent.at;
         const job = await this.createJob(state, c.creatingAt);
+        // The most delicate moment: the org has the job, the ledger does not know it yet.
+        crashIfAsked('after-create', index);
         c.jobId = job.id;
         ledger.append({ t: 'created', chunk: index, jobId: job.id });
         this.emit({ type: 'job-created', jobId: job.id, chunk: index, rows: c.chunk.rows, adopted: false });
-        crashIfAsked('after-create', index);
       }
     }
     const jobId = c.jobId;

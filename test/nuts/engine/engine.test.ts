@@ -1,0 +1,160 @@
+/*
+ * The load engine against the emulator, without the CLI: splitting into several jobs, the exact join
+ * of shuffled results to input lines (rows repeat), kill -9 at every dangerous point then resume,
+ * and no token in any file a run writes.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { Emulator, startEmulator } from '../../helpers/emulator.js';
+import { testEngine } from '../../helpers/engine.js';
+import { readCsv } from '../../helpers/csv.js';
+import { PROJECT_ROOT } from '../../helpers/sf.js';
+import type { LoadRequest, LoadResult } from '../../../src/core/load/types.js';
+import { DuplicateRunError } from '../../../src/core/load/engine.js';
+import { Ledger } from '../../../src/core/ledger/ledger.js';
+
+function contactsCsv(rows: number, opts: { badEvery?: number; repeatEvery?: number } = {}): string {
+  const lines = ['LastName,FirstName,External_Id__c,Title'];
+  for (let i = 1; i <= rows; i++) {
+    const bad = opts.badEvery && i % opts.badEvery === 0;
+    // Rows without an external ID can repeat exactly; their results must still find distinct lines.
+    const repeat = opts.repeatEvery && i % opts.repeatEvery === 0;
+    lines.push(`${bad ? '' : `Name${repeat ? '' : i}`},First ${repeat ? 'Same' : i},${repeat ? '' : `C-${i}`},"Title, ${repeat ? 'same' : i}"`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function allFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? allFiles(p) : [p];
+  });
+}
+
+describe('load engine against the emulator', function () {
+  this.timeout(120_000);
+  let emu: Emulator;
+  let work: string;
+
+  beforeEach(async () => {
+    emu = await startEmulator();
+    work = mkdtempSync(join(tmpdir(), 'bulkops-engine-'));
+  });
+
+  afterEach(async () => {
+    await emu.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const request = (file: string, extra: Partial<LoadRequest> = {}): LoadRequest => ({
+    object: 'Contact',
+    operation: 'insert',
+    file,
+    runId: `run-${Math.random().toString(36).slice(2, 8)}`,
+    ledgerDir: join(work, 'runs'),
+    waitMs: 60_000,
+    concurrency: 5,
+    maxJobBytes: 8 * 1024,
+    ...extra,
+  });
+
+  it('loads a file over the job size as several jobs, every row once, results joined to the right lines', async () => {
+    const file = join(work, 'contacts.csv');
+    writeFileSync(file, contactsCsv(600, { badEvery: 50, repeatEvery: 7 }));
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const result = await engine.start(request(file));
+
+    expect(result.jobs.length).to.be.greaterThanOrEqual(3);
+    expect(result).to.include({ status: 'Completed', rows: 600, successful: 588, failed: 12, unprocessed: 0, unmatched: 0 });
+    expect(emu.store.count('Contact')).to.equal(588);
+    // Each uploaded row's line is the line it had in the file (header = line 1).
+    const success = readCsv(result.files!.success);
+    expect(success.map((r) => Number(r.sf__Line))).to.deep.equal([...success.map((r) => Number(r.sf__Line))].sort((a, b) => a - b));
+    for (const row of success) {
+      const line = Number(row.sf__Line);
+      const i = line - 1;
+      const repeat = i % 7 === 0;
+      expect(row.FirstName).to.equal(`First ${repeat ? 'Same' : i}`);
+      expect(emu.store.get('Contact', row.sf__Id)?.FirstName).to.equal(row.FirstName);
+    }
+    const repeatedIds = success.filter((r) => r.FirstName === 'First Same').map((r) => r.sf__Id);
+    expect(new Set(repeatedIds).size).to.equal(repeatedIds.length);
+    const failed = readCsv(result.files!.failed);
+    expect(failed.map((r) => Number(r.sf__Line))).to.deep.equal(Array.from({ length: 12 }, (_, k) => (k + 1) * 50 + 1));
+    expect(failed.every((r) => r.sf__ErrorCode === 'REQUIRED_FIELD_MISSING')).to.equal(true);
+  });
+
+  it('refuses to load the same file into the same org twice, unless forced', async () => {
+    const file = join(work, 'contacts.csv');
+    writeFileSync(file, contactsCsv(20));
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const first = await engine.start(request(file));
+    let error: unknown;
+    try {
+      await engine.start(request(file));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(DuplicateRunError);
+    expect((error as DuplicateRunError).earlierRunId).to.equal(first.runId);
+    expect(emu.store.count('Contact')).to.equal(20);
+    const forced = await engine.start(request(file, { force: true }));
+    expect(forced.failed).to.equal(20); // External_Id__c is unique: the org refuses the copies
+  });
+
+  it('writes no access token into the ledger, chunks or result files', async () => {
+    const file = join(work, 'contacts.csv');
+    writeFileSync(file, contactsCsv(100, { badEvery: 10 }));
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const result = await engine.start(request(file, { resultsDir: join(work, 'results') }));
+    const files = [...allFiles(result.runDir), ...allFiles(join(work, 'results'))];
+    expect(files.length).to.be.greaterThan(5);
+    const secretPart = emu.accessToken.split('!')[1];
+    for (const f of files) expect(readFileSync(f, 'latin1'), f).to.not.include(secretPart);
+  });
+
+  describe('kill -9 at a dangerous moment, then resume', () => {
+    const points = ['before-create:2', 'after-create:1', 'mid-upload:1', 'after-upload:2', 'after-close:1', 'mid-results:1', 'before-merge'];
+    for (const point of points) {
+      it(`leaves exactly one record per input row after a crash at ${point}`, async () => {
+        const file = join(work, 'contacts.csv');
+        writeFileSync(file, contactsCsv(500, { badEvery: 100 }));
+        const req = request(file, { concurrency: 1 });
+        const child = await runChild({ target: { instanceUrl: emu.url, accessToken: emu.accessToken }, request: req }, point);
+        expect(child.signal, child.stderr).to.equal('SIGKILL');
+
+        const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+        const result: LoadResult = await engine.resume(join(req.ledgerDir, req.runId), 60_000);
+        expect(result.status).to.equal('Completed');
+        expect(result).to.include({ rows: 500, successful: 495, failed: 5, unprocessed: 0, unmatched: 0 });
+        const ext = [...emu.store.all('Contact')].map((c) => c.External_Id__c as string);
+        expect(ext.length).to.equal(495);
+        expect(new Set(ext).size).to.equal(495);
+        // No job left open behind, and never two jobs holding the same rows.
+        const jobs = emu.ingest.jobs.list();
+        expect(jobs.filter((j) => j.state === 'Open' || j.state === 'UploadComplete')).to.have.length(0);
+        expect(jobs.filter((j) => j.state === 'JobComplete').length).to.equal(result.jobs.length);
+        expect(readCsv(result.files!.success)).to.have.length(495);
+        if (point.startsWith('after-create')) {
+          // The job the killed process created was found again and used, not created twice.
+          const adopted = Ledger.read(join(req.ledgerDir, req.runId)).filter((r) => r.t === 'created' && r.adopted);
+          expect(adopted).to.have.length(1);
+        }
+      });
+    }
+  });
+});
+
+function runChild(input: unknown, crashAt: string): Promise<{ signal: string | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--loader', 'ts-node/esm', '--no-warnings', join(PROJECT_ROOT, 'test', 'helpers', 'engineChild.ts'), JSON.stringify(input)],
+      { env: { ...process.env, SF_BULKOPS_CRASH_AT: crashAt, TS_NODE_PROJECT: join(PROJECT_ROOT, 'test', 'tsconfig.json') }, cwd: PROJECT_ROOT },
+      (error, stdout, stderr) => resolve({ signal: error?.signal ?? null, stdout, stderr })
+    );
+  });
+}
