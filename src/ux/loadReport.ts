@@ -5,6 +5,7 @@ import { Messages, SfError } from '@salesforce/core';
 import { LoadResult } from '../core/load/types.js';
 import { CsvInputError } from '../core/csv/errors.js';
 import { DuplicateRunError, JobGoneError } from '../core/load/engine.js';
+import { BackupShortError } from '../core/backup/backup.js';
 import { OrgApiError, OrgNetworkError } from '../core/http/orgHttp.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -31,6 +32,7 @@ export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boo
   if (result.files) {
     cmd.log(messages.getMessage('info.files', [result.files.success, result.files.failed, result.files.unprocessed, result.files.retry]));
     if (result.files.rejected) cmd.log(messages.getMessage('info.rejectedFile', [result.files.rejected]));
+    if (result.backup) cmd.log(messages.getMessage('info.backup', [result.backup.file, result.backup.records]));
   }
   return result.failed > 0 || result.unprocessed > 0 || result.rejected > 0 ? EXIT_FAILED_ROWS : 0;
 }
@@ -45,6 +47,7 @@ export function loadErrorToSfError(e: unknown, ctx: { bin: string; ledgerDir: st
   if (e instanceof DuplicateRunError) {
     return messages.createError('error.DuplicateRun', [e.earlierRunId], [`${ctx.bin} bulkops resume --run-id ${e.earlierRunId}`, e.earlierRunDir]);
   }
+  if (e instanceof BackupShortError) return messages.createError('error.BackupShort', [e.records, e.ids, e.file]);
   if (e instanceof JobGoneError) return messages.createError('error.JobGone', [e.jobId]);
   if (e instanceof OrgApiError) return messages.createError('error.OrgApi', [e.method, e.path, e.status, e.errorCode, e.message]);
   if (e instanceof OrgNetworkError) return messages.createError('error.Network', [e.method, e.path, e.message]);

@@ -7,6 +7,8 @@ import { ColumnDelimiter, IngestOperation, LineEnding } from '../../core/bulk/ty
 import { engineFor } from '../../core/org/engineFactory.js';
 import { LoadProgress } from '../../ux/loadProgress.js';
 import { reportLoad, loadErrorToSfError } from '../../ux/loadReport.js';
+import { hardDeleteGate, isProductionOrg } from '../../ux/hardDeleteGate.js';
+import { askLine } from '../../ux/prompt.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.load');
@@ -40,7 +42,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
       char: 'p',
       summary: messages.getMessage('flags.operation.summary'),
       description: messages.getMessage('flags.operation.description'),
-      options: ['insert', 'update', 'upsert', 'delete'] as const,
+      options: ['insert', 'update', 'upsert', 'delete', 'hardDelete'] as const,
       default: 'insert',
     })(),
     'external-id': Flags.string({ char: 'i', summary: messages.getMessage('flags.external-id.summary') }),
@@ -62,6 +64,9 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     'line-ending': Flags.option({ summary: messages.getMessage('flags.line-ending.summary'), options: ['LF', 'CRLF'] as const })(),
     encoding: Flags.string({ summary: messages.getMessage('flags.encoding.summary') }),
     force: Flags.boolean({ summary: messages.getMessage('flags.force.summary') }),
+    backup: Flags.boolean({ allowNo: true, default: true, summary: messages.getMessage('flags.backup.summary') }),
+    'confirm-hard-delete': Flags.integer({ min: 0, summary: messages.getMessage('flags.confirm-hard-delete.summary') }),
+    'no-prompt': Flags.boolean({ summary: messages.getMessage('flags.no-prompt.summary') }),
   };
 
   public async run(): Promise<BulkopsLoadResult> {
@@ -70,7 +75,19 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     if (operation === 'upsert' && !flags['external-id']) throw messages.createError('error.ExternalIdRequired');
     if (operation !== 'upsert' && flags['external-id']) throw messages.createError('error.ExternalIdNotAllowed');
 
+    if (operation === 'hardDelete' && !flags.backup) throw messages.createError('error.HardDeleteNeedsBackup');
     const conn = flags['target-org'].getConnection(flags['api-version']);
+    const interactive = !this.jsonEnabled() && !flags['no-prompt'] && Boolean(process.stdin.isTTY);
+    const confirm =
+      operation === 'hardDelete'
+        ? hardDeleteGate({
+            given: flags['confirm-hard-delete'],
+            interactive,
+            isProduction: () => isProductionOrg(conn),
+            warn: (text) => this.warn(text),
+            ask: (question) => this.ask(question),
+          })
+        : undefined;
     const file = resolve(flags.file);
     const progress = new LoadProgress((line) => this.log(line), flags.file);
     const { engine } = engineFor(conn, { onEvent: this.jsonEnabled() ? undefined : (e): void => progress.on(e) });
@@ -89,6 +106,8 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
         concurrency: CONCURRENCY[flags.concurrency],
         maxJobBytes: flags['max-job-size'] ? flags['max-job-size'] * 1024 * 1024 : undefined,
         force: flags.force,
+        backup: flags.backup,
+        confirm,
         csv: {
           delimiter: flags['column-delimiter'] as ColumnDelimiter | undefined,
           lineEnding: flags['line-ending'] as LineEnding | undefined,
@@ -100,6 +119,10 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     }
     process.exitCode = reportLoad(this, result, { waited: flags.wait.milliseconds > 0, ledgerDir, defaultLedger: !flags['ledger-dir'] });
     return result;
+  }
+
+  private ask(question: string): Promise<string> {
+    return askLine(question);
   }
 }
 

@@ -18,6 +18,8 @@ export type RunSpec = {
   resultsDir: string;
   org: { username: string; orgId: string; userId: string; instanceUrl: string };
   concurrency: number;
+  /** a backup of the target records must exist before the first job is created (delete, hardDelete) */
+  backup: boolean;
 };
 
 export type LedgerRecord =
@@ -31,6 +33,7 @@ export type LedgerRecord =
   | { t: 'terminal'; at: string; chunk: number; jobId: string; state: JobState; processed: number; failed: number; errorMessage?: string }
   | { t: 'results'; at: string; chunk: number; jobId: string; successful: number; failed: number; unprocessed: number; unmatched: number; errorCodes: Record<string, number>; retryable: number }
   | { t: 'aborted-orphan'; at: string; chunk: number; jobId: string }
+  | { t: 'backup'; at: string; file: string; ids: number; records: number; queryJobs: string[] }
   | { t: 'merged'; at: string }
   | { t: 'done'; at: string };
 
@@ -53,6 +56,7 @@ export type RunState = {
   rejected: number;
   chunks: ChunkState[];
   planned: boolean;
+  backup?: Extract<LedgerRecord, { t: 'backup' }>;
   merged: boolean;
   done: boolean;
 };
@@ -73,14 +77,15 @@ export function replay(records: LedgerRecord[]): RunState {
       state.chunks = r.chunks.map((chunk) => ({ chunk }));
       continue;
     }
-    if (r.t === 'merged') state.merged = true;
+    if (r.t === 'backup') state.backup = r;
+    else if (r.t === 'merged') state.merged = true;
     else if (r.t === 'done') state.done = true;
     else if (r.t !== 'run') applyChunkRecord(state.chunks[r.chunk - 1], r);
   }
   return state;
 }
 
-function applyChunkRecord(c: ChunkState | undefined, r: Exclude<LedgerRecord, { t: 'run' | 'planned' | 'merged' | 'done' }>): void {
+function applyChunkRecord(c: ChunkState | undefined, r: Exclude<LedgerRecord, { t: 'run' | 'planned' | 'merged' | 'done' | 'backup' }>): void {
   if (!c) return;
   switch (r.t) {
     case 'creating':

@@ -22,6 +22,8 @@ import { Ledger } from '../ledger/ledger.js';
 import { ChunkState, RunSpec, RunState, replay } from '../ledger/records.js';
 import { findSameLoad } from '../ledger/runIndex.js';
 import { Identity } from '../org/identity.js';
+import { BulkV2Query } from '../bulk/bulkV2Query.js';
+import { BackupShortError, backupRecords, idsOfChunks } from '../backup/backup.js';
 import { addCounts, emptyCounts, joinJob, partPaths } from '../results/join.js';
 import { mergeParts, resultPaths } from '../results/resultFiles.js';
 import { crashIfAsked } from './crashPoints.js';
@@ -38,6 +40,9 @@ export type EngineDeps = {
   /** first and longest poll interval (ms); polls back off from one to the other */
   poll?: { minMs: number; maxMs: number };
   retry?: RetryPolicy;
+  /** for the backup before a delete */
+  query?: BulkV2Query;
+  fields?: (object: string) => Promise<Array<{ name: string; type: string }>>;
 };
 
 /** A second load of the same file into the same org and object, with the same operation. */
@@ -45,6 +50,14 @@ export class DuplicateRunError extends Error {
   public constructor(public readonly earlierRunId: string, public readonly earlierRunDir: string) {
     super(`run ${earlierRunId} already loaded this file`);
     this.name = 'DuplicateRunError';
+  }
+}
+
+/** The user did not confirm (hardDelete): nothing was sent. */
+export class NotConfirmedError extends Error {
+  public constructor() {
+    super('not confirmed');
+    this.name = 'NotConfirmedError';
   }
 }
 
@@ -95,6 +108,7 @@ export class LoadEngine {
         resultsDir: req.resultsDir ?? runDir,
         org: { username: identity.username, orgId: identity.orgId, userId: identity.userId, instanceUrl: identity.instanceUrl },
         concurrency: req.concurrency,
+        backup: req.operation === 'hardDelete' || (req.operation === 'delete' && req.backup !== false),
       };
       ledger.append({ t: 'run', ...spec });
       this.emit({ type: 'stage', stage: 'read' });
@@ -109,6 +123,7 @@ export class LoadEngine {
       });
       ledger.append({ t: 'planned', chunks: plan.chunks, rows: plan.rows, rejected: plan.rejected, header: source.header });
       this.emit({ type: 'planned', rows: plan.rows, chunks: plan.chunks.length, bytes: plan.chunks.reduce((n, c) => n + c.bytes, 0), rejected: plan.rejected });
+      if (req.confirm && !(await req.confirm({ rows: plan.rows, object: req.object, operation: req.operation }))) throw new NotConfirmedError();
       return await this.drive(ledger, runDir, replay(Ledger.read(runDir)), { at: this.now() + req.waitMs });
     } finally {
       ledger.close();
@@ -138,6 +153,7 @@ export class LoadEngine {
 
   private async drive(ledger: Ledger, runDir: string, state: RunState, deadline: Deadline): Promise<LoadResult> {
     const started = this.now();
+    if (state.spec.backup && !state.backup) await this.backup(ledger, runDir, state);
     const pending = state.chunks.filter((c) => !c.results);
     this.emit({ type: 'stage', stage: 'upload' });
     const queue = [...pending];
@@ -167,6 +183,19 @@ export class LoadEngine {
     }
     this.emit({ type: 'stage', stage: 'done' });
     return this.result(runDir, state, started);
+  }
+
+  /** Exports the target records before the first delete job; a short backup stops the run. */
+  private async backup(ledger: Ledger, runDir: string, state: RunState): Promise<void> {
+    if (!this.deps.query || !this.deps.fields) throw new Error('backup needs a query client');
+    const ids = await idsOfChunks(state.chunks.map((c) => c.chunk));
+    const file = join(runDir, 'backup.csv');
+    const taken = await this.retrying('backup', () =>
+      backupRecords({ query: this.deps.query!, fields: this.deps.fields!, sleep: this.sleep, pollMs: this.deps.poll?.minMs ?? 1000 }, state.spec.object, ids, file)
+    );
+    this.emit({ type: 'backup', file, ids: taken.ids, records: taken.records });
+    if (taken.records < taken.ids) throw new BackupShortError(taken.ids, taken.records, file);
+    state.backup = ledger.append({ t: 'backup', file, ids: taken.ids, records: taken.records, queryJobs: taken.queryJobs }) as RunState['backup'];
   }
 
   private partsDir(state: RunState): string {
@@ -427,7 +456,10 @@ export class LoadEngine {
         .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)),
       jobs,
       runDir,
-      ...(state.done ? { files: { ...paths, ...(existsSync(rejectedFile) ? { rejected: rejectedFile } : {}) } } : {}),
+      ...(state.done
+        ? { files: { ...paths, ...(existsSync(rejectedFile) ? { rejected: rejectedFile } : {}), ...(state.backup ? { backup: state.backup.file } : {}) } }
+        : {}),
+      ...(state.backup ? { backup: { file: state.backup.file, ids: state.backup.ids, records: state.backup.records } } : {}),
       startedAt: state.startedAt,
       finishedAt: new Date(finished).toISOString(),
       elapsedMs: finished - started,

@@ -22,6 +22,10 @@ export type LoadRequest = {
   csv?: CsvReadOptions;
   /** load even though an earlier run already loaded this file into this org */
   force?: boolean;
+  /** export every target record before deleting (always on for hardDelete) */
+  backup?: boolean;
+  /** asked once the rows are counted, before anything is sent; false stops the run (hardDelete confirmation) */
+  confirm?: (info: { rows: number; object: string; operation: string }) => Promise<boolean>;
   /** row check run while the file is split; rows it rejects are left out of the upload */
   checkRow?: (record: CsvRecord) => string | undefined;
 };
@@ -61,7 +65,9 @@ export type LoadResult = {
   errorCodes: Array<{ code: string; count: number }>;
   jobs: JobSummary[];
   runDir: string;
-  files?: { success: string; failed: string; unprocessed: string; retry: string; rejected?: string };
+  files?: { success: string; failed: string; unprocessed: string; retry: string; rejected?: string; backup?: string };
+  /** the export taken before a delete: records found for the Ids of the file */
+  backup?: { file: string; ids: number; records: number };
   startedAt: string;
   finishedAt: string;
   elapsedMs: number;
@@ -76,4 +82,5 @@ export type LoadEvent =
   | { type: 'job-done'; jobId: string; chunk: number; state: JobState; processed: number; failed: number; errorMessage?: string }
   | { type: 'progress'; processed: number; failed: number; total: number; recordsPerSecond: number }
   | { type: 'retry'; what: string; attempt: number; delayMs: number; reason: string }
+  | { type: 'backup'; file: string; ids: number; records: number }
   | { type: 'results-written'; successful: number; failed: number; unprocessed: number };

@@ -9,6 +9,7 @@ import { OrgHttp } from '../http/orgHttp.js';
 import { LoadEngine } from '../load/engine.js';
 import { LoadEvent } from '../load/types.js';
 import { fetchIdentity } from './identity.js';
+import { BulkV2Query } from '../bulk/bulkV2Query.js';
 
 export type EngineOptions = { onEvent?: (e: LoadEvent) => void };
 
@@ -28,14 +29,26 @@ export function orgHttp(conn: Connection): OrgHttp {
   return new OrgHttp(sessionOf(conn));
 }
 
-export function engineFor(conn: Connection, opts: EngineOptions = {}): { engine: LoadEngine; http: OrgHttp } {
-  const http = orgHttp(conn);
-  const engine = new LoadEngine({
+export type EngineTiming = {
+  poll?: { minMs: number; maxMs: number };
+  retry?: { attempts: number; baseMs: number; maxMs: number };
+};
+
+/** The engine over any OrgHttp: commands pass a Connection-backed one, tests an emulator-backed one. */
+export function engineForHttp(http: OrgHttp, opts: EngineOptions & EngineTiming = {}): LoadEngine {
+  return new LoadEngine({
     bulk: new BulkV2(http),
     identity: () => fetchIdentity(http),
     onEvent: opts.onEvent,
-    poll: pollSettings(),
-    retry: retrySettings(),
+    poll: opts.poll ?? pollSettings(),
+    retry: opts.retry ?? retrySettings(),
+    query: new BulkV2Query(http),
+    fields: async (object: string) =>
+      (await http.json<{ fields: Array<{ name: string; type: string }> }>({ method: 'GET', path: http.dataPath(`/sobjects/${object}/describe`) })).fields,
   });
-  return { engine, http };
+}
+
+export function engineFor(conn: Connection, opts: EngineOptions = {}): { engine: LoadEngine; http: OrgHttp } {
+  const http = orgHttp(conn);
+  return { engine: engineForHttp(http, opts), http };
 }

@@ -114,4 +114,28 @@ describe('sf bulkops load (through the real sf binary)', function () {
     expect(r.json?.name).to.equal('ExternalIdRequiredError');
     expect(r.json?.message).to.match(/--external-id is required/);
   });
+
+  it('gates hardDelete: refuses without --confirm-hard-delete under --json, and on a wrong count; deletes with the right one after a backup', async () => {
+    const ids = emu.insertRecords('Account', [{ Name: 'Doomed 1' }, { Name: 'Doomed 2' }, { Name: 'Doomed 3' }]);
+    const file = write('hard.csv', `Id\n${ids.join('\n')}\n`);
+    const base = ['bulkops', 'load', '--sobject', 'Account', '--operation', 'hardDelete', '--file', file, '--target-org', 'emu', '--json'];
+
+    const unconfirmed = await sf.run(base);
+    expect(unconfirmed.code).to.equal(1);
+    expect(unconfirmed.json?.name).to.equal('HardDeleteNotConfirmedError');
+    expect(unconfirmed.json?.message).to.match(/3 Account records/);
+
+    const wrong = await sf.run([...base, '--confirm-hard-delete', '5']);
+    expect(wrong.code).to.equal(1);
+    expect(wrong.json?.name).to.equal('HardDeleteCountMismatchError');
+    for (const id of ids) expect(emu.store.get('Account', id), 'not deleted yet').to.not.equal(undefined);
+
+    const done = await sf.run([...base, '--confirm-hard-delete', '3']);
+    expect(done.code, done.stdout + done.stderr).to.equal(0);
+    const result = done.json?.result as LoadJson & { backup: { file: string; records: number } };
+    expect(result.backup.records).to.equal(3);
+    expect(readCsv(result.backup.file).map((r) => r.Name).sort()).to.deep.equal(['Doomed 1', 'Doomed 2', 'Doomed 3']);
+    for (const id of ids) expect(emu.store.get('Account', id), 'gone for good').to.equal(undefined);
+    expect(done.json?.warnings?.join(' ')).to.match(/hardDelete removes 3 Account records for good/);
+  });
 });

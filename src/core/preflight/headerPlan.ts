@@ -1,0 +1,289 @@
+/*
+ * What each header column writes, checked against the describe the way Salesforce reads a Bulk API
+ * header (bulk-api.md §2, §9.4): field names case-insensitively, `Rel.Field` and `Type:Rel.Field`
+ * parent lookups through an External ID or ID lookup field of the parent, the key column each
+ * operation needs, and the fields the operation may write. What is wrong here fails the whole job
+ * (InvalidBatch : Field name not found) or every row, so it is found before anything is sent.
+ */
+import type { IngestOperation } from '../bulk/types.js';
+import { closestName } from './closestName.js';
+import type { DescribeSource, FieldDescribe, ObjectDescribe } from './describe.js';
+import { PreflightError } from './errors.js';
+import { quoted, type ProblemKind } from './problems.js';
+
+export type ColumnRole =
+  /** the record Id: the key of update/delete, optional on upsert, refused when filled on insert */
+  | { kind: 'id' }
+  | { kind: 'field'; field: FieldDescribe }
+  /** `[Type:]Rel.Field`: sets the lookup `field` to the parent whose `parentField` equals the cell */
+  | { kind: 'relationship'; field: FieldDescribe; parentObject: string; parentField: FieldDescribe }
+  /** not read: any column but Id on delete, or a column already reported as a header problem */
+  | { kind: 'ignored' };
+
+export type PlannedColumn = { index: number; header: string; role: ColumnRole };
+
+export type HeaderProblem = { kind: ProblemKind; field?: string; detail: string };
+
+export type HeaderPlan = {
+  columns: PlannedColumn[];
+  problems: HeaderProblem[];
+  /** the Id column, or -1 */
+  idColumn: number;
+  /** upsert: the column records are matched on, and its field */
+  key?: { column: number; field: FieldDescribe };
+  /** insert: each required field the header sets, with the columns that can set it */
+  required: Array<{ field: FieldDescribe; columns: number[] }>;
+};
+
+export type HeaderInput = {
+  object: ObjectDescribe;
+  operation: IngestOperation;
+  externalId?: string;
+  header: string[];
+  describe: DescribeSource;
+};
+
+/** Fields that can key an upsert or find a parent: External ID, ID lookup, or the Id itself. */
+export function isIndexed(f: FieldDescribe): boolean {
+  return f.externalId || f.idLookup || f.type === 'id';
+}
+
+/** Required on insert (REQUIRED_FIELD_MISSING when empty); a checkbox is never missing: it defaults to false. */
+export function isRequiredOnInsert(f: FieldDescribe): boolean {
+  return f.createable && !f.nillable && !f.defaultedOnCreate && f.type !== 'boolean';
+}
+
+export async function planHeader(input: HeaderInput): Promise<HeaderPlan> {
+  return new HeaderPlanner(input).plan();
+}
+
+class HeaderPlanner {
+  private readonly object: ObjectDescribe;
+  private readonly fields = new Map<string, FieldDescribe>();
+  private readonly relationships = new Map<string, FieldDescribe>();
+  private readonly problems: HeaderProblem[] = [];
+
+  public constructor(private readonly input: HeaderInput) {
+    this.object = input.object;
+    for (const f of this.object.fields) {
+      this.fields.set(f.name.toLowerCase(), f);
+      if (f.type === 'reference' && f.relationshipName) this.relationships.set(f.relationshipName.toLowerCase(), f);
+    }
+  }
+
+  public async plan(): Promise<HeaderPlan> {
+    const { operation, header } = this.input;
+    this.checkObject();
+    if (operation === 'delete' || operation === 'hardDelete') return this.planDelete();
+
+    const columns = await Promise.all(header.map(async (h, index) => ({ index, header: h, role: await this.role(h) })));
+    const idColumn = columns.findIndex((c) => c.role.kind === 'id');
+    const key = operation === 'upsert' ? this.upsertKey(columns, idColumn) : undefined;
+    if (operation === 'update' && idColumn < 0) {
+      this.report('missing-id-column', undefined, 'update needs an Id column naming the records to change, and the header has none');
+    }
+    for (const c of columns) this.checkWritable(c, key?.column);
+    const required = operation === 'insert' ? this.requiredColumns(columns) : [];
+    return { columns, problems: this.problems, idColumn, ...(key ? { key } : {}), required };
+  }
+
+  private report(kind: ProblemKind, field: string | undefined, detail: string): void {
+    this.problems.push(field === undefined ? { kind, detail } : { kind, field, detail });
+  }
+
+  /** The object itself must allow the operation, or every row fails. */
+  private checkObject(): void {
+    const o = this.object;
+    const { operation } = this.input;
+    const missing: string[] = [];
+    if ((operation === 'insert' || operation === 'upsert') && !o.createable) missing.push('createable');
+    if ((operation === 'update' || operation === 'upsert') && !o.updateable) missing.push('updateable');
+    if ((operation === 'delete' || operation === 'hardDelete') && !o.deletable) missing.push('deletable');
+    if (missing.length > 0) {
+      this.report('operation-not-allowed', undefined, `${operation} is not possible on ${o.name}: the object is not ${missing.join(' or ')} for your user`);
+    }
+  }
+
+  /** delete/hardDelete read the Id column only; Salesforce ignores the others, so they are not checked. */
+  private planDelete(): HeaderPlan {
+    const columns: PlannedColumn[] = this.input.header.map((h, index) => ({
+      index,
+      header: h,
+      role: h.toLowerCase() === 'id' ? { kind: 'id' } : { kind: 'ignored' },
+    }));
+    const idColumn = columns.findIndex((c) => c.role.kind === 'id');
+    if (idColumn < 0) {
+      this.report('missing-id-column', undefined, `${this.input.operation} needs an Id column with the IDs of the records to delete, and the header has none`);
+    }
+    return { columns, problems: this.problems, idColumn, required: [] };
+  }
+
+  private async role(header: string): Promise<ColumnRole> {
+    const dot = header.indexOf('.');
+    if (dot < 0) {
+      const f = this.fields.get(header.toLowerCase());
+      if (f) return f.type === 'id' ? { kind: 'id' } : { kind: 'field', field: f };
+      this.report('unknown-field', header, this.unknownField(header));
+      return { kind: 'ignored' };
+    }
+    return this.relationshipRole(header, header.slice(0, dot), header.slice(dot + 1));
+  }
+
+  /** Says what the user probably meant by a name that is not a field. */
+  private unknownField(header: string): string {
+    const o = this.object.name;
+    const missing = `${o} has no field ${quoted(header)}, or your user cannot see it`;
+    const trimmed = header.trim();
+    const exact = this.fields.get(trimmed.toLowerCase());
+    if (trimmed !== header && exact) return `${quoted(header)} has spaces around it: Salesforce does not trim header names; write ${exact.name}`;
+    const rel = this.relationships.get(header.toLowerCase());
+    if (rel) {
+      return `${rel.relationshipName!} is a relationship, not a field: write ${rel.name} with record IDs, or ${rel.relationshipName!}.<External ID field of ${rel.referenceTo.join('/')}>`;
+    }
+    const byLabel = this.object.fields.find((f) => f.label !== undefined && f.label.toLowerCase() === trimmed.toLowerCase());
+    if (byLabel) return `${missing}: ${quoted(header)} is the label of ${byLabel.name}; the header needs API names: write ${byLabel.name}`;
+    const near = closestName(header, this.object.fields.map((f) => f.name));
+    return near ? `${missing}; did you mean ${near}?` : `${missing}; check the field's API name in Setup (Object Manager > ${o} > Fields)`;
+  }
+
+  private async relationshipRole(header: string, left: string, parentFieldName: string): Promise<ColumnRole> {
+    const bad = (detail: string): ColumnRole => {
+      this.report('bad-relationship', header, detail);
+      return { kind: 'ignored' };
+    };
+    if (parentFieldName.includes('.')) {
+      return bad(`only one level of parent can be set through a column: ${quoted(header)} goes through several relationships`);
+    }
+    const colon = left.indexOf(':');
+    const typeName = colon >= 0 ? left.slice(0, colon) : undefined;
+    const relName = colon >= 0 ? left.slice(colon + 1) : left;
+
+    const ref = this.relationships.get(relName.toLowerCase());
+    if (!ref) return bad(this.unknownRelationship(relName, parentFieldName));
+    const rel = ref.relationshipName!;
+    const polymorphic = ref.referenceTo.length > 1;
+
+    let parentName: string | undefined;
+    if (typeName === undefined) {
+      if (polymorphic) {
+        return bad(
+          `${rel} can point to ${ref.referenceTo.join(', ')}: put the object type first, e.g. ${ref.referenceTo[0]}:${rel}.${parentFieldName}`
+        );
+      }
+      parentName = ref.referenceTo[0];
+    } else {
+      if (!polymorphic) {
+        // Salesforce's words for this: the type "is not needed for non polymorphic foreign key references".
+        return bad(
+          `${rel} always points to ${ref.referenceTo[0]}: the type prefix ${typeName}: is only for polymorphic lookups; write ${rel}.${parentFieldName}`
+        );
+      }
+      parentName = ref.referenceTo.find((r) => r.toLowerCase() === typeName.toLowerCase());
+      if (!parentName) return bad(`${rel} cannot point to ${typeName}: it points to ${ref.referenceTo.join(', ')}`);
+    }
+    if (!parentName) return bad(`${ref.name} on ${this.object.name} has no target object in the describe`);
+
+    let parent: ObjectDescribe;
+    try {
+      parent = await this.input.describe(parentName);
+    } catch (e) {
+      if (e instanceof PreflightError) return bad(`the parent object ${parentName} cannot be described: your user may have no access to it`);
+      throw e;
+    }
+    const parentField = parent.fields.find((f) => f.name.toLowerCase() === parentFieldName.toLowerCase());
+    const indexed = parent.fields.filter(isIndexed).map((f) => f.name);
+    if (!parentField) {
+      const near = closestName(parentFieldName, [...indexed, ...parent.fields.map((f) => f.name)]);
+      const hint = near ? `did you mean ${near}?` : `fields that can find a ${parent.name}: ${indexed.join(', ')}`;
+      return bad(`${parent.name} has no field ${quoted(parentFieldName)}, or your user cannot see it; ${hint}`);
+    }
+    if (!isIndexed(parentField)) {
+      return bad(
+        `${parent.name}.${parentField.name} cannot find the parent: it is not an External ID or ID lookup field; use one of: ${indexed.join(', ')}`
+      );
+    }
+    return { kind: 'relationship', field: ref, parentObject: parent.name, parentField };
+  }
+
+  private unknownRelationship(relName: string, parentFieldName: string): string {
+    const o = this.object.name;
+    // The commonest slip: the lookup field's name (Account__c, AccountId) where its relationship name goes.
+    const asField = this.fields.get(relName.toLowerCase());
+    if (asField?.relationshipName) {
+      return `${asField.name} is the lookup field; a parent column uses its relationship name: write ${asField.relationshipName}.${parentFieldName}`;
+    }
+    const names = [...this.relationships.values()].map((f) => f.relationshipName!);
+    const near = closestName(relName, names);
+    const hint = near ? `did you mean ${near}.${parentFieldName}?` : names.length > 0 ? `its relationships: ${names.join(', ')}` : 'it has no lookup fields';
+    return `${o} has no relationship ${quoted(relName)}, or your user cannot see it; ${hint}`;
+  }
+
+  /** upsert: which column matches records, and whether the chosen field can match at all. */
+  private upsertKey(columns: PlannedColumn[], idColumn: number): HeaderPlan['key'] {
+    const o = this.object;
+    const indexed = o.fields.filter(isIndexed).map((f) => f.name);
+    const name = this.input.externalId;
+    if (!name) {
+      this.report('missing-external-id-column', undefined, `upsert needs the field to match records on (--external-id): one of ${indexed.join(', ')}`);
+      return undefined;
+    }
+    const field = this.fields.get(name.toLowerCase());
+    if (!field) {
+      // A header column of that name was reported already: once is enough.
+      if (this.problems.some((p) => p.kind === 'unknown-field' && p.field?.toLowerCase() === name.toLowerCase())) return undefined;
+      const near = closestName(name, [...indexed, ...o.fields.map((f) => f.name)]);
+      this.report('unknown-field', name, `the upsert's external ID field ${name} is not a field of ${o.name}${near ? `; did you mean ${near}?` : ''}`);
+      return undefined;
+    }
+    if (!isIndexed(field)) {
+      this.report('external-id-not-indexed', field.name, `upsert cannot match records on ${field.name}: it is not an External ID or ID lookup field of ${o.name}; use one of: ${indexed.join(', ')}`);
+      return undefined;
+    }
+    const column =
+      field.type === 'id' ? idColumn : columns.findIndex((c) => c.role.kind === 'field' && c.role.field === field);
+    if (column >= 0) return { column, field };
+    // Salesforce also matches an upsert on Id when the file has Id but not the external ID (bulk-api.md §2).
+    const idField = this.fields.get('id');
+    if (idColumn >= 0 && idField) return { column: idColumn, field: idField };
+    this.report(
+      'missing-external-id-column',
+      field.name,
+      `upsert on ${field.name} needs a ${field.name} column to match records on, and the header has none`
+    );
+    return undefined;
+  }
+
+  /** Fields the operation may not write fail every row that gives them a value. */
+  private checkWritable(c: PlannedColumn, keyColumn: number | undefined): void {
+    if (c.role.kind !== 'field' && c.role.kind !== 'relationship') return;
+    const f = c.role.field;
+    const { operation } = this.input;
+    const why = f.calculated
+      ? 'it is a formula (calculated) field'
+      : f.autoNumber
+      ? 'it is an auto-number field'
+      : 'the field is read-only for your user';
+    if ((operation === 'insert' || operation === 'upsert') && !f.createable) {
+      this.report('not-createable', c.header, `${f.name} cannot be set on ${operation}: ${why}; remove the column`);
+    } else if ((operation === 'update' || operation === 'upsert') && !f.updateable && c.index !== keyColumn) {
+      const rows = operation === 'upsert' ? 'rows that match an existing record would fail' : 'remove the column';
+      this.report('not-updateable', c.header, `${f.name} cannot be changed on ${operation}: ${why}; ${rows}`);
+    }
+  }
+
+  /** insert: required fields the header leaves out make every row fail; the others are checked per row. */
+  private requiredColumns(columns: PlannedColumn[]): HeaderPlan['required'] {
+    const required: HeaderPlan['required'] = [];
+    for (const f of this.object.fields) {
+      if (!isRequiredOnInsert(f)) continue;
+      const cols = columns.filter((c) => (c.role.kind === 'field' || c.role.kind === 'relationship') && c.role.field === f).map((c) => c.index);
+      if (cols.length > 0) {
+        required.push({ field: f, columns: cols });
+      } else {
+        const how = f.relationshipName ? ` (or ${f.relationshipName}.<External ID field>)` : '';
+        this.report('missing-required', f.name, `${f.name} is required on insert and the header has no ${f.name} column${how}: every row would fail`);
+      }
+    }
+    return required;
+  }
+}

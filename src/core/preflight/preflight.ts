@@ -1,0 +1,294 @@
+/*
+ * The preflight of a load: the header checked once against the object's describe (problems there
+ * stop the load before anything is sent), then every row checked as the file streams by, with no
+ * I/O, for what Salesforce would refuse it for. Users find their typos and bad rows in seconds,
+ * locally, instead of after an upload and a failed job.
+ */
+import type { IngestOperation } from '../bulk/types.js';
+import type { CsvRecord } from '../csv/reader.js';
+import { cellCheck, type CellCheck, type Fault } from './cellChecks.js';
+import type { DescribeSource, FieldDescribe } from './describe.js';
+import { planHeader, type HeaderPlan, type PlannedColumn } from './headerPlan.js';
+import {
+  problemMessage,
+  ProblemTally,
+  quoted,
+  shownValue,
+  type PreflightReport,
+  type Problem,
+  type ProblemKind,
+  type ProblemScope,
+} from './problems.js';
+import { SeenKeys } from './seenKeys.js';
+
+export { PreflightError } from './errors.js';
+export type { DescribeSource, FieldDescribe, ObjectDescribe } from './describe.js';
+export type { KindSummary, PreflightReport, Problem, ProblemExample, ProblemKind, ProblemScope } from './problems.js';
+
+/** The CSV value that sets a field to null (bulk-api.md §2). */
+const NULL_MARKER = '#N/A';
+
+export type PreflightOptions = {
+  /** the file as the user named it: every message starts with it */
+  file: string;
+  object: string;
+  operation: IngestOperation;
+  /** upsert: the field records are matched on */
+  externalId?: string;
+  header: string[];
+  headerLine: number;
+  describe: DescribeSource;
+};
+
+/** A blank cell ('' leaves the field alone, '#N/A' sets it to null) is wrong only for some columns. */
+type BlankRule = (value: string) => Fault | undefined;
+
+type ColumnCheck = {
+  index: number;
+  header: string;
+  /** for a cell with a value */
+  check: CellCheck | undefined;
+  /** for '' and '#N/A' */
+  blank: BlankRule | undefined;
+};
+
+type RequiredGroup = { field: FieldDescribe; header: string; columns: number[] };
+
+const isBlank = (v: string): boolean => v === '' || v === NULL_MARKER;
+
+export class Preflight {
+  /** Header problems: each would fail the whole job (or every row), so the load stops before upload. */
+  public readonly jobProblems: Problem[];
+  /** The object's API name as the org spells it. */
+  public readonly object: string;
+
+  private readonly file: string;
+  private readonly operation: IngestOperation;
+  private readonly externalId: string | undefined;
+  private readonly width: number;
+  private readonly checks: ColumnCheck[];
+  private readonly required: RequiredGroup[];
+  private readonly keyColumn: number;
+  private readonly keyName: string;
+  private readonly keyText: ((v: string) => string) | undefined;
+  private readonly seen: SeenKeys | undefined;
+  private readonly tally = new ProblemTally();
+  private rowsChecked = 0;
+  private problemRows = 0;
+
+  private constructor(opts: PreflightOptions, objectName: string, plan: HeaderPlan) {
+    this.file = opts.file;
+    this.object = objectName;
+    this.operation = opts.operation;
+    this.externalId = opts.externalId;
+    this.width = opts.header.length;
+    this.jobProblems = plan.problems.map((p) =>
+      this.problem('job', p.kind, opts.headerLine, p.field, undefined, p.detail)
+    );
+    for (const p of this.jobProblems) this.tally.add(p);
+
+    this.keyColumn = plan.key?.column ?? -1;
+    this.keyName = plan.key ? opts.header[plan.key.column] : '';
+    if (plan.key) {
+      const keyField = plan.key.field;
+      const { text, fold } = keyIdentity(keyField);
+      this.keyText = text;
+      this.seen = new SeenKeys(fold);
+    }
+    this.checks = plan.columns
+      .map((c) => this.columnCheck(c, plan))
+      .filter((c): c is ColumnCheck => c.check !== undefined || c.blank !== undefined);
+    this.required = plan.required.map((r) => ({ field: r.field, header: opts.header[r.columns[0]], columns: r.columns }));
+  }
+
+  /** Describes the object (and the parents of relationship columns) and checks the header. */
+  public static async create(opts: PreflightOptions): Promise<Preflight> {
+    const object = await opts.describe(opts.object);
+    const plan = await planHeader({
+      object,
+      operation: opts.operation,
+      externalId: opts.externalId,
+      header: opts.header,
+      describe: opts.describe,
+    });
+    return new Preflight(opts, object.name, plan);
+  }
+
+  /** True when the header is fine and the load may start (rows may still be refused one by one). */
+  public get canLoad(): boolean {
+    return this.jobProblems.length === 0;
+  }
+
+  /**
+   * Why Salesforce would refuse this row, or [] when it would not (as far as can be told without
+   * the org's data). Counts what it finds for report().
+   */
+  public checkRow(record: CsvRecord): Problem[] {
+    this.rowsChecked++;
+    const cells = record.fields;
+    const line = record.line;
+    if (cells.length !== this.width) {
+      const detail = `the row has ${cells.length} value${cells.length === 1 ? '' : 's'} but the header has ${this.width} columns: check this line's quotes and delimiters`;
+      return this.counted([this.problem('row', 'ragged-row', line, undefined, undefined, detail)]);
+    }
+    let found: Problem[] | undefined;
+    for (const c of this.checks) {
+      const v = cells[c.index];
+      let fault: Fault | undefined;
+      if (v === '' || v === NULL_MARKER) {
+        if (c.blank === undefined) continue;
+        fault = c.blank(v);
+      } else {
+        if (c.check !== undefined) fault = c.check(v);
+        if (fault === undefined && c.index === this.keyColumn) fault = this.duplicate(v, line);
+      }
+      if (fault !== undefined) (found ??= []).push(this.problem('row', fault.kind, line, c.header, v, fault.detail));
+    }
+    for (const r of this.required) {
+      if (r.columns.every((col) => isBlank(cells[col]))) {
+        const v = cells[r.columns[0]];
+        const detail =
+          v === NULL_MARKER
+            ? `${r.field.name} is required on insert and cannot be set to null (#N/A)`
+            : `${r.field.name} is required on insert and is empty`;
+        (found ??= []).push(this.problem('row', 'missing-required', line, r.header, v, detail));
+      }
+    }
+    return found ? this.counted(found) : [];
+  }
+
+  /** The row's problems as one reason (for a rejected-rows file), or undefined when it has none. */
+  public rowReason(record: CsvRecord): string | undefined {
+    const problems = this.checkRow(record);
+    if (problems.length === 0) return undefined;
+    return problems.map((p) => (p.field !== undefined ? `${p.field}: ${p.detail}` : p.detail)).join('; ');
+  }
+
+  /** What was found so far: counts per kind, with up to `capPerKind` examples of each. */
+  public report(capPerKind = 5): PreflightReport {
+    return {
+      file: this.file,
+      object: this.object,
+      operation: this.operation,
+      ...(this.externalId !== undefined ? { externalId: this.externalId } : {}),
+      ok: this.tally.count === 0,
+      jobProblems: this.jobProblems.length,
+      rowsChecked: this.rowsChecked,
+      problemRows: this.problemRows,
+      problems: this.tally.count,
+      kinds: this.tally.summaries(capPerKind),
+    };
+  }
+
+  private counted(found: Problem[]): Problem[] {
+    this.problemRows++;
+    for (const p of found) this.tally.add(p);
+    return found;
+  }
+
+  private problem(
+    scope: ProblemScope,
+    kind: ProblemKind,
+    line: number,
+    field: string | undefined,
+    value: string | undefined,
+    detail: string
+  ): Problem {
+    const p: Problem = { kind, scope, line, detail, message: problemMessage(this.file, line, field, detail) };
+    if (field !== undefined) p.field = field;
+    if (value !== undefined) p.value = shownValue(value);
+    return p;
+  }
+
+  /**
+   * Salesforce fails every row whose external ID appears more than once in a job, so the second
+   * and later rows are reported, each with the line that had the value first.
+   */
+  private duplicate(v: string, line: number): Fault | undefined {
+    const first = this.seen!.firstLine(this.keyText!(v), line);
+    if (first === 0) return undefined;
+    return {
+      kind: 'duplicate-external-id',
+      detail: `${this.keyName} ${quoted(v)} is also on line ${first}: Salesforce fails every row that shares an external ID in a job, line ${first} included; keep one row per value`,
+    };
+  }
+
+  /** The checks one column needs, given what it writes and the operation. */
+  private columnCheck(c: PlannedColumn, plan: HeaderPlan): ColumnCheck {
+    const base = { index: c.index, header: c.header };
+    const op = this.operation;
+    const role = c.role;
+    switch (role.kind) {
+      case 'ignored':
+        return { ...base, check: undefined, blank: undefined };
+      case 'id': {
+        if (op === 'insert') return { ...base, check: idOnInsert, blank: undefined };
+        // upsert: an empty Id means "create"; update and delete need one on every row.
+        const blank = op === 'upsert' ? undefined : missingId(c.header, op);
+        return { ...base, check: cellCheck(ID_FIELD), blank };
+      }
+      case 'field':
+      case 'relationship': {
+        // A parent column holds the parent's key, so the parent field's type rules apply.
+        const check = cellCheck(role.kind === 'field' ? role.field : role.parentField);
+        if (c.index === plan.key?.column) return { ...base, check, blank: missingKey(c.header) };
+        return { ...base, check, blank: op === 'update' || op === 'upsert' ? cannotClear(role.field) : undefined };
+      }
+    }
+  }
+}
+
+/** A stand-in describe for the Id column, whose own describe entry is not needed to check it. */
+const ID_FIELD: FieldDescribe = {
+  name: 'Id',
+  type: 'id',
+  length: 18,
+  precision: 0,
+  scale: 0,
+  createable: false,
+  updateable: false,
+  nillable: false,
+  defaultedOnCreate: true,
+  externalId: false,
+  idLookup: true,
+  unique: false,
+  calculated: false,
+  autoNumber: false,
+  referenceTo: [],
+  relationshipName: null,
+  picklistValues: [],
+  restrictedPicklist: false,
+};
+
+function idOnInsert(v: string): Fault {
+  return { kind: 'id-on-insert', detail: `an insert cannot take a record ID (${quoted(v)}): leave the Id column empty, or use update or upsert` };
+}
+
+function missingId(header: string, op: IngestOperation): BlankRule {
+  const what = op === 'update' ? 'the record to change' : 'the record to delete';
+  const fault: Fault = { kind: 'missing-id', detail: `${header} is empty: ${op} needs the ID of ${what}` };
+  return () => fault;
+}
+
+function missingKey(header: string): BlankRule {
+  const fault: Fault = { kind: 'missing-external-id', detail: `${header} is empty: upsert needs a value to match the record on` };
+  return () => fault;
+}
+
+/** '#N/A' clears a field on update, which a required field refuses (a checkbox just becomes false). */
+function cannotClear(field: FieldDescribe): BlankRule | undefined {
+  if (field.nillable || field.type === 'boolean') return undefined;
+  const fault: Fault = { kind: 'missing-required', detail: `${field.name} is required and cannot be cleared with #N/A` };
+  return (v) => (v === NULL_MARKER ? fault : undefined);
+}
+
+/**
+ * How Salesforce compares values of the key field, as the text hashed for the duplicate check:
+ * IDs by their 15-character case-sensitive form, numbers by value, text ignoring case unless the
+ * field is case-sensitive.
+ */
+function keyIdentity(field: FieldDescribe): { text: (v: string) => string; fold: boolean } {
+  if (field.type === 'id' || field.type === 'reference') return { text: (v) => v.slice(0, 15), fold: false };
+  if (['int', 'double', 'currency', 'percent'].includes(field.type)) return { text: (v) => String(Number(v)), fold: false };
+  return { text: (v) => v, fold: field.caseSensitive !== true };
+}

@@ -1,0 +1,107 @@
+/*
+ * delete and hardDelete: a full backup of the target records comes first, a short backup stops the
+ * run before any delete job, and an unconfirmed hardDelete sends nothing.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { Emulator, startEmulator } from '../../helpers/emulator.js';
+import { testEngine } from '../../helpers/engine.js';
+import { readCsv } from '../../helpers/csv.js';
+import type { LoadRequest } from '../../../src/core/load/types.js';
+import { NotConfirmedError } from '../../../src/core/load/engine.js';
+import { BackupShortError } from '../../../src/core/backup/backup.js';
+
+describe('load engine: delete and hardDelete', function () {
+  this.timeout(60_000);
+  let emu: Emulator;
+  let work: string;
+  let ids: string[];
+
+  beforeEach(async () => {
+    emu = await startEmulator();
+    work = mkdtempSync(join(tmpdir(), 'bulkops-delete-'));
+    ids = emu.insertRecords(
+      'Account',
+      Array.from({ length: 120 }, (_, i) => ({ Name: `Acct ${i}`, External_Id__c: `D-${i}`, BillingCity: i % 2 ? 'Oslo' : 'Rome' }))
+    );
+  });
+
+  afterEach(async () => {
+    await emu.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const request = (file: string, extra: Partial<LoadRequest>): LoadRequest => ({
+    object: 'Account',
+    operation: 'hardDelete',
+    file,
+    runId: `run-${Math.random().toString(36).slice(2, 8)}`,
+    ledgerDir: join(work, 'runs'),
+    waitMs: 30_000,
+    concurrency: 2,
+    ...extra,
+  });
+
+  const idFile = (list: string[]): string => {
+    const file = join(work, `ids-${list.length}.csv`);
+    writeFileSync(file, `Id\n${list.join('\n')}\n`);
+    return file;
+  };
+
+  const createJobs = (): number => emu.ingest.jobs.list().length;
+
+  it('hardDelete exports every field of every target record, then removes them for good', async () => {
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const asked: number[] = [];
+    const result = await engine.start(request(idFile(ids.slice(0, 100)), { confirm: ({ rows }) => Promise.resolve(asked.push(rows) > 0) }));
+    expect(asked).to.deep.equal([100]);
+    expect(result).to.include({ successful: 100, failed: 0 });
+    expect(result.backup).to.include({ ids: 100, records: 100 });
+    const backup = readCsv(result.backup!.file);
+    expect(backup).to.have.length(100);
+    expect(Object.keys(backup[0])).to.include.members(['Id', 'Name', 'External_Id__c', 'BillingCity', 'CreatedDate']);
+    expect(backup.find((r) => r.Id === ids[3])).to.include({ Name: 'Acct 3', External_Id__c: 'D-3', BillingCity: 'Oslo' });
+    expect(emu.store.count('Account', true)).to.equal(20); // gone even from the Recycle Bin
+  });
+
+  it('does not delete anything when the backup is short (an Id is not in the org)', async () => {
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const missing = `${ids[0].slice(0, 3)}5e000000ZZZZ`; // a well-formed Id no record has
+    let error: unknown;
+    try {
+      await engine.start(request(idFile([...ids.slice(0, 10), missing]), { confirm: () => Promise.resolve(true) }));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(BackupShortError);
+    expect(error).to.include({ ids: 11, records: 10 });
+    expect(createJobs()).to.equal(0);
+    expect(emu.store.count('Account', true)).to.equal(120);
+  });
+
+  it('sends nothing when the hardDelete is not confirmed', async () => {
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    let error: unknown;
+    try {
+      await engine.start(request(idFile(ids.slice(0, 5)), { confirm: () => Promise.resolve(false) }));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(NotConfirmedError);
+    expect(emu.requests.filter((r) => r.path.includes('/jobs/'))).to.have.length(0);
+    expect(emu.store.count('Account', true)).to.equal(120);
+  });
+
+  it('soft delete backs up too and moves records to the Recycle Bin; --no-backup skips the export', async () => {
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const withBackup = await engine.start(request(idFile(ids.slice(0, 30)), { operation: 'delete' }));
+    expect(withBackup.backup).to.include({ ids: 30, records: 30 });
+    expect(emu.store.count('Account')).to.equal(90);
+    expect(emu.store.count('Account', true)).to.equal(120);
+    const without = await engine.start(request(idFile(ids.slice(30, 40)), { operation: 'delete', backup: false }));
+    expect(without.backup).to.equal(undefined);
+    expect(emu.store.count('Account')).to.equal(80);
+  });
+});
