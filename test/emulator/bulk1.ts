@@ -517,7 +517,7 @@ export class BulkV1 {
   /** JobInfo in the XSD's element order (bulk-api.md §5.3). */
   private jobFields(job: V1Job, format: V1Format): Field[] {
     const count = (s: BatchState): number => job.batches.filter((b) => b.state === s).length;
-    const date = format === 'XML' ? xmlDateTime : sfDateTime;
+    const date = dateFormatter(format);
     return [
       ['id', job.id],
       ['operation', job.operation],
@@ -546,7 +546,7 @@ export class BulkV1 {
   }
 
   private batchFields(batch: V1Batch, format: V1Format): Field[] {
-    const date = format === 'XML' ? xmlDateTime : sfDateTime;
+    const date = dateFormatter(format);
     return [
       ['id', batch.id],
       ['jobId', batch.jobId],
@@ -593,9 +593,15 @@ class ApiVersion {
   }
 }
 
-/** XML date-times end in `.000Z` (bulk-api.md §5.3). */
-function xmlDateTime(ms: number): string {
-  return new Date(ms).toISOString();
+/**
+ * Job and batch dates are kept to the second, so the milliseconds always read .000: XML writes
+ * `2009-04-14T18:15:59.000Z`, JSON `2015-12-15T21:56:43.000+0000` (bulk-api.md §5.3).
+ */
+function dateFormatter(format: V1Format): (ms: number) => string {
+  return (ms) => {
+    const iso = new Date(Math.floor(ms / 1000) * 1000).toISOString();
+    return format === 'XML' ? iso : sfDateTime(Date.parse(iso));
+  };
 }
 
 function escapeXml(s: string): string {
