@@ -5,7 +5,7 @@ import { Global, Messages } from '@salesforce/core';
 import { LoadResult } from '../../core/load/types.js';
 import { ColumnDelimiter, IngestOperation, LineEnding } from '../../core/bulk/types.js';
 import { engineFor } from '../../core/org/engineFactory.js';
-import { LoadProgress } from '../../ux/loadProgress.js';
+import { loadDisplay } from '../../ux/loadStages.js';
 import { reportLoad, loadErrorToSfError } from '../../ux/loadReport.js';
 import { hardDeleteGate, isProductionOrg } from '../../ux/hardDeleteGate.js';
 import { askLine } from '../../ux/prompt.js';
@@ -89,8 +89,9 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
           })
         : undefined;
     const file = resolve(flags.file);
-    const progress = new LoadProgress((line) => this.log(line), flags.file);
-    const { engine } = engineFor(conn, { onEvent: this.jsonEnabled() ? undefined : (e): void => progress.on(e) });
+    // The hardDelete prompt needs the terminal: the live display would draw over it.
+    const display = await loadDisplay({ json: this.jsonEnabled(), file: flags.file, log: (line) => this.log(line), ...(operation === 'hardDelete' ? { tty: false } : {}) });
+    const { engine } = engineFor(conn, { onEvent: (e): void => display.on(e) });
     const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
     let result: LoadResult;
     try {
@@ -115,8 +116,10 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
         },
       });
     } catch (e) {
+      display.finish(false);
       throw loadErrorToSfError(e, { bin: this.config.bin, ledgerDir });
     }
+    display.finish(true);
     process.exitCode = reportLoad(this, result, { waited: flags.wait.milliseconds > 0, ledgerDir, defaultLedger: !flags['ledger-dir'] });
     return result;
   }

@@ -7,7 +7,7 @@ import { Ledger } from '../../core/ledger/ledger.js';
 import { replay } from '../../core/ledger/records.js';
 import { latestRun } from '../../core/ledger/runIndex.js';
 import { engineFor } from '../../core/org/engineFactory.js';
-import { LoadProgress } from '../../ux/loadProgress.js';
+import { loadDisplay } from '../../ux/loadStages.js';
 import { loadErrorToSfError, reportLoad } from '../../ux/loadReport.js';
 import { defaultLedgerDir } from './load.js';
 
@@ -54,14 +54,16 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
     if (org.getOrgId().slice(0, 15) !== state.spec.org.orgId.slice(0, 15)) {
       throw messages.createError('error.OtherOrg', [state.spec.runId, state.spec.org.orgId, org.getOrgId()], [state.spec.org.orgId]);
     }
-    const progress = new LoadProgress((line) => this.log(line), state.spec.file);
-    const { engine } = engineFor(org.getConnection(flags['api-version']), { onEvent: this.jsonEnabled() ? undefined : (e): void => progress.on(e) });
+    const display = await loadDisplay({ json: this.jsonEnabled(), file: state.spec.file, log: (line) => this.log(line) });
+    const { engine } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => display.on(e) });
     let result: LoadResult;
     try {
       result = await engine.resume(runDir, flags.wait.milliseconds);
     } catch (e) {
+      display.finish(false);
       throw loadErrorToSfError(e, { bin: this.config.bin, ledgerDir });
     }
+    display.finish(true);
     process.exitCode = reportLoad(this, result, { waited: true, ledgerDir, defaultLedger: !flags['ledger-dir'] });
     return result;
   }

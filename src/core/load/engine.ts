@@ -188,6 +188,7 @@ export class LoadEngine {
   /** Exports the target records before the first delete job; a short backup stops the run. */
   private async backup(ledger: Ledger, runDir: string, state: RunState): Promise<void> {
     if (!this.deps.query || !this.deps.fields) throw new Error('backup needs a query client');
+    this.emit({ type: 'stage', stage: 'backup' });
     const ids = await idsOfChunks(state.chunks.map((c) => c.chunk));
     const file = join(runDir, 'backup.csv');
     const taken = await this.retrying('backup', () =>

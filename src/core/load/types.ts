@@ -74,7 +74,7 @@ export type LoadResult = {
 };
 
 export type LoadEvent =
-  | { type: 'stage'; stage: 'read' | 'upload' | 'processing' | 'results' | 'done' }
+  | { type: 'stage'; stage: 'read' | 'backup' | 'upload' | 'processing' | 'results' | 'done' }
   | { type: 'planned'; rows: number; chunks: number; bytes: number; rejected: number }
   | { type: 'job-created'; jobId: string; chunk: number; rows: number; adopted: boolean }
   | { type: 'job-uploaded'; jobId: string; chunk: number }

@@ -8,8 +8,8 @@ import { sessionOf } from '../http/connectionSession.js';
 import { OrgHttp } from '../http/orgHttp.js';
 import { LoadEngine } from '../load/engine.js';
 import { LoadEvent } from '../load/types.js';
-import { fetchIdentity } from './identity.js';
 import { BulkV2Query } from '../bulk/bulkV2Query.js';
+import { fetchIdentity } from './identity.js';
 
 export type EngineOptions = { onEvent?: (e: LoadEvent) => void };
 

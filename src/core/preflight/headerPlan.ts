@@ -62,6 +62,8 @@ class HeaderPlanner {
   private readonly fields = new Map<string, FieldDescribe>();
   private readonly relationships = new Map<string, FieldDescribe>();
   private readonly problems: HeaderProblem[] = [];
+  /** fields suggested for misspelt columns: their absence is that typo, not a second problem */
+  private readonly suggested = new Set<FieldDescribe>();
 
   public constructor(private readonly input: HeaderInput) {
     this.object = input.object;
@@ -129,21 +131,33 @@ class HeaderPlanner {
     return this.relationshipRole(header, header.slice(0, dot), header.slice(dot + 1));
   }
 
-  /** Says what the user probably meant by a name that is not a field. */
+  /**
+   * Says what the user probably meant by a name that is not a field, and remembers the field meant
+   * so that its "missing" column is not reported a second time.
+   */
   private unknownField(header: string): string {
     const o = this.object.name;
     const missing = `${o} has no field ${quoted(header)}, or your user cannot see it`;
     const trimmed = header.trim();
-    const exact = this.fields.get(trimmed.toLowerCase());
-    if (trimmed !== header && exact) return `${quoted(header)} has spaces around it: Salesforce does not trim header names; write ${exact.name}`;
     const rel = this.relationships.get(header.toLowerCase());
     if (rel) {
+      this.suggested.add(rel);
       return `${rel.relationshipName!} is a relationship, not a field: write ${rel.name} with record IDs, or ${rel.relationshipName!}.<External ID field of ${rel.referenceTo.join('/')}>`;
     }
-    const byLabel = this.object.fields.find((f) => f.label !== undefined && f.label.toLowerCase() === trimmed.toLowerCase());
-    if (byLabel) return `${missing}: ${quoted(header)} is the label of ${byLabel.name}; the header needs API names: write ${byLabel.name}`;
+    const padded = trimmed !== header ? this.fields.get(trimmed.toLowerCase()) : undefined;
+    if (padded) {
+      this.suggested.add(padded);
+      return `${quoted(header)} has spaces around it: Salesforce does not trim header names; write ${padded.name}`;
+    }
+    const byLabel = this.object.fields.find((f) => f.label?.toLowerCase() === trimmed.toLowerCase());
+    if (byLabel) {
+      this.suggested.add(byLabel);
+      return `${missing}: ${quoted(header)} is the label of ${byLabel.name}; the header needs API names: write ${byLabel.name}`;
+    }
     const near = closestName(header, this.object.fields.map((f) => f.name));
-    return near ? `${missing}; did you mean ${near}?` : `${missing}; check the field's API name in Setup (Object Manager > ${o} > Fields)`;
+    if (!near) return `${missing}; check the field's API name in Setup (Object Manager > ${o} > Fields)`;
+    this.suggested.add(this.fields.get(near.toLowerCase())!);
+    return `${missing}; did you mean ${near}?`;
   }
 
   private async relationshipRole(header: string, left: string, parentFieldName: string): Promise<ColumnRole> {
@@ -248,7 +262,7 @@ class HeaderPlanner {
     this.report(
       'missing-external-id-column',
       field.name,
-      `upsert on ${field.name} needs a ${field.name} column to match records on, and the header has none`
+      `upsert on ${field.name} needs the ${field.name} column to match records on, and the header has none`
     );
     return undefined;
   }
@@ -279,7 +293,7 @@ class HeaderPlanner {
       const cols = columns.filter((c) => (c.role.kind === 'field' || c.role.kind === 'relationship') && c.role.field === f).map((c) => c.index);
       if (cols.length > 0) {
         required.push({ field: f, columns: cols });
-      } else {
+      } else if (!this.suggested.has(f)) {
         const how = f.relationshipName ? ` (or ${f.relationshipName}.<External ID field>)` : '';
         this.report('missing-required', f.name, `${f.name} is required on insert and the header has no ${f.name} column${how}: every row would fail`);
       }

@@ -157,7 +157,10 @@ export class Preflight {
     return found ? this.counted(found) : [];
   }
 
-  /** The row's problems as one reason (for a rejected-rows file), or undefined when it has none. */
+  /**
+   * checkRow, with the row's problems joined into one reason (for a rejected-rows file), or
+   * undefined when it has none. Use one or the other for a row: both count it.
+   */
   public rowReason(record: CsvRecord): string | undefined {
     const problems = this.checkRow(record);
     if (problems.length === 0) return undefined;

@@ -5,7 +5,7 @@
  */
 import { RowHash } from './rowHash.js';
 
-const EMPTY = 0xffffffff;
+const EMPTY = 0xff_ff_ff_ff;
 
 export class RowIndex {
   private readonly hi: Uint32Array;
@@ -62,9 +62,9 @@ export class RowIndex {
     // 0:0 marks an empty slot; move a real zero hash elsewhere (sharing a chain at worst).
     if (hi === 0 && lo === 0) {
       hi = 1;
-      lo = 0x9e3779b1;
+      lo = 0x9e_37_79_b1;
     }
-    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    let i = (lo ^ Math.imul(hi, 0x9e_37_79_b1)) & this.mask;
     for (;;) {
       const slotHi = this.hi[i];
       const slotLo = this.lo[i];
