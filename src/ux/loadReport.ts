@@ -4,7 +4,9 @@
 import { Messages, SfError } from '@salesforce/core';
 import { LoadResult } from '../core/load/types.js';
 import { CsvInputError } from '../core/csv/errors.js';
-import { DuplicateRunError, JobGoneError } from '../core/load/engine.js';
+import { DuplicateRunError, JobGoneError, PreflightFailedError } from '../core/load/engine.js';
+import { PreflightError } from '../core/preflight/errors.js';
+import { preflightLines } from './preflightReport.js';
 import { BackupShortError } from '../core/backup/backup.js';
 import { OrgApiError, OrgNetworkError } from '../core/http/orgHttp.js';
 
@@ -20,6 +22,8 @@ type Printer = { log: (line: string) => void; warn: (line: string) => void; conf
 export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boolean; ledgerDir: string; defaultLedger: boolean }): number {
   for (const job of result.jobs) if (job.errorMessage) cmd.warn(messages.getMessage('warn.jobFailed', [job.id, job.errorMessage]));
   if (result.unmatched > 0) cmd.warn(messages.getMessage('warn.unmatched', [result.unmatched]));
+  if (result.preflight && (result.status === 'Checked' || !result.preflight.ok)) for (const line of preflightLines(result.preflight)) cmd.log(line);
+  if (result.status === 'Checked') return result.preflight?.ok ? 0 : EXIT_FAILED_ROWS;
   if (result.status === 'InProgress') {
     cmd.log(messages.getMessage('info.stillRunning', [resumeCommand(cmd.config.bin, result.runId, opts)]));
     // --wait 0 means "don't wait": still running is then the expected outcome, not a time-out.
@@ -47,6 +51,12 @@ export function loadErrorToSfError(e: unknown, ctx: { bin: string; ledgerDir: st
   if (e instanceof DuplicateRunError) {
     return messages.createError('error.DuplicateRun', [e.earlierRunId], [`${ctx.bin} bulkops resume --run-id ${e.earlierRunId}`, e.earlierRunDir]);
   }
+  if (e instanceof PreflightFailedError) {
+    const err = messages.createError('error.PreflightFailed', [e.report.file, preflightLines(e.report).join('\n')]);
+    err.setData(e.report);
+    return err;
+  }
+  if (e instanceof PreflightError) return messages.createError('error.UnknownObject', [e.message]);
   if (e instanceof BackupShortError) return messages.createError('error.BackupShort', [e.records, e.ids, e.file]);
   if (e instanceof JobGoneError) return messages.createError('error.JobGone', [e.jobId]);
   if (e instanceof OrgApiError) return messages.createError('error.OrgApi', [e.method, e.path, e.status, e.errorCode, e.message]);

@@ -64,6 +64,8 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     'line-ending': Flags.option({ summary: messages.getMessage('flags.line-ending.summary'), options: ['LF', 'CRLF'] as const })(),
     encoding: Flags.string({ summary: messages.getMessage('flags.encoding.summary') }),
     force: Flags.boolean({ summary: messages.getMessage('flags.force.summary') }),
+    'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary') }),
+    'keep-invalid-rows': Flags.boolean({ summary: messages.getMessage('flags.keep-invalid-rows.summary') }),
     backup: Flags.boolean({ allowNo: true, default: true, summary: messages.getMessage('flags.backup.summary') }),
     'confirm-hard-delete': Flags.integer({ min: 0, summary: messages.getMessage('flags.confirm-hard-delete.summary') }),
     'no-prompt': Flags.boolean({ summary: messages.getMessage('flags.no-prompt.summary') }),
@@ -95,7 +97,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
     let result: LoadResult;
     try {
-      result = await engine.start({
+      const request = {
         object: flags.sobject,
         operation,
         externalId: flags['external-id'],
@@ -114,7 +116,9 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
           lineEnding: flags['line-ending'] as LineEnding | undefined,
           encoding: flags.encoding,
         },
-      });
+        keepInvalidRows: flags['keep-invalid-rows'],
+      };
+      result = flags['dry-run'] ? await engine.check(request) : await engine.start(request);
     } catch (e) {
       display.finish(false);
       throw loadErrorToSfError(e, { bin: this.config.bin, ledgerDir });

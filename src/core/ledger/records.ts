@@ -5,6 +5,7 @@
  */
 import { IngestOperation, JobState } from '../bulk/types.js';
 import { PlannedChunk } from '../load/planner.js';
+import type { PreflightReport } from '../preflight/problems.js';
 
 export type RunSpec = {
   runId: string;
@@ -24,7 +25,7 @@ export type RunSpec = {
 
 export type LedgerRecord =
   | ({ t: 'run'; at: string } & RunSpec)
-  | { t: 'planned'; at: string; chunks: PlannedChunk[]; rows: number; rejected: number; header: string[] }
+  | { t: 'planned'; at: string; chunks: PlannedChunk[]; rows: number; rejected: number; header: string[]; preflight?: PreflightReport }
   | { t: 'creating'; at: string; chunk: number }
   | { t: 'created'; at: string; chunk: number; jobId: string; adopted?: boolean }
   | { t: 'uploading'; at: string; chunk: number; jobId: string }
@@ -54,6 +55,7 @@ export type RunState = {
   header: string[];
   rows: number;
   rejected: number;
+  preflight?: PreflightReport;
   chunks: ChunkState[];
   planned: boolean;
   backup?: Extract<LedgerRecord, { t: 'backup' }>;
@@ -74,6 +76,7 @@ export function replay(records: LedgerRecord[]): RunState {
       state.header = r.header;
       state.rows = r.rows;
       state.rejected = r.rejected;
+      state.preflight = r.preflight;
       state.chunks = r.chunks.map((chunk) => ({ chunk }));
       continue;
     }

@@ -24,6 +24,10 @@ import { findSameLoad } from '../ledger/runIndex.js';
 import { Identity } from '../org/identity.js';
 import { BulkV2Query } from '../bulk/bulkV2Query.js';
 import { BackupShortError, backupRecords, idsOfChunks } from '../backup/backup.js';
+import { Preflight } from '../preflight/preflight.js';
+import type { DescribeSource } from '../preflight/describe.js';
+import type { PreflightReport } from '../preflight/problems.js';
+import { CsvSource } from '../csv/reader.js';
 import { addCounts, emptyCounts, joinJob, partPaths } from '../results/join.js';
 import { mergeParts, resultPaths } from '../results/resultFiles.js';
 import { crashIfAsked } from './crashPoints.js';
@@ -43,6 +47,8 @@ export type EngineDeps = {
   /** for the backup before a delete */
   query?: BulkV2Query;
   fields?: (object: string) => Promise<Array<{ name: string; type: string }>>;
+  /** the object's describe, for the checks before upload */
+  describe?: DescribeSource;
 };
 
 /** A second load of the same file into the same org and object, with the same operation. */
@@ -50,6 +56,14 @@ export class DuplicateRunError extends Error {
   public constructor(public readonly earlierRunId: string, public readonly earlierRunDir: string) {
     super(`run ${earlierRunId} already loaded this file`);
     this.name = 'DuplicateRunError';
+  }
+}
+
+/** The header has problems that would fail the whole job: nothing was sent. */
+export class PreflightFailedError extends Error {
+  public constructor(public readonly report: PreflightReport) {
+    super(`${report.jobProblems} problem(s) in the header of ${report.file}`);
+    this.name = 'PreflightFailedError';
   }
 }
 
@@ -85,6 +99,53 @@ export class LoadEngine {
     this.retryPolicy = deps.retry ?? DEFAULT_RETRY;
   }
 
+  /** --dry-run: the checks alone, over every row; nothing is sent and no run is recorded. */
+  public async check(req: LoadRequest): Promise<LoadResult> {
+    const started = this.now();
+    const source = await openCsv(req.file, req.csv);
+    const preflight = await this.preflight(req, source);
+    if (!preflight) throw new Error('the checks need the object describe');
+    for await (const record of source.records) preflight.checkRow(record);
+    const report = preflight.report(req.problemExamples);
+    const finished = this.now();
+    return {
+      runId: req.runId,
+      status: 'Checked',
+      object: preflight.object,
+      operation: req.operation,
+      ...(req.externalId ? { externalId: req.externalId } : {}),
+      file: req.file,
+      rows: report.rowsChecked,
+      rejected: report.problemRows,
+      processed: 0,
+      successful: 0,
+      failed: 0,
+      unprocessed: 0,
+      retryable: 0,
+      unmatched: 0,
+      errorCodes: [],
+      jobs: [],
+      runDir: '',
+      preflight: report,
+      startedAt: new Date(started).toISOString(),
+      finishedAt: new Date(finished).toISOString(),
+      elapsedMs: finished - started,
+    };
+  }
+
+  private async preflight(req: LoadRequest, source: CsvSource): Promise<Preflight | undefined> {
+    if (req.preflight === false || !this.deps.describe) return undefined;
+    return Preflight.create({
+      file: req.file,
+      object: req.object,
+      operation: req.operation,
+      externalId: req.externalId,
+      header: source.header,
+      headerLine: source.headerLine,
+      describe: this.deps.describe,
+    });
+  }
+
   /** A new run: plans the file into chunks, then drives them. */
   public async start(req: LoadRequest): Promise<LoadResult> {
     const runDir = join(req.ledgerDir, req.runId);
@@ -113,15 +174,22 @@ export class LoadEngine {
       ledger.append({ t: 'run', ...spec });
       this.emit({ type: 'stage', stage: 'read' });
       const source = await openCsv(req.file, req.csv);
+      const preflight = await this.preflight(req, source);
+      if (preflight && !preflight.canLoad) throw new PreflightFailedError(preflight.report(req.problemExamples));
       await mkdir(spec.resultsDir, { recursive: true });
       const plan = await planChunks(source.records, {
         dir: join(runDir, 'chunks'),
         header: source.header,
         maxBytes: req.maxJobBytes,
-        check: req.checkRow,
+        check: !preflight
+          ? undefined
+          : req.keepInvalidRows
+          ? (r): undefined => void preflight.checkRow(r)
+          : (r): string | undefined => preflight.rowReason(r),
         rejectedFile: join(spec.resultsDir, 'rejected.csv'),
       });
-      ledger.append({ t: 'planned', chunks: plan.chunks, rows: plan.rows, rejected: plan.rejected, header: source.header });
+      const report = preflight?.report(req.problemExamples);
+      ledger.append({ t: 'planned', chunks: plan.chunks, rows: plan.rows, rejected: plan.rejected, header: source.header, ...(report ? { preflight: report } : {}) });
       this.emit({ type: 'planned', rows: plan.rows, chunks: plan.chunks.length, bytes: plan.chunks.reduce((n, c) => n + c.bytes, 0), rejected: plan.rejected });
       if (req.confirm && !(await req.confirm({ rows: plan.rows, object: req.object, operation: req.operation }))) throw new NotConfirmedError();
       return await this.drive(ledger, runDir, replay(Ledger.read(runDir)), { at: this.now() + req.waitMs });
@@ -444,8 +512,9 @@ export class LoadEngine {
       operation: state.spec.operation,
       ...(state.spec.externalId ? { externalId: state.spec.externalId } : {}),
       file: state.spec.file,
-      rows: state.rows,
+      rows: state.rows + state.rejected,
       rejected: state.rejected,
+      ...(state.preflight ? { preflight: state.preflight } : {}),
       processed: jobs.reduce((n, j) => n + j.processed, 0),
       successful: counts.successful,
       failed: state.done ? counts.failed : jobs.reduce((n, j) => n + j.failed, 0),

@@ -2,7 +2,8 @@
  * The load engine's request, result (the JSON users get from `--json`) and progress events.
  */
 import { IngestOperation, JobState } from '../bulk/types.js';
-import { CsvReadOptions, CsvRecord } from '../csv/reader.js';
+import { CsvReadOptions } from '../csv/reader.js';
+import type { PreflightReport } from '../preflight/problems.js';
 
 export type LoadRequest = {
   object: string;
@@ -26,8 +27,12 @@ export type LoadRequest = {
   backup?: boolean;
   /** asked once the rows are counted, before anything is sent; false stops the run (hardDelete confirmation) */
   confirm?: (info: { rows: number; object: string; operation: string }) => Promise<boolean>;
-  /** row check run while the file is split; rows it rejects are left out of the upload */
-  checkRow?: (record: CsvRecord) => string | undefined;
+  /** check the file against the object's describe before sending (default on when the engine can describe) */
+  preflight?: boolean;
+  /** send rows preflight finds wrong anyway (they are counted, not left out) */
+  keepInvalidRows?: boolean;
+  /** how many examples of each problem kind the report keeps */
+  problemExamples?: number;
 };
 
 export type JobSummary = {
@@ -42,7 +47,8 @@ export type JobSummary = {
   errorMessage?: string;
 };
 
-export type LoadStatus = 'Completed' | 'InProgress';
+/** Checked: --dry-run, nothing was sent. */
+export type LoadStatus = 'Completed' | 'InProgress' | 'Checked';
 
 export type LoadResult = {
   runId: string;
@@ -51,6 +57,7 @@ export type LoadResult = {
   operation: IngestOperation;
   externalId?: string;
   file: string;
+  /** data rows in the file */
   rows: number;
   /** rows preflight left out of the upload (in rejected.csv) */
   rejected: number;
@@ -66,6 +73,8 @@ export type LoadResult = {
   jobs: JobSummary[];
   runDir: string;
   files?: { success: string; failed: string; unprocessed: string; retry: string; rejected?: string; backup?: string };
+  /** what the checks before upload found (absent when they did not run) */
+  preflight?: PreflightReport;
   /** the export taken before a delete: records found for the Ids of the file */
   backup?: { file: string; ids: number; records: number };
   startedAt: string;

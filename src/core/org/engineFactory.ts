@@ -9,6 +9,7 @@ import { OrgHttp } from '../http/orgHttp.js';
 import { LoadEngine } from '../load/engine.js';
 import { LoadEvent } from '../load/types.js';
 import { BulkV2Query } from '../bulk/bulkV2Query.js';
+import { describeFromOrg } from '../preflight/describe.js';
 import { fetchIdentity } from './identity.js';
 
 export type EngineOptions = { onEvent?: (e: LoadEvent) => void };
@@ -36,6 +37,7 @@ export type EngineTiming = {
 
 /** The engine over any OrgHttp: commands pass a Connection-backed one, tests an emulator-backed one. */
 export function engineForHttp(http: OrgHttp, opts: EngineOptions & EngineTiming = {}): LoadEngine {
+  const describe = describeFromOrg(http);
   return new LoadEngine({
     bulk: new BulkV2(http),
     identity: () => fetchIdentity(http),
@@ -43,8 +45,8 @@ export function engineForHttp(http: OrgHttp, opts: EngineOptions & EngineTiming 
     poll: opts.poll ?? pollSettings(),
     retry: opts.retry ?? retrySettings(),
     query: new BulkV2Query(http),
-    fields: async (object: string) =>
-      (await http.json<{ fields: Array<{ name: string; type: string }> }>({ method: 'GET', path: http.dataPath(`/sobjects/${object}/describe`) })).fields,
+    describe,
+    fields: async (object: string) => (await describe(object)).fields,
   });
 }
 

@@ -16,13 +16,18 @@ import type { LoadRequest, LoadResult } from '../../../src/core/load/types.js';
 import { DuplicateRunError } from '../../../src/core/load/engine.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 
+/** badEvery: rows the org refuses (their external ID is already taken), dupe rows preflight cannot see. */
 function contactsCsv(rows: number, opts: { badEvery?: number; repeatEvery?: number } = {}): string {
   const lines = ['LastName,FirstName,External_Id__c,Title'];
   for (let i = 1; i <= rows; i++) {
     const bad = opts.badEvery && i % opts.badEvery === 0;
+    if (bad) {
+      lines.push(`Name${i},First ${i},TAKEN-${i},"Title, ${i}"`);
+      continue;
+    }
     // Rows without an external ID can repeat exactly; their results must still find distinct lines.
     const repeat = opts.repeatEvery && i % opts.repeatEvery === 0;
-    lines.push(`${bad ? '' : `Name${repeat ? '' : i}`},First ${repeat ? 'Same' : i},${repeat ? '' : `C-${i}`},"Title, ${repeat ? 'same' : i}"`);
+    lines.push(`Name${repeat ? '' : i},First ${repeat ? 'Same' : i},${repeat ? '' : `C-${i}`},"Title, ${repeat ? 'same' : i}"`);
   }
   return lines.join('\n') + '\n';
 }
@@ -41,6 +46,8 @@ describe('load engine against the emulator', function () {
 
   beforeEach(async () => {
     emu = await startEmulator();
+    // Records that hold the external IDs of the "bad" rows: the org refuses those rows (DUPLICATE_VALUE).
+    emu.insertRecords('Contact', Array.from({ length: 12 }, (_, k) => ({ LastName: 'Taken', External_Id__c: `TAKEN-${(k + 1) * 50}` })));
     work = mkdtempSync(join(tmpdir(), 'bulkops-engine-'));
   });
 
@@ -69,7 +76,7 @@ describe('load engine against the emulator', function () {
 
     expect(result.jobs.length).to.be.greaterThanOrEqual(3);
     expect(result).to.include({ status: 'Completed', rows: 600, successful: 588, failed: 12, unprocessed: 0, unmatched: 0 });
-    expect(emu.store.count('Contact')).to.equal(588);
+    expect(emu.store.count('Contact')).to.equal(588 + 12);
     // Each uploaded row's line is the line it had in the file (header = line 1).
     const success = readCsv(result.files!.success);
     expect(success.map((r) => Number(r.sf__Line))).to.deep.equal([...success.map((r) => Number(r.sf__Line))].sort((a, b) => a - b));
@@ -84,7 +91,7 @@ describe('load engine against the emulator', function () {
     expect(new Set(repeatedIds).size).to.equal(repeatedIds.length);
     const failed = readCsv(result.files!.failed);
     expect(failed.map((r) => Number(r.sf__Line))).to.deep.equal(Array.from({ length: 12 }, (_, k) => (k + 1) * 50 + 1));
-    expect(failed.every((r) => r.sf__ErrorCode === 'REQUIRED_FIELD_MISSING')).to.equal(true);
+    expect(failed.every((r) => r.sf__ErrorCode === 'DUPLICATE_VALUE')).to.equal(true);
   });
 
   it('refuses to load the same file into the same org twice, unless forced', async () => {
@@ -100,7 +107,7 @@ describe('load engine against the emulator', function () {
     }
     expect(error).to.be.instanceOf(DuplicateRunError);
     expect((error as DuplicateRunError).earlierRunId).to.equal(first.runId);
-    expect(emu.store.count('Contact')).to.equal(20);
+    expect(emu.store.count('Contact')).to.equal(20 + 12);
     const forced = await engine.start(request(file, { force: true }));
     expect(forced.failed).to.equal(20); // External_Id__c is unique: the org refuses the copies
   });
@@ -130,7 +137,7 @@ describe('load engine against the emulator', function () {
         const result: LoadResult = await engine.resume(join(req.ledgerDir, req.runId), 60_000);
         expect(result.status).to.equal('Completed');
         expect(result).to.include({ rows: 500, successful: 495, failed: 5, unprocessed: 0, unmatched: 0 });
-        const ext = [...emu.store.all('Contact')].map((c) => c.External_Id__c as string);
+        const ext = [...emu.store.all('Contact')].filter((c) => c.LastName !== 'Taken').map((c) => c.External_Id__c as string);
         expect(ext.length).to.equal(495);
         expect(new Set(ext).size).to.equal(495);
         // No job left open behind, and never two jobs holding the same rows.

@@ -48,7 +48,8 @@ describe('sf bulkops load (through the real sf binary)', function () {
 
   it('inserts rows, exits 68 on a failed row, and joins every result to its input line', async () => {
     const file = write('accounts.csv', 'Name,External_Id__c,NumberOfEmployees\nAcme,ACC-1,10\nGlobex,ACC-2,20\n,ACC-3,30\nInitech,ACC-4,not-a-number\nUmbrella,ACC-5,50\n');
-    const r = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--file', file, '--target-org', 'emu', '--results-dir', 'insert-results', '--json']);
+    // --keep-invalid-rows: send the rows the checks would leave out, so the org's own failures are joined back.
+    const r = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--file', file, '--target-org', 'emu', '--results-dir', 'insert-results', '--keep-invalid-rows', '--json']);
     expect(r.code, r.stderr).to.equal(68);
     const result = r.json?.result as LoadJson;
     expect(schemaErrors('bulkops-load.json', result)).to.deep.equal([]);
@@ -137,5 +138,30 @@ describe('sf bulkops load (through the real sf binary)', function () {
     expect(readCsv(result.backup.file).map((r) => r.Name).sort()).to.deep.equal(['Doomed 1', 'Doomed 2', 'Doomed 3']);
     for (const id of ids) expect(emu.store.get('Account', id), 'gone for good').to.equal(undefined);
     expect(done.json?.warnings?.join(' ')).to.match(/hardDelete removes 3 Account records for good/);
+  });
+
+  it('--dry-run reports every problem with its line, exits 68 and sends nothing; a header problem stops the load', async () => {
+    const file = write('dry.csv', 'Name,NumberOfEmployees,Website\nOk,10,https://ok.test\nBad,1.000,https://bad.test\n,5,\n');
+    const jobsBefore = emu.ingest.jobs.list().length;
+    const dry = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--file', file, '--target-org', 'emu', '--dry-run', '--json']);
+    expect(dry.code).to.equal(68);
+    expect(schemaErrors('bulkops-load.json', dry.json?.result)).to.deep.equal([]);
+    const report = (dry.json?.result as { preflight: { problemRows: number; kinds: Array<{ kind: string; examples: Array<{ line: number }> }> } }).preflight;
+    expect(report.problemRows).to.equal(2);
+    expect(report.kinds.map((k) => [k.kind, k.examples.map((e) => e.line)])).to.deep.include.members([
+      ['bad-number', [3]],
+      ['missing-required', [4]],
+    ]);
+    const human = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--file', file, '--target-org', 'emu', '--dry-run']);
+    expect(human.code).to.equal(68);
+    expect(human.stdout).to.match(/2 problem\(s\) in 2 of 3 rows/);
+    expect(human.stdout).to.match(/dry\.csv:3 \(NumberOfEmployees\)/);
+
+    const typo = write('typo.csv', 'Nmae\nX\n');
+    const stopped = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--file', typo, '--target-org', 'emu', '--json']);
+    expect(stopped.code).to.equal(1);
+    expect(stopped.json?.name).to.equal('PreflightFailedError');
+    expect(stopped.json?.message).to.match(/did you mean Name\?/);
+    expect(emu.ingest.jobs.list().length, 'nothing sent').to.equal(jobsBefore);
   });
 });
