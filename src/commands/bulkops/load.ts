@@ -37,7 +37,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     'target-org': Flags.requiredOrg(),
     'api-version': Flags.orgApiVersion(),
     sobject: Flags.string({ char: 's', required: true, summary: messages.getMessage('flags.sobject.summary') }),
-    file: Flags.file({ char: 'f', required: true, exists: true, summary: messages.getMessage('flags.file.summary') }),
+    file: Flags.file({ char: 'f', required: true, exists: true, multiple: true, summary: messages.getMessage('flags.file.summary') }),
     operation: Flags.option({
       char: 'p',
       summary: messages.getMessage('flags.operation.summary'),
@@ -90,9 +90,9 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
             ask: (question) => this.ask(question),
           })
         : undefined;
-    const file = resolve(flags.file);
+    const files = flags.file.map((f) => resolve(f));
     // The hardDelete prompt needs the terminal: the live display would draw over it.
-    const display = await loadDisplay({ json: this.jsonEnabled(), file: flags.file, log: (line) => this.log(line), ...(operation === 'hardDelete' ? { tty: false } : {}) });
+    const display = await loadDisplay({ json: this.jsonEnabled(), file: flags.file.join(', '), log: (line) => this.log(line), ...(operation === 'hardDelete' ? { tty: false } : {}) });
     const { engine } = engineFor(conn, { onEvent: (e): void => display.on(e) });
     const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
     let result: LoadResult;
@@ -101,7 +101,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
         object: flags.sobject,
         operation,
         externalId: flags['external-id'],
-        file,
+        files,
         runId: newRunId(),
         ledgerDir,
         resultsDir: flags['results-dir'] ? resolve(flags['results-dir']) : undefined,

@@ -54,7 +54,7 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
     if (org.getOrgId().slice(0, 15) !== state.spec.org.orgId.slice(0, 15)) {
       throw messages.createError('error.OtherOrg', [state.spec.runId, state.spec.org.orgId, org.getOrgId()], [state.spec.org.orgId]);
     }
-    const display = await loadDisplay({ json: this.jsonEnabled(), file: state.spec.file, log: (line) => this.log(line) });
+    const display = await loadDisplay({ json: this.jsonEnabled(), file: state.spec.files.join(', '), log: (line) => this.log(line) });
     const { engine } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => display.on(e) });
     let result: LoadResult;
     try {

@@ -9,7 +9,8 @@ export type CsvProblemKind =
   | 'empty-file'
   | 'no-header'
   | 'duplicate-header'
-  | 'empty-header';
+  | 'empty-header'
+  | 'header-mismatch';
 
 export class CsvInputError extends Error {
   public constructor(

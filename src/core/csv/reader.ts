@@ -19,7 +19,8 @@ export type CsvReadOptions = {
   encoding?: string;
 };
 
-export type CsvRecord = { line: number; fields: string[] };
+/** A data row: its fields and the line it starts on (fileIndex: which of several input files). */
+export type CsvRecord = { line: number; fields: string[]; fileIndex?: number };
 
 /** Salesforce's per-record limit is 400,000 characters; a larger record means a quote left open. */
 const MAX_RECORD_CHARS = 1_000_000;

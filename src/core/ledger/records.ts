@@ -12,7 +12,8 @@ export type RunSpec = {
   object: string;
   operation: IngestOperation;
   externalId?: string;
-  file: string;
+  /** the input files, in load order (rows of several files go to one object) */
+  files: string[];
   /** sha256 of the input bytes, and size: the fingerprint that spots a second load of the same file */
   fileSha256: string;
   fileBytes: number;

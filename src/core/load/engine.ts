@@ -11,7 +11,7 @@
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Readable, Transform, TransformCallback } from 'node:stream';
 import { BulkV2 } from '../bulk/bulkV2.js';
 import { JobInfo, JobState, TERMINAL_STATES } from '../bulk/types.js';
@@ -27,7 +27,9 @@ import { BackupShortError, backupRecords, idsOfChunks } from '../backup/backup.j
 import { Preflight } from '../preflight/preflight.js';
 import type { DescribeSource } from '../preflight/describe.js';
 import type { PreflightReport } from '../preflight/problems.js';
-import { CsvSource } from '../csv/reader.js';
+import { CsvRecord, CsvSource } from '../csv/reader.js';
+import { CsvInputError } from '../csv/errors.js';
+import { mergeReports } from '../preflight/problems.js';
 import { addCounts, emptyCounts, joinJob, partPaths } from '../results/join.js';
 import { mergeParts, resultPaths } from '../results/resultFiles.js';
 import { crashIfAsked } from './crashPoints.js';
@@ -102,19 +104,26 @@ export class LoadEngine {
   /** --dry-run: the checks alone, over every row; nothing is sent and no run is recorded. */
   public async check(req: LoadRequest): Promise<LoadResult> {
     const started = this.now();
-    const source = await openCsv(req.file, req.csv);
-    const preflight = await this.preflight(req, source);
-    if (!preflight) throw new Error('the checks need the object describe');
-    for await (const record of source.records) preflight.checkRow(record);
-    const report = preflight.report(req.problemExamples);
+    const reports: PreflightReport[] = [];
+    let objectName = req.object;
+    for (const file of req.files) {
+      const source = await openCsv(file, req.csv);
+      const preflight = await this.preflight(req, source);
+      if (!preflight) throw new Error('the checks need the object describe');
+      objectName = preflight.object;
+      for await (const record of source.records) preflight.checkRow(record);
+      reports.push(preflight.report(req.problemExamples));
+    }
+    const report = mergeReports(reports, req.problemExamples);
     const finished = this.now();
     return {
       runId: req.runId,
       status: 'Checked',
-      object: preflight.object,
+      object: objectName,
       operation: req.operation,
       ...(req.externalId ? { externalId: req.externalId } : {}),
-      file: req.file,
+      file: req.files.join(', '),
+      inputFiles: req.files,
       rows: report.rowsChecked,
       rejected: report.problemRows,
       processed: 0,
@@ -136,7 +145,7 @@ export class LoadEngine {
   private async preflight(req: LoadRequest, source: CsvSource): Promise<Preflight | undefined> {
     if (req.preflight === false || !this.deps.describe) return undefined;
     return Preflight.create({
-      file: req.file,
+      file: source.file,
       object: req.object,
       operation: req.operation,
       externalId: req.externalId,
@@ -150,7 +159,7 @@ export class LoadEngine {
   public async start(req: LoadRequest): Promise<LoadResult> {
     const runDir = join(req.ledgerDir, req.runId);
     const identity = await this.identity();
-    const print = await fingerprint(req.file);
+    const print = await fingerprint(req.files);
     if (!req.force) {
       const earlier = findSameLoad(req.ledgerDir, { orgId: identity.orgId, object: req.object, operation: req.operation, fileSha256: print.sha256, runId: req.runId });
       if (earlier) throw new DuplicateRunError(earlier.runId, earlier.runDir);
@@ -163,7 +172,7 @@ export class LoadEngine {
         object: req.object,
         operation: req.operation,
         ...(req.externalId ? { externalId: req.externalId } : {}),
-        file: req.file,
+        files: req.files,
         fileSha256: print.sha256,
         fileBytes: print.bytes,
         resultsDir: req.resultsDir ?? runDir,
@@ -173,29 +182,70 @@ export class LoadEngine {
       };
       ledger.append({ t: 'run', ...spec });
       this.emit({ type: 'stage', stage: 'read' });
-      const source = await openCsv(req.file, req.csv);
-      const preflight = await this.preflight(req, source);
-      if (preflight && !preflight.canLoad) throw new PreflightFailedError(preflight.report(req.problemExamples));
+      const inputs = await this.openInputs(req);
       await mkdir(spec.resultsDir, { recursive: true });
-      const plan = await planChunks(source.records, {
+      const plan = await planChunks(inputs.records, {
         dir: join(runDir, 'chunks'),
-        header: source.header,
+        header: inputs.header,
         maxBytes: req.maxJobBytes,
-        check: !preflight
-          ? undefined
-          : req.keepInvalidRows
-          ? (r): undefined => void preflight.checkRow(r)
-          : (r): string | undefined => preflight.rowReason(r),
+        check: inputs.check,
         rejectedFile: join(spec.resultsDir, 'rejected.csv'),
+        fileNames: req.files.map((f) => basename(f)),
       });
-      const report = preflight?.report(req.problemExamples);
-      ledger.append({ t: 'planned', chunks: plan.chunks, rows: plan.rows, rejected: plan.rejected, header: source.header, ...(report ? { preflight: report } : {}) });
+      const report = inputs.report();
+      ledger.append({ t: 'planned', chunks: plan.chunks, rows: plan.rows, rejected: plan.rejected, header: inputs.header, ...(report ? { preflight: report } : {}) });
       this.emit({ type: 'planned', rows: plan.rows, chunks: plan.chunks.length, bytes: plan.chunks.reduce((n, c) => n + c.bytes, 0), rejected: plan.rejected });
       if (req.confirm && !(await req.confirm({ rows: plan.rows, object: req.object, operation: req.operation }))) throw new NotConfirmedError();
       return await this.drive(ledger, runDir, replay(Ledger.read(runDir)), { at: this.now() + req.waitMs });
     } finally {
       ledger.close();
     }
+  }
+
+  /**
+   * Opens every input file (same columns, in any order: rows are put in the first file's column order)
+   * and checks each header; rows then stream file after file, checked by that file's preflight.
+   */
+  private async openInputs(req: LoadRequest): Promise<{
+    header: string[];
+    records: AsyncIterable<CsvRecord>;
+    check: ((r: CsvRecord) => string | undefined) | undefined;
+    report: () => PreflightReport | undefined;
+  }> {
+    const sources: CsvSource[] = [];
+    const preflights: Preflight[] = [];
+    for (const file of req.files) {
+      const source = await openCsv(file, req.csv);
+      if (sources.length > 0) checkSameColumns(sources[0], source);
+      const preflight = await this.preflight(req, source);
+      if (preflight && !preflight.canLoad) throw new PreflightFailedError(preflight.report(req.problemExamples));
+      sources.push(source);
+      if (preflight) preflights.push(preflight);
+    }
+    const header = sources[0].header;
+    async function* all(): AsyncGenerator<CsvRecord> {
+      for (const [fileIndex, source] of sources.entries()) {
+        const order = source.header.map((h) => h.toLowerCase());
+        const map = header.map((h) => order.indexOf(h.toLowerCase()));
+        const same = map.every((m, i) => m === i);
+        for await (const record of source.records) {
+          yield { line: record.line, fileIndex, fields: same ? record.fields : map.map((m) => record.fields[m] ?? '') };
+        }
+      }
+    }
+    const byFile = (r: CsvRecord): Preflight => preflights[r.fileIndex ?? 0];
+    const check =
+      preflights.length === 0
+        ? undefined
+        : req.keepInvalidRows
+        ? (r: CsvRecord): undefined => void byFile(r).checkRow(r)
+        : (r: CsvRecord): string | undefined => byFile(r).rowReason(r);
+    return {
+      header,
+      records: all(),
+      check,
+      report: () => (preflights.length ? mergeReports(preflights.map((p) => p.report(req.problemExamples)), req.problemExamples) : undefined),
+    };
   }
 
   /** Picks up a run from its ledger and finishes it (or goes on until the wait runs out). */
@@ -242,7 +292,8 @@ export class LoadEngine {
       await mergeParts(
         paths,
         state.header,
-        state.chunks.map((c) => partPaths(this.partsDir(state), c.chunk.index))
+        state.chunks.map((c) => partPaths(this.partsDir(state), c.chunk.index)),
+        state.spec.files.length > 1
       );
       ledger.append({ t: 'merged' });
       ledger.append({ t: 'done' });
@@ -303,6 +354,7 @@ export class LoadEngine {
       await mkdir(partsDir, { recursive: true });
       const jobId = c.jobId!;
       let fetched = 0;
+      const multi = state.spec.files.length > 1;
       const counts = await this.retrying('results', () =>
         joinJob(
           c.chunk,
@@ -311,7 +363,8 @@ export class LoadEngine {
             if (fetched++ === 1) crashIfAsked('mid-results', c.chunk.index);
             return this.gone(jobId, () => this.deps.bulk.results(jobId, kind));
           },
-          partPaths(partsDir, c.chunk.index)
+          partPaths(partsDir, c.chunk.index),
+          multi ? basename(state.spec.files[c.chunk.fileIndex]) : undefined
         )
       );
       c.results = ledger.append({ t: 'results', chunk: c.chunk.index, jobId, ...counts }) as ChunkState['results'];
@@ -511,7 +564,8 @@ export class LoadEngine {
       object: state.spec.object,
       operation: state.spec.operation,
       ...(state.spec.externalId ? { externalId: state.spec.externalId } : {}),
-      file: state.spec.file,
+      file: state.spec.files.join(', '),
+      inputFiles: state.spec.files,
       rows: state.rows + state.rejected,
       rejected: state.rejected,
       ...(state.preflight ? { preflight: state.preflight } : {}),
@@ -551,3 +605,19 @@ class CrashHalfway extends Transform {
     done(null, data);
   }
 }
+
+/** Several files load as one: they must have the same columns (the order may differ). */
+function checkSameColumns(first: CsvSource, other: CsvSource): void {
+  const norm = (h: string[]): string => [...h].map((x) => x.toLowerCase()).sort().join(',');
+  if (norm(first.header) !== norm(other.header)) {
+    const missing = first.header.filter((h) => !other.header.some((o) => o.toLowerCase() === h.toLowerCase()));
+    const extra = other.header.filter((h) => !first.header.some((o) => o.toLowerCase() === h.toLowerCase()));
+    throw new CsvInputError(
+      'header-mismatch',
+      other.file,
+      other.headerLine,
+      `its columns differ from ${first.file}'s${missing.length ? `; missing: ${missing.join(', ')}` : ''}${extra.length ? `; extra: ${extra.join(', ')}` : ''}. Files loaded together need the same columns.`
+    );
+  }
+}
+

@@ -16,6 +16,8 @@ export const DEFAULT_MAX_JOB_BYTES = 100 * 1024 * 1024;
 
 export type PlannedChunk = {
   index: number;
+  /** which input file the rows come from (a chunk never spans two files) */
+  fileIndex: number;
   file: string;
   linesFile: string;
   rows: number;
@@ -33,6 +35,8 @@ export type PlanOptions = {
   check?: (record: CsvRecord) => string | undefined;
   /** where rejected rows go, with their line and reason */
   rejectedFile?: string;
+  /** input file names, when there are several: rejected rows then say which file they come from */
+  fileNames?: string[];
 };
 
 class ChunkWriter {
@@ -46,7 +50,13 @@ class ChunkWriter {
   private lineBuf = Buffer.alloc(4 * 4096);
   private lineFill = 0;
 
-  public constructor(public readonly index: number, public readonly file: string, public readonly linesFile: string, headerLine: string) {
+  public constructor(
+    public readonly index: number,
+    public readonly fileIndex: number,
+    public readonly file: string,
+    public readonly linesFile: string,
+    headerLine: string
+  ) {
     this.out = createWriteStream(file);
     this.lines = createWriteStream(linesFile);
     this.bytes = Buffer.byteLength(headerLine);
@@ -75,6 +85,7 @@ class ChunkWriter {
     await Promise.all([end(this.out), end(this.lines)]);
     return {
       index: this.index,
+      fileIndex: this.fileIndex,
       file: this.file,
       linesFile: this.linesFile,
       rows: this.rows,
@@ -104,19 +115,20 @@ export async function planChunks(records: AsyncIterable<CsvRecord>, opts: PlanOp
   let current: ChunkWriter | undefined;
   let rows = 0;
   let rejected = 0;
-  const open = (): ChunkWriter => {
+  const open = (fileIndex: number): ChunkWriter => {
     const index = chunks.length + 1;
     const name = `chunk-${String(index).padStart(4, '0')}`;
-    return new ChunkWriter(index, join(opts.dir, `${name}.csv`), join(opts.dir, `${name}.lines`), headerLine);
+    return new ChunkWriter(index, fileIndex, join(opts.dir, `${name}.csv`), join(opts.dir, `${name}.lines`), headerLine);
   };
+  const multi = (opts.fileNames?.length ?? 0) > 1;
   let rejectedOut: WriteStream | undefined;
   for await (const record of records) {
     const reason = opts.check?.(record);
     if (reason !== undefined) {
       rejected++;
       rejectedOut ??= createWriteStream(opts.rejectedFile ?? join(opts.dir, 'rejected.csv'));
-      if (rejected === 1) await write(rejectedOut, csvLine(['sf__Line', 'sf__Reason', ...opts.header]));
-      await write(rejectedOut, csvLine([String(record.line), reason, ...record.fields]));
+      if (rejected === 1) await write(rejectedOut, csvLine([...(multi ? ['sf__File'] : []), 'sf__Line', 'sf__Reason', ...opts.header]));
+      await write(rejectedOut, csvLine([...(multi ? [opts.fileNames![record.fileIndex ?? 0]] : []), String(record.line), reason, ...record.fields]));
       continue;
     }
     const text = csvLine(record.fields);
@@ -124,11 +136,12 @@ export async function planChunks(records: AsyncIterable<CsvRecord>, opts: PlanOp
     if (Buffer.byteLength(headerLine) + bytes > maxBytes) {
       throw new Error(`line ${record.line}: one record is larger than the job size limit (${maxBytes} bytes)`);
     }
-    if (current && current.bytes + bytes > maxBytes) {
+    const fileIndex = record.fileIndex ?? 0;
+    if (current && (current.bytes + bytes > maxBytes || current.fileIndex !== fileIndex)) {
       chunks.push(await current.finish());
       current = undefined;
     }
-    current ??= open();
+    current ??= open(fileIndex);
     await current.add(text, bytes, record.line);
     rows++;
   }

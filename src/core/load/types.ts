@@ -9,7 +9,8 @@ export type LoadRequest = {
   object: string;
   operation: IngestOperation;
   externalId?: string;
-  file: string;
+  /** one or more CSV files with the same columns */
+  files: string[];
   runId: string;
   /** the folder of run folders; this run's folder is ledgerDir/runId */
   ledgerDir: string;
@@ -56,7 +57,9 @@ export type LoadResult = {
   object: string;
   operation: IngestOperation;
   externalId?: string;
+  /** the input files, joined for display */
   file: string;
+  inputFiles: string[];
   /** data rows in the file */
   rows: number;
   /** rows preflight left out of the upload (in rejected.csv) */

@@ -133,3 +133,31 @@ export class ProblemTally {
       .map((s) => ({ ...s, examples: s.examples.slice(0, cap) }));
   }
 }
+
+/** One report for several files checked one after the other (counts add up, examples are kept up to the cap). */
+export function mergeReports(reports: PreflightReport[], capPerKind = 5): PreflightReport {
+  if (reports.length === 1) return reports[0];
+  const kinds = new Map<string, KindSummary>();
+  for (const r of reports) {
+    for (const k of r.kinds) {
+      const seen = kinds.get(k.kind);
+      if (!seen) kinds.set(k.kind, { ...k, examples: k.examples.slice(0, capPerKind) });
+      else {
+        seen.count += k.count;
+        seen.examples = [...seen.examples, ...k.examples].slice(0, capPerKind);
+      }
+    }
+  }
+  const first = reports[0];
+  return {
+    ...first,
+    file: reports.map((r) => r.file).join(', '),
+    ok: reports.every((r) => r.ok),
+    jobProblems: reports.reduce((n, r) => n + r.jobProblems, 0),
+    rowsChecked: reports.reduce((n, r) => n + r.rowsChecked, 0),
+    problemRows: reports.reduce((n, r) => n + r.problemRows, 0),
+    problems: reports.reduce((n, r) => n + r.problems, 0),
+    kinds: [...kinds.values()].sort((a, b) => (a.scope === b.scope ? b.count - a.count : a.scope === 'job' ? -1 : 1)),
+  };
+}
+

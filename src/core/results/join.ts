@@ -71,7 +71,9 @@ export async function joinJob(
   chunk: PlannedChunk,
   jobState: string,
   fetch: (kind: ResultKind) => Promise<Readable>,
-  parts: PartPaths
+  parts: PartPaths,
+  /** the input file's name, when a run has several: result rows then start with it */
+  fileLabel?: string
 ): Promise<JoinCounts> {
   const linesBuf = await readFile(chunk.linesFile);
   const lines = new Uint32Array(linesBuf.buffer, linesBuf.byteOffset, Math.floor(linesBuf.length / 4));
@@ -115,7 +117,7 @@ export async function joinJob(
     }
   }
   await unmatchedOut.close();
-  await writeParts(chunk, jobState === 'JobComplete', lines, kinds, ids, errors, parts, counts);
+  await writeParts(chunk, jobState === 'JobComplete', lines, kinds, ids, errors, parts, counts, fileLabel);
   return counts;
 }
 
@@ -128,8 +130,10 @@ async function writeParts(
   ids: Buffer,
   errors: Map<number, string>,
   parts: PartPaths,
-  counts: JoinCounts
+  counts: JoinCounts,
+  fileLabel?: string
 ): Promise<void> {
+  const lead = fileLabel === undefined ? [] : [fileLabel];
   const out = {
     success: new PartWriter(`${parts.success}.tmp`),
     failed: new PartWriter(`${parts.failed}.tmp`),
@@ -143,12 +147,12 @@ async function writeParts(
     const kind = kinds[pos];
     if (kind === CREATED || kind === UPDATED) {
       counts.successful++;
-      await out.success.write([line, ids.toString('latin1', pos * ID_BYTES, (pos + 1) * ID_BYTES).trimEnd(), String(kind === CREATED), ...record]);
+      await out.success.write([...lead, line, ids.toString('latin1', pos * ID_BYTES, (pos + 1) * ID_BYTES).trimEnd(), String(kind === CREATED), ...record]);
     } else if (kind === FAILED) {
       counts.failed++;
       const err = parseRowError(errors.get(pos) ?? '');
       counts.errorCodes[err.code] = (counts.errorCodes[err.code] ?? 0) + 1;
-      await out.failed.write([line, ids.toString('latin1', pos * ID_BYTES, (pos + 1) * ID_BYTES).trimEnd(), err.code, err.message, ...record]);
+      await out.failed.write([...lead, line, ids.toString('latin1', pos * ID_BYTES, (pos + 1) * ID_BYTES).trimEnd(), err.code, err.message, ...record]);
       if (isRetryable(err.code)) {
         counts.retryable++;
         await out.retry.write(record);
@@ -158,12 +162,12 @@ async function writeParts(
       // is listed as unprocessed but never put in retry.csv (a retry could duplicate it).
       counts.unprocessed++;
       counts.unmatched++;
-      await out.unprocessed.write([line, ...record]);
+      await out.unprocessed.write([...lead, line, ...record]);
     } else if (kind === NONE) {
       // Never attempted: the job failed or was aborted before reaching the row.
       counts.unprocessed++;
       counts.retryable++;
-      await out.unprocessed.write([line, ...record]);
+      await out.unprocessed.write([...lead, line, ...record]);
       await out.retry.write(record);
     }
   }

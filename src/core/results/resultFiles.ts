@@ -22,18 +22,20 @@ export function resultPaths(dir: string): ResultPaths {
   };
 }
 
-export function resultHeaders(header: string[]): Record<keyof ResultPaths, string[]> {
+/** With several input files, result rows start with the file's name (sf__File). */
+export function resultHeaders(header: string[], multiFile = false): Record<keyof ResultPaths, string[]> {
+  const lead = multiFile ? ['sf__File'] : [];
   return {
-    success: ['sf__Line', 'sf__Id', 'sf__Created', ...header],
-    failed: ['sf__Line', 'sf__Id', 'sf__ErrorCode', 'sf__Error', ...header],
-    unprocessed: ['sf__Line', ...header],
+    success: [...lead, 'sf__Line', 'sf__Id', 'sf__Created', ...header],
+    failed: [...lead, 'sf__Line', 'sf__Id', 'sf__ErrorCode', 'sf__Error', ...header],
+    unprocessed: [...lead, 'sf__Line', ...header],
     retry: header,
   };
 }
 
 /** Concatenates the parts under the headers; rewriting from scratch makes it safe to repeat after a crash. */
-export async function mergeParts(paths: ResultPaths, header: string[], parts: PartPaths[]): Promise<void> {
-  const headers = resultHeaders(header);
+export async function mergeParts(paths: ResultPaths, header: string[], parts: PartPaths[], multiFile = false): Promise<void> {
+  const headers = resultHeaders(header, multiFile);
   for (const key of Object.keys(paths) as Array<keyof ResultPaths>) {
     const out = createWriteStream(`${paths[key]}.tmp`);
     out.write(csvLine(headers[key]));

@@ -36,7 +36,7 @@ describe('load engine: delete and hardDelete', function () {
   const request = (file: string, extra: Partial<LoadRequest>): LoadRequest => ({
     object: 'Account',
     operation: 'hardDelete',
-    file,
+    files: [file],
     runId: `run-${Math.random().toString(36).slice(2, 8)}`,
     ledgerDir: join(work, 'runs'),
     waitMs: 30_000,

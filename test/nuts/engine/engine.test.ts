@@ -59,7 +59,7 @@ describe('load engine against the emulator', function () {
   const request = (file: string, extra: Partial<LoadRequest> = {}): LoadRequest => ({
     object: 'Contact',
     operation: 'insert',
-    file,
+    files: [file],
     runId: `run-${Math.random().toString(36).slice(2, 8)}`,
     ledgerDir: join(work, 'runs'),
     waitMs: 60_000,

@@ -34,7 +34,7 @@ describe('load engine: input formats', function () {
     const result = await engine.start({
       object: 'Contact',
       operation: 'insert',
-      file,
+      files: [file],
       runId: name,
       ledgerDir: join(work, 'runs'),
       waitMs: 30_000,
@@ -104,4 +104,42 @@ describe('load engine: input formats', function () {
     expect((error as CsvInputError).message).to.match(/quote\.csv:\d+/);
     expect(emu.ingest.jobs.list()).to.have.length(0);
   });
+
+  it('loads several files with the same columns (in any order) as one run, results naming each file and line', async () => {
+    const a = join(work, 'a.csv');
+    const b = join(work, 'b.csv');
+    writeFileSync(a, 'LastName,Title\nAlpha,CEO\n,Nobody\n');
+    writeFileSync(b, 'Title,LastName\nCTO,Beta\nCFO,Gamma\n');
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const result = await engine.start({
+      object: 'Contact', operation: 'insert', files: [a, b], runId: 'multi', ledgerDir: join(work, 'runs'), waitMs: 30_000, concurrency: 2,
+    });
+    expect(result).to.include({ rows: 4, successful: 3, rejected: 1 });
+    expect(result.jobs).to.have.length(2);
+    expect(readCsv(result.files!.success).map((r) => [r.sf__File, r.sf__Line, r.LastName, r.Title])).to.deep.equal([
+      ['a.csv', '2', 'Alpha', 'CEO'],
+      ['b.csv', '2', 'Beta', 'CTO'],
+      ['b.csv', '3', 'Gamma', 'CFO'],
+    ]);
+    expect(readCsv(result.files!.rejected!).map((r) => [r.sf__File, r.sf__Line])).to.deep.equal([['a.csv', '3']]);
+    expect([...emu.store.all('Contact')].map((c) => `${c.LastName as string}:${c.Title as string}`).sort()).to.deep.equal(['Alpha:CEO', 'Beta:CTO', 'Gamma:CFO']);
+  });
+
+  it('refuses files whose columns differ, naming the file and the columns', async () => {
+    const a = join(work, 'a.csv');
+    const b = join(work, 'b.csv');
+    writeFileSync(a, 'LastName,Title\nAlpha,CEO\n');
+    writeFileSync(b, 'LastName,Email\nBeta,b@example.com\n');
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    let error: unknown;
+    try {
+      await engine.start({ object: 'Contact', operation: 'insert', files: [a, b], runId: 'mismatch', ledgerDir: join(work, 'runs'), waitMs: 30_000, concurrency: 2 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(CsvInputError);
+    expect((error as Error).message).to.match(/b\.csv:1: .*missing: Title; extra: Email/);
+    expect(emu.ingest.jobs.list()).to.have.length(0);
+  });
 });
+

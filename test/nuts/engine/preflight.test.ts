@@ -31,7 +31,7 @@ describe('load engine: checks before upload', function () {
   const request = (name: string, content: string, extra: Partial<LoadRequest> = {}): LoadRequest => {
     const file = join(work, name);
     writeFileSync(file, content);
-    return { object: 'Contact', operation: 'insert', file, runId: name, ledgerDir: join(work, 'runs'), waitMs: 30_000, concurrency: 2, ...extra };
+    return { object: 'Contact', operation: 'insert', files: [file], runId: name, ledgerDir: join(work, 'runs'), waitMs: 30_000, concurrency: 2, ...extra };
   };
 
   const BAD_ROWS = 'LastName,Email,Birthdate\nGood,g@example.com,1990-01-31\n,nolast@example.com,1990-01-01\nBad,not-an-email,1990-02-30\nAlso Good,,\n';
