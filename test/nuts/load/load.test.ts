@@ -9,6 +9,7 @@ import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { PROJECT_ROOT, SfHome } from '../../helpers/sf.js';
 import { schemaErrors } from '../../helpers/schema.js';
 import { readCsv } from '../../helpers/csv.js';
+import { startTlsFront, write as writeFile } from '../conformance/support.js';
 
 type LoadJson = {
   status: string;
@@ -164,4 +165,28 @@ describe('sf bulkops load (through the real sf binary)', function () {
     expect(stopped.json?.message).to.match(/did you mean Name\?/);
     expect(emu.ingest.jobs.list().length, 'nothing sent').to.equal(jobsBefore);
   });
+
+  it('refreshes an expired session through the org login (sfdx-url, refresh token) and finishes the load', async function () {
+    const front = await startTlsFront(emu, sf.home);
+    if (!front) this.skip();
+    try {
+      const env = { NODE_EXTRA_CA_CERTS: front.caFile };
+      const authFile = writeFile(sf.home, 'auth-url.txt', `force://PlatformCLI::${emu.refreshTokenFor()}@${front.host}`);
+      const login = await sf.run(['org', 'login', 'sfdx-url', '--sfdx-url-file', authFile, '--alias', 'refreshing', '--json'], { env });
+      expect(login.code, login.stdout + login.stderr).to.equal(0);
+      // Every session the org has issued so far expires: the load must refresh before it can do anything.
+      for (const s of emu.sessions.list()) if (s.accessToken !== emu.accessToken) s.expired = true;
+      const mark = emu.requests.length;
+      const file = write('refresh.csv', 'LastName,External_Id__c\nRefreshed,RF-1\n');
+      const r = await sf.run(['bulkops', 'load', '--sobject', 'Contact', '--file', file, '--target-org', 'refreshing', '--json'], { env });
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      const calls = emu.requests.slice(mark);
+      expect(calls.some((c) => c.status === 401)).to.equal(true);
+      expect(calls.filter((c) => c.path === '/services/oauth2/token' && c.status === 200).length).to.be.greaterThan(0);
+      expect([...emu.store.all('Contact')].find((c) => c.External_Id__c === 'RF-1')?.LastName).to.equal('Refreshed');
+    } finally {
+      await front.close();
+    }
+  });
 });
+
