@@ -49,6 +49,9 @@ export class OrgNetworkError extends Error {
 export const CLIENT_NAME = 'bulkops';
 
 export class OrgHttp {
+  /** one refresh at a time: parallel requests that all got 401 share it */
+  private refreshing?: Promise<void>;
+
   public constructor(private readonly session: SessionProvider) {}
 
   public get apiVersion(): string {
@@ -65,10 +68,12 @@ export class OrgHttp {
 
   /** Sends a request; on 401 refreshes the session once and sends again. */
   public async send(req: HttpRequest): Promise<Response> {
+    const token = this.session.accessToken();
     let res = await this.sendOnce(req);
     if (res.status === 401) {
       await res.body?.cancel();
-      await this.session.refresh();
+      // Another request may have refreshed the session meanwhile: then only send again.
+      if (this.session.accessToken() === token) await this.refresh();
       res = await this.sendOnce(req);
     }
     if (res.status >= 400) throw await toApiError(res, req);
@@ -86,6 +91,13 @@ export class OrgHttp {
     const res = await this.send(req);
     const body = res.body ? Readable.fromWeb(res.body) : Readable.from([]);
     return { body, headers: res.headers };
+  }
+
+  private async refresh(): Promise<void> {
+    this.refreshing ??= this.session.refresh().finally(() => {
+      this.refreshing = undefined;
+    });
+    await this.refreshing;
   }
 
   private async sendOnce(req: HttpRequest): Promise<Response> {

@@ -43,6 +43,8 @@ export type ChunkState = {
   chunk: PlannedChunk;
   creatingAt?: string;
   jobId?: string;
+  /** the job was found again after a crash rather than created by this chunk's own call */
+  adopted?: boolean;
   uploading?: boolean;
   uploaded?: boolean;
   closed?: boolean;
@@ -97,6 +99,7 @@ function applyChunkRecord(c: ChunkState | undefined, r: Exclude<LedgerRecord, { 
       break;
     case 'created':
       c.jobId = r.jobId;
+      c.adopted = r.adopted;
       break;
     case 'uploading':
       c.uploading = true;

@@ -93,6 +93,12 @@ export class LoadEngine {
   private readonly emit: (e: LoadEvent) => void;
   private readonly retryPolicy: RetryPolicy;
   private identityCache?: Identity;
+  /**
+   * Job creation is one at a time within a run: when a failed creation is retried, every job this
+   * process has created is already claimed by its chunk, so an Open job found in the org can only be
+   * the one the failed attempt made (or a crashed run's), never a sibling chunk's.
+   */
+  private creating: Promise<unknown> = Promise.resolve();
 
   public constructor(private readonly deps: EngineDeps) {
     this.now = deps.now ?? Date.now;
@@ -380,6 +386,7 @@ export class LoadEngine {
         // A crash between asking for a job and recording it: the job may exist. Find it rather than make another.
         const orphan = await this.findOwnOpenJob(state, c.creatingAt);
         if (orphan) {
+          c.adopted = true;
           c.jobId = orphan.id;
           ledger.append({ t: 'created', chunk: index, jobId: orphan.id, adopted: true });
           this.emit({ type: 'job-created', jobId: orphan.id, chunk: index, rows: c.chunk.rows, adopted: true });
@@ -389,25 +396,33 @@ export class LoadEngine {
         crashIfAsked('before-create', index);
         const intent = ledger.append({ t: 'creating', chunk: index });
         c.creatingAt = intent.at;
-        const job = await this.createJob(state, c.creatingAt);
-        // The most delicate moment: the org has the job, the ledger does not know it yet.
-        crashIfAsked('after-create', index);
-        c.jobId = job.id;
-        ledger.append({ t: 'created', chunk: index, jobId: job.id });
+        const creatingAt = c.creatingAt;
+        const turn = this.creating.then(async () => {
+          const job = await this.createJob(state, creatingAt);
+          // The most delicate moment: the org has the job, the ledger does not know it yet.
+          crashIfAsked('after-create', index);
+          c.jobId = job.id;
+          ledger.append({ t: 'created', chunk: index, jobId: job.id });
+          return job;
+        });
+        this.creating = turn.catch(() => undefined);
+        const job = await turn;
         this.emit({ type: 'job-created', jobId: job.id, chunk: index, rows: c.chunk.rows, adopted: false });
       }
     }
     const jobId = c.jobId;
+    if (!jobId) throw new Error(`chunk ${index} has no job`);
     if (!c.uploaded) {
       let alreadyPastOpen = false;
-      if (c.uploading) {
+      const attemptedBefore = c.uploading === true;
+      if (attemptedBefore) {
         const info = await this.gone(jobId, () => this.retrying('info', () => this.deps.bulk.info(jobId)));
         alreadyPastOpen = info.state !== 'Open';
       } else {
         ledger.append({ t: 'uploading', chunk: index, jobId });
         c.uploading = true;
       }
-      if (!alreadyPastOpen) await this.upload(jobId, c);
+      if (!alreadyPastOpen) await this.upload(jobId, c, attemptedBefore);
       ledger.append({ t: 'uploaded', chunk: index, jobId });
       c.uploaded = true;
       crashIfAsked('after-upload', index);
@@ -450,17 +465,22 @@ export class LoadEngine {
   }
 
   /** Uploads the chunk file; "the job already has data" means an earlier attempt got through. */
-  private async upload(jobId: string, c: ChunkState): Promise<void> {
+  private async upload(jobId: string, c: ChunkState, attemptedBefore: boolean): Promise<void> {
     const body = (): Readable => {
       const file = createReadStream(c.chunk.file);
       return process.env.SF_BULKOPS_CRASH_AT?.startsWith('mid-upload') ? file.pipe(new CrashHalfway(c.chunk.bytes, c.chunk.index)) : file;
     };
+    // "Already has data" means an earlier attempt of ours got through; if we never sent any (a job
+    // adopted after a crash that already holds data), the data is someone else's: fail loudly.
+    let mayHaveSent = attemptedBefore;
     const once = async (): Promise<void> => {
       try {
         await this.deps.bulk.upload(jobId, body);
       } catch (e) {
-        if (e instanceof OrgApiError && e.errorCode === 'INVALIDJOBSTATE' && /multiple contents|already/i.test(e.message)) return;
+        if (e instanceof OrgApiError && e.errorCode === 'INVALIDJOBSTATE' && /multiple contents|already/i.test(e.message) && mayHaveSent) return;
         throw e;
+      } finally {
+        mayHaveSent = true;
       }
     };
     await this.retrying('upload', once, async () => {
