@@ -6,9 +6,9 @@ import { LoadResult } from '../core/load/types.js';
 import { CsvInputError } from '../core/csv/errors.js';
 import { DuplicateRunError, JobGoneError, PreflightFailedError } from '../core/load/engine.js';
 import { PreflightError } from '../core/preflight/errors.js';
-import { preflightLines } from './preflightReport.js';
 import { BackupShortError } from '../core/backup/backup.js';
 import { OrgApiError, OrgNetworkError } from '../core/http/orgHttp.js';
+import { preflightLines } from './preflightReport.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.report');

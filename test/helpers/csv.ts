@@ -5,5 +5,5 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 
 export function readCsv(path: string): Array<Record<string, string>> {
-  return parse(readFileSync(path, 'utf8'), { columns: true, bom: true }) as Array<Record<string, string>>;
+  return parse(readFileSync(path, 'utf8'), { columns: true, bom: true });
 }

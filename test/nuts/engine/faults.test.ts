@@ -87,8 +87,8 @@ describe('load engine: transient faults', function () {
     const http = new OrgHttp({
       instanceUrl: emu.url,
       apiVersion: '66.0',
-      accessToken: () => token,
-      refresh: async () => {
+      accessToken: (): string => token,
+      refresh: async (): Promise<void> => {
         refreshes++;
         const res = await fetch(`${emu.url}/services/oauth2/token`, {
           method: 'POST',
