@@ -6,8 +6,9 @@
  * row engine in dml.ts: checkHeader once per batch, applyChunk with the batch's rows. Results come
  * back one row per input row, in input order (documented for V1, unlike 2.0).
  *
- * When batches run is decided in one place only, BatchScheduler below, so the org-wide simulated
- * queue (workers, row locks) can replace it without touching the API code.
+ * When and how batches run is decided by the org-wide processing model (processing.ts): an accepted
+ * batch joins its queue after `processingDelayMs` (wall clock), waits for a worker (a Serial job's
+ * batches one at a time), and its rows run in transactions that take row locks in simulated time.
  *
  * Bodies and answers are XML for CSV and XML jobs, JSON for JSON jobs; before a job is known (create,
  * unknown job) they follow the request's Content-Type. Wording marked "unverified" is not taken from
@@ -19,7 +20,10 @@ import { ApiError, readBody, sendText } from './http.js';
 import { Org, RequestContext, Route } from './context.js';
 import { JobBase } from './jobs.js';
 import { parseUpload, quoteCsv } from './csv.js';
-import { applyChunk, checkExternalIdField, checkHeader, JobContext, Operation, RowOutcome } from './dml.js';
+import { applyChunk, checkExternalIdField, checkHeader, ColumnPlan, JobContext, Operation, RowOutcome } from './dml.js';
+import { canonicalId, isValidId } from './ids.js';
+import { LockPlanner } from './locks.js';
+import { ChunkSpec, lockError, retriedMessage } from './processing.js';
 import { MIN_VERSION } from './rest.js';
 import { sfDateTime } from './store.js';
 
@@ -61,51 +65,12 @@ export type V1Batch = {
 export type V1Job = JobBase & {
   jobType: 'Classic';
   batches: V1Batch[];
+  /** created with `Sforce-Disable-Batch-Retry: TRUE`: a batch past the time limit fails at once */
+  disableBatchRetry?: boolean;
 };
 
 type Table = { header: string[]; rows: string[][] };
 
-// ---------------------------------------------------------------------------------------------
-// Scheduling: the one hook that decides when a batch runs
-// ---------------------------------------------------------------------------------------------
-
-/**
- * Decides when each batch runs. Today: every batch starts after `processingDelayMs` on an unref'd
- * timer; batches of a Parallel job each get their own timer (so they may overlap), while a Serial
- * job's batches form a chain that runs one at a time, in the order they were added.
- *
- * Replace this class (and only it) with the org-wide simulated-time queue: `schedule` is called
- * once per accepted batch, and `run` does the whole batch and resolves when it has ended.
- */
-export class BatchScheduler {
-  private readonly serialTails = new Map<string, Promise<void>>();
-
-  public constructor(private readonly delayMs: () => number) {}
-
-  public scheduleBatch(job: V1Job, batch: V1Batch, run: (job: V1Job, batch: V1Batch) => Promise<void>): void {
-    const go = (): Promise<void> => run(job, batch).catch((e: unknown) => logFailure(e));
-    if (job.concurrencyMode === 'Serial') {
-      const previous = this.serialTails.get(job.id) ?? Promise.resolve();
-      const tail = previous.then(() => this.wait()).then(go);
-      this.serialTails.set(job.id, tail);
-      void tail.then(() => {
-        if (this.serialTails.get(job.id) === tail) this.serialTails.delete(job.id);
-      });
-    } else {
-      void this.wait().then(go);
-    }
-  }
-
-  private wait(): Promise<void> {
-    return new Promise((resolve) => {
-      setTimeout(resolve, this.delayMs()).unref();
-    });
-  }
-}
-
-function logFailure(e: unknown): void {
-  process.stderr.write(`emulator (bulk v1): ${(e as Error).stack ?? String(e)}\n`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Errors in the V1 envelope
@@ -156,13 +121,10 @@ function jobFormat(job: V1Job): V1Format {
 // ---------------------------------------------------------------------------------------------
 
 export class BulkV1 {
-  public readonly scheduler: BatchScheduler;
   private readonly jobs = new Map<string, V1Job>();
   private seq = 0;
 
-  public constructor(private readonly org: Org) {
-    this.scheduler = new BatchScheduler(() => org.settings.processingDelayMs);
-  }
+  public constructor(private readonly org: Org) {}
 
   public routes(): Route[] {
     const r = (method: string, suffix: string, handler: (ctx: RequestContext) => Promise<void> | void): Route => ({
@@ -190,6 +152,11 @@ export class BulkV1 {
   public listJobs(): V1Job[] {
     this.purge();
     return [...this.jobs.values()];
+  }
+
+  /** Takes a job as it is (historical jobs from a seed). */
+  public adopt(job: V1Job): void {
+    this.jobs.set(job.id, job);
   }
 
   public getJob(id: string): V1Job | undefined {
@@ -277,6 +244,7 @@ export class BulkV1 {
       apiActiveProcessingTime: 0,
       apexProcessingTime: 0,
       batches: [],
+      ...(/^true$/i.test(String(ctx.req.headers['sforce-disable-batch-retry'] ?? '')) ? { disableBatchRetry: true } : {}),
     };
     this.jobs.set(job.id, job);
     this.send(ctx, 201, format, 'jobInfo', this.jobFields(job, format));
@@ -388,7 +356,7 @@ export class BulkV1 {
     };
     job.batches.push(batch);
     job.systemModstamp = now;
-    this.scheduler.scheduleBatch(job, batch, (j, b) => this.runBatch(j, b));
+    setTimeout(() => this.org.processing.submit(this.batchChunk(job, batch)), this.org.settings.processingDelayMs).unref();
     const format = jobFormat(job);
     this.send(ctx, 201, format, 'batchInfo', this.batchFields(batch, format));
   }
@@ -423,7 +391,8 @@ export class BulkV1 {
     const batch = this.batch(ctx, job);
     // Wording as a mock of the real service replies (confluex mock-salesforce).
     if (batch.state !== 'Completed' && batch.state !== 'Failed') throw v1Error('InvalidBatch', 'Batch not completed');
-    const outcomes = batch.outcomes ?? [];
+    // A batch that failed part-way has results for the rows it reached only.
+    const outcomes = (batch.outcomes ?? []).filter((o): o is RowOutcome => o !== undefined);
     if (job.contentType === 'CSV') {
       const lines = [quoteCsv(['Id', 'Success', 'Created', 'Error'])];
       for (const o of outcomes) lines.push(quoteCsv([o.id, String(o.success), String(o.created), o.error]));
@@ -450,52 +419,95 @@ export class BulkV1 {
 
   // ---- processing ---------------------------------------------------------------------------
 
-  /** Runs one batch to its end: header check, then every row through the row engine. */
-  private async runBatch(job: V1Job, batch: V1Batch): Promise<void> {
-    // An abort turned it NotProcessed while it waited.
-    if (batch.state !== 'Queued') return;
-    const started = Date.now();
-    batch.startSeq = ++this.seq;
-    this.setBatchState(batch, 'InProgress');
-    // Let the server answer polls (and other batches start) before the work.
-    await new Promise((resolve) => setImmediate(resolve));
+  /**
+   * One batch as the processing model runs it: header check when it starts (a bad one fails the
+   * batch), then its rows in transactions with row locks; results stay in input order.
+   */
+  private batchChunk(job: V1Job, batch: V1Batch): ChunkSpec {
+    const org = this.org;
+    const table = batch.table;
+    const rows = 'rows' in table ? table.rows : [];
+    const ctx: JobContext = {
+      object: org.store.describe(job.object)!,
+      operation: job.operation as Operation,
+      externalIdFieldName: job.externalIdFieldName,
+      userId: job.createdById,
+    };
+    let columns: ColumnPlan[] = [];
+    let planner: LockPlanner | undefined;
+    const record = (i: number, outcome: RowOutcome): void => {
+      batch.outcomes![i] = outcome;
+      batch.numberRecordsProcessed++;
+      job.numberRecordsProcessed++;
+      if (!outcome.success) {
+        batch.numberRecordsFailed++;
+        job.numberRecordsFailed++;
+      }
+    };
     const finish = (state: 'Completed' | 'Failed', message?: string): void => {
-      const elapsed = Date.now() - started;
-      batch.totalProcessingTime = elapsed;
-      batch.apiActiveProcessingTime = elapsed;
-      job.totalProcessingTime += elapsed;
-      job.apiActiveProcessingTime += elapsed;
       if (message) batch.stateMessage = message;
       batch.endSeq = ++this.seq;
       this.setBatchState(batch, state);
       job.systemModstamp = batch.systemModstamp;
     };
-    const table = batch.table;
-    if (!('rows' in table)) {
-      batch.outcomes = [];
-      finish('Failed', table.message);
-      return;
-    }
-    const ctx: JobContext = {
-      object: this.org.store.describe(job.object)!,
-      operation: job.operation as Operation,
-      externalIdFieldName: job.externalIdFieldName,
-      userId: job.createdById,
+    return {
+      label: `${job.id} batch ${batch.id}`,
+      jobId: job.id,
+      serialKey: job.concurrencyMode === 'Serial' ? job.id : undefined,
+      rowCount: () => rows.length,
+      automationCostMs: ctx.object.automationCostMs,
+      timeLimitMs: org.settings.batchTimeLimitMs,
+      maxRetries: job.disableBatchRetry ? 0 : org.settings.batchMaxRetries,
+      onStart: (first): boolean => {
+        if (first) {
+          // An abort turned it NotProcessed while it waited.
+          if (batch.state !== 'Queued') return false;
+          batch.startSeq = ++this.seq;
+          this.setBatchState(batch, 'InProgress');
+          batch.outcomes = new Array<RowOutcome>(rows.length);
+          if (!('rows' in table)) {
+            batch.outcomes = [];
+            finish('Failed', table.message);
+            return false;
+          }
+          const check = checkHeader(org.store, ctx, table.header);
+          if (!check.ok) {
+            batch.outcomes = [];
+            finish('Failed', check.message);
+            return false;
+          }
+          columns = check.columns;
+        }
+        planner = new LockPlanner(org.store, ctx, columns, (r) => rows[r]);
+        return true;
+      },
+      lockKeys: (r) => planner!.keys(r),
+      apply: (local): void => {
+        const outcomes = applyChunk(org.store, ctx, columns, local.map((r) => rows[r]), rows);
+        local.forEach((r, k) => record(r, outcomes[k]));
+      },
+      failLocked: (list): void => {
+        const idCol = columns.findIndex((c) => c.kind === 'id');
+        for (const [r, lockedId] of list) {
+          const raw = idCol >= 0 && ctx.operation !== 'insert' ? rows[r][idCol] ?? '' : '';
+          record(r, { success: false, created: false, id: raw && isValidId(raw) ? canonicalId(raw) : '', error: lockError(lockedId) });
+        }
+      },
+      // An abort does not stop a batch already running (bulk-api.md §5.4).
+      stopped: () => false,
+      onEnd: (result): void => {
+        batch.totalProcessingTime += result.totalMs;
+        batch.apiActiveProcessingTime += result.activeMs;
+        batch.apexProcessingTime += result.apexMs;
+        job.totalProcessingTime += result.totalMs;
+        job.apiActiveProcessingTime += result.activeMs;
+        job.apexProcessingTime += result.apexMs;
+        job.retries += result.retries;
+        if (result.status === 'done') finish('Completed');
+        // Rows never reached have no result; the ones processed keep theirs (bulk-api.md §5.4).
+        else if (result.status === 'exhausted') finish('Failed', retriedMessage(org.settings.batchMaxRetries));
+      },
     };
-    const check = checkHeader(this.org.store, ctx, table.header);
-    if (!check.ok) {
-      batch.outcomes = [];
-      finish('Failed', check.message);
-      return;
-    }
-    const outcomes = applyChunk(this.org.store, ctx, check.columns, table.rows);
-    batch.outcomes = outcomes;
-    const failed = outcomes.filter((o) => !o.success).length;
-    batch.numberRecordsProcessed = outcomes.length;
-    batch.numberRecordsFailed = failed;
-    job.numberRecordsProcessed += outcomes.length;
-    job.numberRecordsFailed += failed;
-    finish('Completed');
   }
 
   private setBatchState(batch: V1Batch, state: BatchState): void {

@@ -1,7 +1,7 @@
 /*
  * Bulk API 2.0 ingest: create (JSON or multipart), one upload, close/abort, info, delete, results,
- * Get All Jobs (bulk-api.md §1). Processing runs after close in 10,000-row chunks through the
- * row engine in dml.ts.
+ * Get All Jobs (bulk-api.md §1). Processing runs after close in 10,000-row chunks, queued and timed
+ * by the processing model (processing.ts), through the row engine in dml.ts.
  */
 import { ApiError, notFound, readBody, readJson, sendEmpty, sendJson, sendText } from './http.js';
 import { Org, RequestContext, Route } from './context.js';
@@ -9,6 +9,9 @@ import { JobBase, JobRegistry, isTerminal, jobSummary, pageOf } from './jobs.js'
 import { DELIMITERS, parseUpload, quoteCsv, shuffled } from './csv.js';
 import { applyChunk, checkHeader, ColumnPlan, JobContext, Operation, RowOutcome } from './dml.js';
 import { sfDateTime } from './store.js';
+import { canonicalId, isValidId } from './ids.js';
+import { LockPlanner } from './locks.js';
+import { BATCH_QUOTA_MESSAGE, ChunkSpec, lockError, retriedMessage } from './processing.js';
 
 export type IngestJob = JobBase & {
   /** the uploaded CSV, until processing has parsed it */
@@ -19,7 +22,15 @@ export type IngestJob = JobBase & {
   outcomes?: Array<RowOutcome | undefined>;
   /** seed for this job's result shuffle */
   shuffleSeed: number;
+  /** processing model: chunks not ended yet */
+  chunksPending?: number;
+  /** an injected failure (control API): rows from this index on are never processed */
+  failAfterRows?: number;
+  /** why the job will end Failed once its running chunks end */
+  failure?: string;
+  deleted?: boolean;
 };
+
 
 const OPERATIONS: ReadonlySet<string> = new Set(['insert', 'update', 'upsert', 'delete', 'hardDelete']);
 const BASE = String.raw`^/services/data/v(\d+\.\d)/jobs/ingest`;
@@ -202,6 +213,8 @@ export class Bulk2Ingest {
       throw new ApiError(400, 'API_ERROR', 'Error encountered when deleting the job because the job is not terminated');
     }
     this.jobs.delete(job.id);
+    // A deleted job that was still waiting in the queue is not processed.
+    job.deleted = true;
     sendEmpty(ctx.res, 204);
   }
 
@@ -264,16 +277,20 @@ export class Bulk2Ingest {
     job.systemModstamp = this.org.clock.now();
     if (isTerminal(state)) job.endedAt = job.systemModstamp;
     if (state === 'UploadComplete') {
-      setTimeout(() => void this.process(job), this.org.settings.processingDelayMs).unref();
+      setTimeout(() => this.start(job), this.org.settings.processingDelayMs).unref();
     }
   }
 
-  /** Runs a closed job: header check, then 10,000-row chunks, yielding between chunks. */
-  private async process(job: IngestJob): Promise<void> {
+  /**
+   * A closed job enters processing: the upload is parsed and its header checked (a bad one fails
+   * the whole job), then its 10,000-row chunks join the org-wide queue of the processing model
+   * (processing.ts). The job turns InProgress when its first chunk starts, and ends when its last
+   * chunk does.
+   */
+  private start(job: IngestJob): void {
     if (job.state !== 'UploadComplete') return;
-    const started = Date.now();
-    this.transition(job, 'InProgress');
     const fail = (message: string): void => {
+      this.transition(job, 'InProgress');
       job.errorMessage = message;
       this.transition(job, 'Failed');
     };
@@ -308,43 +325,118 @@ export class Bulk2Ingest {
       fail(check.message);
       return;
     }
-    const size = this.org.settings.chunkSize;
-    for (let start = 0; start < parsed.rows.length; start += size) {
-      // Yield so the server keeps answering polls while a big job runs.
-      await new Promise((resolve) => setImmediate(resolve));
-      if ((job.state as string) === 'Aborted') break;
-      this.org.usage.bulkBatches++;
-      this.runChunk(job, ctx, check.columns, start, Math.min(start + size, parsed.rows.length));
-      job.systemModstamp = this.org.clock.now();
+    const total = parsed.rows.length;
+    const injected = this.org.faults.takeJobFailure(job.id);
+    if (injected) job.failAfterRows = Math.min(injected.afterRows, total);
+    const size = Math.max(1, this.org.settings.chunkSize);
+    const chunks: ChunkSpec[] = [];
+    for (let from = 0; from < total; from += size) {
+      if (job.failAfterRows !== undefined && from >= job.failAfterRows) break;
+      chunks.push(this.chunk(job, ctx, check.columns, from, Math.min(from + size, total)));
     }
-    const elapsed = Date.now() - started;
-    job.totalProcessingTime = elapsed;
-    job.apiActiveProcessingTime = elapsed;
-    if ((job.state as string) !== 'Aborted') this.transition(job, 'JobComplete');
+    job.chunksPending = chunks.length;
+    if (chunks.length === 0) {
+      this.finish(job);
+      return;
+    }
+    this.org.processing.submit(...chunks);
   }
 
-  private runChunk(job: IngestJob, ctx: JobContext, columns: ColumnPlan[], from: number, to: number): void {
+  /** One 10,000-row chunk of a job, as the processing model runs it. */
+  private chunk(job: IngestJob, ctx: JobContext, columns: ColumnPlan[], from: number, to: number): ChunkSpec {
+    const org = this.org;
     const rows = job.rows!;
     const width = job.header!.length;
-    // Ragged rows fail on their own; the rest of the chunk goes to the row engine together.
-    const good: number[] = [];
-    for (let i = from; i < to; i++) {
-      if (rows[i].length !== width) {
-        job.outcomes![i] = {
-          success: false,
-          created: false,
-          id: '',
-          error: `INVALID_FIELD:Number of fields in the row (${rows[i].length}) does not match the header (${width}):--`,
-        };
-      } else good.push(i);
-    }
-    const outcomes = applyChunk(this.org.store, ctx, columns, good.map((i) => rows[i]));
-    good.forEach((rowIndex, k) => {
-      job.outcomes![rowIndex] = outcomes[k];
-    });
-    for (let i = from; i < to; i++) {
+    const idCol = columns.findIndex((c) => c.kind === 'id');
+    const count = to - from;
+    let planner: LockPlanner | undefined;
+    let chunkRows: string[][] = [];
+    const record = (i: number, outcome: RowOutcome): void => {
+      job.outcomes![i] = outcome;
       job.numberRecordsProcessed++;
-      if (!job.outcomes![i]!.success) job.numberRecordsFailed++;
+      if (!outcome.success) job.numberRecordsFailed++;
+    };
+    return {
+      label: `${job.id} rows ${from + 1}-${to}`,
+      jobId: job.id,
+      rowCount: () => (job.failAfterRows === undefined ? count : Math.max(0, Math.min(count, job.failAfterRows - from))),
+      automationCostMs: ctx.object.automationCostMs,
+      timeLimitMs: org.settings.chunkTimeLimitMs,
+      maxRetries: org.settings.chunkMaxRetries,
+      onStart: (first): boolean => {
+        if (first) {
+          if (job.state === 'Aborted' || job.deleted === true || job.failure !== undefined) return false;
+          // Each chunk uses one batch of the daily allocation shared with V1 (bulk-api.md §2.1, §7.1).
+          if (org.usage.bulkBatches >= org.settings.dailyBulkApiBatches) {
+            job.failure = BATCH_QUOTA_MESSAGE;
+            return false;
+          }
+          org.usage.bulkBatches++;
+          chunkRows = rows.slice(from, to).filter((r) => r.length === width);
+        }
+        if (job.state === 'UploadComplete') this.transition(job, 'InProgress');
+        planner = new LockPlanner(org.store, ctx, columns, (r) => rows[from + r]);
+        return true;
+      },
+      lockKeys: (r) => (rows[from + r].length === width ? planner!.keys(r) : []),
+      apply: (local): void => {
+        // Ragged rows fail on their own; the rest of the transaction goes to the row engine together.
+        const good: number[] = [];
+        for (const r of local) {
+          const i = from + r;
+          if (rows[i].length !== width) {
+            record(i, {
+              success: false,
+              created: false,
+              id: '',
+              error: `INVALID_FIELD:Number of fields in the row (${rows[i].length}) does not match the header (${width}):--`,
+            });
+          } else good.push(i);
+        }
+        if (good.length > 0) {
+          const outcomes = applyChunk(org.store, ctx, columns, good.map((i) => rows[i]), chunkRows);
+          good.forEach((i, k) => record(i, outcomes[k]));
+        }
+        job.systemModstamp = org.clock.now();
+      },
+      failLocked: (list): void => {
+        for (const [r, lockedId] of list) {
+          const i = from + r;
+          const raw = idCol >= 0 && ctx.operation !== 'insert' ? rows[i][idCol] ?? '' : '';
+          record(i, { success: false, created: false, id: raw && isValidId(raw) ? canonicalId(raw) : '', error: lockError(lockedId) });
+        }
+        job.systemModstamp = org.clock.now();
+      },
+      // A job that is going to fail starts no more chunks, but the ones running finish (an abort stops them).
+      stopped: () => job.state === 'Aborted' || job.deleted === true,
+      onEnd: (result): void => {
+        job.totalProcessingTime += result.totalMs;
+        job.apiActiveProcessingTime += result.activeMs;
+        job.apexProcessingTime += result.apexMs;
+        job.retries += result.retries;
+        if (result.status === 'exhausted' && job.failure === undefined) job.failure = retriedMessage(org.settings.chunkMaxRetries);
+        job.systemModstamp = org.clock.now();
+        job.chunksPending = (job.chunksPending ?? 1) - 1;
+        if (job.chunksPending === 0) this.finish(job);
+      },
+    };
+  }
+
+  /** The last chunk ended: JobComplete, or Failed when a chunk ran out of retries or the batch allocation ran out. */
+  private finish(job: IngestJob): void {
+    if (job.state === 'Aborted') return;
+    if (job.state === 'UploadComplete') this.transition(job, 'InProgress');
+    const total = job.rows?.length ?? 0;
+    if (job.failure === undefined && job.failAfterRows !== undefined && job.failAfterRows < total) {
+      // An injected mid-way failure: the chunk holding row afterRows + 1 used up its retries.
+      job.failure = retriedMessage(this.org.settings.chunkMaxRetries);
+      job.retries += this.org.settings.chunkMaxRetries;
+    }
+    if (job.failure !== undefined) {
+      job.errorMessage = job.failure;
+      this.transition(job, 'Failed');
+    } else {
+      this.transition(job, 'JobComplete');
     }
   }
 

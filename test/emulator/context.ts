@@ -5,6 +5,8 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { Clock } from './clock.js';
 import { Store } from './store.js';
 import { Session } from './auth.js';
+import type { ProcessingModel } from './processing.js';
+import type { FaultBook } from './faults.js';
 
 export type Settings = {
   /** shuffle ingest result rows as Salesforce may (bulk-api.md §3); tests can turn it off */
@@ -27,6 +29,25 @@ export type Settings = {
   dailyBulkApiBatches: number;
   /** the org has Event Monitoring (EventLogFile rows are served) */
   eventMonitoring: boolean;
+  // ---- processing model (processing.ts); defaults and sources in README "The org emulator" ----
+  /** simulated ms per real ms while chunks are queued or running; the clock runs at real speed when the org is idle */
+  clockSpeed: number;
+  /** chunks (2.0) and batches (V1) processed at once, org-wide */
+  workers: number;
+  /** simulated ms per row before the object's automationCostMs */
+  baseRowCostMs: number;
+  /** rows per DML transaction inside a chunk (Apex triggers fire per 200) */
+  transactionSize: number;
+  /** simulated ms a transaction waits for a locked record before its rows fail with UNABLE_TO_LOCK_ROW */
+  lockTimeoutMs: number;
+  /** Bulk 2.0: a chunk still running after this long is put back in the queue (current docs: 5 minutes) */
+  chunkTimeLimitMs: number;
+  /** Bulk 2.0: how often a chunk is retried before the job fails (current docs: 20) */
+  chunkMaxRetries: number;
+  /** V1: a batch still running after this long is put back in the queue (10 minutes) */
+  batchTimeLimitMs: number;
+  /** V1: how often a batch is retried before it fails (10 for uploads) */
+  batchMaxRetries: number;
 };
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -40,6 +61,15 @@ export const DEFAULT_SETTINGS: Settings = {
   dailyApiRequests: 100_000,
   dailyBulkApiBatches: 15_000,
   eventMonitoring: false,
+  clockSpeed: 1000,
+  workers: 4,
+  baseRowCostMs: 2,
+  transactionSize: 200,
+  lockTimeoutMs: 10_000,
+  chunkTimeLimitMs: 300_000,
+  chunkMaxRetries: 20,
+  batchTimeLimitMs: 600_000,
+  batchMaxRetries: 10,
 };
 
 export type Org = {
@@ -49,6 +79,10 @@ export type Org = {
   orgId: string;
   /** counters for the limits resource and Sforce-Limit-Info */
   usage: { apiRequests: number; bulkBatches: number; bulkQueryJobs: number };
+  /** the org-wide queue that processes ingest chunks and V1 batches in simulated time */
+  processing: ProcessingModel;
+  /** faults on demand (control API), incl. job failures the processing model applies */
+  faults: FaultBook;
   baseUrl(): string;
 };
 

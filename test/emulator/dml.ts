@@ -136,7 +136,10 @@ export function checkHeader(store: Store, ctx: JobContext, header: string[]): He
     const keyName = keyField.name;
     const hasKey = columns.some((c) => c.kind === 'id' || (c.kind === 'field' && c.field === keyName));
     // The file must carry the external ID column, or Id (bulk-api.md §2). Unverified wording.
-    if (!hasKey) return notFound(keyName);
+    // Keyed on Id itself, a file without an Id column is accepted and every row is inserted:
+    // plugin-data's NUTs upsert such a file (--external-id Id) into real scratch orgs and get one
+    // created record per row.
+    if (!hasKey && keyField.type !== 'id') return notFound(keyName);
   }
   return { ok: true, columns };
 }
@@ -394,9 +397,12 @@ const failure = (error: RowError, id = ''): RowOutcome => ({ success: false, cre
 /**
  * Applies one chunk of rows in order and returns one outcome per row, in the same order. Rows in a
  * chunk see each other's effects (a parent inserted in row 1 can be looked up by row 2).
+ * `chunkRows`, when the rows are one DML transaction of a larger chunk (the processing model
+ * applies a chunk 200 rows at a time), is the whole chunk: chunk-wide rules (an upsert key repeated
+ * in the chunk) are judged on it.
  */
-export function applyChunk(store: Store, ctx: JobContext, columns: ColumnPlan[], rows: string[][]): RowOutcome[] {
-  return new ChunkRun(store, ctx, columns).run(rows);
+export function applyChunk(store: Store, ctx: JobContext, columns: ColumnPlan[], rows: string[][], chunkRows?: string[][]): RowOutcome[] {
+  return new ChunkRun(store, ctx, columns).run(rows, chunkRows);
 }
 
 class ChunkRun {
@@ -441,8 +447,8 @@ class ChunkRun {
     this.uniqueFields = this.def.fields.filter((f) => f.unique);
   }
 
-  public run(rows: string[][]): RowOutcome[] {
-    if (this.keyField) this.duplicateKeys = this.findDuplicateKeys(rows, this.keyField);
+  public run(rows: string[][], chunkRows = rows): RowOutcome[] {
+    if (this.keyField) this.duplicateKeys = this.findDuplicateKeys(chunkRows, this.keyField);
     this.wanted = this.collectWanted(rows);
     return rows.map((row) => this.applyRow(row));
   }
@@ -581,7 +587,8 @@ class ChunkRun {
   private upsertRow(row: string[]): RowOutcome {
     const parsed = this.parseRow(row);
     if (parsed instanceof RowError) return failure(parsed);
-    const raw = row[this.keyCol];
+    // No key column at all (an upsert keyed on Id whose file has no Id column): the row is new.
+    const raw = this.keyCol >= 0 ? row[this.keyCol] : '';
 
     if (!this.keyField) {
       // Keyed on Id: a row without one is created, a row with one must name a live record.

@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { ObjectSeed } from './schema.js';
 import { UserSeed, SObjectRecord } from './store.js';
 import { Settings } from './context.js';
+import type { AuditSeed } from './audit.js';
 
 export type SeedUser = UserSeed & {
   /** a fixed access token for this user (must look like 00D…!…) */
@@ -22,6 +23,8 @@ export type Seed = {
   /** records per object, values as stored (field API names) */
   records?: Record<string, SObjectRecord[]>;
   settings?: Partial<Settings>;
+  /** audit history: connected apps, async Apex jobs, historical bulk jobs, event log files (audit.ts) */
+  audit?: AuditSeed;
 };
 
 export const DEFAULT_ORG_ID = '00D5e0000000EmuEAE';
@@ -102,5 +105,6 @@ export function mergeSeeds(base: Seed, extra: Seed): Seed {
     objects: [...objects.values()],
     records: { ...base.records, ...extra.records },
     settings: { ...base.settings, ...extra.settings },
+    ...(extra.audit ?? base.audit ? { audit: extra.audit ?? base.audit } : {}),
   };
 }

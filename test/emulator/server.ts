@@ -5,7 +5,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { writeFileSync, readFileSync } from 'node:fs';
-import { ApiError, readJson, sendJson, sendRestError, header } from './http.js';
+import { ApiError, readJson, sendJson, sendRestError, sendText, header } from './http.js';
 import { Clock } from './clock.js';
 import { DEFAULT_SETTINGS, Org, RequestContext, Route, Settings } from './context.js';
 import { Store, SObjectRecord } from './store.js';
@@ -15,6 +15,9 @@ import { Bulk2Ingest } from './bulk2-ingest.js';
 import { Bulk2Query } from './bulk2-query.js';
 import { BulkV1, sendBulkV1Error } from './bulk1.js';
 import { DEFAULT_ORG_ID, Seed, defaultSeed, mergeSeeds } from './seed.js';
+import { ProcessingModel } from './processing.js';
+import { AUDIT_OBJECTS, loadAudit, logFileRoute } from './audit.js';
+import { Fault, FaultBook, FaultSpec, JobFailure, JobFailureSpec, gatewayPage, muzzle, resetConnection, unknownExceptionMessage } from './faults.js';
 
 export type EmulatorOptions = {
   port?: number;
@@ -35,6 +38,8 @@ export type RequestLogEntry = {
   client?: string;
   userAgent?: string;
   userId?: string;
+  /** the kind of fault this request hit, if any */
+  fault?: string;
 };
 
 export class Emulator {
@@ -45,6 +50,9 @@ export class Emulator {
   public ingest!: Bulk2Ingest;
   public query!: Bulk2Query;
   public bulkV1!: BulkV1;
+  /** the org-wide queue that processes ingest chunks and V1 batches in simulated time */
+  public processing!: ProcessingModel;
+  public faults!: FaultBook;
   public requests: RequestLogEntry[] = [];
   /** the default user's access token */
   public accessToken = '';
@@ -54,6 +62,8 @@ export class Emulator {
   private routes: Route[] = [];
   private readonly seed: Seed;
   private org!: Org;
+  /** EventLogFile LogFile blobs by record id */
+  private logFiles = new Map<string, string>();
 
   public constructor(private readonly options: EmulatorOptions = {}) {
     this.seed = options.replaceSeed ?? mergeSeeds(defaultSeed(), options.seed ?? {});
@@ -74,15 +84,20 @@ export class Emulator {
   private load(): void {
     const seed = this.seed;
     this.settings = { ...DEFAULT_SETTINGS, ...seed.settings, ...this.options.settings };
-    this.store = new Store(seed.objects ?? [], () => this.clock.now());
+    this.store = new Store([...AUDIT_OBJECTS, ...(seed.objects ?? [])], () => this.clock.now());
     const orgId = seed.org?.id ?? DEFAULT_ORG_ID;
     this.sessions = new Sessions(orgId);
+    this.processing?.dispose();
+    this.processing = new ProcessingModel(this.clock, this.settings);
+    this.faults = new FaultBook();
     this.org = {
       store: this.store,
       clock: this.clock,
       settings: this.settings,
       orgId,
       usage: { apiRequests: 0, bulkBatches: 0, bulkQueryJobs: 0 },
+      processing: this.processing,
+      faults: this.faults,
       baseUrl: () => this.url,
     };
     this.store.insert(this.store.describe('Organization')!, Rest.organizationRecord(orgId, seed.org?.name ?? 'Emulator Org', this.clock.now()), '', orgId);
@@ -104,7 +119,20 @@ export class Emulator {
     this.bulkV1 = new BulkV1(this.org);
     // Get All Jobs lists V1 jobs too, as jobType Classic.
     this.ingest.extraJobs.push(() => this.bulkV1.listJobs());
-    this.routes = [...this.controlRoutes(), ...rest.routes(), ...this.ingest.routes(), ...this.query.routes(), ...this.bulkV1.routes()];
+    this.logFiles = loadAudit(seed.audit, {
+      org: this.org,
+      addIngestJob: (job) => this.ingest.jobs.add(job),
+      addQueryJob: (job) => this.query.jobs.add(job),
+      addV1Job: (job) => this.bulkV1.adopt(job),
+    });
+    this.routes = [
+      ...this.controlRoutes(),
+      logFileRoute(this.org, () => this.logFiles),
+      ...rest.routes(),
+      ...this.ingest.routes(),
+      ...this.query.routes(),
+      ...this.bulkV1.routes(),
+    ];
   }
 
   /** Inserts records as given (no field rules): for seeds and test set-up. */
@@ -129,6 +157,35 @@ export class Emulator {
     return this.sessions.issueRefreshToken(user.Id as string);
   }
 
+  /** Injects a fault (see faults.ts); the same as `POST /__emulator/faults`. */
+  public addFault(spec: FaultSpec): { id: string } {
+    return { id: this.faults.add(spec).id };
+  }
+
+  /** Drops every fault and pending job failure; the same as `DELETE /__emulator/faults`. */
+  public clearFaults(): void {
+    this.faults.clear();
+  }
+
+  public listFaults(): { faults: Fault[]; jobFailures: JobFailure[] } {
+    return { faults: this.faults.list(), jobFailures: this.faults.listJobFailures() };
+  }
+
+  /**
+   * The next Bulk 2.0 ingest job to start processing (or the one named) fails after `afterRows`
+   * rows; the same as `POST /__emulator/faults/job-failure`. A named job already processing is cut
+   * at once (rows already processed stay processed).
+   */
+  public addJobFailure(spec: JobFailureSpec): { id: string } {
+    const failure = this.faults.addJobFailure(spec);
+    const job = spec.jobId ? this.ingest.jobs.get(spec.jobId) : undefined;
+    if (job && job.chunksPending !== undefined && (job.state === 'UploadComplete' || job.state === 'InProgress')) {
+      this.faults.takeJobFailure(job.id);
+      job.failAfterRows = Math.min(job.failAfterRows ?? Number.MAX_SAFE_INTEGER, failure.afterRows);
+    }
+    return { id: failure.id };
+  }
+
   public async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 5000;
@@ -143,6 +200,7 @@ export class Emulator {
     if (!this.server) return;
     const server = this.server;
     this.server = undefined;
+    this.processing.dispose();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -164,7 +222,29 @@ export class Emulator {
     res.on('finish', () => {
       entry.status = res.statusCode;
     });
-    if (!path.startsWith('/__emulator')) this.requests.push(entry);
+    const control = path.startsWith('/__emulator');
+    if (!control) this.requests.push(entry);
+    // Whatever the processing model had due by now happens before the org answers.
+    this.processing.catchUp();
+    const fault = control ? undefined : this.faults.take(method, path);
+    if (fault) {
+      entry.fault = fault.kind;
+      if (await this.faultBefore(req, res, fault, path)) return;
+    }
+    const restore = fault?.when === 'after' ? muzzle(res) : undefined;
+    await this.dispatch(req, res, entry, url);
+    if (restore && fault) {
+      // The org did the work; the client gets the fault instead of the answer.
+      restore();
+      if (fault.kind === 'reset') resetConnection(req);
+      else this.sendStatusFault(req, res, fault, path);
+    }
+  }
+
+  /** Routes, authenticates and handles one request. */
+  private async dispatch(req: IncomingMessage, res: ServerResponse, entry: RequestLogEntry, url: URL): Promise<void> {
+    const path = url.pathname;
+    const method = entry.method;
     let route: Route | undefined;
     let params: string[] = [];
     let pathMatched = false;
@@ -215,6 +295,44 @@ export class Emulator {
     }
   }
 
+  /** Applies a fault that acts before handling; true when the request is answered (or cut) already. */
+  private async faultBefore(req: IncomingMessage, res: ServerResponse, fault: Fault, path: string): Promise<boolean> {
+    const v1 = path.startsWith('/services/async/');
+    switch (fault.kind) {
+      case 'slow':
+        await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 0));
+        return false;
+      case 'expire-session':
+        this.sessions.expireAll();
+        return false;
+      case 'limit':
+        req.resume();
+        if (v1) sendBulkV1Error(req, res, new ApiError(403, 'ExceededQuota', 'TotalRequests Limit exceeded.'));
+        else sendRestError(res, new ApiError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'));
+        return true;
+      default:
+        if (fault.when === 'after') return false;
+        if (fault.kind === 'reset') resetConnection(req);
+        else {
+          req.resume();
+          this.sendStatusFault(req, res, fault, path);
+        }
+        return true;
+    }
+  }
+
+  /** 500 in the API's own envelope; 502/503 as the HTML page of a load balancer. */
+  private sendStatusFault(req: IncomingMessage, res: ServerResponse, fault: Fault, path: string): void {
+    const status = fault.status ?? 500;
+    if (status === 500) {
+      const err = new ApiError(500, 'UNKNOWN_EXCEPTION', unknownExceptionMessage());
+      if (path.startsWith('/services/async/')) sendBulkV1Error(req, res, err);
+      else sendRestError(res, err);
+    } else {
+      sendText(res, status, gatewayPage(status), 'text/html');
+    }
+  }
+
   /** Bulk V1 reads the session from X-SFDC-Session; a bad or expired one is a 400 (bulk-api.md §5.6). */
   private authenticateV1(ctx: RequestContext): void {
     const session = this.sessions.lookup(header(ctx.req, 'x-sfdc-session'));
@@ -259,13 +377,35 @@ export class Emulator {
       c('GET', '/settings', (ctx) => sendJson(ctx.res, 200, this.settings)),
       c('PATCH', '/settings', async (ctx) => {
         Object.assign(this.settings, await readJson(ctx.req));
+        this.processing.catchUp();
         sendJson(ctx.res, 200, this.settings);
       }),
       c('POST', '/clock', async (ctx) => {
         const body = await readJson(ctx.req);
-        this.clock.advance(Number(body.advanceMs ?? 0) + Number(body.advanceDays ?? 0) * 86_400_000);
-        sendJson(ctx.res, 200, { now: new Date(this.clock.now()).toISOString() });
+        if (body.speed !== undefined) {
+          const speed = Number(body.speed);
+          if (!(speed > 0)) throw new ApiError(400, 'INVALID_CLOCK', 'speed must be a positive number (simulated ms per real ms)');
+          this.settings.clockSpeed = speed;
+        }
+        const ms = Number(body.advanceMs ?? 0) + Number(body.advanceDays ?? 0) * 86_400_000;
+        if (!Number.isFinite(ms) || ms < 0) throw new ApiError(400, 'INVALID_CLOCK', 'the clock only moves forward');
+        if (ms > 0) this.clock.advance(ms);
+        this.processing.catchUp();
+        sendJson(ctx.res, 200, { now: new Date(this.clock.now()).toISOString(), speed: this.settings.clockSpeed, rate: this.clock.rate });
       }),
+      c('GET', '/clock', (ctx) =>
+        sendJson(ctx.res, 200, { now: new Date(this.clock.now()).toISOString(), speed: this.settings.clockSpeed, rate: this.clock.rate })
+      ),
+      c('GET', '/processing', (ctx) => sendJson(ctx.res, 200, { now: new Date(this.clock.now()).toISOString(), ...this.processing.stats() })),
+      c('POST', '/faults', async (ctx) => sendJson(ctx.res, 200, this.addFault((await readJson(ctx.req)) as unknown as FaultSpec))),
+      c('GET', '/faults', (ctx) => sendJson(ctx.res, 200, this.listFaults())),
+      c('DELETE', '/faults', (ctx) => {
+        this.clearFaults();
+        sendJson(ctx.res, 200, { ok: true });
+      }),
+      c('POST', '/faults/job-failure', async (ctx) =>
+        sendJson(ctx.res, 200, this.addJobFailure((await readJson(ctx.req)) as unknown as JobFailureSpec))
+      ),
       c('POST', '/sessions/expire', (ctx) => sendJson(ctx.res, 200, { expired: this.sessions.expireAll() })),
       c('POST', '/reset', (ctx) => {
         this.load();
