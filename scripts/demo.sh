@@ -15,7 +15,7 @@ npm run build --silent
 DEMO_HOME="$PWD/tmp/demo-home"
 rm -rf "$DEMO_HOME" && mkdir -p "$DEMO_HOME"
 export HOME="$DEMO_HOME" XDG_DATA_HOME="$DEMO_HOME/.local/share" XDG_CONFIG_HOME="$DEMO_HOME/.config" XDG_CACHE_HOME="$DEMO_HOME/.cache"
-export SF_DISABLE_DNS_CHECK=true SF_AUTOUPDATE_DISABLE=true SF_DISABLE_TELEMETRY=true SF_SKIP_NEW_VERSION_CHECK=true SF_USE_GENERIC_UNIX_KEYCHAIN=true
+export SF_DISABLE_DNS_CHECK=true SF_AUTOUPDATE_DISABLE=true SF_DISABLE_AUTOUPDATE=true SF_DISABLE_TELEMETRY=true SF_SKIP_NEW_VERSION_CHECK=true SF_USE_GENERIC_UNIX_KEYCHAIN=true
 # sf plugins spawn `sf` by name: the dev dependency is the one on PATH.
 export PATH="$PWD/node_modules/.bin:$PATH"
 SF=sf

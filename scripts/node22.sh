@@ -9,6 +9,12 @@ if [ "$(_bulkops_major)" -lt 22 ]; then
   case "$(uname -s)" in Linux) _os=linux ;; Darwin) _os=darwin ;; *) _os=win ;; esac
   case "$(uname -m)" in x86_64|amd64) _arch=x64 ;; aarch64|arm64) _arch=arm64 ;; *) _arch="$(uname -m)" ;; esac
   _pkg="node-${_os}-${_arch}"
+  # npm finds its global config (registry, CA file) next to the node binary it runs under; keep the
+  # machine's own when node changes, or a registry behind a custom CA stops answering.
+  if [ -z "${npm_config_globalconfig:-}" ]; then
+    _gc="$(npm config get globalconfig 2>/dev/null || true)"
+    [ -n "${_gc}" ] && [ -f "${_gc}" ] && export npm_config_globalconfig="${_gc}"
+  fi
   _dir="${_bulkops_root}/.tools/node22"
   if [ ! -x "${_dir}/node_modules/${_pkg}/bin/node" ]; then
     echo "bulkops: Node $(node --version 2>/dev/null || echo none) found; fetching ${_pkg}@22 from the npm registry into .tools/" >&2
