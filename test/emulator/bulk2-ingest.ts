@@ -20,6 +20,8 @@ export type IngestJob = JobBase & {
   header?: string[];
   rows?: string[][];
   outcomes?: Array<RowOutcome | undefined>;
+  /** a finished job's rows and outcomes in compact form, for its result files (see compact()) */
+  compact?: CompactResults;
   /** seed for this job's result shuffle */
   shuffleSeed: number;
   /** processing model: chunks not ended yet */
@@ -31,6 +33,9 @@ export type IngestJob = JobBase & {
   deleted?: boolean;
 };
 
+
+/** Per row: the quoted CSV cells, 0 = not processed, 1 = created, 2 = updated/deleted, 3 = failed. */
+type CompactResults = { lines: string[]; kinds: Uint8Array; ids: string[]; errors: Map<number, string> };
 
 const OPERATIONS: ReadonlySet<string> = new Set(['insert', 'update', 'upsert', 'delete', 'hardDelete']);
 const BASE = String.raw`^/services/data/v(\d+\.\d)/jobs/ingest`;
@@ -249,6 +254,7 @@ export class Bulk2Ingest {
 
   /** Builds a result file. Processed rows come in a shuffled order, as Salesforce does not keep input order. */
   public resultCsv(job: IngestJob, kind: 'successful' | 'failed' | 'unprocessed'): string {
+    if (job.compact) return this.compactResultCsv(job, job.compact, kind);
     const header = job.header ?? [];
     const rows = job.rows ?? [];
     const outcomes = job.outcomes ?? [];
@@ -270,6 +276,50 @@ export class Bulk2Ingest {
       else lines.push(quoteCsv(cells));
     }
     return lines.join('\n') + '\n';
+  }
+
+  /** The same files from the compact form: one string per row instead of an array and an object. */
+  private compactResultCsv(job: IngestJob, c: CompactResults, kind: 'successful' | 'failed' | 'unprocessed'): string {
+    const header = job.header ?? [];
+    const lines: string[] = [];
+    if (kind === 'successful') lines.push(quoteCsv(['sf__Id', 'sf__Created', ...header]));
+    else if (kind === 'failed') lines.push(quoteCsv(['sf__Id', 'sf__Error', ...header]));
+    else lines.push(quoteCsv(header));
+    let indexes: number[] = [];
+    for (let i = 0; i < c.kinds.length; i++) {
+      const k = c.kinds[i];
+      if (kind === 'unprocessed' ? k === 0 : kind === 'failed' ? k === 3 : k === 1 || k === 2) indexes.push(i);
+    }
+    if (kind !== 'unprocessed' && this.org.settings.shuffleResults) indexes = shuffled(indexes, job.shuffleSeed + kind.length);
+    for (const i of indexes) {
+      if (kind === 'successful') lines.push(`${quoteCsv([c.ids[i], String(c.kinds[i] === 1)])},${c.lines[i]}`);
+      else if (kind === 'failed') lines.push(`${quoteCsv([c.ids[i], c.errors.get(i) ?? ''])},${c.lines[i]}`);
+      else lines.push(c.lines[i]);
+    }
+    return lines.join('\n') + '\n';
+  }
+
+  /**
+   * A finished job keeps its rows only for its result files: folding them into one CSV string per
+   * row (and outcomes into typed arrays) cuts the emulator's memory several times for big loads.
+   */
+  private compact(job: IngestJob): void {
+    const rows = job.rows;
+    const outcomes = job.outcomes;
+    if (!rows || !outcomes || rows.length === 0) return;
+    const width = job.header?.length ?? 0;
+    const c: CompactResults = { lines: new Array<string>(rows.length), kinds: new Uint8Array(rows.length), ids: new Array<string>(rows.length), errors: new Map() };
+    for (let i = 0; i < rows.length; i++) {
+      c.lines[i] = width ? quoteCsv(padRow(rows[i], width)) : '';
+      const o = outcomes[i];
+      if (!o) continue;
+      c.kinds[i] = o.success ? (o.created ? 1 : 2) : 3;
+      c.ids[i] = o.id;
+      if (!o.success) c.errors.set(i, o.error);
+    }
+    job.compact = c;
+    job.rows = undefined;
+    job.outcomes = undefined;
   }
 
   private transition(job: IngestJob, state: IngestJob['state']): void {
@@ -438,6 +488,7 @@ export class Bulk2Ingest {
     } else {
       this.transition(job, 'JobComplete');
     }
+    this.compact(job);
   }
 
   private shortInfo(job: IngestJob, version: string): Record<string, unknown> {

@@ -3,6 +3,8 @@
  *   --port N        listen on N (default: a free port)
  *   --seed FILE     add users, objects, records and settings from a JSON or YAML seed file
  *   --json          print {url, accessToken, username, orgId} as one JSON line (for scripts)
+ *   --bench         for benchmarks: inserted records are not kept (a 10M-row load fits in memory)
+ *                   and simulated time runs fast enough not to be the bottleneck
  */
 import { Emulator } from './server.js';
 import { readSeedFile } from './seed.js';
@@ -16,7 +18,9 @@ const opt = (name: string): string | undefined => {
 const emulator = new Emulator({
   port: opt('port') ? Number(opt('port')) : 0,
   seed: opt('seed') ? readSeedFile(opt('seed')!) : undefined,
+  ...(args.includes('--bench') ? { settings: { clockSpeed: 1_000_000 } } : {}),
 });
+if (args.includes('--bench')) emulator.store.retainInserts = false;
 const url = await emulator.start();
 const info = { url, accessToken: emulator.accessToken, username: emulator.defaultUsername, orgId: emulator.orgId };
 if (args.includes('--json')) {

@@ -5,7 +5,7 @@
  */
 import { createReadStream, createWriteStream, WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { parse } from 'csv-parse';
+import { parseCsvRecords } from '../csv/fastParser.js';
 import { BulkV2Query } from '../bulk/bulkV2Query.js';
 import { TERMINAL_STATES } from '../bulk/types.js';
 import { csvLine } from '../csv/writer.js';
@@ -37,7 +37,7 @@ export async function idsOfChunks(chunks: PlannedChunk[]): Promise<string[]> {
   const seen = new Set<string>();
   for (const chunk of chunks) {
     let idCol = -1;
-    for await (const record of createReadStream(chunk.file).pipe(parse({ relax_column_count: true })) as AsyncIterable<string[]>) {
+    for await (const { fields: record } of parseCsvRecords(createReadStream(chunk.file), { delimiter: ',' })) {
       if (idCol < 0) {
         idCol = record.findIndex((h) => h.toLowerCase() === 'id');
         continue;
@@ -72,7 +72,7 @@ export async function backupRecords(deps: BackupDeps, object: string, ids: strin
     do {
       const page = await deps.query.page(job.id, locator, 50_000);
       let first = true;
-      for await (const record of page.body.pipe(parse({ relax_column_count: true })) as AsyncIterable<string[]>) {
+      for await (const { fields: record } of parseCsvRecords(page.body, { delimiter: ',' })) {
         if (first) {
           first = false;
           if (!headerWritten) await write(out, csvLine(record));

@@ -1,16 +1,16 @@
 /*
  * Streams a CSV file as records with their input line numbers, in flat memory: bytes are checked
  * (or converted) to UTF-8, the BOM is dropped, the delimiter and line ending come from the file
- * unless the user set them.
+ * unless the user set them. Records come in batches (see fastParser.ts) for speed.
  */
 import { createReadStream } from 'node:fs';
 import { Readable, Transform, TransformCallback } from 'node:stream';
 import { TextDecoder } from 'node:util';
-import { parse, CsvError } from 'csv-parse';
 import { ColumnDelimiter, DELIMITER_CHARS, LineEnding } from '../bulk/types.js';
 import { CsvInputError } from './errors.js';
 import { sniffFile } from './sniff.js';
 import { Utf8Guard, Utf8GuardError } from './utf8Guard.js';
+import { CsvSyntaxError, parseCsvBatches } from './fastParser.js';
 
 export type CsvReadOptions = {
   delimiter?: ColumnDelimiter;
@@ -33,6 +33,9 @@ export type CsvSource = {
   delimiter: ColumnDelimiter;
   lineEnding: LineEnding;
   bom: boolean;
+  /** the data rows, a batch at a time (the fast path) */
+  batches: AsyncIterable<CsvRecord[]>;
+  /** the same rows one at a time (read one or the other, once) */
   records: AsyncIterable<CsvRecord>;
 };
 
@@ -44,19 +47,36 @@ export async function openCsv(file: string, opts: CsvReadOptions = {}): Promise<
   }
   const delimiter = opts.delimiter ?? shape.delimiter;
   const lineEnding = opts.lineEnding ?? shape.lineEnding;
-  const iterator = records(file, delimiter, opts.encoding)[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) throw new CsvInputError('empty-file', file, 1, 'the file is empty: a header row with field names is needed');
-  const header = first.value.fields;
-  checkHeader(file, first.value.line, header);
+  const iterator = batchesOf(file, delimiter, opts.encoding)[Symbol.asyncIterator]();
+  // The header is the first record; the rest of its batch is handed out first.
+  let pending: CsvRecord[] = [];
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) throw new CsvInputError('empty-file', file, 1, 'the file is empty: a header row with field names is needed');
+    if (next.value.length) {
+      pending = next.value;
+      break;
+    }
+  }
+  const first = pending.shift()!;
+  const header = first.fields;
+  checkHeader(file, first.line, header);
+  async function* batches(): AsyncGenerator<CsvRecord[]> {
+    if (pending.length) yield pending;
+    for (let n = await iterator.next(); !n.done; n = await iterator.next()) yield n.value;
+  }
+  const batchIterable = batches();
   return {
     file,
     header,
-    headerLine: first.value.line,
+    headerLine: first.line,
     delimiter,
     lineEnding,
     bom: shape.bom,
-    records: { [Symbol.asyncIterator]: () => iterator },
+    batches: batchIterable,
+    records: (async function* (): AsyncGenerator<CsvRecord> {
+      for await (const batch of batchIterable) yield* batch;
+    })(),
   };
 }
 
@@ -70,46 +90,24 @@ function checkHeader(file: string, line: number, header: string[]): void {
   });
 }
 
-async function* records(file: string, delimiter: ColumnDelimiter, encoding?: string): AsyncGenerator<CsvRecord> {
-  const decoded: Readable =
-    encoding && !/^utf-?8$/i.test(encoding)
-      ? createReadStream(file).pipe(new Transcoder(encoding))
-      : createReadStream(file).pipe(new Utf8Guard());
-  const parser = decoded.pipe(
-    parse({
-      delimiter: DELIMITER_CHARS[delimiter],
-      bom: true,
-      relax_column_count: true,
-      info: true,
-      max_record_size: MAX_RECORD_CHARS,
-    })
-  );
-  // Errors of the decoding stage do not travel through pipe(): hand them to the parser.
-  decoded.on('error', (e) => parser.destroy(e));
-  let lastEnd = 0;
+async function* batchesOf(file: string, delimiter: ColumnDelimiter, encoding?: string): AsyncGenerator<CsvRecord[]> {
+  const raw = createReadStream(file, { highWaterMark: 256 * 1024 });
+  const decoded: Readable = encoding && !/^utf-?8$/i.test(encoding) ? raw.pipe(new Transcoder(encoding)) : raw.pipe(new Utf8Guard());
+  // Errors of the file stream do not travel through pipe(): hand them on.
+  raw.on('error', (e) => decoded.destroy(e));
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const start = lastEnd + 1;
-      lastEnd = item.info.lines;
-      // A blank line parses as one empty field: skip it, as Salesforce does.
-      if (item.record.length === 1 && item.record[0] === '') continue;
-      yield { line: start, fields: item.record };
-    }
+    yield* parseCsvBatches(decoded, { delimiter: DELIMITER_CHARS[delimiter], maxRecordChars: MAX_RECORD_CHARS });
   } catch (e) {
-    throw toInputError(file, e, lastEnd + 1);
+    throw toInputError(file, e);
   }
 }
 
-function toInputError(file: string, e: unknown, line: number): Error {
+function toInputError(file: string, e: unknown): Error {
   if (e instanceof Utf8GuardError) {
     return new CsvInputError('encoding', file, e.line, `the file is not UTF-8 (invalid byte at offset ${e.byteOffset}); save it as UTF-8 or pass --encoding with its encoding, e.g. --encoding windows-1252`);
   }
-  if (e instanceof CsvError) {
-    const at = (e as unknown as { lines?: number }).lines ?? line;
-    if (e.code === 'CSV_MAX_RECORD_SIZE') {
-      return new CsvInputError('record-too-large', file, line, `a record starting here is over ${MAX_RECORD_CHARS} characters: probably a quote that is never closed`);
-    }
-    return new CsvInputError('quote', file, at, `the CSV cannot be parsed: ${e.message.replace(/^Invalid \w+:\s*/, '')}`);
+  if (e instanceof CsvSyntaxError) {
+    return new CsvInputError(e.code === 'quote' ? 'quote' : 'record-too-large', file, e.line, `the CSV cannot be parsed: ${e.message}`);
   }
   return e as Error;
 }

@@ -98,7 +98,9 @@ export class LoadEngine {
    * process has created is already claimed by its chunk, so an Open job found in the org can only be
    * the one the failed attempt made (or a crashed run's), never a sibling chunk's.
    */
-  private creating: Promise<unknown> = Promise.resolve();
+  private readonly creating = new OneAtATime();
+  /** Result joins too: one job's row index in memory at a time keeps memory flat (hard-parts.md §1). */
+  private readonly joining = new OneAtATime();
 
   public constructor(private readonly deps: EngineDeps) {
     this.now = deps.now ?? Date.now;
@@ -117,7 +119,7 @@ export class LoadEngine {
       const preflight = await this.preflight(req, source);
       if (!preflight) throw new Error('the checks need the object describe');
       objectName = preflight.object;
-      for await (const record of source.records) preflight.checkRow(record);
+      for await (const batch of source.batches) for (const record of batch) preflight.checkRow(record);
       reports.push(preflight.report(req.problemExamples));
     }
     const report = mergeReports(reports, req.problemExamples);
@@ -214,7 +216,7 @@ export class LoadEngine {
    */
   private async openInputs(req: LoadRequest): Promise<{
     header: string[];
-    records: AsyncIterable<CsvRecord>;
+    records: AsyncIterable<CsvRecord[]>;
     check: ((r: CsvRecord) => string | undefined) | undefined;
     report: () => PreflightReport | undefined;
   }> {
@@ -229,13 +231,17 @@ export class LoadEngine {
       if (preflight) preflights.push(preflight);
     }
     const header = sources[0].header;
-    async function* all(): AsyncGenerator<CsvRecord> {
+    async function* all(): AsyncGenerator<CsvRecord[]> {
       for (const [fileIndex, source] of sources.entries()) {
         const order = source.header.map((h) => h.toLowerCase());
         const map = header.map((h) => order.indexOf(h.toLowerCase()));
         const same = map.every((m, i) => m === i);
-        for await (const record of source.records) {
-          yield { line: record.line, fileIndex, fields: same ? record.fields : map.map((m) => record.fields[m] ?? '') };
+        for await (const batch of source.batches) {
+          for (const record of batch) {
+            record.fileIndex = fileIndex;
+            if (!same) record.fields = map.map((m) => record.fields[m] ?? '');
+          }
+          yield batch;
         }
       }
     }
@@ -361,7 +367,7 @@ export class LoadEngine {
       const jobId = c.jobId!;
       let fetched = 0;
       const multi = state.spec.files.length > 1;
-      const counts = await this.retrying('results', () =>
+      const counts = await this.joining.run(() => this.retrying('results', () =>
         joinJob(
           c.chunk,
           c.terminal!.state,
@@ -372,7 +378,7 @@ export class LoadEngine {
           partPaths(partsDir, c.chunk.index),
           multi ? basename(state.spec.files[c.chunk.fileIndex]) : undefined
         )
-      );
+      ));
       c.results = ledger.append({ t: 'results', chunk: c.chunk.index, jobId, ...counts }) as ChunkState['results'];
       this.emit({ type: 'results-written', successful: counts.successful, failed: counts.failed, unprocessed: counts.unprocessed });
     }
@@ -397,16 +403,14 @@ export class LoadEngine {
         const intent = ledger.append({ t: 'creating', chunk: index });
         c.creatingAt = intent.at;
         const creatingAt = c.creatingAt;
-        const turn = this.creating.then(async () => {
-          const job = await this.createJob(state, creatingAt);
+        const job = await this.creating.run(async () => {
+          const created = await this.createJob(state, creatingAt);
           // The most delicate moment: the org has the job, the ledger does not know it yet.
           crashIfAsked('after-create', index);
-          c.jobId = job.id;
-          ledger.append({ t: 'created', chunk: index, jobId: job.id });
-          return job;
+          c.jobId = created.id;
+          ledger.append({ t: 'created', chunk: index, jobId: created.id });
+          return created;
         });
-        this.creating = turn.catch(() => undefined);
-        const job = await turn;
         this.emit({ type: 'job-created', jobId: job.id, chunk: index, rows: c.chunk.rows, adopted: false });
       }
     }
@@ -638,6 +642,17 @@ function checkSameColumns(first: CsvSource, other: CsvSource): void {
       other.headerLine,
       `its columns differ from ${first.file}'s${missing.length ? `; missing: ${missing.join(', ')}` : ''}${extra.length ? `; extra: ${extra.join(', ')}` : ''}. Files loaded together need the same columns.`
     );
+  }
+}
+
+/** Runs tasks one after another, in the order they were asked for. */
+class OneAtATime {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  public run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.catch(() => undefined);
+    return result;
   }
 }
 

@@ -49,6 +49,8 @@ class ChunkWriter {
   private readonly hash: Hash = createHash('sha256');
   private lineBuf = Buffer.alloc(4 * 4096);
   private lineFill = 0;
+  /** rows are gathered into ~256 KB writes: one write and one hash update per block, not per row */
+  private text = '';
 
   public constructor(
     public readonly index: number,
@@ -64,23 +66,39 @@ class ChunkWriter {
     this.out.write(headerLine);
   }
 
-  public async add(text: string, bytes: number, line: number): Promise<void> {
+  /** Adds a row; returns a promise only when it had to write (so the caller awaits rarely). */
+  public add(text: string, bytes: number, line: number): Promise<void> | undefined {
     if (this.rows === 0) this.firstLine = line;
     this.lastLine = line;
     this.rows++;
     this.bytes += bytes;
-    this.hash.update(text);
     this.lineBuf.writeUInt32LE(line, this.lineFill);
     this.lineFill += 4;
+    this.text += text;
+    if (this.lineFill === this.lineBuf.length || this.text.length >= 256 * 1024) return this.flush();
+    return undefined;
+  }
+
+  private async flush(): Promise<void> {
     if (this.lineFill === this.lineBuf.length) {
-      await write(this.lines, this.lineBuf);
-      this.lineBuf = Buffer.alloc(this.lineBuf.length);
+      const full = this.lineBuf;
+      this.lineBuf = Buffer.alloc(full.length);
       this.lineFill = 0;
+      await write(this.lines, full);
     }
-    await write(this.out, text);
+    if (this.text.length >= 256 * 1024) await this.flushText();
+  }
+
+  private async flushText(): Promise<void> {
+    if (!this.text) return;
+    this.hash.update(this.text);
+    const block = this.text;
+    this.text = '';
+    await write(this.out, block);
   }
 
   public async finish(): Promise<PlannedChunk> {
+    await this.flushText();
     if (this.lineFill) await write(this.lines, this.lineBuf.subarray(0, this.lineFill));
     await Promise.all([end(this.out), end(this.lines)]);
     return {
@@ -108,44 +126,65 @@ async function end(stream: WriteStream): Promise<void> {
 
 export type PlanResult = { chunks: PlannedChunk[]; rows: number; rejected: number };
 
-export async function planChunks(records: AsyncIterable<CsvRecord>, opts: PlanOptions): Promise<PlanResult> {
+/** rejected.csv: the rows preflight left out, with line and reason (and file, when there are several). */
+class RejectedRows {
+  public count = 0;
+  private out?: WriteStream;
+
+  public constructor(private readonly path: string, private readonly header: string[], private readonly fileNames?: string[]) {}
+
+  public async add(record: CsvRecord, reason: string): Promise<void> {
+    const multi = (this.fileNames?.length ?? 0) > 1;
+    if (!this.out) {
+      this.out = createWriteStream(this.path);
+      await write(this.out, csvLine([...(multi ? ['sf__File'] : []), 'sf__Line', 'sf__Reason', ...this.header]));
+    }
+    this.count++;
+    await write(this.out, csvLine([...(multi ? [this.fileNames![record.fileIndex ?? 0]] : []), String(record.line), reason, ...record.fields]));
+  }
+
+  public async close(): Promise<void> {
+    if (this.out) await end(this.out);
+  }
+}
+
+/** Takes records one at a time or in batches (the fast path: no await per row, see fastParser.ts). */
+export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable<CsvRecord[]>, opts: PlanOptions): Promise<PlanResult> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_JOB_BYTES;
   const headerLine = csvLine(opts.header);
+  const headerBytes = Buffer.byteLength(headerLine);
   const chunks: PlannedChunk[] = [];
+  const rejected = new RejectedRows(opts.rejectedFile ?? join(opts.dir, 'rejected.csv'), opts.header, opts.fileNames);
   let current: ChunkWriter | undefined;
   let rows = 0;
-  let rejected = 0;
   const open = (fileIndex: number): ChunkWriter => {
     const index = chunks.length + 1;
     const name = `chunk-${String(index).padStart(4, '0')}`;
     return new ChunkWriter(index, fileIndex, join(opts.dir, `${name}.csv`), join(opts.dir, `${name}.lines`), headerLine);
   };
-  const multi = (opts.fileNames?.length ?? 0) > 1;
-  let rejectedOut: WriteStream | undefined;
-  for await (const record of records) {
-    const reason = opts.check?.(record);
-    if (reason !== undefined) {
-      rejected++;
-      rejectedOut ??= createWriteStream(opts.rejectedFile ?? join(opts.dir, 'rejected.csv'));
-      if (rejected === 1) await write(rejectedOut, csvLine([...(multi ? ['sf__File'] : []), 'sf__Line', 'sf__Reason', ...opts.header]));
-      await write(rejectedOut, csvLine([...(multi ? [opts.fileNames![record.fileIndex ?? 0]] : []), String(record.line), reason, ...record.fields]));
-      continue;
+  for await (const item of input as AsyncIterable<CsvRecord | CsvRecord[]>) {
+    for (const record of Array.isArray(item) ? item : [item]) {
+      const reason = opts.check?.(record);
+      if (reason !== undefined) {
+        await rejected.add(record, reason);
+        continue;
+      }
+      const text = csvLine(record.fields);
+      const bytes = Buffer.byteLength(text);
+      if (headerBytes + bytes > maxBytes) throw new Error(`line ${record.line}: one record is larger than the job size limit (${maxBytes} bytes)`);
+      const fileIndex = record.fileIndex ?? 0;
+      // A part never passes the size limit, and never mixes rows of two files.
+      if (current && (current.bytes + bytes > maxBytes || current.fileIndex !== fileIndex)) {
+        chunks.push(await current.finish());
+        current = undefined;
+      }
+      current ??= open(fileIndex);
+      const pending = current.add(text, bytes, record.line);
+      if (pending) await pending;
+      rows++;
     }
-    const text = csvLine(record.fields);
-    const bytes = Buffer.byteLength(text);
-    if (Buffer.byteLength(headerLine) + bytes > maxBytes) {
-      throw new Error(`line ${record.line}: one record is larger than the job size limit (${maxBytes} bytes)`);
-    }
-    const fileIndex = record.fileIndex ?? 0;
-    if (current && (current.bytes + bytes > maxBytes || current.fileIndex !== fileIndex)) {
-      chunks.push(await current.finish());
-      current = undefined;
-    }
-    current ??= open(fileIndex);
-    await current.add(text, bytes, record.line);
-    rows++;
   }
   if (current) chunks.push(await current.finish());
-  if (rejectedOut) await end(rejectedOut);
-  return { chunks, rows, rejected };
+  await rejected.close();
+  return { chunks, rows, rejected: rejected.count };
 }

@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream, WriteStream } from 'node:fs';
 import { readFile, rename } from 'node:fs/promises';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { parseCsvBatches } from '../csv/fastParser.js';
 import { PlannedChunk } from '../load/planner.js';
 import { ResultKind } from '../bulk/types.js';
 import { csvLine } from '../csv/writer.js';
@@ -62,8 +62,9 @@ export function partPaths(dir: string, chunk: number): PartPaths {
   };
 }
 
-async function* readRecords(stream: Readable): AsyncGenerator<string[]> {
-  yield* stream.pipe(parse({ relax_column_count: true, bom: true })) as AsyncIterable<string[]>;
+/** Rows of a CSV stream in batches (no await per row: these loops run over every row of a job). */
+async function* readBatches(stream: Readable): AsyncGenerator<string[][]> {
+  for await (const batch of parseCsvBatches(stream, { delimiter: ',' })) yield batch.map((r) => r.fields);
 }
 
 /** Streams the three result sets of one job and writes the chunk's result parts in input order. */
@@ -80,9 +81,11 @@ export async function joinJob(
   const index = new RowIndex(chunk.rows);
   const h: RowHash = { hi: 0, lo: 0 };
   let header: string[] = [];
-  for await (const record of readRecords(createReadStream(chunk.file))) {
-    if (header.length === 0) header = record;
-    else index.add(hashRow(record, h));
+  for await (const batch of readBatches(createReadStream(chunk.file, { highWaterMark: 256 * 1024 }))) {
+    for (const record of batch) {
+      if (header.length === 0) header = record;
+      else index.add(hashRow(record, h));
+    }
   }
 
   const kinds = new Uint8Array(chunk.rows);
@@ -93,7 +96,7 @@ export async function joinJob(
   const row: string[] = new Array<string>(header.length);
   for (const kind of ['successful', 'failed'] as ResultKind[]) {
     let order: number[] | undefined;
-    for await (const record of readRecords(await fetch(kind))) {
+    for await (const batch of readBatches(await fetch(kind))) for (const record of batch) {
       if (!order) {
         // Results echo the sent columns after two sf__ columns; map them by name in case the order differs.
         const positions = new Map(record.slice(2).map((name, i) => [name, i + 2]));
@@ -141,7 +144,7 @@ async function writeParts(
     retry: new PartWriter(`${parts.retry}.tmp`),
   };
   let pos = -2; // the header comes first
-  for await (const record of readRecords(createReadStream(chunk.file))) {
+  for await (const batch of readBatches(createReadStream(chunk.file, { highWaterMark: 256 * 1024 }))) for (const record of batch) {
     if (++pos < 0) continue;
     const line = String(lines[pos]);
     const kind = kinds[pos];

@@ -1,0 +1,160 @@
+/*
+ * A streaming RFC 4180 CSV parser tuned for the load path: it hands out records in batches (one
+ * batch per input chunk) so a multi-GB file costs one await per chunk, not per row, and scans with
+ * charCodeAt instead of per-character state objects. csv-parse reads at ~20 MB/s here; this one is
+ * several times faster, which is what lets checking and splitting run near disk speed.
+ *
+ * Rules: fields separated by one delimiter character; records end at LF, CRLF or a lone CR;
+ * a field that starts with a quote runs to the closing quote ("" is a quote inside it, line breaks
+ * are data); a quote elsewhere in an unquoted field, or text after a closing quote, is an error;
+ * blank lines are skipped; a UTF-8 BOM at the very start is dropped.
+ */
+import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+
+export type ParsedRecord = { line: number; fields: string[] };
+
+export class CsvSyntaxError extends Error {
+  public constructor(public readonly code: 'quote' | 'record-too-large', public readonly line: number, message: string) {
+    super(message);
+    this.name = 'CsvSyntaxError';
+  }
+}
+
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+
+type Cursor = { pos: number; line: number };
+
+/**
+ * Parses one record starting at c.pos. Returns undefined when the buffer ends before the record
+ * does (more data needed), unless `final`; advances the cursor past the record's line end.
+ */
+// One function on purpose: this loop runs for every character of multi-GB files, and splitting it
+// would allocate a result object per field.
+// eslint-disable-next-line complexity
+function parseRecord(buf: string, c: Cursor, delim: number, final: boolean): string[] | undefined {
+  const fields: string[] = [];
+  let pos = c.pos;
+  let line = c.line;
+  const startLine = c.line;
+  const len = buf.length;
+  for (;;) {
+    if (pos < len && buf.charCodeAt(pos) === QUOTE) {
+      // Quoted field: up to the closing quote; "" is a quote, line breaks are data.
+      let value = '';
+      let from = pos + 1;
+      for (;;) {
+        const q = buf.indexOf('"', from);
+        if (q < 0) {
+          if (!final) return undefined;
+          throw new CsvSyntaxError('quote', startLine, 'a quoted field is never closed (a " is missing)');
+        }
+        for (let i = from; i < q; i++) if (buf.charCodeAt(i) === LF) line++;
+        if (q + 1 < len && buf.charCodeAt(q + 1) === QUOTE) {
+          value += buf.slice(from, q + 1);
+          from = q + 2;
+          continue;
+        }
+        if (q + 1 >= len && !final) return undefined;
+        value += buf.slice(from, q);
+        pos = q + 1;
+        break;
+      }
+      fields.push(value);
+      const next = pos < len ? buf.charCodeAt(pos) : -1;
+      if (next === delim) {
+        pos++;
+        continue;
+      }
+      if (next !== LF && next !== CR && next !== -1) {
+        throw new CsvSyntaxError('quote', line, `text after a closing quote (field ${fields.length}): quote the whole field, and double any " inside it`);
+      }
+    } else {
+      // Unquoted field: up to the delimiter or the line end.
+      let i = pos;
+      for (; i < len; i++) {
+        const ch = buf.charCodeAt(i);
+        if (ch === delim || ch === LF || ch === CR) break;
+        if (ch === QUOTE) {
+          throw new CsvSyntaxError('quote', line, `a " inside an unquoted field (field ${fields.length + 1}): quote the whole field, and double any " inside it`);
+        }
+      }
+      if (i >= len && !final) return undefined;
+      fields.push(buf.slice(pos, i));
+      pos = i;
+      if (i < len && buf.charCodeAt(i) === delim) {
+        pos++;
+        continue;
+      }
+    }
+    // At a line end (or the end of the data).
+    if (pos < len) {
+      if (buf.charCodeAt(pos) === CR) {
+        if (pos + 1 >= len && !final) return undefined; // a CRLF may be split across chunks
+        pos += pos + 1 < len && buf.charCodeAt(pos + 1) === LF ? 2 : 1;
+      } else {
+        pos++;
+      }
+      line++;
+    }
+    c.pos = pos;
+    c.line = line;
+    return fields;
+  }
+}
+
+export type FastParseOptions = {
+  delimiter: string;
+  /** a record longer than this is a quote left open, not data (Salesforce's limit is 400,000) */
+  maxRecordChars?: number;
+};
+
+/** Records of a stream of UTF-8 text chunks, in batches. */
+export async function* parseCsvBatches(input: Readable | AsyncIterable<Buffer | string>, opts: FastParseOptions): AsyncGenerator<ParsedRecord[]> {
+  const delim = opts.delimiter.charCodeAt(0);
+  const max = opts.maxRecordChars ?? 1_000_000;
+  let buf = '';
+  const c: Cursor = { pos: 0, line: 1 };
+  let first = true;
+  // Chunks may end inside a multi-byte character: the decoder keeps the partial bytes for the next one.
+  const decoder = new StringDecoder('utf8');
+  const drain = (final: boolean): ParsedRecord[] => {
+    const out: ParsedRecord[] = [];
+    while (c.pos < buf.length) {
+      const start: Cursor = { pos: c.pos, line: c.line };
+      const fields = parseRecord(buf, c, delim, final);
+      if (!fields) {
+        if (buf.length - start.pos > max) {
+          throw new CsvSyntaxError('record-too-large', start.line, `a record starting here is over ${max} characters: probably a quote that is never closed`);
+        }
+        break;
+      }
+      // A blank line parses as one empty field: skip it, as Salesforce does.
+      if (fields.length === 1 && fields[0] === '') continue;
+      out.push({ line: start.line, fields });
+    }
+    buf = buf.slice(c.pos);
+    c.pos = 0;
+    return out;
+  };
+  for await (const chunk of input as AsyncIterable<Buffer | string>) {
+    let text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    if (first) {
+      if (text.charCodeAt(0) === 0xfe_ff) text = text.slice(1);
+      first = false;
+    }
+    buf += text;
+    const batch = drain(false);
+    if (batch.length) yield batch;
+  }
+  buf += decoder.end();
+  const rest = drain(true);
+  if (rest.length) yield rest;
+}
+
+/** One record at a time, for callers that are not on a hot path. */
+export async function* parseCsvRecords(input: Readable | AsyncIterable<Buffer | string>, opts: FastParseOptions): AsyncGenerator<ParsedRecord> {
+  for await (const batch of parseCsvBatches(input, opts)) yield* batch;
+}

@@ -1,0 +1,101 @@
+import { Readable } from 'node:stream';
+import { expect } from 'chai';
+import { parse } from 'csv-parse/sync';
+import { CsvSyntaxError, type ParsedRecord, parseCsvRecords } from '../../../../src/core/csv/fastParser.js';
+import { csvLine } from '../../../../src/core/csv/writer.js';
+
+async function parseChunks(chunks: string[], delimiter = ','): Promise<ParsedRecord[]> {
+  const out: ParsedRecord[] = [];
+  for await (const r of parseCsvRecords(Readable.from(chunks.map((c) => Buffer.from(c))), { delimiter })) out.push(r);
+  return out;
+}
+
+async function parseError(text: string): Promise<CsvSyntaxError> {
+  try {
+    await parseChunks([text]);
+  } catch (e) {
+    return e as CsvSyntaxError;
+  }
+  throw new Error('expected a syntax error');
+}
+
+describe('fast CSV parser', () => {
+  it('reads quoted fields, doubled quotes, delimiters and line breaks inside quotes, with start lines', async () => {
+    const rows = await parseChunks(['a,b,c\n"x, y","say ""hi""","two\nlines"\nplain,,end\n']);
+    expect(rows).to.deep.equal([
+      { line: 1, fields: ['a', 'b', 'c'] },
+      { line: 2, fields: ['x, y', 'say "hi"', 'two\nlines'] },
+      { line: 4, fields: ['plain', '', 'end'] },
+    ]);
+  });
+
+  it('accepts LF, CRLF and lone CR line ends, skips blank lines, drops a BOM, reads a last line without a line end', async () => {
+    const rows = await parseChunks(['\uFEFFh1;h2\r\n1;2\r\n\r\n3;4\r5;6'], ';');
+    expect(rows.map((r) => [r.line, ...r.fields])).to.deep.equal([
+      [1, 'h1', 'h2'],
+      [2, '1', '2'],
+      [4, '3', '4'],
+      [5, '5', '6'],
+    ]);
+  });
+
+  it('gives the same records however the input is cut into chunks (multi-byte characters included)', async () => {
+    const text = 'name,note\r\n"Åsa ""Å""","line1\r\nline2 ☃"\r\nZoë,€\r\n';
+    const whole = await parseChunks([text], ',');
+    const bytes = Buffer.from(text);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const out: ParsedRecord[] = [];
+      const stream = Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]);
+      for await (const r of parseCsvRecords(stream, { delimiter: ',' })) out.push(r);
+      expect(out, `cut at byte ${cut}`).to.deep.equal(whole);
+    }
+    expect(whole[1].fields).to.deep.equal(['Åsa "Å"', 'line1\r\nline2 ☃']);
+  });
+
+  it('agrees with csv-parse on random rows written by our CSV writer', async () => {
+    let seed = 42;
+    const rand = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    const alphabet = ['a', 'b', ',', '"', '\n', '\r\n', ' ', 'é', '0', ';'];
+    const rows: string[][] = [];
+    for (let i = 0; i < 500; i++) {
+      rows.push(Array.from({ length: 4 }, () => Array.from({ length: rand(6) }, () => alphabet[rand(alphabet.length)]).join('')));
+    }
+    // A row of only empty fields is a blank line for one column; keep the rows recognisable.
+    const text = ['c1,c2,c3,c4', ...rows.map((r) => csvLine(['x', ...r.slice(1)]).slice(0, -1))].join('\n') + '\n';
+    const expected = parse(text, { relax_column_count: true }) as string[][];
+    const pieces: string[] = [];
+    for (let at = 0; at < text.length; ) {
+      const n = 1 + rand(40);
+      pieces.push(text.slice(at, at + n));
+      at += n;
+    }
+    const actual = await parseChunks(pieces);
+    expect(actual.map((r) => r.fields)).to.deep.equal(expected);
+  });
+
+  it('names the line of a quote that is never closed, of text after a closing quote, and of a stray quote', async () => {
+    const open = await parseError('a,b\n1,2\n"never closed,3\n4,5\n');
+    expect(open).to.include({ code: 'quote', line: 3 });
+    expect(open.message).to.match(/never closed/);
+    const after = await parseError('a,b\n"x"y,2\n');
+    expect(after).to.include({ code: 'quote', line: 2 });
+    expect(after.message).to.match(/after a closing quote/);
+    const stray = await parseError('a,b\n1,2\nab"c,3\n');
+    expect(stray).to.include({ code: 'quote', line: 3 });
+  });
+
+  it('stops on a record longer than the limit instead of reading the whole file into it', async () => {
+    const text = `a,b\n"open,${'x'.repeat(5000)}\n`;
+    try {
+      const chunks = text.match(/.{1,100}/gs)!;
+      for await (const r of parseCsvRecords(Readable.from(chunks), { delimiter: ',', maxRecordChars: 1000 })) void r;
+      expect.fail('should have stopped');
+    } catch (e) {
+      expect(e).to.be.instanceOf(CsvSyntaxError);
+      expect(e).to.include({ code: 'record-too-large', line: 2 });
+    }
+  });
+});
