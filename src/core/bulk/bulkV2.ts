@@ -27,14 +27,13 @@ export class BulkV2 {
   }
 
   /** One upload per job: Salesforce refuses a second one. */
-  public async upload(jobId: string, body: () => Readable): Promise<void> {
-    const res = await this.http.send({
+  public upload(jobId: string, body: () => Readable): Promise<void> {
+    return this.http.upload({
       method: 'PUT',
       path: this.http.dataPath(`/jobs/ingest/${jobId}/batches`),
       headers: { 'Content-Type': 'text/csv' },
       body,
     });
-    await res.body?.cancel();
   }
 
   public close(jobId: string): Promise<JobInfo> {

@@ -91,7 +91,7 @@ function checkHeader(file: string, line: number, header: string[]): void {
 }
 
 async function* batchesOf(file: string, delimiter: ColumnDelimiter, encoding?: string): AsyncGenerator<CsvRecord[]> {
-  const raw = createReadStream(file, { highWaterMark: 256 * 1024 });
+  const raw = createReadStream(file, { highWaterMark: 64 * 1024 });
   const decoded: Readable = encoding && !/^utf-?8$/i.test(encoding) ? raw.pipe(new Transcoder(encoding)) : raw.pipe(new Utf8Guard());
   // Errors of the file stream do not travel through pipe(): hand them on.
   raw.on('error', (e) => decoded.destroy(e));

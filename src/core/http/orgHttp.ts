@@ -4,6 +4,8 @@
  * size pass through in flat memory, which jsforce's buffered responses cannot do.
  */
 import { Readable } from 'node:stream';
+import { IncomingMessage, request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 export type SessionProvider = {
   instanceUrl: string;
@@ -87,10 +89,76 @@ export class OrgHttp {
   }
 
   /** The response body as a Node stream, for result files. */
-  public async stream(req: HttpRequest): Promise<{ body: Readable; headers: Headers }> {
-    const res = await this.send(req);
-    const body = res.body ? Readable.fromWeb(res.body) : Readable.from([]);
-    return { body, headers: res.headers };
+  /**
+   * A GET whose body is read as a Node stream, for result files and query pages. It goes through
+   * node:http rather than fetch: a slow reader then holds the socket back (TCP backpressure),
+   * where fetch would buffer a whole 100 MB result file in memory.
+   */
+  public async stream(req: HttpRequest & { method: 'GET' }): Promise<{ body: Readable; headers: Headers }> {
+    const token = this.session.accessToken();
+    let res = await this.getStream(req);
+    if (res.statusCode === 401) {
+      res.resume();
+      if (this.session.accessToken() === token) await this.refresh();
+      res = await this.getStream(req);
+    }
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') headers.set(name, value);
+    if ((res.statusCode ?? 0) >= 400) {
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      throw await toApiError(new Response(Buffer.concat(chunks), { status: res.statusCode, headers }), req);
+    }
+    return { body: res, headers };
+  }
+
+  /**
+   * Sends a streamed body (an upload) through node:http, piping the file with backpressure: fetch
+   * would read a 100 MB upload into memory ahead of the socket.
+   */
+  public async upload(req: HttpRequest & { body: () => Readable }): Promise<void> {
+    const token = this.session.accessToken();
+    let res = await this.nodeRequest(req);
+    if (res.statusCode === 401) {
+      res.resume();
+      if (this.session.accessToken() === token) await this.refresh();
+      res = await this.nodeRequest(req);
+    }
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    if ((res.statusCode ?? 0) >= 400) {
+      throw await toApiError(new Response(Buffer.concat(chunks), { status: res.statusCode }), req);
+    }
+  }
+
+  private getStream(req: HttpRequest): Promise<IncomingMessage> {
+    return this.nodeRequest({ ...req, body: undefined });
+  }
+
+  private nodeRequest(req: HttpRequest): Promise<IncomingMessage> {
+    const url = new URL(req.path, this.session.instanceUrl);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const r = send(url, {
+        method: req.method,
+        headers: {
+          Authorization: `Bearer ${this.session.accessToken()}`,
+          'Sforce-Call-Options': `client=${CLIENT_NAME}`,
+          'User-Agent': CLIENT_NAME,
+          ...req.headers,
+        },
+      });
+      const fail = (e: NodeJS.ErrnoException): void => reject(new OrgNetworkError(e.message, req.method, req.path, e.code));
+      r.on('error', fail);
+      r.on('response', resolve);
+      if (typeof req.body === 'function') {
+        const body = req.body();
+        body.on('error', (e) => r.destroy(e));
+        body.pipe(r);
+      } else {
+        r.end(req.body);
+      }
+    });
   }
 
   private async refresh(): Promise<void> {
