@@ -1,11 +1,12 @@
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Flags, SfCommand, toHelpSection } from '@salesforce/sf-plugins-core';
+import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Global, Messages } from '@salesforce/core';
 import { LoadResult } from '../../core/load/types.js';
 import { ColumnDelimiter, IngestOperation, LineEnding } from '../../core/bulk/types.js';
 import { engineFor } from '../../core/org/engineFactory.js';
 import { loadDisplay } from '../../ux/loadStages.js';
+import { exitCodesSection } from '../../ux/exitCodes.js';
 import { reportLoad, loadErrorToSfError } from '../../ux/loadReport.js';
 import { hardDeleteGate, isProductionOrg } from '../../ux/hardDeleteGate.js';
 import { askLine } from '../../ux/prompt.js';
@@ -26,12 +27,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
 
-  public static readonly errorCodes = toHelpSection('EXIT CODES', {
-    'Succeeded (0)': 'Every row was loaded, or --wait 0 returned after upload.',
-    'Failed (1)': 'The load could not run (bad input, bad flags, org errors).',
-    'PartialSuccess (68)': 'The jobs finished but some rows failed or were not processed: see failed.csv and retry.csv.',
-    'StillRunning (69)': 'The jobs were still running when --wait ran out; the resume command is printed.',
-  });
+  public static readonly errorCodes = exitCodesSection(messages);
 
   public static readonly flags = {
     'target-org': Flags.requiredOrg(),

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { Flags, SfCommand, toHelpSection } from '@salesforce/sf-plugins-core';
+import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages, Org } from '@salesforce/core';
 import { LoadResult } from '../../core/load/types.js';
 import { Ledger } from '../../core/ledger/ledger.js';
@@ -8,6 +8,7 @@ import { replay } from '../../core/ledger/records.js';
 import { latestRun } from '../../core/ledger/runIndex.js';
 import { engineFor } from '../../core/org/engineFactory.js';
 import { loadDisplay } from '../../ux/loadStages.js';
+import { exitCodesSection } from '../../ux/exitCodes.js';
 import { loadErrorToSfError, reportLoad } from '../../ux/loadReport.js';
 import { defaultLedgerDir } from './load.js';
 
@@ -21,12 +22,7 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
 
-  public static readonly errorCodes = toHelpSection('EXIT CODES', {
-    'Succeeded (0)': 'The run is finished and every row was loaded.',
-    'Failed (1)': 'The run could not be resumed (no such run, org errors).',
-    'PartialSuccess (68)': 'The run is finished but some rows failed or were not processed.',
-    'StillRunning (69)': 'The jobs were still running when --wait ran out.',
-  });
+  public static readonly errorCodes = exitCodesSection(messages);
 
   public static readonly flags = {
     'run-id': Flags.string({ summary: messages.getMessage('flags.run-id.summary'), exactlyOne: ['run-id', 'latest'] }),

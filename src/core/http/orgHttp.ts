@@ -88,20 +88,13 @@ export class OrgHttp {
     return (text ? JSON.parse(text) : {}) as T;
   }
 
-  /** The response body as a Node stream, for result files. */
   /**
    * A GET whose body is read as a Node stream, for result files and query pages. It goes through
    * node:http rather than fetch: a slow reader then holds the socket back (TCP backpressure),
    * where fetch would buffer a whole 100 MB result file in memory.
    */
   public async stream(req: HttpRequest & { method: 'GET' }): Promise<{ body: Readable; headers: Headers }> {
-    const token = this.session.accessToken();
-    let res = await this.getStream(req);
-    if (res.statusCode === 401) {
-      res.resume();
-      if (this.session.accessToken() === token) await this.refresh();
-      res = await this.getStream(req);
-    }
+    const res = await this.nodeSend({ ...req, body: undefined });
     const headers = new Headers();
     for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') headers.set(name, value);
     if ((res.statusCode ?? 0) >= 400) {
@@ -117,13 +110,7 @@ export class OrgHttp {
    * would read a 100 MB upload into memory ahead of the socket.
    */
   public async upload(req: HttpRequest & { body: () => Readable }): Promise<void> {
-    const token = this.session.accessToken();
-    let res = await this.nodeRequest(req);
-    if (res.statusCode === 401) {
-      res.resume();
-      if (this.session.accessToken() === token) await this.refresh();
-      res = await this.nodeRequest(req);
-    }
+    const res = await this.nodeSend(req);
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     if ((res.statusCode ?? 0) >= 400) {
@@ -131,8 +118,14 @@ export class OrgHttp {
     }
   }
 
-  private getStream(req: HttpRequest): Promise<IncomingMessage> {
-    return this.nodeRequest({ ...req, body: undefined });
+  /** nodeRequest, with one refresh and resend on 401 (as send() does for fetch). */
+  private async nodeSend(req: HttpRequest): Promise<IncomingMessage> {
+    const token = this.session.accessToken();
+    const res = await this.nodeRequest(req);
+    if (res.statusCode !== 401) return res;
+    res.resume();
+    if (this.session.accessToken() === token) await this.refresh();
+    return this.nodeRequest(req);
   }
 
   private nodeRequest(req: HttpRequest): Promise<IncomingMessage> {

@@ -1,0 +1,14 @@
+/*
+ * The EXIT CODES section of --help, worded per command in its messages file (keys exitCode.*).
+ */
+import { toHelpSection } from '@salesforce/sf-plugins-core';
+import type { Messages } from '@salesforce/core';
+
+export function exitCodesSection(messages: Messages<string>): ReturnType<typeof toHelpSection> {
+  return toHelpSection('EXIT CODES', {
+    'Succeeded (0)': messages.getMessage('exitCode.succeeded'),
+    'Failed (1)': messages.getMessage('exitCode.failed'),
+    'PartialSuccess (68)': messages.getMessage('exitCode.partial'),
+    'StillRunning (69)': messages.getMessage('exitCode.running'),
+  });
+}
