@@ -123,6 +123,23 @@ describe('load engine against the emulator', function () {
     for (const f of files) expect(readFileSync(f, 'latin1'), f).to.not.include(secretPart);
   });
 
+  it('returns InProgress when the wait runs out, and resume finishes the same jobs later', async () => {
+    // Real-time processing: 3,000 rows at 2 ms each take about 6 s, far longer than the wait.
+    emu.settings.clockSpeed = 1;
+    const file = join(work, 'contacts.csv');
+    writeFileSync(file, contactsCsv(3000));
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const req = request(file, { waitMs: 300, maxJobBytes: 1024 * 1024 });
+    const first = await engine.start(req);
+    expect(first.status).to.equal('InProgress');
+    expect(first.files).to.equal(undefined);
+    emu.settings.clockSpeed = 1000;
+    const done = await engine.resume(join(req.ledgerDir, req.runId), 60_000);
+    expect(done).to.include({ status: 'Completed', successful: 3000 });
+    expect(done.jobs.map((j) => j.id)).to.deep.equal(first.jobs.map((j) => j.id));
+    expect(emu.ingest.jobs.list()).to.have.length(first.jobs.length);
+  });
+
   describe('kill -9 at a dangerous moment, then resume', () => {
     const points = ['before-create:2', 'after-create:1', 'mid-upload:1', 'after-upload:2', 'after-close:1', 'mid-results:1', 'before-merge'];
     for (const point of points) {

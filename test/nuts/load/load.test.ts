@@ -188,5 +188,23 @@ describe('sf bulkops load (through the real sf binary)', function () {
       await front.close();
     }
   });
+
+  it('--wait 0 returns after upload (exit 0, InProgress); sf bulkops resume --latest finishes the run', async () => {
+    const ledger = join(sf.home, 'ledger-resume');
+    const file = write('later.csv', 'LastName,External_Id__c\nLater One,LT-1\nLater Two,LT-2\n');
+    const started = await sf.run(['bulkops', 'load', '--sobject', 'Contact', '--file', file, '--target-org', 'emu', '--wait', '0', '--ledger-dir', ledger, '--json']);
+    expect(started.code, started.stdout + started.stderr).to.equal(0);
+    const first = started.json?.result as LoadJson & { runId: string };
+    expect(first.status).to.equal('InProgress');
+    expect(first.jobs[0].id).to.match(/^750/);
+
+    const human = await sf.run(['bulkops', 'resume', '--latest', '--ledger-dir', ledger, '--json']);
+    expect(human.code, human.stdout + human.stderr).to.equal(0);
+    const done = human.json?.result as LoadJson & { runId: string };
+    expect(schemaErrors('bulkops-resume.json', done)).to.deep.equal([]);
+    expect(done).to.include({ runId: first.runId, status: 'Completed', successful: 2, failed: 0 });
+    expect(done.jobs.map((j) => j.id)).to.deep.equal(first.jobs.map((j) => j.id));
+    expect([...emu.store.all('Contact')].filter((c) => String(c.External_Id__c).startsWith('LT-'))).to.have.length(2);
+  });
 });
 
