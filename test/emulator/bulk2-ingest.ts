@@ -165,7 +165,14 @@ export class Bulk2Ingest {
   private async upload(ctx: RequestContext): Promise<void> {
     const job = this.job(ctx);
     // Read the body first so the client is never cut off mid-request.
-    const data = await readBody(ctx.req, Math.ceil((this.org.settings.uploadCapBase64 * 3) / 4) + 4);
+    const cap = this.org.settings.uploadCapBase64;
+    const data = await readBody(ctx.req, Math.ceil((cap * 3) / 4) + 4).catch((e: unknown) => {
+      // Over the cap: the same refusal as acceptUpload gives, not a generic body-size error.
+      if (e instanceof ApiError && e.status === 413) {
+        throw new ApiError(400, 'INVALIDBATCH', `InvalidBatch : Exceeded max size limit of ${cap} for job data (base64); upload at most about ${Math.floor((cap * 3) / 4 / 1024 / 1024)} MB of CSV per job`);
+      }
+      throw e;
+    });
     if (job.state !== 'Open') {
       throw new ApiError(400, 'INVALIDJOBSTATE', `Unable to upload data to job ${job.id} since it is in state ${job.state}`);
     }
