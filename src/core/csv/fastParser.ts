@@ -11,6 +11,7 @@
  */
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { csvMessages } from './messages.js';
 
 export type ParsedRecord = { line: number; fields: string[] };
 
@@ -49,7 +50,7 @@ function parseRecord(buf: string, c: Cursor, delim: number, final: boolean): str
         const q = buf.indexOf('"', from);
         if (q < 0) {
           if (!final) return undefined;
-          throw new CsvSyntaxError('quote', startLine, 'a quoted field is never closed (a " is missing)');
+          throw new CsvSyntaxError('quote', startLine, csvMessages.getMessage('quoteNeverClosed'));
         }
         for (let i = from; i < q; i++) if (buf.charCodeAt(i) === LF) line++;
         if (q + 1 < len && buf.charCodeAt(q + 1) === QUOTE) {
@@ -69,7 +70,7 @@ function parseRecord(buf: string, c: Cursor, delim: number, final: boolean): str
         continue;
       }
       if (next !== LF && next !== CR && next !== -1) {
-        throw new CsvSyntaxError('quote', line, `text after a closing quote (field ${fields.length}): quote the whole field, and double any " inside it`);
+        throw new CsvSyntaxError('quote', line, csvMessages.getMessage('textAfterQuote', [fields.length]));
       }
     } else {
       // Unquoted field: up to the delimiter or the line end.
@@ -78,7 +79,7 @@ function parseRecord(buf: string, c: Cursor, delim: number, final: boolean): str
         const ch = buf.charCodeAt(i);
         if (ch === delim || ch === LF || ch === CR) break;
         if (ch === QUOTE) {
-          throw new CsvSyntaxError('quote', line, `a " inside an unquoted field (field ${fields.length + 1}): quote the whole field, and double any " inside it`);
+          throw new CsvSyntaxError('quote', line, csvMessages.getMessage('quoteInField', [fields.length + 1]));
         }
       }
       if (i >= len && !final) return undefined;
@@ -127,7 +128,7 @@ export async function* parseCsvBatches(input: Readable | AsyncIterable<Buffer | 
       const fields = parseRecord(buf, c, delim, final);
       if (!fields) {
         if (buf.length - start.pos > max) {
-          throw new CsvSyntaxError('record-too-large', start.line, `a record starting here is over ${max} characters: probably a quote that is never closed`);
+          throw new CsvSyntaxError('record-too-large', start.line, csvMessages.getMessage('recordTooLarge', [max]));
         }
         break;
       }

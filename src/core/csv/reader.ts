@@ -11,6 +11,7 @@ import { CsvInputError } from './errors.js';
 import { sniffFile } from './sniff.js';
 import { Utf8Guard, Utf8GuardError } from './utf8Guard.js';
 import { CsvSyntaxError, parseCsvBatches } from './fastParser.js';
+import { csvMessages } from './messages.js';
 
 export type CsvReadOptions = {
   delimiter?: ColumnDelimiter;
@@ -43,7 +44,7 @@ export type CsvSource = {
 export async function openCsv(file: string, opts: CsvReadOptions = {}): Promise<CsvSource> {
   const shape = await sniffFile(file);
   if (shape.utf16 && !opts.encoding) {
-    throw new CsvInputError('encoding', file, 1, 'the file is UTF-16 (it starts with a UTF-16 byte order mark); pass --encoding utf-16le');
+    throw new CsvInputError('encoding', file, 1, csvMessages.getMessage('utf16'));
   }
   const delimiter = opts.delimiter ?? shape.delimiter;
   const lineEnding = opts.lineEnding ?? shape.lineEnding;
@@ -52,7 +53,7 @@ export async function openCsv(file: string, opts: CsvReadOptions = {}): Promise<
   let pending: CsvRecord[] = [];
   for (;;) {
     const next = await iterator.next();
-    if (next.done) throw new CsvInputError('empty-file', file, 1, 'the file is empty: a header row with field names is needed');
+    if (next.done) throw new CsvInputError('empty-file', file, 1, csvMessages.getMessage('emptyFile'));
     if (next.value.length) {
       pending = next.value;
       break;
@@ -83,9 +84,9 @@ export async function openCsv(file: string, opts: CsvReadOptions = {}): Promise<
 function checkHeader(file: string, line: number, header: string[]): void {
   const seen = new Map<string, number>();
   header.forEach((name, i) => {
-    if (name.trim() === '') throw new CsvInputError('empty-header', file, line, `column ${i + 1} of the header has no name`);
+    if (name.trim() === '') throw new CsvInputError('empty-header', file, line, csvMessages.getMessage('emptyHeader', [i + 1]));
     const key = name.toLowerCase();
-    if (seen.has(key)) throw new CsvInputError('duplicate-header', file, line, `column "${name}" appears twice in the header`, name);
+    if (seen.has(key)) throw new CsvInputError('duplicate-header', file, line, csvMessages.getMessage('duplicateHeader', [name]), name);
     seen.set(key, i);
   });
 }
@@ -104,10 +105,10 @@ async function* batchesOf(file: string, delimiter: ColumnDelimiter, encoding?: s
 
 function toInputError(file: string, e: unknown): Error {
   if (e instanceof Utf8GuardError) {
-    return new CsvInputError('encoding', file, e.line, `the file is not UTF-8 (invalid byte at offset ${e.byteOffset}); save it as UTF-8 or pass --encoding with its encoding, e.g. --encoding windows-1252`);
+    return new CsvInputError('encoding', file, e.line, csvMessages.getMessage('notUtf8', [e.byteOffset]));
   }
   if (e instanceof CsvSyntaxError) {
-    return new CsvInputError(e.code === 'quote' ? 'quote' : 'record-too-large', file, e.line, `the CSV cannot be parsed: ${e.message}`);
+    return new CsvInputError(e.code === 'quote' ? 'quote' : 'record-too-large', file, e.line, csvMessages.getMessage('cannotParse', [e.message]));
   }
   return e as Error;
 }

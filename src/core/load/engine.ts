@@ -29,6 +29,7 @@ import type { DescribeSource } from '../preflight/describe.js';
 import type { PreflightReport } from '../preflight/problems.js';
 import { CsvRecord, CsvSource } from '../csv/reader.js';
 import { CsvInputError } from '../csv/errors.js';
+import { csvMessages } from '../csv/messages.js';
 import { mergeReports } from '../preflight/problems.js';
 import { addCounts, emptyCounts, joinJob, partPaths } from '../results/join.js';
 import { mergeParts, resultPaths } from '../results/resultFiles.js';
@@ -640,7 +641,11 @@ function checkSameColumns(first: CsvSource, other: CsvSource): void {
       'header-mismatch',
       other.file,
       other.headerLine,
-      `its columns differ from ${first.file}'s${missing.length ? `; missing: ${missing.join(', ')}` : ''}${extra.length ? `; extra: ${extra.join(', ')}` : ''}. Files loaded together need the same columns.`
+      csvMessages.getMessage('headerMismatch', [
+        first.file,
+        missing.length ? csvMessages.getMessage('headerMissing', [missing.join(', ')]) : '',
+        extra.length ? csvMessages.getMessage('headerExtra', [extra.join(', ')]) : '',
+      ])
     );
   }
 }
