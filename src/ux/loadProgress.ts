@@ -18,7 +18,7 @@ export class LoadProgress {
     switch (e.type) {
       case 'planned':
         this.total = e.rows;
-        this.write(messages.getMessage('planned', [e.rows, this.file, e.chunks, (e.bytes / 1024 / 1024).toFixed(1)]));
+        this.write(messages.getMessage('planned', [e.rows, this.file, e.chunks, size(e.bytes)]));
         if (e.rejected > 0) this.write(messages.getMessage('rejected', [e.rejected]));
         break;
       case 'job-created':
@@ -45,3 +45,11 @@ export class LoadProgress {
     }
   }
 }
+
+/** 40 KB, 12.5 MB, 1.02 GB: a size people read at a glance. */
+export function size(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+}
+
