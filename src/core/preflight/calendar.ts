@@ -3,6 +3,7 @@
  * date-time `yyyy-MM-ddTHH:mm:ss(.SSS)?(Z|±HH:mm)`. Parsed by hand, character by character: these
  * run once per cell of multi-million-row files, and a real-date check needs the numbers anyway.
  */
+import { preflightMessages } from './messages.js';
 import { quoted } from './problems.js';
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -41,46 +42,43 @@ function readDay(v: string): DayParse {
   return isRealDay(y, m, d) ? 'ok' : 'no-such-day';
 }
 
-const DATE_EXAMPLE = 'e.g. 2024-12-31';
-const DATETIME_EXAMPLE = 'e.g. 2024-12-31T23:59:00Z or 2024-12-31T23:59:00.000+02:00';
-
 /** Why v is not a date cell, or undefined when it is one. */
 export function dateProblem(v: string): string | undefined {
   const day = readDay(v);
   if (day === 'ok' && v.length === 10) return undefined;
-  if (day === 'no-such-day') return `${quoted(v.slice(0, 10))} is not a real calendar date`;
-  if (day === 'ok') return `${quoted(v)} is not a date: a date field takes only the day, as yyyy-MM-dd (${DATE_EXAMPLE})`;
-  return `${quoted(v)} is not a date: write dates as yyyy-MM-dd (${DATE_EXAMPLE})`;
+  if (day === 'no-such-day') return preflightMessages.getMessage('notRealDate', [quoted(v.slice(0, 10))]);
+  if (day === 'ok') return preflightMessages.getMessage('dateOnlyDay', [quoted(v)]);
+  return preflightMessages.getMessage('badDate', [quoted(v)]);
 }
 
 /** Why v is not a date-time cell, or undefined when it is one. */
 export function dateTimeProblem(v: string): string | undefined {
   const day = readDay(v);
-  if (day === 'no-such-day') return `${quoted(v.slice(0, 10))} is not a real calendar date`;
-  const shape = `${quoted(v)} is not a date-time: write yyyy-MM-ddTHH:mm:ss with a time zone (${DATETIME_EXAMPLE})`;
-  if (day === 'shape') return shape;
-  if (v.length === 10) return `${quoted(v)} has no time: a date-time needs one, with a time zone (${DATETIME_EXAMPLE})`;
-  if (v.charCodeAt(10) !== 84 /* T */) return `${quoted(v)} is not a date-time: put a T between the date and the time (${DATETIME_EXAMPLE})`;
-  if (v.length < 19 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return shape;
+  if (day === 'no-such-day') return preflightMessages.getMessage('notRealDate', [quoted(v.slice(0, 10))]);
+  // Built only when needed: valid date-times (nearly every cell) pay for no text.
+  const shape = (): string => preflightMessages.getMessage('badDateTime', [quoted(v)]);
+  if (day === 'shape') return shape();
+  if (v.length === 10) return preflightMessages.getMessage('dateTimeNoTime', [quoted(v)]);
+  if (v.charCodeAt(10) !== 84 /* T */) return preflightMessages.getMessage('dateTimeNoT', [quoted(v)]);
+  if (v.length < 19 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return shape();
   const h = digitsAt(v, 11, 2);
   const mi = digitsAt(v, 14, 2);
   const s = digitsAt(v, 17, 2);
-  if (h < 0 || mi < 0 || s < 0) return shape;
-  if (h > 23 || mi > 59 || s > 59) return `${quoted(v)} has no such time of day`;
+  if (h < 0 || mi < 0 || s < 0) return shape();
+  if (h > 23 || mi > 59 || s > 59) return preflightMessages.getMessage('noSuchTimeOfDay', [quoted(v)]);
   let i = 19;
   if (v.charCodeAt(i) === 46 /* . */) {
     i++;
     const start = i;
     while (i < v.length && isDigit(v.charCodeAt(i))) i++;
-    if (i === start) return shape;
+    if (i === start) return shape();
   }
   return zoneProblem(v, i) ?? undefined;
 }
 
 /** The time zone at v[i…]: `Z` or `±HH:mm` (at most ±14:00, the widest real offset). */
 function zoneProblem(v: string, i: number): string | undefined {
-  const noZone = `${quoted(v)} has no time zone: end it with Z for UTC or an offset such as +02:00 (${DATETIME_EXAMPLE})`;
-  if (i === v.length) return noZone;
+  if (i === v.length) return preflightMessages.getMessage('noTimeZone', [quoted(v)]);
   const c = v.charCodeAt(i);
   if (c === 90 /* Z */ && i + 1 === v.length) return undefined;
   if ((c === 43 /* + */ || c === 45) /* - */ && i + 6 === v.length && v.charCodeAt(i + 3) === 58) {
@@ -88,5 +86,5 @@ function zoneProblem(v: string, i: number): string | undefined {
     const om = digitsAt(v, i + 4, 2);
     if (oh >= 0 && om >= 0 && oh <= 14 && om <= 59) return undefined;
   }
-  return `${quoted(v)} has a time zone Salesforce does not read: use Z or ±HH:mm, e.g. +02:00 (${DATETIME_EXAMPLE})`;
+  return preflightMessages.getMessage('badTimeZone', [quoted(v)]);
 }

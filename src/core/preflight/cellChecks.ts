@@ -6,6 +6,7 @@
 import { dateProblem, dateTimeProblem } from './calendar.js';
 import { closestName } from './closestName.js';
 import type { FieldDescribe } from './describe.js';
+import { preflightMessages } from './messages.js';
 import { quoted, type ProblemKind } from './problems.js';
 import { idProblem } from './salesforceId.js';
 
@@ -54,7 +55,7 @@ function checkBoolean(v: string): Fault | undefined {
     const l = v.toLowerCase();
     if (l === 'true' || l === 'false' || l === '1' || l === '0') return undefined;
   }
-  return fault('bad-boolean', `${quoted(v)} is not a checkbox value: use true, false, 1 or 0`);
+  return fault('bad-boolean', preflightMessages.getMessage('badBoolean', [quoted(v)]));
 }
 
 function checkDate(v: string): Fault | undefined {
@@ -69,15 +70,15 @@ function checkDateTime(v: string): Fault | undefined {
 
 /** Says how a rejected number should be written, from the way it was written. */
 function numberAdvice(v: string, whole: boolean): string {
-  const plain = whole ? 'a whole number such as 1234' : 'a plain decimal such as 1234.5';
+  const plain = whole ? preflightMessages.getMessage('plainWholeNumber') : preflightMessages.getMessage('plainDecimal');
   const trimmed = v.trim();
   if (trimmed !== v && (whole ? INTEGER_RE : DECIMAL_RE).test(trimmed)) {
-    return `${quoted(v)} has spaces around it: Salesforce does not trim values, write ${trimmed}`;
+    return preflightMessages.getMessage('numberHasSpaces', [quoted(v), trimmed]);
   }
-  if (GROUPED_DIGITS_RE.test(trimmed)) return `${quoted(v)} is not a number: write it without thousands separators, as ${plain}`;
-  if (DECIMAL_COMMA_RE.test(trimmed)) return `${quoted(v)} is not a number: use a point for decimals, as ${plain}`;
-  if (MONEY_SIGNS_RE.test(trimmed)) return `${quoted(v)} is not a number: leave out currency and percent signs, as ${plain}`;
-  return `${quoted(v)} is not a number: write ${plain}`;
+  if (GROUPED_DIGITS_RE.test(trimmed)) return preflightMessages.getMessage('numberGrouped', [quoted(v), plain]);
+  if (DECIMAL_COMMA_RE.test(trimmed)) return preflightMessages.getMessage('numberDecimalComma', [quoted(v), plain]);
+  if (MONEY_SIGNS_RE.test(trimmed)) return preflightMessages.getMessage('numberMoneySigns', [quoted(v), plain]);
+  return preflightMessages.getMessage('notANumber', [quoted(v), plain]);
 }
 
 function intCheck(field: FieldDescribe): CellCheck {
@@ -90,7 +91,7 @@ function intCheck(field: FieldDescribe): CellCheck {
     if (!INTEGER_RE.test(v)) return fault('bad-number', numberAdvice(v, true));
     const n = Number(v);
     if (n > limit || n < lowest) {
-      return fault('number-out-of-range', `${v} is out of range: ${field.name} holds whole numbers up to ${limit}`);
+      return fault('number-out-of-range', preflightMessages.getMessage('intOutOfRange', [v, field.name, limit]));
     }
     return undefined;
   };
@@ -107,7 +108,7 @@ function decimalCheck(field: FieldDescribe): CellCheck {
     if (!Number.isFinite(n) || Math.abs(n) >= bound) {
       return fault(
         'number-out-of-range',
-        `${v} is out of range: ${field.name} holds at most ${wholeDigits} digit${wholeDigits === 1 ? '' : 's'} before the decimal point`
+        preflightMessages.getMessage(wholeDigits === 1 ? 'decimalOutOfRangeOne' : 'decimalOutOfRange', [v, field.name, wholeDigits])
       );
     }
     return undefined;
@@ -122,9 +123,9 @@ function textCheck(field: FieldDescribe): CellCheck | undefined {
   return (v) => {
     // UTF-16 code units, as Salesforce (Java) counts them: an emoji counts 2.
     if (max > 0 && v.length > max) {
-      return fault('too-long', `the value is ${v.length} characters long; ${field.name} holds at most ${max}`);
+      return fault('too-long', preflightMessages.getMessage('tooLong', [v.length, field.name, max]));
     }
-    if (email && !EMAIL_RE.test(v)) return fault('bad-email', `${quoted(v)} is not a valid email address`);
+    if (email && !EMAIL_RE.test(v)) return fault('bad-email', preflightMessages.getMessage('badEmail', [quoted(v)]));
     return picklist ? picklist(v) : undefined;
   };
 }
@@ -136,8 +137,9 @@ function picklistCheck(field: FieldDescribe): CellCheck {
   const multi = field.type === 'multipicklist';
   const refuse = (bad: string): Fault => {
     const near = closestName(bad, active);
-    const hint = near !== undefined ? `did you mean "${near}"?` : `the active values are: ${listed(active)}`;
-    return fault('bad-picklist', `${quoted(bad)} is not an active value of the restricted picklist ${field.name}; ${hint}`);
+    const hint =
+      near !== undefined ? preflightMessages.getMessage('picklistDidYouMean', [near]) : preflightMessages.getMessage('picklistActiveValues', [listed(active)]);
+    return fault('bad-picklist', preflightMessages.getMessage('badPicklist', [quoted(bad), field.name, hint]));
   };
   return (v) => {
     if (!multi) return allowed.has(v) ? undefined : refuse(v);
@@ -149,5 +151,5 @@ function picklistCheck(field: FieldDescribe): CellCheck {
 
 function listed(values: string[]): string {
   const shown = values.slice(0, 10).join(', ');
-  return values.length > 10 ? `${shown}, … (${values.length} in all)` : shown;
+  return values.length > 10 ? preflightMessages.getMessage('listedMore', [shown, values.length]) : shown;
 }

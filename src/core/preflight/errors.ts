@@ -2,6 +2,8 @@
  * Preflight failures that stop it before any file check can run (the object itself is wrong).
  * Problems found in the file are not errors: they are collected as Problems and reported together.
  */
+import { preflightMessages } from './messages.js';
+
 export type PreflightErrorKind = 'unknown-object';
 
 export class PreflightError extends Error {
@@ -19,10 +21,10 @@ export class PreflightError extends Error {
 }
 
 export function unknownObjectError(object: string, suggestion: string | undefined): PreflightError {
-  const hint = suggestion ? `; did you mean ${suggestion}?` : '; check the spelling (use the API name, e.g. Invoice__c)';
+  const hint = suggestion ? preflightMessages.getMessage('didYouMeanSuffix', [suggestion]) : preflightMessages.getMessage('checkObjectSpelling');
   return new PreflightError(
     'unknown-object',
-    `unknown object ${object}: the org has no such object, or your user cannot see it${hint}`,
+    preflightMessages.getMessage('unknownObject', [object, hint]),
     object,
     suggestion
   );

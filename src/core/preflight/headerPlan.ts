@@ -9,6 +9,7 @@ import type { IngestOperation } from '../bulk/types.js';
 import { closestName } from './closestName.js';
 import type { DescribeSource, FieldDescribe, ObjectDescribe } from './describe.js';
 import { PreflightError } from './errors.js';
+import { preflightMessages } from './messages.js';
 import { quoted, type ProblemKind } from './problems.js';
 
 export type ColumnRole =
@@ -82,7 +83,7 @@ class HeaderPlanner {
     const idColumn = columns.findIndex((c) => c.role.kind === 'id');
     const key = operation === 'upsert' ? this.upsertKey(columns, idColumn) : undefined;
     if (operation === 'update' && idColumn < 0) {
-      this.report('missing-id-column', undefined, 'update needs an Id column naming the records to change, and the header has none');
+      this.report('missing-id-column', undefined, preflightMessages.getMessage('updateNeedsIdColumn'));
     }
     for (const c of columns) this.checkWritable(c, key?.column);
     const required = operation === 'insert' ? this.requiredColumns(columns) : [];
@@ -102,7 +103,11 @@ class HeaderPlanner {
     if ((operation === 'update' || operation === 'upsert') && !o.updateable) missing.push('updateable');
     if ((operation === 'delete' || operation === 'hardDelete') && !o.deletable) missing.push('deletable');
     if (missing.length > 0) {
-      this.report('operation-not-allowed', undefined, `${operation} is not possible on ${o.name}: the object is not ${missing.join(' or ')} for your user`);
+      const detail =
+        missing.length === 1
+          ? preflightMessages.getMessage('operationNotAllowed', [operation, o.name, missing[0]])
+          : preflightMessages.getMessage('operationNotAllowedEither', [operation, o.name, missing[0], missing[1]]);
+      this.report('operation-not-allowed', undefined, detail);
     }
   }
 
@@ -115,7 +120,7 @@ class HeaderPlanner {
     }));
     const idColumn = columns.findIndex((c) => c.role.kind === 'id');
     if (idColumn < 0) {
-      this.report('missing-id-column', undefined, `${this.input.operation} needs an Id column with the IDs of the records to delete, and the header has none`);
+      this.report('missing-id-column', undefined, preflightMessages.getMessage('deleteNeedsIdColumn', [this.input.operation]));
     }
     return { columns, problems: this.problems, idColumn, required: [] };
   }
@@ -137,27 +142,26 @@ class HeaderPlanner {
    */
   private unknownField(header: string): string {
     const o = this.object.name;
-    const missing = `${o} has no field ${quoted(header)}, or your user cannot see it`;
     const trimmed = header.trim();
     const rel = this.relationships.get(header.toLowerCase());
     if (rel) {
       this.suggested.add(rel);
-      return `${rel.relationshipName!} is a relationship, not a field: write ${rel.name} with record IDs, or ${rel.relationshipName!}.<External ID field of ${rel.referenceTo.join('/')}>`;
+      return preflightMessages.getMessage('relationshipNotField', [rel.relationshipName!, rel.name, rel.relationshipName!, rel.referenceTo.join('/')]);
     }
     const padded = trimmed !== header ? this.fields.get(trimmed.toLowerCase()) : undefined;
     if (padded) {
       this.suggested.add(padded);
-      return `${quoted(header)} has spaces around it: Salesforce does not trim header names; write ${padded.name}`;
+      return preflightMessages.getMessage('headerHasSpaces', [quoted(header), padded.name]);
     }
     const byLabel = this.object.fields.find((f) => f.label?.toLowerCase() === trimmed.toLowerCase());
     if (byLabel) {
       this.suggested.add(byLabel);
-      return `${missing}: ${quoted(header)} is the label of ${byLabel.name}; the header needs API names: write ${byLabel.name}`;
+      return preflightMessages.getMessage('fieldIsLabel', [o, quoted(header), quoted(header), byLabel.name, byLabel.name]);
     }
     const near = closestName(header, this.object.fields.map((f) => f.name));
-    if (!near) return `${missing}; check the field's API name in Setup (Object Manager > ${o} > Fields)`;
+    if (!near) return preflightMessages.getMessage('unknownFieldCheckSetup', [o, quoted(header), o]);
     this.suggested.add(this.fields.get(near.toLowerCase())!);
-    return `${missing}; did you mean ${near}?`;
+    return preflightMessages.getMessage('unknownFieldDidYouMean', [o, quoted(header), near]);
   }
 
   private async relationshipRole(header: string, left: string, parentFieldName: string): Promise<ColumnRole> {
@@ -166,7 +170,7 @@ class HeaderPlanner {
       return { kind: 'ignored' };
     };
     if (parentFieldName.includes('.')) {
-      return bad(`only one level of parent can be set through a column: ${quoted(header)} goes through several relationships`);
+      return bad(preflightMessages.getMessage('relationshipTooDeep', [quoted(header)]));
     }
     const colon = left.indexOf(':');
     const typeName = colon >= 0 ? left.slice(0, colon) : undefined;
@@ -180,41 +184,37 @@ class HeaderPlanner {
     let parentName: string | undefined;
     if (typeName === undefined) {
       if (polymorphic) {
-        return bad(
-          `${rel} can point to ${ref.referenceTo.join(', ')}: put the object type first, e.g. ${ref.referenceTo[0]}:${rel}.${parentFieldName}`
-        );
+        return bad(preflightMessages.getMessage('polymorphicNeedsType', [rel, ref.referenceTo.join(', '), ref.referenceTo[0], rel, parentFieldName]));
       }
       parentName = ref.referenceTo[0];
     } else {
       if (!polymorphic) {
         // Salesforce's words for this: the type "is not needed for non polymorphic foreign key references".
-        return bad(
-          `${rel} always points to ${ref.referenceTo[0]}: the type prefix ${typeName}: is only for polymorphic lookups; write ${rel}.${parentFieldName}`
-        );
+        return bad(preflightMessages.getMessage('typePrefixNotNeeded', [rel, ref.referenceTo[0], typeName, rel, parentFieldName]));
       }
       parentName = ref.referenceTo.find((r) => r.toLowerCase() === typeName.toLowerCase());
-      if (!parentName) return bad(`${rel} cannot point to ${typeName}: it points to ${ref.referenceTo.join(', ')}`);
+      if (!parentName) return bad(preflightMessages.getMessage('relationshipWrongType', [rel, typeName, ref.referenceTo.join(', ')]));
     }
-    if (!parentName) return bad(`${ref.name} on ${this.object.name} has no target object in the describe`);
+    if (!parentName) return bad(preflightMessages.getMessage('noTargetObject', [ref.name, this.object.name]));
 
     let parent: ObjectDescribe;
     try {
       parent = await this.input.describe(parentName);
     } catch (e) {
-      if (e instanceof PreflightError) return bad(`the parent object ${parentName} cannot be described: your user may have no access to it`);
+      if (e instanceof PreflightError) return bad(preflightMessages.getMessage('parentNotDescribable', [parentName]));
       throw e;
     }
     const parentField = parent.fields.find((f) => f.name.toLowerCase() === parentFieldName.toLowerCase());
     const indexed = parent.fields.filter(isIndexed).map((f) => f.name);
     if (!parentField) {
       const near = closestName(parentFieldName, [...indexed, ...parent.fields.map((f) => f.name)]);
-      const hint = near ? `did you mean ${near}?` : `fields that can find a ${parent.name}: ${indexed.join(', ')}`;
-      return bad(`${parent.name} has no field ${quoted(parentFieldName)}, or your user cannot see it; ${hint}`);
+      const hint = near
+        ? preflightMessages.getMessage('didYouMean', [near])
+        : preflightMessages.getMessage('parentFieldCandidates', [parent.name, indexed.join(', ')]);
+      return bad(preflightMessages.getMessage('parentFieldUnknown', [parent.name, quoted(parentFieldName), hint]));
     }
     if (!isIndexed(parentField)) {
-      return bad(
-        `${parent.name}.${parentField.name} cannot find the parent: it is not an External ID or ID lookup field; use one of: ${indexed.join(', ')}`
-      );
+      return bad(preflightMessages.getMessage('parentFieldNotIndexed', [parent.name, parentField.name, indexed.join(', ')]));
     }
     return { kind: 'relationship', field: ref, parentObject: parent.name, parentField };
   }
@@ -224,12 +224,16 @@ class HeaderPlanner {
     // The commonest slip: the lookup field's name (Account__c, AccountId) where its relationship name goes.
     const asField = this.fields.get(relName.toLowerCase());
     if (asField?.relationshipName) {
-      return `${asField.name} is the lookup field; a parent column uses its relationship name: write ${asField.relationshipName}.${parentFieldName}`;
+      return preflightMessages.getMessage('lookupFieldNotRelationship', [asField.name, asField.relationshipName, parentFieldName]);
     }
     const names = [...this.relationships.values()].map((f) => f.relationshipName!);
     const near = closestName(relName, names);
-    const hint = near ? `did you mean ${near}.${parentFieldName}?` : names.length > 0 ? `its relationships: ${names.join(', ')}` : 'it has no lookup fields';
-    return `${o} has no relationship ${quoted(relName)}, or your user cannot see it; ${hint}`;
+    const hint = near
+      ? preflightMessages.getMessage('didYouMeanRelationship', [near, parentFieldName])
+      : names.length > 0
+      ? preflightMessages.getMessage('relationshipList', [names.join(', ')])
+      : preflightMessages.getMessage('noLookupFields');
+    return preflightMessages.getMessage('unknownRelationship', [o, quoted(relName), hint]);
   }
 
   /** upsert: which column matches records, and whether the chosen field can match at all. */
@@ -238,7 +242,7 @@ class HeaderPlanner {
     const indexed = o.fields.filter(isIndexed).map((f) => f.name);
     const name = this.input.externalId;
     if (!name) {
-      this.report('missing-external-id-column', undefined, `upsert needs the field to match records on (--external-id): one of ${indexed.join(', ')}`);
+      this.report('missing-external-id-column', undefined, preflightMessages.getMessage('upsertNeedsExternalId', [indexed.join(', ')]));
       return undefined;
     }
     const field = this.fields.get(name.toLowerCase());
@@ -246,11 +250,12 @@ class HeaderPlanner {
       // A header column of that name was reported already: once is enough.
       if (this.problems.some((p) => p.kind === 'unknown-field' && p.field?.toLowerCase() === name.toLowerCase())) return undefined;
       const near = closestName(name, [...indexed, ...o.fields.map((f) => f.name)]);
-      this.report('unknown-field', name, `the upsert's external ID field ${name} is not a field of ${o.name}${near ? `; did you mean ${near}?` : ''}`);
+      const hint = near ? preflightMessages.getMessage('didYouMeanSuffix', [near]) : '';
+      this.report('unknown-field', name, preflightMessages.getMessage('externalIdNotField', [name, o.name, hint]));
       return undefined;
     }
     if (!isIndexed(field)) {
-      this.report('external-id-not-indexed', field.name, `upsert cannot match records on ${field.name}: it is not an External ID or ID lookup field of ${o.name}; use one of: ${indexed.join(', ')}`);
+      this.report('external-id-not-indexed', field.name, preflightMessages.getMessage('externalIdNotIndexed', [field.name, o.name, indexed.join(', ')]));
       return undefined;
     }
     const column =
@@ -259,11 +264,7 @@ class HeaderPlanner {
     // Salesforce also matches an upsert on Id when the file has Id but not the external ID (bulk-api.md §2).
     const idField = this.fields.get('id');
     if (idColumn >= 0 && idField) return { column: idColumn, field: idField };
-    this.report(
-      'missing-external-id-column',
-      field.name,
-      `upsert on ${field.name} needs the ${field.name} column to match records on, and the header has none`
-    );
+    this.report('missing-external-id-column', field.name, preflightMessages.getMessage('missingExternalIdColumn', [field.name, field.name]));
     return undefined;
   }
 
@@ -273,15 +274,15 @@ class HeaderPlanner {
     const f = c.role.field;
     const { operation } = this.input;
     const why = f.calculated
-      ? 'it is a formula (calculated) field'
+      ? preflightMessages.getMessage('whyFormula')
       : f.autoNumber
-      ? 'it is an auto-number field'
-      : 'the field is read-only for your user';
+      ? preflightMessages.getMessage('whyAutoNumber')
+      : preflightMessages.getMessage('whyReadOnly');
     if ((operation === 'insert' || operation === 'upsert') && !f.createable) {
-      this.report('not-createable', c.header, `${f.name} cannot be set on ${operation}: ${why}; remove the column`);
+      this.report('not-createable', c.header, preflightMessages.getMessage('notCreateable', [f.name, operation, why]));
     } else if ((operation === 'update' || operation === 'upsert') && !f.updateable && c.index !== keyColumn) {
-      const rows = operation === 'upsert' ? 'rows that match an existing record would fail' : 'remove the column';
-      this.report('not-updateable', c.header, `${f.name} cannot be changed on ${operation}: ${why}; ${rows}`);
+      const rows = operation === 'upsert' ? preflightMessages.getMessage('upsertRowsWouldFail') : preflightMessages.getMessage('removeColumn');
+      this.report('not-updateable', c.header, preflightMessages.getMessage('notUpdateable', [f.name, operation, why, rows]));
     }
   }
 
@@ -294,8 +295,10 @@ class HeaderPlanner {
       if (cols.length > 0) {
         required.push({ field: f, columns: cols });
       } else if (!this.suggested.has(f)) {
-        const how = f.relationshipName ? ` (or ${f.relationshipName}.<External ID field>)` : '';
-        this.report('missing-required', f.name, `${f.name} is required on insert and the header has no ${f.name} column${how}: every row would fail`);
+        const detail = f.relationshipName
+          ? preflightMessages.getMessage('missingRequiredColumnOrRelationship', [f.name, f.name, f.relationshipName])
+          : preflightMessages.getMessage('missingRequiredColumn', [f.name, f.name]);
+        this.report('missing-required', f.name, detail);
       }
     }
     return required;

@@ -9,6 +9,7 @@ import type { CsvRecord } from '../csv/reader.js';
 import { cellCheck, type CellCheck, type Fault } from './cellChecks.js';
 import type { DescribeSource, FieldDescribe } from './describe.js';
 import { planHeader, type HeaderPlan, type PlannedColumn } from './headerPlan.js';
+import { preflightMessages } from './messages.js';
 import {
   problemMessage,
   ProblemTally,
@@ -128,7 +129,7 @@ export class Preflight {
     const cells = record.fields;
     const line = record.line;
     if (cells.length !== this.width) {
-      const detail = `the row has ${cells.length} value${cells.length === 1 ? '' : 's'} but the header has ${this.width} columns: check this line's quotes and delimiters`;
+      const detail = preflightMessages.getMessage(cells.length === 1 ? 'raggedRowOne' : 'raggedRow', [cells.length, this.width]);
       return this.counted([this.problem('row', 'ragged-row', line, undefined, undefined, detail)]);
     }
     let found: Problem[] | undefined;
@@ -149,8 +150,8 @@ export class Preflight {
         const v = cells[r.columns[0]];
         const detail =
           v === NULL_MARKER
-            ? `${r.field.name} is required on insert and cannot be set to null (#N/A)`
-            : `${r.field.name} is required on insert and is empty`;
+            ? preflightMessages.getMessage('requiredSetToNull', [r.field.name])
+            : preflightMessages.getMessage('requiredEmpty', [r.field.name]);
         (found ??= []).push(this.problem('row', 'missing-required', line, r.header, v, detail));
       }
     }
@@ -212,7 +213,7 @@ export class Preflight {
     if (first === 0) return undefined;
     return {
       kind: 'duplicate-external-id',
-      detail: `${this.keyName} ${quoted(v)} is also on line ${first}: Salesforce fails every row that shares an external ID in a job, line ${first} included; keep one row per value`,
+      detail: preflightMessages.getMessage('duplicateExternalId', [this.keyName, quoted(v), first, first]),
     };
   }
 
@@ -264,24 +265,24 @@ const ID_FIELD: FieldDescribe = {
 };
 
 function idOnInsert(v: string): Fault {
-  return { kind: 'id-on-insert', detail: `an insert cannot take a record ID (${quoted(v)}): leave the Id column empty, or use update or upsert` };
+  return { kind: 'id-on-insert', detail: preflightMessages.getMessage('idOnInsert', [quoted(v)]) };
 }
 
 function missingId(header: string, op: IngestOperation): BlankRule {
-  const what = op === 'update' ? 'the record to change' : 'the record to delete';
-  const fault: Fault = { kind: 'missing-id', detail: `${header} is empty: ${op} needs the ID of ${what}` };
+  const detail = preflightMessages.getMessage(op === 'update' ? 'missingIdToChange' : 'missingIdToDelete', [header, op]);
+  const fault: Fault = { kind: 'missing-id', detail };
   return () => fault;
 }
 
 function missingKey(header: string): BlankRule {
-  const fault: Fault = { kind: 'missing-external-id', detail: `${header} is empty: upsert needs a value to match the record on` };
+  const fault: Fault = { kind: 'missing-external-id', detail: preflightMessages.getMessage('missingExternalId', [header]) };
   return () => fault;
 }
 
 /** '#N/A' clears a field on update, which a required field refuses (a checkbox just becomes false). */
 function cannotClear(field: FieldDescribe): BlankRule | undefined {
   if (field.nillable || field.type === 'boolean') return undefined;
-  const fault: Fault = { kind: 'missing-required', detail: `${field.name} is required and cannot be cleared with #N/A` };
+  const fault: Fault = { kind: 'missing-required', detail: preflightMessages.getMessage('cannotClearRequired', [field.name]) };
   return (v) => (v === NULL_MARKER ? fault : undefined);
 }
 

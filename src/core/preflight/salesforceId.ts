@@ -3,6 +3,7 @@
  * the first 15 are upper case. A spreadsheet that changed an ID's case breaks the 18-char suffix,
  * which is why the suffix is worth computing rather than just counting characters.
  */
+import { preflightMessages } from './messages.js';
 import { quoted } from './problems.js';
 
 const SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
@@ -29,17 +30,17 @@ export function caseSafeSuffix(id: string): string {
 export function idProblem(value: string): string | undefined {
   const n = value.length;
   if (n !== 15 && n !== 18) {
-    return `${quoted(value)} is not a Salesforce ID: an ID has 15 or 18 letters and digits, this has ${n} characters`;
+    return preflightMessages.getMessage('idWrongLength', [quoted(value), n]);
   }
   for (let i = 0; i < n; i++) {
     if (!isAlphanumeric(value.charCodeAt(i))) {
-      return `${quoted(value)} is not a Salesforce ID: an ID has only letters and digits`;
+      return preflightMessages.getMessage('idNotAlphanumeric', [quoted(value)]);
     }
   }
   if (n === 18) {
     const expected = caseSafeSuffix(value);
     if (value.slice(15) !== expected) {
-      return `${quoted(value)} is not a valid 18-character ID: its last 3 characters should be ${expected} (was the case of the ID changed, e.g. by a spreadsheet?)`;
+      return preflightMessages.getMessage('idBadSuffix', [quoted(value), expected]);
     }
   }
   return undefined;
