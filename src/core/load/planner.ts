@@ -97,6 +97,11 @@ class ChunkWriter {
     await write(this.out, block);
   }
 
+  /** The read failed part-way: close the files without finishing them (the run never uses them). */
+  public async abort(): Promise<void> {
+    await Promise.all([discard(this.out), discard(this.lines)]);
+  }
+
   public async finish(): Promise<PlannedChunk> {
     await this.flushText();
     if (this.lineFill) await write(this.lines, this.lineBuf.subarray(0, this.lineFill));
@@ -117,6 +122,14 @@ class ChunkWriter {
 
 async function write(stream: WriteStream, data: string | Buffer): Promise<void> {
   if (!stream.write(data)) await once(stream, 'drain');
+}
+
+async function discard(stream: WriteStream): Promise<void> {
+  stream.on('error', () => {}); // the file may be gone already; nothing of it is kept
+  if (stream.closed) return;
+  const closed = once(stream, 'close');
+  stream.destroy();
+  await closed;
 }
 
 async function end(stream: WriteStream): Promise<void> {
@@ -146,6 +159,10 @@ class RejectedRows {
   public async close(): Promise<void> {
     if (this.out) await end(this.out);
   }
+
+  public async abort(): Promise<void> {
+    if (this.out) await discard(this.out);
+  }
 }
 
 /** Takes records one at a time or in batches (the fast path: no await per row, see fastParser.ts). */
@@ -162,6 +179,7 @@ export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable
     const name = `chunk-${String(index).padStart(4, '0')}`;
     return new ChunkWriter(index, fileIndex, join(opts.dir, `${name}.csv`), join(opts.dir, `${name}.lines`), headerLine);
   };
+  try {
   for await (const item of input as AsyncIterable<CsvRecord | CsvRecord[]>) {
     for (const record of Array.isArray(item) ? item : [item]) {
       const reason = opts.check?.(record);
@@ -183,6 +201,12 @@ export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable
       if (pending) await pending;
       rows++;
     }
+  }
+  } catch (e) {
+    // A bad input stops the split: no file of this run may stay open behind the error.
+    await current?.abort();
+    await rejected.abort();
+    throw e;
   }
   if (current) chunks.push(await current.finish());
   await rejected.close();
