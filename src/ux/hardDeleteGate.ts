@@ -3,7 +3,6 @@
  * rows of which object they mean to destroy. Interactive: typed at a prompt; scripted (--json,
  * --no-prompt, no terminal): --confirm-hard-delete with the exact row count.
  */
-import type { Connection } from '@salesforce/core';
 import { Messages } from '@salesforce/core';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -30,11 +29,4 @@ export function hardDeleteGate(gate: Gate): (info: { rows: number; object: strin
     if (answer !== `${object} ${rows}`) throw messages.createError('error.HardDeleteAnswer', [answer, `${object} ${rows}`]);
     return true;
   };
-}
-
-/** A production org: not a sandbox and no trial end (scratch and trial orgs have one). Unknown counts as production. */
-export async function isProductionOrg(conn: Connection): Promise<boolean> {
-  const result = await conn.query<{ IsSandbox: boolean; TrialExpirationDate: string | null }>('SELECT IsSandbox, TrialExpirationDate FROM Organization');
-  const org = result.records[0];
-  return !org || (!org.IsSandbox && !org.TrialExpirationDate);
 }

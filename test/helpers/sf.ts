@@ -75,6 +75,25 @@ export class SfHome {
     return alias;
   }
 
+  /**
+   * For tests that run @salesforce/core in this process (jsforce through a Connection): its state and
+   * logs go to this throw-away home. Returns the function that puts the environment back.
+   */
+  public useInThisProcess(): () => void {
+    const saved: Record<string, string | undefined> = {};
+    const env = this.env();
+    for (const k of ['HOME', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'SF_DISABLE_DNS_CHECK', 'SF_DISABLE_LOG_FILE']) {
+      saved[k] = process.env[k];
+      process.env[k] = k === 'SF_DISABLE_LOG_FILE' ? 'true' : env[k];
+    }
+    return (): void => {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    };
+  }
+
   public dispose(): void {
     rmSync(this.home, { recursive: true, force: true });
   }

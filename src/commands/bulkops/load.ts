@@ -8,7 +8,8 @@ import { engineFor } from '../../core/org/engineFactory.js';
 import { loadDisplay } from '../../ux/loadStages.js';
 import { exitCodesSection } from '../../ux/exitCodes.js';
 import { reportLoad, loadErrorToSfError } from '../../ux/loadReport.js';
-import { hardDeleteGate, isProductionOrg } from '../../ux/hardDeleteGate.js';
+import { hardDeleteGate } from '../../ux/hardDeleteGate.js';
+import { isProductionOrg } from '../../core/org/orgKind.js';
 import { askLine } from '../../ux/prompt.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);

@@ -290,8 +290,9 @@ export class LoadEngine {
     const queue = [...pending];
     const workers = Array.from({ length: Math.max(1, Math.min(state.spec.concurrency, queue.length)) }, async () => {
       for (let c = queue.shift(); c; c = queue.shift()) {
-        // When the wait has run out, chunks not started yet are left for resume.
-        if (!c.closed && !c.jobId && this.now() > deadline.at && c !== pending[0]) break;
+        // Past the wait a parallel run still uploads every part (--wait 0 means "return after upload");
+        // a serial run leaves the parts not started for resume, so its jobs never overlap.
+        if (state.spec.concurrency === 1 && !c.jobId && this.now() > deadline.at && c !== pending[0]) break;
         await this.runChunk(ledger, state, c, deadline);
       }
     });

@@ -31,7 +31,7 @@ describe('conformance: Bulk API V1 through jsforce conn.bulk', function () {
   let emu: Emulator;
   let sf: SfHome;
   let conn: Connection;
-  const savedEnv: Record<string, string | undefined> = {};
+  let restoreEnv: () => void = () => {};
 
   const connect = async (token: string): Promise<Connection> => {
     const authInfo = await AuthInfo.create({ accessTokenOptions: { accessToken: token, instanceUrl: emu.url, loginUrl: emu.url } });
@@ -86,19 +86,12 @@ describe('conformance: Bulk API V1 through jsforce conn.bulk', function () {
     emu.settings.processingDelayMs = 30;
     sf = new SfHome();
     // @salesforce/core runs in this process: keep its state and logs in the throw-away home.
-    const env = sf.env();
-    for (const k of ['HOME', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'SF_DISABLE_DNS_CHECK', 'SF_DISABLE_LOG_FILE']) {
-      savedEnv[k] = process.env[k];
-      process.env[k] = k === 'SF_DISABLE_LOG_FILE' ? 'true' : env[k];
-    }
+    restoreEnv = sf.useInThisProcess();
     conn = await connect(emu.accessToken);
   });
 
   after(async () => {
-    for (const [k, v] of Object.entries(savedEnv)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restoreEnv();
     await emu.stop();
     sf.dispose();
   });

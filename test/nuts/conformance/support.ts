@@ -11,6 +11,7 @@ import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Emulator } from '../../helpers/emulator.js';
+import { call, type RawResponse } from '../../helpers/api.js';
 
 export const API = 'v66.0';
 
@@ -39,28 +40,7 @@ export function byKey(rows: Array<Record<string, string>>, key: string): Map<str
   return map;
 }
 
-export type RawResponse = { status: number; headers: Headers; text: string; json: unknown };
-
-/** One HTTP call to the emulator as a client would make it, with a bearer token. */
-export async function call(
-  emu: Emulator,
-  method: string,
-  path: string,
-  opts: { token?: string; body?: string | Buffer; contentType?: string; accept?: string } = {}
-): Promise<RawResponse> {
-  const headers: Record<string, string> = { Authorization: `Bearer ${opts.token ?? emu.accessToken}` };
-  if (opts.contentType) headers['Content-Type'] = opts.contentType;
-  if (opts.accept) headers.Accept = opts.accept;
-  const res = await fetch(`${emu.url}${path}`, { method, headers, body: opts.body });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? (JSON.parse(text) as unknown) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
+export { call, type RawResponse };
 
 /** Creates an ingest job through the raw API; returns its id. */
 export async function createIngestJob(emu: Emulator, body: Record<string, unknown>, token?: string): Promise<string> {

@@ -4,33 +4,14 @@
  */
 import { parse } from 'csv-parse/sync';
 import type { Emulator } from '../../helpers/emulator.js';
+import { call, type RawResponse } from '../../helpers/api.js';
 
 export const V = '/services/data/v66.0';
 export const V1 = '/services/async/66.0';
 export const NS = 'http://www.force.com/2009/06/asyncapi/dataload';
 
-export type Raw = { status: number; headers: Headers; text: string; json: unknown };
-
-export async function call(
-  emu: Emulator,
-  method: string,
-  path: string,
-  opts: { token?: string; body?: string; contentType?: string; headers?: Record<string, string> } = {}
-): Promise<Raw> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (path.startsWith(V1)) headers['X-SFDC-Session'] = opts.token ?? emu.accessToken;
-  else if (!path.startsWith('/__emulator')) headers.Authorization = `Bearer ${opts.token ?? emu.accessToken}`;
-  if (opts.contentType) headers['Content-Type'] = opts.contentType;
-  const res = await fetch(`${emu.url}${path}`, { method, headers, body: opts.body });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? (JSON.parse(text) as unknown) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
+export type Raw = RawResponse;
+export { call };
 
 export async function control(emu: Emulator, method: string, path: string, body?: unknown): Promise<Raw> {
   return call(emu, method, `/__emulator${path}`, body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' });

@@ -123,6 +123,31 @@ describe('load engine against the emulator', function () {
     for (const f of files) expect(readFileSync(f, 'latin1'), f).to.not.include(secretPart);
   });
 
+  it('--wait 0 uploads and closes every part of a parallel run, then returns InProgress', async () => {
+    const file = join(work, 'contacts.csv');
+    writeFileSync(file, contactsCsv(600));
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const result = await engine.start(request(file, { waitMs: 0 }));
+    expect(result.status).to.equal('InProgress');
+    expect(result.jobs.length).to.be.greaterThanOrEqual(3);
+    const jobs = emu.ingest.jobs.list();
+    expect(jobs.map((j) => j.id).sort()).to.deep.equal(result.jobs.map((j) => j.id).sort());
+    expect(jobs.filter((j) => j.state === 'Open'), 'every job closed').to.have.length(0);
+  });
+
+  it('--wait 0 with a serial run sends only the first part; resume sends the rest', async () => {
+    const file = join(work, 'contacts.csv');
+    writeFileSync(file, contactsCsv(600));
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const req = request(file, { waitMs: 0, concurrency: 1 });
+    const first = await engine.start(req);
+    expect(first.jobs.filter((j) => j.id !== '')).to.have.length(1);
+    expect(emu.ingest.jobs.list()).to.have.length(1);
+    const done = await engine.resume(join(req.ledgerDir, req.runId), 60_000);
+    expect(done).to.include({ status: 'Completed', successful: 600 });
+    expect(emu.ingest.jobs.list()).to.have.length(done.jobs.length);
+  });
+
   it('returns InProgress when the wait runs out, and resume finishes the same jobs later', async () => {
     // Real-time processing: 3,000 rows at 2 ms each take about 6 s, far longer than the wait.
     emu.settings.clockSpeed = 1;
