@@ -113,22 +113,16 @@ export class LoadEngine {
   /** --dry-run: the checks alone, over every row; nothing is sent and no run is recorded. */
   public async check(req: LoadRequest): Promise<LoadResult> {
     const started = this.now();
-    const reports: PreflightReport[] = [];
-    let objectName = req.object;
-    for (const file of req.files) {
-      const source = await openCsv(file, req.csv);
-      const preflight = await this.preflight(req, source);
-      if (!preflight) throw new Error('the checks need the object describe');
-      objectName = preflight.object;
-      for await (const batch of source.batches) for (const record of batch) preflight.checkRow(record);
-      reports.push(preflight.report(req.problemExamples));
-    }
-    const report = mergeReports(reports, req.problemExamples);
+    // Header problems are reported with the rows' problems here, not thrown.
+    const inputs = await this.openInputs({ ...req, keepInvalidRows: true }, { reportHeaderProblems: true });
+    if (!inputs.check) throw new Error('the checks need the object describe');
+    for await (const batch of inputs.records) for (const record of batch) inputs.check(record);
+    const report = inputs.report()!;
     const finished = this.now();
     return {
       runId: req.runId,
       status: 'Checked',
-      object: objectName,
+      object: report.object,
       operation: req.operation,
       ...(req.externalId ? { externalId: req.externalId } : {}),
       file: req.files.join(', '),
@@ -215,7 +209,7 @@ export class LoadEngine {
    * Opens every input file (same columns, in any order: rows are put in the first file's column order)
    * and checks each header; rows then stream file after file, checked by that file's preflight.
    */
-  private async openInputs(req: LoadRequest): Promise<{
+  private async openInputs(req: LoadRequest, opts: { reportHeaderProblems?: boolean } = {}): Promise<{
     header: string[];
     records: AsyncIterable<CsvRecord[]>;
     check: ((r: CsvRecord) => string | undefined) | undefined;
@@ -227,7 +221,7 @@ export class LoadEngine {
       const source = await openCsv(file, req.csv);
       if (sources.length > 0) checkSameColumns(sources[0], source);
       const preflight = await this.preflight(req, source);
-      if (preflight && !preflight.canLoad) throw new PreflightFailedError(preflight.report(req.problemExamples));
+      if (preflight && !preflight.canLoad && !opts.reportHeaderProblems) throw new PreflightFailedError(preflight.report(req.problemExamples));
       sources.push(source);
       if (preflight) preflights.push(preflight);
     }
