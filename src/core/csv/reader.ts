@@ -41,14 +41,15 @@ export type CsvSource = {
 };
 
 /** Opens a CSV: reads the header, then hands out the records lazily. */
-export async function openCsv(file: string, opts: CsvReadOptions = {}): Promise<CsvSource> {
+/** `bytes`, when given, sees every byte of the file as it is read (for the run's fingerprint). */
+export async function openCsv(file: string, opts: CsvReadOptions = {}, bytes?: { update: (b: Buffer) => void; endFile: () => void }): Promise<CsvSource> {
   const shape = await sniffFile(file);
   if (shape.utf16 && !opts.encoding) {
     throw new CsvInputError('encoding', file, 1, csvMessages.getMessage('utf16'));
   }
   const delimiter = opts.delimiter ?? shape.delimiter;
   const lineEnding = opts.lineEnding ?? shape.lineEnding;
-  const iterator = batchesOf(file, delimiter, opts.encoding)[Symbol.asyncIterator]();
+  const iterator = batchesOf(file, delimiter, opts.encoding, bytes)[Symbol.asyncIterator]();
   // The header is the first record; the rest of its batch is handed out first.
   let pending: CsvRecord[] = [];
   for (;;) {
@@ -91,8 +92,17 @@ function checkHeader(file: string, line: number, header: string[]): void {
   });
 }
 
-async function* batchesOf(file: string, delimiter: ColumnDelimiter, encoding?: string): AsyncGenerator<CsvRecord[]> {
+async function* batchesOf(
+  file: string,
+  delimiter: ColumnDelimiter,
+  encoding?: string,
+  bytes?: { update: (b: Buffer) => void; endFile: () => void }
+): AsyncGenerator<CsvRecord[]> {
   const raw = createReadStream(file, { highWaterMark: 64 * 1024 });
+  if (bytes) {
+    raw.on('data', (b) => bytes.update(b as Buffer));
+    raw.on('end', () => bytes.endFile());
+  }
   const decoded: Readable = encoding && !/^utf-?8$/i.test(encoding) ? raw.pipe(new Transcoder(encoding)) : raw.pipe(new Utf8Guard());
   // Errors of the file stream do not travel through pipe(): hand them on.
   raw.on('error', (e) => decoded.destroy(e));

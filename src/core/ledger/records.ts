@@ -14,9 +14,6 @@ export type RunSpec = {
   externalId?: string;
   /** the input files, in load order (rows of several files go to one object) */
   files: string[];
-  /** sha256 of the input bytes, and size: the fingerprint that spots a second load of the same file */
-  fileSha256: string;
-  fileBytes: number;
   resultsDir: string;
   org: { username: string; orgId: string; userId: string; instanceUrl: string };
   concurrency: number;
@@ -26,7 +23,18 @@ export type RunSpec = {
 
 export type LedgerRecord =
   | ({ t: 'run'; at: string } & RunSpec)
-  | { t: 'planned'; at: string; chunks: PlannedChunk[]; rows: number; rejected: number; header: string[]; preflight?: PreflightReport }
+  | {
+      t: 'planned';
+      at: string;
+      chunks: PlannedChunk[];
+      rows: number;
+      rejected: number;
+      header: string[];
+      preflight?: PreflightReport;
+      /** sha256 of the input bytes, and size: the fingerprint that spots a second load of the same file */
+      fileSha256: string;
+      fileBytes: number;
+    }
   | { t: 'creating'; at: string; chunk: number }
   | { t: 'created'; at: string; chunk: number; jobId: string; adopted?: boolean }
   | { t: 'uploading'; at: string; chunk: number; jobId: string }
@@ -59,6 +67,7 @@ export type RunState = {
   rows: number;
   rejected: number;
   preflight?: PreflightReport;
+  fileSha256?: string;
   chunks: ChunkState[];
   planned: boolean;
   backup?: Extract<LedgerRecord, { t: 'backup' }>;
@@ -80,6 +89,7 @@ export function replay(records: LedgerRecord[]): RunState {
       state.rows = r.rows;
       state.rejected = r.rejected;
       state.preflight = r.preflight;
+      state.fileSha256 = r.fileSha256;
       state.chunks = r.chunks.map((chunk) => ({ chunk }));
       continue;
     }

@@ -38,7 +38,7 @@ export function findSameLoad(ledgerDir: string, spec: { orgId: string; object: s
       r.state.spec.org.orgId === spec.orgId &&
       r.state.spec.object.toLowerCase() === spec.object.toLowerCase() &&
       r.state.spec.operation === spec.operation &&
-      r.state.spec.fileSha256 === spec.fileSha256 &&
+      r.state.fileSha256 === spec.fileSha256 &&
       r.state.chunks.some((c) => c.creatingAt !== undefined)
   );
 }

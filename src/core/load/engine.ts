@@ -1,5 +1,5 @@
 /*
- * The load engine. A run goes: fingerprint and plan (chunk files on disk) -> for each chunk, one
+ * The load engine. A run goes: read, check, fingerprint and plan (chunk files on disk) -> for each chunk, one
  * Bulk 2.0 job: create, upload, close, wait, join results -> merge the result parts. Every remote
  * step is written to the run's ledger before and after it happens (hard-parts.md §2), so `resume`
  * can replay the ledger after a crash at any point and finish the run without sending a row twice:
@@ -10,7 +10,7 @@
  * - a job past Open is never uploaded to again; results are fetched once per job.
  */
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable, Transform, TransformCallback } from 'node:stream';
 import { BulkV2 } from '../bulk/bulkV2.js';
@@ -34,7 +34,7 @@ import { mergeReports } from '../preflight/problems.js';
 import { addCounts, emptyCounts, joinJob, partPaths } from '../results/join.js';
 import { mergeParts, resultPaths } from '../results/resultFiles.js';
 import { crashIfAsked } from './crashPoints.js';
-import { fingerprint } from './fingerprint.js';
+import { Fingerprint } from './fingerprint.js';
 import { planChunks } from './planner.js';
 import { JobSummary, LoadEvent, LoadRequest, LoadResult } from './types.js';
 
@@ -162,11 +162,6 @@ export class LoadEngine {
   public async start(req: LoadRequest): Promise<LoadResult> {
     const runDir = join(req.ledgerDir, req.runId);
     const identity = await this.identity();
-    const print = await fingerprint(req.files);
-    if (!req.force) {
-      const earlier = findSameLoad(req.ledgerDir, { orgId: identity.orgId, object: req.object, operation: req.operation, fileSha256: print.sha256, runId: req.runId });
-      if (earlier) throw new DuplicateRunError(earlier.runId, earlier.runDir);
-    }
     await mkdir(join(runDir, 'chunks'), { recursive: true });
     const ledger = new Ledger(runDir, this.now);
     try {
@@ -176,8 +171,6 @@ export class LoadEngine {
         operation: req.operation,
         ...(req.externalId ? { externalId: req.externalId } : {}),
         files: req.files,
-        fileSha256: print.sha256,
-        fileBytes: print.bytes,
         resultsDir: req.resultsDir ?? runDir,
         org: { username: identity.username, orgId: identity.orgId, userId: identity.userId, instanceUrl: identity.instanceUrl },
         concurrency: req.concurrency,
@@ -185,7 +178,8 @@ export class LoadEngine {
       };
       ledger.append({ t: 'run', ...spec });
       this.emit({ type: 'stage', stage: 'read' });
-      const inputs = await this.openInputs(req);
+      const print = new Fingerprint(req.files.length);
+      const inputs = await this.openInputs(req, {}, print);
       await mkdir(spec.resultsDir, { recursive: true });
       const plan = await planChunks(inputs.records, {
         dir: join(runDir, 'chunks'),
@@ -196,7 +190,27 @@ export class LoadEngine {
         fileNames: req.files.map((f) => basename(f)),
       });
       const report = inputs.report();
-      ledger.append({ t: 'planned', chunks: plan.chunks, rows: plan.rows, rejected: plan.rejected, header: inputs.header, ...(report ? { preflight: report } : {}) });
+      const { sha256, bytes } = print.digest();
+      // Nothing has been sent yet: a second load of the same file into the same org stops here.
+      if (!req.force) {
+        const earlier = findSameLoad(req.ledgerDir, { orgId: identity.orgId, object: req.object, operation: req.operation, fileSha256: sha256, runId: req.runId });
+        if (earlier) {
+          // This run sent nothing: its folder (the split parts) goes, so only the earlier run remains.
+          ledger.close();
+          await rm(runDir, { recursive: true, force: true });
+          throw new DuplicateRunError(earlier.runId, earlier.runDir);
+        }
+      }
+      ledger.append({
+        t: 'planned',
+        chunks: plan.chunks,
+        rows: plan.rows,
+        rejected: plan.rejected,
+        header: inputs.header,
+        ...(report ? { preflight: report } : {}),
+        fileSha256: sha256,
+        fileBytes: bytes,
+      });
       this.emit({ type: 'planned', rows: plan.rows, chunks: plan.chunks.length, bytes: plan.chunks.reduce((n, c) => n + c.bytes, 0), rejected: plan.rejected });
       if (req.confirm && !(await req.confirm({ rows: plan.rows, object: req.object, operation: req.operation }))) throw new NotConfirmedError();
       return await this.drive(ledger, runDir, replay(Ledger.read(runDir)), { at: this.now() + req.waitMs });
@@ -209,7 +223,7 @@ export class LoadEngine {
    * Opens every input file (same columns, in any order: rows are put in the first file's column order)
    * and checks each header; rows then stream file after file, checked by that file's preflight.
    */
-  private async openInputs(req: LoadRequest, opts: { reportHeaderProblems?: boolean } = {}): Promise<{
+  private async openInputs(req: LoadRequest, opts: { reportHeaderProblems?: boolean } = {}, print?: Fingerprint): Promise<{
     header: string[];
     records: AsyncIterable<CsvRecord[]>;
     check: ((r: CsvRecord) => string | undefined) | undefined;
@@ -218,7 +232,7 @@ export class LoadEngine {
     const sources: CsvSource[] = [];
     const preflights: Preflight[] = [];
     for (const file of req.files) {
-      const source = await openCsv(file, req.csv);
+      const source = await openCsv(file, req.csv, print);
       if (sources.length > 0) checkSameColumns(sources[0], source);
       const preflight = await this.preflight(req, source);
       if (preflight && !preflight.canLoad && !opts.reportHeaderProblems) throw new PreflightFailedError(preflight.report(req.problemExamples));

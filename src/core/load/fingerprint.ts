@@ -1,21 +1,29 @@
 /*
- * The input file's fingerprint: size and sha256 of its bytes, read as a stream (about disk speed).
+ * The input's fingerprint: sha256 and size of its bytes, fed by the reader as the bytes stream by
+ * (so the file is read once, not once more just to hash it). Several files hash in order, each
+ * file's length mixed in so that where one ends and the next begins counts.
  */
-import { createReadStream } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, Hash } from 'node:crypto';
 
-/** Of several files: their bytes in order, with each file's length mixed in so boundaries count. */
-export async function fingerprint(files: string[]): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for (const file of files) {
-    let fileBytes = 0;
-    for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-      hash.update(chunk as Buffer);
-      fileBytes += (chunk as Buffer).length;
-    }
-    if (files.length > 1) hash.update(`\0${fileBytes}\0`);
-    bytes += fileBytes;
+export class Fingerprint {
+  private readonly hash: Hash = createHash('sha256');
+  private fileBytes = 0;
+  private total = 0;
+
+  public constructor(private readonly files: number) {}
+
+  public update(chunk: Buffer): void {
+    this.hash.update(chunk);
+    this.fileBytes += chunk.length;
   }
-  return { sha256: hash.digest('hex'), bytes };
+
+  public endFile(): void {
+    if (this.files > 1) this.hash.update(`\0${this.fileBytes}\0`);
+    this.total += this.fileBytes;
+    this.fileBytes = 0;
+  }
+
+  public digest(): { sha256: string; bytes: number } {
+    return { sha256: this.hash.digest('hex'), bytes: this.total };
+  }
 }

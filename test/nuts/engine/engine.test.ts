@@ -107,6 +107,7 @@ describe('load engine against the emulator', function () {
     }
     expect(error).to.be.instanceOf(DuplicateRunError);
     expect((error as DuplicateRunError).earlierRunId).to.equal(first.runId);
+    expect(readdirSync(join(work, 'runs')), 'the refused run left no folder').to.deep.equal([first.runId]);
     expect(emu.store.count('Contact')).to.equal(20 + 12);
     const forced = await engine.start(request(file, { force: true }));
     expect(forced.failed).to.equal(20); // External_Id__c is unique: the org refuses the copies
