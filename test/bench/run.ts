@@ -18,6 +18,7 @@ import { planChunks } from '../../src/core/load/planner.js';
 import { Preflight } from '../../src/core/preflight/preflight.js';
 import { describeFromOrg } from '../../src/core/preflight/describe.js';
 import { testHttp } from '../helpers/engine.js';
+import { startEmulatorProcess } from './emulatorProcess.js';
 
 const small = process.env.BENCH_SCALE === 'small';
 const OUT = join(PROJECT_ROOT, '.bench');
@@ -71,17 +72,6 @@ async function makeCsv(path: string, bytes: number): Promise<number> {
   await once(out, 'finish');
   writeFileSync(`${path}.rows`, String(rows));
   return rows;
-}
-
-async function startEmulatorProcess(): Promise<{ url: string; token: string; stop: () => void }> {
-  const child = spawn(
-    process.execPath,
-    ['--max-old-space-size=12000', '--loader', 'ts-node/esm', '--no-warnings', join(PROJECT_ROOT, 'test/emulator/main.ts'), '--json', '--bench'],
-    { env: { ...process.env, TS_NODE_PROJECT: join(PROJECT_ROOT, 'test/tsconfig.json') }, cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] }
-  );
-  const [line] = (await once(child.stdout, 'data')) as [Buffer];
-  const info = JSON.parse(line.toString()) as { url: string; accessToken: string };
-  return { url: info.url, token: info.accessToken, stop: (): void => void child.kill('SIGTERM') };
 }
 
 const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : 'n/a');

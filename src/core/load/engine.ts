@@ -31,7 +31,7 @@ import { CsvRecord, CsvSource } from '../csv/reader.js';
 import { CsvInputError } from '../csv/errors.js';
 import { csvMessages } from '../csv/messages.js';
 import { mergeReports } from '../preflight/problems.js';
-import { addCounts, emptyCounts, joinJob, partPaths } from '../results/join.js';
+import { addCounts, emptyCounts, joinJob, JoinWorkspace, partPaths } from '../results/join.js';
 import { mergeParts, resultPaths } from '../results/resultFiles.js';
 import { crashIfAsked } from './crashPoints.js';
 import { Fingerprint } from './fingerprint.js';
@@ -102,6 +102,7 @@ export class LoadEngine {
   private readonly creating = new OneAtATime();
   /** Result joins too: one job's row index in memory at a time keeps memory flat (hard-parts.md §1). */
   private readonly joining = new OneAtATime();
+  private readonly joinWorkspace = new JoinWorkspace();
 
   public constructor(private readonly deps: EngineDeps) {
     this.now = deps.now ?? Date.now;
@@ -386,7 +387,7 @@ export class LoadEngine {
             return this.gone(jobId, () => this.deps.bulk.results(jobId, kind));
           },
           partPaths(partsDir, c.chunk.index),
-          multi ? basename(state.spec.files[c.chunk.fileIndex]) : undefined
+          { fileLabel: multi ? basename(state.spec.files[c.chunk.fileIndex]) : undefined, workspace: this.joinWorkspace }
         )
       ));
       c.results = ledger.append({ t: 'results', chunk: c.chunk.index, jobId, ...counts }) as ChunkState['results'];

@@ -9,7 +9,7 @@ import { createHash, Hash } from 'node:crypto';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { CsvRecord } from '../csv/reader.js';
-import { csvLine } from '../csv/writer.js';
+import { csvLine, lineNumberText } from '../csv/writer.js';
 
 /** Salesforce caps an upload at 150 MB after base64, about 112 MB raw; 100 MB leaves margin. */
 export const DEFAULT_MAX_JOB_BYTES = 100 * 1024 * 1024;
@@ -153,7 +153,7 @@ class RejectedRows {
       await write(this.out, csvLine([...(multi ? ['sf__File'] : []), 'sf__Line', 'sf__Reason', ...this.header]));
     }
     this.count++;
-    await write(this.out, csvLine([...(multi ? [this.fileNames![record.fileIndex ?? 0]] : []), String(record.line), reason, ...record.fields]));
+    await write(this.out, csvLine([...(multi ? [this.fileNames![record.fileIndex ?? 0]] : []), lineNumberText(record.line), reason, ...record.fields]));
   }
 
   public async close(): Promise<void> {

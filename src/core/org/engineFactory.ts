@@ -10,6 +10,7 @@ import { LoadEngine } from '../load/engine.js';
 import { LoadEvent } from '../load/types.js';
 import { BulkV2Query } from '../bulk/bulkV2Query.js';
 import { describeFromOrg } from '../preflight/describe.js';
+import { keepStreamingGarbageYoung } from '../runtime/heap.js';
 import { fetchIdentity } from './identity.js';
 
 export type EngineOptions = { onEvent?: (e: LoadEvent) => void };
@@ -50,7 +51,9 @@ export function engineForHttp(http: OrgHttp, opts: EngineOptions & EngineTiming 
   });
 }
 
+/** For commands: the process is theirs for the run, so the heap is tuned for streaming too. */
 export function engineFor(conn: Connection, opts: EngineOptions = {}): { engine: LoadEngine; http: OrgHttp } {
+  keepStreamingGarbageYoung();
   const http = orgHttp(conn);
   return { engine: engineForHttp(http, opts), http };
 }

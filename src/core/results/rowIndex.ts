@@ -1,32 +1,48 @@
 /*
- * Row hash -> row positions in a chunk, as a multiset, in typed arrays: about 20 bytes a row
- * (a Map of strings takes several times that). One job's index at a time keeps the result join's
+ * Row hash -> row positions in a chunk, as a multiset, in typed arrays: 14 to 16 bytes a row (a
+ * Map of strings takes several times that). One job's index at a time keeps the result join's
  * memory bounded by the job size (at most ~100 MB of CSV), whatever the file size.
+ *
+ * Layout: each row position is an entry holding its 64-bit hash and the next entry of its bucket;
+ * a bucket table (about one bucket per two rows) holds the first entry of each chain.
  */
 import { RowHash } from './rowHash.js';
 
 const EMPTY = 0xff_ff_ff_ff;
 
 export class RowIndex {
-  private readonly hi: Uint32Array;
-  private readonly lo: Uint32Array;
-  /** head of the chain of entries with this hash, or EMPTY */
+  /** bucket -> first entry, or EMPTY */
   private readonly head: Uint32Array;
   private readonly mask: number;
-  /** entry -> next entry with the same hash; entries are row positions 0..rows-1 */
+  /** entry (row position) -> its hash, and the next entry of its bucket */
+  private readonly hi: Uint32Array;
+  private readonly lo: Uint32Array;
   private readonly next: Uint32Array;
   private count = 0;
   private remaining = 0;
 
   public constructor(capacity: number) {
     let size = 16;
-    // Load factor up to 3/4: linear probing stays short, and the table is half the size of a 1/2 one.
-    while (size * 3 < capacity * 4) size *= 2;
+    // Chains of two on average: short to walk, and the bucket table stays a quarter of the entries.
+    while (size * 2 < capacity) size *= 2;
     this.mask = size - 1;
-    this.hi = new Uint32Array(size);
-    this.lo = new Uint32Array(size);
     this.head = new Uint32Array(size).fill(EMPTY);
-    this.next = new Uint32Array(Math.max(1, capacity));
+    const entries = Math.max(1, capacity);
+    this.hi = new Uint32Array(entries);
+    this.lo = new Uint32Array(entries);
+    this.next = new Uint32Array(entries);
+  }
+
+  /** How many rows it can hold. */
+  public get capacity(): number {
+    return this.next.length;
+  }
+
+  /** Empties it for another job of at most `capacity` rows, keeping its memory. */
+  public clear(): void {
+    this.head.fill(EMPTY);
+    this.count = 0;
+    this.remaining = 0;
   }
 
   /** Rows not taken yet. */
@@ -37,46 +53,32 @@ export class RowIndex {
   /** Adds the next row (positions are given in order: 0, 1, 2, …). */
   public add(h: RowHash): number {
     if (this.count >= this.next.length) throw new Error('RowIndex capacity exceeded');
-    const slot = this.slotOf(h, true);
     const entry = this.count++;
-    this.next[entry] = this.head[slot];
-    this.head[slot] = entry;
+    const bucket = this.bucketOf(h);
+    this.hi[entry] = h.hi;
+    this.lo[entry] = h.lo;
+    this.next[entry] = this.head[bucket];
+    this.head[bucket] = entry;
     this.remaining++;
     return entry;
   }
 
   /** Takes one row position with this hash (any of them: identical rows are interchangeable). */
   public take(h: RowHash): number | undefined {
-    const slot = this.slotOf(h, false);
-    if (slot < 0) return undefined;
-    const entry = this.head[slot];
-    if (entry === EMPTY) return undefined;
-    this.head[slot] = this.next[entry];
-    this.remaining--;
-    return entry;
+    const bucket = this.bucketOf(h);
+    let previous = EMPTY;
+    for (let entry = this.head[bucket]; entry !== EMPTY; previous = entry, entry = this.next[entry]) {
+      if (this.hi[entry] !== h.hi || this.lo[entry] !== h.lo) continue;
+      // Unlink it: a taken row can never be claimed by a second result.
+      if (previous === EMPTY) this.head[bucket] = this.next[entry];
+      else this.next[previous] = this.next[entry];
+      this.remaining--;
+      return entry;
+    }
+    return undefined;
   }
 
-  /** Linear probing; a slot keeps its hash after its entries are taken, so probes stay valid. */
-  private slotOf(h: RowHash, create: boolean): number {
-    let hi = h.hi;
-    let lo = h.lo;
-    // 0:0 marks an empty slot; move a real zero hash elsewhere (sharing a chain at worst).
-    if (hi === 0 && lo === 0) {
-      hi = 1;
-      lo = 0x9e_37_79_b1;
-    }
-    let i = (lo ^ Math.imul(hi, 0x9e_37_79_b1)) & this.mask;
-    for (;;) {
-      const slotHi = this.hi[i];
-      const slotLo = this.lo[i];
-      if (slotHi === 0 && slotLo === 0) {
-        if (!create) return -1;
-        this.hi[i] = hi;
-        this.lo[i] = lo;
-        return i;
-      }
-      if (slotHi === hi && slotLo === lo) return i;
-      i = (i + 1) & this.mask;
-    }
+  private bucketOf(h: RowHash): number {
+    return (h.lo ^ Math.imul(h.hi, 0x9e_37_79_b1)) & this.mask;
   }
 }

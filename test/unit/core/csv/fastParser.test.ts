@@ -98,4 +98,15 @@ describe('fast CSV parser', () => {
       expect(e).to.include({ code: 'record-too-large', line: 2 });
     }
   });
+
+  it('reads chunks far bigger than its 32 KB pieces, with characters and records cut at piece edges', async () => {
+    // 3-byte characters, quoted line breaks and a record longer than a piece: every kind of edge.
+    const rows: string[][] = [];
+    for (let i = 0; i < 3000; i++) rows.push([`€${i}`, i % 7 === 0 ? 'line\nbreak' : 'x'.repeat(i % 50), i === 1500 ? 'y'.repeat(70_000) : 'z']);
+    const text = rows.map((r) => csvLine(r)).join('');
+    expect(Buffer.byteLength(text)).to.be.greaterThan(4 * 32 * 1024);
+    const one = await parseChunks([text]);
+    expect(one.map((r) => r.fields)).to.deep.equal(rows);
+    expect(one[1].line).to.equal(3); // row 0 has a line break inside quotes
+  });
 });

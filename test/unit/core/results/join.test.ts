@@ -1,0 +1,135 @@
+/*
+ * The result join on its own: results in shuffled order, repeated rows, failures with long and
+ * non-ASCII messages, across many outcome ranges (a tiny range size makes every range boundary and
+ * the per-range files count), written back in input order with the right line numbers.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { expect } from 'chai';
+import { parseCsvRecords } from '../../../../src/core/csv/fastParser.js';
+import { planChunks } from '../../../../src/core/load/planner.js';
+import { joinJob, JoinWorkspace, partPaths } from '../../../../src/core/results/join.js';
+import { RowIndex } from '../../../../src/core/results/rowIndex.js';
+import { hashRow } from '../../../../src/core/results/rowHash.js';
+import { csvLine } from '../../../../src/core/csv/writer.js';
+import { mergeParts, resultPaths } from '../../../../src/core/results/resultFiles.js';
+import { readCsv } from '../../../helpers/csv.js';
+
+function shuffled<T>(items: T[], seed = 7): T[] {
+  const out = [...items];
+  let s = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (Math.imul(s, 1_103_515_245) + 12_345) >>> 0;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+describe('row index', () => {
+  it('hands out each position of repeated rows once, then nothing', () => {
+    const index = new RowIndex(5);
+    const a = hashRow(['same']);
+    const b = hashRow(['other']);
+    [a, b, a, a, { hi: 0, lo: 0 }].forEach((h) => index.add(h));
+    const taken = [index.take(a), index.take(a), index.take(a)].sort();
+    expect(taken).to.deep.equal([0, 2, 3]);
+    expect(index.take(a)).to.equal(undefined);
+    expect(index.take({ hi: 0, lo: 0 })).to.equal(4);
+    expect(index.take(b)).to.equal(1);
+    expect(index.size).to.equal(0);
+  });
+
+  it('keeps hashes that share a bucket apart', () => {
+    // 16 buckets: the same low bits, different high bits, all land in one chain.
+    const index = new RowIndex(40);
+    const hashes = Array.from({ length: 40 }, (_, i) => ({ hi: i * 0x1_00_00, lo: 0 }));
+    hashes.forEach((h) => index.add(h));
+    for (const i of [39, 0, 17, 38, 1]) expect(index.take(hashes[i])).to.equal(i);
+    expect(index.size).to.equal(35);
+  });
+});
+
+describe('join workspace', () => {
+  it('reuses its index for a job no larger than the last, empty of the last job\'s rows', () => {
+    const workspace = new JoinWorkspace();
+    const first = workspace.rowIndex(100);
+    const left = hashRow(['left over']);
+    first.add(left);
+    const second = workspace.rowIndex(60);
+    expect(second).to.equal(first);
+    expect(second.take(left)).to.equal(undefined);
+    const h = hashRow(['new']);
+    expect(second.add(h)).to.equal(0);
+    expect(second.take(h)).to.equal(0);
+    expect(workspace.rowIndex(101)).to.not.equal(first);
+  });
+});
+
+describe('result join', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'bulkops-join-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('joins shuffled results to input lines across many outcome ranges', async () => {
+    const header = ['Name', 'Note'];
+    const rows: string[][] = [];
+    for (let i = 0; i < 50; i++) rows.push(i % 6 === 0 ? ['Twin', 'same'] : [`Row ${i}`, i % 5 === 0 ? 'two\nlines' : `n${i}`]);
+    const input = join(dir, 'in.csv');
+    writeFileSync(input, [header, ...rows].map((r) => csvLine(r)).join(''));
+    const records = parseCsvRecords(Readable.from([Buffer.from(rows.map((r) => csvLine(r)).join(''))]), { delimiter: ',' });
+    // Input lines start at 2 (the header is line 1); the quoted line break shifts later rows.
+    let line = 2;
+    const lineOf: number[] = [];
+    const withLines = (async function* (): AsyncGenerator<{ line: number; fields: string[] }> {
+      for await (const r of records) {
+        lineOf.push(line);
+        yield { line, fields: r.fields };
+        line += r.fields[1].includes('\n') ? 2 : 1;
+      }
+    })();
+    const plan = await planChunks(withLines, { dir, header });
+    const chunk = plan.chunks[0];
+
+    // Every 4th row fails with a long, non-ASCII message; the rest succeed.
+    const longError = `FIELD_CUSTOM_VALIDATION_EXCEPTION:Le nom « ${'é'.repeat(9000)} » est refusé:Name --`;
+    const ok: string[] = [csvLine(['sf__Id', 'sf__Created', ...header])];
+    const failed: string[] = [csvLine(['sf__Id', 'sf__Error', ...header])];
+    shuffled(rows.map((r, i) => ({ r, i }))).forEach(({ r, i }) => {
+      if (i % 4 === 1) failed.push(csvLine(['', longError, ...r]));
+      else ok.push(csvLine([`001${String(i).padStart(15, '0')}`, String(i % 2 === 0), ...r]));
+    });
+    const parts = partPaths(dir, 1);
+    const counts = await joinJob(
+      chunk,
+      'JobComplete',
+      (kind) => Promise.resolve(Readable.from([Buffer.from((kind === 'successful' ? ok : kind === 'failed' ? failed : [csvLine(header)]).join(''))])),
+      parts,
+      { rangeRows: 4 }
+    );
+
+    expect(counts).to.include({ successful: 37, failed: 13, unprocessed: 0, unmatched: 0 });
+    expect(counts.errorCodes).to.deep.equal({ FIELD_CUSTOM_VALIDATION_EXCEPTION: 13 });
+    const files = resultPaths(join(dir, 'out'));
+    mkdirSync(join(dir, 'out'));
+    await mergeParts(files, header, [parts]);
+    const success = readCsv(files.success);
+    const failures = readCsv(files.failed);
+    expect(success.map((r) => Number(r.sf__Line))).to.deep.equal(lineOf.filter((_, i) => i % 4 !== 1));
+    expect(failures.map((r) => Number(r.sf__Line))).to.deep.equal(lineOf.filter((_, i) => i % 4 === 1));
+    expect(failures[0].sf__Error).to.contain('é'.repeat(9000));
+    for (const r of success) {
+      const i = lineOf.indexOf(Number(r.sf__Line));
+      expect(r.Name).to.equal(rows[i][0]);
+      if (rows[i][0] !== 'Twin') expect(r.sf__Id).to.equal(`001${String(i).padStart(15, '0')}`);
+      expect(r.sf__Created).to.equal(rows[i][0] === 'Twin' ? r.sf__Created : String(i % 2 === 0));
+    }
+    // Repeated rows each got one distinct result.
+    const twins = success.filter((r) => r.Name === 'Twin').map((r) => r.sf__Id);
+    expect(new Set(twins).size).to.equal(twins.length);
+    // The outcome files are gone once the parts are written.
+    expect(readdirSync(dir).filter((f) => f.includes('outcomes'))).to.deep.equal([]);
+  });
+});
