@@ -63,6 +63,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     force: Flags.boolean({ summary: messages.getMessage('flags.force.summary') }),
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary') }),
     'keep-invalid-rows': Flags.boolean({ summary: messages.getMessage('flags.keep-invalid-rows.summary') }),
+    'keep-chunks': Flags.boolean({ summary: messages.getMessage('flags.keep-chunks.summary') }),
     backup: Flags.boolean({ allowNo: true, default: true, summary: messages.getMessage('flags.backup.summary') }),
     'confirm-hard-delete': Flags.integer({ min: 0, summary: messages.getMessage('flags.confirm-hard-delete.summary') }),
     'no-prompt': Flags.boolean({ summary: messages.getMessage('flags.no-prompt.summary') }),
@@ -114,6 +115,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
           encoding: flags.encoding,
         },
         keepInvalidRows: flags['keep-invalid-rows'],
+        keepChunks: flags['keep-chunks'],
       };
       result = flags['dry-run'] ? await engine.check(request) : await engine.start(request);
     } catch (e) {

@@ -19,6 +19,8 @@ export type RunSpec = {
   concurrency: number;
   /** a backup of the target records must exist before the first job is created (delete, hardDelete) */
   backup: boolean;
+  /** keep the uploaded parts and per-job result parts once the run is done (they are removed by default) */
+  keepChunks?: boolean;
 };
 
 export type LedgerRecord =

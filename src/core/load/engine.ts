@@ -176,6 +176,7 @@ export class LoadEngine {
         org: { username: identity.username, orgId: identity.orgId, userId: identity.userId, instanceUrl: identity.instanceUrl },
         concurrency: req.concurrency,
         backup: req.operation === 'hardDelete' || (req.operation === 'delete' && req.backup !== false),
+        ...(req.keepChunks ? { keepChunks: true } : {}),
       };
       ledger.append({ t: 'run', ...spec });
       this.emit({ type: 'stage', stage: 'read' });
@@ -295,6 +296,7 @@ export class LoadEngine {
     const started = this.now();
     if (state.spec.backup && !state.backup) await this.backup(ledger, runDir, state);
     const pending = state.chunks.filter((c) => !c.results);
+    if (pending.length) this.joinWorkspace.reserve(Math.max(...pending.map((c) => c.chunk.rows)));
     this.emit({ type: 'stage', stage: 'upload' });
     const queue = [...pending];
     const workers = Array.from({ length: Math.max(1, Math.min(state.spec.concurrency, queue.length)) }, async () => {
@@ -323,6 +325,8 @@ export class LoadEngine {
       state.merged = true;
       state.done = true;
     }
+    // Also after a crash that came between 'done' and this: resume tidies what is left.
+    if (state.done && !state.spec.keepChunks) await this.tidy(runDir, state);
     this.emit({ type: 'stage', stage: 'done' });
     return this.result(runDir, state, started);
   }
@@ -339,6 +343,15 @@ export class LoadEngine {
     this.emit({ type: 'backup', file, ids: taken.ids, records: taken.records });
     if (taken.records < taken.ids) throw new BackupShortError(taken.ids, taken.records, file);
     state.backup = ledger.append({ t: 'backup', file, ids: taken.ids, records: taken.records, queryJobs: taken.queryJobs }) as RunState['backup'];
+  }
+
+  /**
+   * A finished run needs its ledger, its result files and its backup, not the parts it uploaded nor
+   * the per-job result parts (together about twice the input's size): they go.
+   */
+  private async tidy(runDir: string, state: RunState): Promise<void> {
+    await rm(join(runDir, 'chunks'), { recursive: true, force: true });
+    await rm(this.partsDir(state), { recursive: true, force: true });
   }
 
   private partsDir(state: RunState): string {

@@ -26,6 +26,8 @@ export type LoadRequest = {
   force?: boolean;
   /** export every target record before deleting (always on for hardDelete) */
   backup?: boolean;
+  /** keep the part files the jobs were loaded from once the run is done */
+  keepChunks?: boolean;
   /** asked once the rows are counted, before anything is sent; false stops the run (hardDelete confirmation) */
   confirm?: (info: { rows: number; object: string; operation: string }) => Promise<boolean>;
   /** check the file against the object's describe before sending (default on when the engine can describe) */

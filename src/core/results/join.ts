@@ -73,6 +73,17 @@ async function* readBatches(stream: Readable): AsyncGenerator<string[][]> {
 export class JoinWorkspace {
   private index?: RowIndex;
 
+  /**
+   * Sizes the index for the largest job to come, so that a job a few rows larger than the last one
+   * does not make a second index (parts of the same size hold slightly different row counts).
+   */
+  public reserve(rows: number): void {
+    if (!this.index || this.index.capacity < rows) {
+      this.index = undefined;
+      this.index = new RowIndex(rows);
+    }
+  }
+
   public rowIndex(rows: number): RowIndex {
     if (this.index && this.index.capacity >= rows) {
       this.index.clear();

@@ -117,7 +117,7 @@ describe('load engine against the emulator', function () {
     const file = join(work, 'contacts.csv');
     writeFileSync(file, contactsCsv(100, { badEvery: 10 }));
     const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
-    const result = await engine.start(request(file, { resultsDir: join(work, 'results') }));
+    const result = await engine.start(request(file, { resultsDir: join(work, 'results'), keepChunks: true }));
     const files = [...allFiles(result.runDir), ...allFiles(join(work, 'results'))];
     expect(files.length).to.be.greaterThan(5);
     const secretPart = emu.accessToken.split('!')[1];
@@ -159,11 +159,27 @@ describe('load engine against the emulator', function () {
     const first = await engine.start(req);
     expect(first.status).to.equal('InProgress');
     expect(first.files).to.equal(undefined);
+    expect(readdirSync(join(first.runDir, 'chunks')).length, 'the parts wait for resume').to.be.greaterThan(0);
     emu.settings.clockSpeed = 1000;
     const done = await engine.resume(join(req.ledgerDir, req.runId), 60_000);
     expect(done).to.include({ status: 'Completed', successful: 3000 });
     expect(done.jobs.map((j) => j.id)).to.deep.equal(first.jobs.map((j) => j.id));
     expect(emu.ingest.jobs.list()).to.have.length(first.jobs.length);
+    expect(readdirSync(done.runDir).sort(), 'resume tidied the finished run').to.deep.equal(['failed.csv', 'ledger.jsonl', 'retry.csv', 'success.csv', 'unprocessed.csv']);
+  });
+
+  it('removes the uploaded parts and result parts of a finished run, unless asked to keep them', async () => {
+    const file = join(work, 'contacts.csv');
+    writeFileSync(file, contactsCsv(300, { badEvery: 50 }));
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const tidy = await engine.start(request(file));
+    // The ledger and the result files stay; chunks/ and parts/ are gone.
+    expect(readdirSync(tidy.runDir).sort()).to.deep.equal(['failed.csv', 'ledger.jsonl', 'retry.csv', 'success.csv', 'unprocessed.csv']);
+    expect(readCsv(tidy.files!.success)).to.have.length(tidy.successful);
+
+    const kept = await engine.start(request(file, { force: true, keepChunks: true }));
+    expect(readdirSync(join(kept.runDir, 'chunks')).filter((f) => f.endsWith('.csv'))).to.have.length(kept.jobs.length);
+    expect(readdirSync(join(kept.runDir, 'parts')).filter((f) => f.endsWith('.success.csv'))).to.have.length(kept.jobs.length);
   });
 
   describe('kill -9 at a dangerous moment, then resume', () => {

@@ -2,7 +2,7 @@
  * `sf bulkops load` run through the real `sf` binary (plugin linked) against the emulator org:
  * what lands in the org, the files written, the exit code and the JSON shape.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
@@ -13,6 +13,7 @@ import { startTlsFront, write as writeFile } from '../conformance/support.js';
 
 type LoadJson = {
   status: string;
+  runDir: string;
   rows: number;
   processed: number;
   successful: number;
@@ -93,6 +94,14 @@ describe('sf bulkops load (through the real sf binary)', function () {
     expect(byExt.get('ACC-9')).to.include({ Name: 'Hooli', BillingCity: 'Palo Alto' });
     const created = Object.fromEntries(readCsv(result.files.success).map((s) => [s.External_Id__c, s.sf__Created]));
     expect(created).to.deep.equal({ 'ACC-1': 'false', 'ACC-9': 'true' });
+    expect(existsSync(join(result.runDir, 'chunks')), 'the finished run\'s parts are removed').to.equal(false);
+
+    const again = await sf.run([
+      'bulkops', 'load', '--sobject', 'Account', '--operation', 'upsert', '--external-id', 'External_Id__c',
+      '--file', file, '--target-org', 'emu', '--json', '--force', '--keep-chunks',
+    ]);
+    expect(again.code, again.stdout + again.stderr).to.equal(0);
+    expect(readdirSync(join((again.json?.result as LoadJson).runDir, 'chunks'))).to.include('chunk-0001.csv');
   });
 
   it('updates by Id and deletes by Id, printing a human summary without --json', async () => {

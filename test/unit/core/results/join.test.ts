@@ -66,6 +66,14 @@ describe('join workspace', () => {
     expect(second.take(h)).to.equal(0);
     expect(workspace.rowIndex(101)).to.not.equal(first);
   });
+
+  it('makes one index for the largest job when told the sizes ahead', () => {
+    const workspace = new JoinWorkspace();
+    workspace.reserve(300);
+    const index = workspace.rowIndex(200);
+    expect(workspace.rowIndex(300)).to.equal(index);
+    expect(index.capacity).to.equal(300);
+  });
 });
 
 describe('result join', () => {
