@@ -4,15 +4,16 @@
  * returns them) claims an identical sent row. Outcomes are kept per row position in compact
  * arrays, then written out in input order, so the result files read like the input file.
  */
-import { closeSync, createReadStream, createWriteStream, openSync, readSync, WriteStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
-import { once } from 'node:events';
 import { Readable } from 'node:stream';
-import { parseCsvBatches } from '../csv/fastParser.js';
+import { parseCsvBatches, parseCsvRecords } from '../csv/fastParser.js';
+import { scanRecords } from '../csv/recordScanner.js';
+import { ByteWriter } from '../csv/byteWriter.js';
 import { PlannedChunk } from '../load/planner.js';
 import { ResultKind } from '../bulk/types.js';
-import { csvLine, lineNumberText } from '../csv/writer.js';
-import { hashRow, RowHash } from './rowHash.js';
+import { csvField, csvLine, lineNumberText } from '../csv/writer.js';
+import { hashBytes, RowHash } from './rowHash.js';
 import { RowIndex } from './rowIndex.js';
 import { CREATED, FAILED, OutcomeSpill, UPDATED } from './outcomeSpill.js';
 import { isRetryable, parseRowError } from './errors.js';
@@ -43,8 +44,6 @@ export function addCounts(a: JoinCounts, b: JoinCounts): JoinCounts {
     errorCodes,
   };
 }
-
-const NONE = 0;
 
 export type PartPaths = { success: string; failed: string; unprocessed: string; retry: string; unmatched: string; spillDir: string };
 
@@ -113,19 +112,19 @@ export async function joinJob(
   opts: JoinOptions = {}
 ): Promise<JoinCounts> {
   const index = (opts.workspace ?? new JoinWorkspace()).rowIndex(chunk.rows);
-  const h: RowHash = { hi: 0, lo: 0 };
-  let header: string[] = [];
-  for await (const batch of readBatches(createReadStream(chunk.file))) {
-    for (const record of batch) {
-      if (header.length === 0) header = record;
-      else index.add(hashRow(record, h));
-    }
-  }
+  const hasher = new RecordHasher();
+  // The part file was written by us (csvLine): its records are hashed as bytes, no field is parsed.
+  let headerText: string | undefined;
+  await scanRecords(createReadStream(chunk.file), (buf, start, end) => {
+    if (headerText === undefined) headerText = buf.toString('utf8', start, end);
+    else index.add(hasher.ofBytes(buf, start, end));
+  });
+  const header = await parseHeader(headerText ?? '');
 
   const spill = new OutcomeSpill(parts.spillDir, opts.rangeRows);
   try {
     const counts = emptyCounts();
-    const unmatchedOut = new PartWriter(parts.unmatched);
+    const unmatchedOut = new ByteWriter(parts.unmatched);
     const row: string[] = new Array<string>(header.length);
     for (const kind of ['successful', 'failed'] as ResultKind[]) {
       let order: number[] | undefined;
@@ -137,10 +136,11 @@ export async function joinJob(
           continue;
         }
         for (let c = 0; c < header.length; c++) row[c] = order[c] >= 0 ? record[order[c]] ?? '' : '';
-        const pos = index.take(hashRow(row, h));
+        const pos = index.take(hasher.ofValues(row));
         if (pos === undefined) {
           counts.unmatched++;
-          await unmatchedOut.write([kind, record[0] ?? '', record[1] ?? '', ...row]);
+          unmatchedOut.text(csvLine([kind, record[0] ?? '', record[1] ?? '', ...row]));
+          if (unmatchedOut.due) await unmatchedOut.flush();
         } else if (kind === 'failed') {
           spill.put(pos, FAILED, record[0] ?? '', record[1] ?? '');
         } else {
@@ -173,12 +173,16 @@ async function writeParts(
   counts: JoinCounts,
   fileLabel?: string
 ): Promise<void> {
-  const lead = fileLabel === undefined ? [] : [fileLabel];
+  const lead = fileLabel === undefined ? '' : `${csvField(fileLabel)},`;
   const out = {
-    success: new PartWriter(`${parts.success}.tmp`),
-    failed: new PartWriter(`${parts.failed}.tmp`),
-    unprocessed: new PartWriter(`${parts.unprocessed}.tmp`),
-    retry: new PartWriter(`${parts.retry}.tmp`),
+    success: new ByteWriter(`${parts.success}.tmp`),
+    failed: new ByteWriter(`${parts.failed}.tmp`),
+    unprocessed: new ByteWriter(`${parts.unprocessed}.tmp`),
+    retry: new ByteWriter(`${parts.retry}.tmp`),
+  };
+  const writers = Object.values(out);
+  const flushDue = async (): Promise<void> => {
+    for (const w of writers) if (w.due) await w.flush();
   };
   const linesFd = openSync(chunk.linesFile, 'r');
   try {
@@ -186,8 +190,15 @@ async function writeParts(
     const outcomes = spill.reader();
     const lines = new Uint32Array(spill.rangeRows);
     let pos = -2; // the header comes first
-    for await (const batch of readBatches(createReadStream(chunk.file))) for (const record of batch) {
-      if (++pos < 0) continue;
+    // Each row is written as its prefix (line, Id, outcome) and then the part's own bytes for the
+    // fields: they are exactly what was sent, already written as CSV.
+    const row = (w: ByteWriter, prefix: string, buf: Buffer, start: number, end: number): void => {
+      w.text(prefix);
+      w.bytes(buf, start, end);
+      w.text('\n');
+    };
+    await scanRecords(createReadStream(chunk.file), (buf, start, end) => {
+      if (++pos < 0) return undefined;
       if (Math.floor(pos / spill.rangeRows) !== range) {
         range = Math.floor(pos / spill.rangeRows);
         outcomes.load(range);
@@ -198,51 +209,59 @@ async function writeParts(
       const kind = outcomes.kind(i);
       if (kind === CREATED || kind === UPDATED) {
         counts.successful++;
-        await out.success.write([...lead, line, outcomes.id(i), String(kind === CREATED), ...record]);
+        row(out.success, `${lead}${line},${csvField(outcomes.id(i))},${kind === CREATED ? 'true' : 'false'},`, buf, start, end);
       } else if (kind === FAILED) {
         counts.failed++;
         const err = parseRowError(outcomes.error(i));
         counts.errorCodes[err.code] = (counts.errorCodes[err.code] ?? 0) + 1;
-        await out.failed.write([...lead, line, outcomes.id(i), err.code, err.message, ...record]);
+        row(out.failed, `${lead}${line},${csvField(outcomes.id(i))},${csvField(err.code)},${csvField(err.message)},`, buf, start, end);
         if (isRetryable(err.code)) {
           counts.retryable++;
-          await out.retry.write(record);
+          row(out.retry, '', buf, start, end);
         }
-      } else if (kind === NONE && completed) {
+      } else if (completed) {
         // A completed job reports every row; one without a result may still have been saved, so it
         // is listed as unprocessed but never put in retry.csv (a retry could duplicate it).
         counts.unprocessed++;
         counts.unmatched++;
-        await out.unprocessed.write([...lead, line, ...record]);
-      } else if (kind === NONE) {
+        row(out.unprocessed, `${lead}${line},`, buf, start, end);
+      } else {
         // Never attempted: the job failed or was aborted before reaching the row.
         counts.unprocessed++;
         counts.retryable++;
-        await out.unprocessed.write([...lead, line, ...record]);
-        await out.retry.write(record);
+        row(out.unprocessed, `${lead}${line},`, buf, start, end);
+        row(out.retry, '', buf, start, end);
       }
-    }
+      return writers.some((w) => w.due) ? flushDue() : undefined;
+    });
   } finally {
     closeSync(linesFd);
   }
-  for (const w of Object.values(out)) await w.close();
+  for (const w of writers) await w.close();
   for (const key of ['success', 'failed', 'unprocessed', 'retry'] as const) await rename(`${parts[key]}.tmp`, parts[key]);
 }
 
-class PartWriter {
-  private stream?: WriteStream;
+/** The header of a part file (written by csvLine, so the fast parser reads it exactly). */
+async function parseHeader(text: string): Promise<string[]> {
+  for await (const record of parseCsvRecords(Readable.from([`${text}\n`]), { delimiter: ',' })) return record.fields;
+  return [];
+}
 
-  public constructor(private readonly path: string) {}
+const encoder = new TextEncoder();
 
-  public async write(values: string[]): Promise<void> {
-    this.stream ??= createWriteStream(this.path);
-    if (!this.stream.write(csvLine(values))) await once(this.stream, 'drain');
+/** Hashes a record in the form our CSV writer gives it, from its bytes or from its values. */
+class RecordHasher {
+  private readonly h: RowHash = { hi: 0, lo: 0 };
+  private scratch = new Uint8Array(64 * 1024);
+
+  public ofBytes(buf: Uint8Array, start: number, end: number): RowHash {
+    return hashBytes(buf, start, end, this.h);
   }
 
-  public async close(): Promise<void> {
-    // Always leave a file, even an empty one, so a finished part is recognisable.
-    this.stream ??= createWriteStream(this.path);
-    this.stream.end();
-    await once(this.stream, 'finish');
+  public ofValues(values: string[]): RowHash {
+    const text = csvLine(values);
+    if (text.length * 3 > this.scratch.length) this.scratch = new Uint8Array(text.length * 3);
+    const { written } = encoder.encodeInto(text, this.scratch);
+    return hashBytes(this.scratch, 0, written - 1, this.h); // without the LF, as in the part file
   }
 }
