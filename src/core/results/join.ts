@@ -4,11 +4,11 @@
  * returns them) claims an identical sent row. Outcomes are kept per row position in compact
  * arrays, then written out in input order, so the result files read like the input file.
  */
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { parseCsvBatches, parseCsvRecords } from '../csv/fastParser.js';
-import { scanRecords } from '../csv/recordScanner.js';
+import { fileBlocks, scanRecords } from '../csv/recordScanner.js';
 import { ByteWriter } from '../csv/byteWriter.js';
 import { PlannedChunk } from '../load/planner.js';
 import { ResultKind } from '../bulk/types.js';
@@ -115,7 +115,7 @@ export async function joinJob(
   const hasher = new RecordHasher();
   // The part file was written by us (csvLine): its records are hashed as bytes, no field is parsed.
   let headerText: string | undefined;
-  await scanRecords(createReadStream(chunk.file), (buf, start, end) => {
+  await scanRecords(fileBlocks(chunk.file), (buf, start, end) => {
     if (headerText === undefined) headerText = buf.toString('utf8', start, end);
     else index.add(hasher.ofBytes(buf, start, end));
   });
@@ -197,7 +197,7 @@ async function writeParts(
       w.bytes(buf, start, end);
       w.text('\n');
     };
-    await scanRecords(createReadStream(chunk.file), (buf, start, end) => {
+    await scanRecords(fileBlocks(chunk.file), (buf, start, end) => {
       if (++pos < 0) return undefined;
       if (Math.floor(pos / spill.rangeRows) !== range) {
         range = Math.floor(pos / spill.rangeRows);

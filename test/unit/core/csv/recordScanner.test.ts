@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import { scanRecords } from '../../../../src/core/csv/recordScanner.js';
+import { fileBlocks, scanRecords } from '../../../../src/core/csv/recordScanner.js';
 import { csvLine } from '../../../../src/core/csv/writer.js';
 
 async function records(bytes: Buffer, cut: number): Promise<string[]> {
@@ -37,5 +40,21 @@ describe('record scanner', () => {
       seen.push(buf.toString('utf8', start, end));
     });
     expect(seen).to.deep.equal(['a,b', '"c\nd",e']);
+  });
+
+  it('reads a file through one reused block without mixing records up across blocks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulkops-scan-'));
+    try {
+      const lines = Array.from({ length: 500 }, (_, i) => csvLine([`row ${i}`, i % 3 ? 'a\nb' : 'x,y', '€'.repeat(i % 11)]));
+      const file = join(dir, 'part.csv');
+      writeFileSync(file, lines.join(''));
+      const seen: string[] = [];
+      await scanRecords(fileBlocks(file, 100), (buf, start, end) => {
+        seen.push(buf.toString('utf8', start, end));
+      });
+      expect(seen).to.deep.equal(lines.map((l) => l.slice(0, -1)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
