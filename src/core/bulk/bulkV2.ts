@@ -3,7 +3,7 @@
  * the executor, not here, so each call stays a plain request.
  */
 import { Readable } from 'node:stream';
-import { OrgHttp } from '../http/orgHttp.js';
+import { OrgHttp, UploadBody } from '../http/orgHttp.js';
 import { IngestJobSpec, JobInfo, ResultKind } from './types.js';
 
 const RESULT_PATHS: Record<ResultKind, string> = {
@@ -27,7 +27,7 @@ export class BulkV2 {
   }
 
   /** One upload per job: Salesforce refuses a second one. */
-  public upload(jobId: string, body: () => Readable): Promise<void> {
+  public upload(jobId: string, body: UploadBody): Promise<void> {
     return this.http.upload({
       method: 'PUT',
       path: this.http.dataPath(`/jobs/ingest/${jobId}/batches`),

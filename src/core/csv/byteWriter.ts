@@ -12,7 +12,8 @@ export class ByteWriter {
   private fill = 0;
   private file?: FileHandle;
 
-  public constructor(private readonly path: string) {}
+  /** onBlock sees every block before it is written (a checksum of the file, say). */
+  public constructor(private readonly path: string, private readonly onBlock?: (block: Buffer) => void) {}
 
   /** True once enough is buffered to be worth writing: callers then await flush() between rows. */
   public get due(): boolean {
@@ -32,6 +33,7 @@ export class ByteWriter {
 
   public async flush(): Promise<void> {
     this.file ??= await open(this.path, 'w');
+    if (this.fill) this.onBlock?.(this.buf.subarray(0, this.fill));
     for (let done = 0; done < this.fill; ) done += (await this.file.write(this.buf, done, this.fill - done)).bytesWritten;
     this.fill = 0;
   }
@@ -39,6 +41,13 @@ export class ByteWriter {
   /** Writes what is left and closes the file; a writer that got nothing still leaves an empty file. */
   public async close(): Promise<void> {
     await this.flush();
+    await this.file?.close();
+    this.file = undefined;
+  }
+
+  /** Closes the file without writing what is buffered (the file is being given up). */
+  public async abort(): Promise<void> {
+    this.fill = 0;
     await this.file?.close();
     this.file = undefined;
   }

@@ -4,7 +4,7 @@
  * size pass through in flat memory, which jsforce's buffered responses cannot do.
  */
 import { Readable } from 'node:stream';
-import { IncomingMessage, request as httpRequest } from 'node:http';
+import { ClientRequest, IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
 export type SessionProvider = {
@@ -15,7 +15,14 @@ export type SessionProvider = {
   refresh(): Promise<void>;
 };
 
-export type RequestBody = string | Buffer | (() => Readable);
+/**
+ * An upload's body: blocks of bytes, each of which the source may overwrite once it asks for the
+ * next (see fileBlocks): each block is written out before the next one is taken. A factory, so a
+ * retry can open the source again.
+ */
+export type UploadBody = () => AsyncIterable<Buffer>;
+
+export type RequestBody = string | Buffer | UploadBody;
 
 export type HttpRequest = {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -106,10 +113,11 @@ export class OrgHttp {
   }
 
   /**
-   * Sends a streamed body (an upload) through node:http, piping the file with backpressure: fetch
-   * would read a 100 MB upload into memory ahead of the socket.
+   * Sends a streamed body (an upload) through node:http, a block at a time: fetch would read a
+   * 100 MB upload into memory ahead of the socket, and a read stream piped into the request would
+   * make a new buffer per read, which piles up between GCs while several uploads run.
    */
-  public async upload(req: HttpRequest & { body: () => Readable }): Promise<void> {
+  public async upload(req: HttpRequest & { body: UploadBody }): Promise<void> {
     const res = await this.nodeSend(req);
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
@@ -145,9 +153,7 @@ export class OrgHttp {
       r.on('error', fail);
       r.on('response', resolve);
       if (typeof req.body === 'function') {
-        const body = req.body();
-        body.on('error', (e) => r.destroy(e));
-        body.pipe(r);
+        writeBlocks(r, req.body()).catch((e: Error) => r.destroy(e));
       } else {
         r.end(req.body);
       }
@@ -171,7 +177,8 @@ export class OrgHttp {
     let body: RequestInit['body'] | undefined;
     let duplex: 'half' | undefined;
     if (typeof req.body === 'function') {
-      body = Readable.toWeb(req.body()) as unknown as RequestInit['body'];
+      // Blocks may be reused by their source: fetch gets copies.
+      body = Readable.toWeb(Readable.from(copies(req.body()))) as unknown as RequestInit['body'];
       duplex = 'half';
     } else if (req.body !== undefined) {
       body = req.body as RequestInit['body'];
@@ -205,3 +212,16 @@ async function toApiError(res: Response, req: HttpRequest): Promise<OrgApiError>
   }
   return new OrgApiError(res.status, errorCode, message, req.method, req.path);
 }
+
+/** Writes each block and waits until the socket is done with it, so that its buffer can be reused. */
+async function writeBlocks(request: ClientRequest, blocks: AsyncIterable<Buffer>): Promise<void> {
+  for await (const block of blocks) {
+    await new Promise<void>((resolve, reject) => request.write(block, (e) => (e ? reject(e) : resolve())));
+  }
+  request.end();
+}
+
+async function* copies(blocks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const block of blocks) yield Buffer.from(block);
+}
+

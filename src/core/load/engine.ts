@@ -9,15 +9,15 @@
  *   to again, and "already has data" counts as uploaded;
  * - a job past Open is never uploaded to again; results are fetched once per job.
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Readable, Transform, TransformCallback } from 'node:stream';
 import { BulkV2 } from '../bulk/bulkV2.js';
 import { JobInfo, JobState, TERMINAL_STATES } from '../bulk/types.js';
 import { OrgApiError } from '../http/orgHttp.js';
 import { DEFAULT_RETRY, RetryPolicy, withRetry } from '../http/retry.js';
 import { openCsv } from '../csv/reader.js';
+import { fileBlocks } from '../csv/recordScanner.js';
 import { Ledger } from '../ledger/ledger.js';
 import { ChunkState, RunSpec, RunState, replay } from '../ledger/records.js';
 import { findSameLoad } from '../ledger/runIndex.js';
@@ -494,9 +494,9 @@ export class LoadEngine {
 
   /** Uploads the chunk file; "the job already has data" means an earlier attempt got through. */
   private async upload(jobId: string, c: ChunkState, attemptedBefore: boolean): Promise<void> {
-    const body = (): Readable => {
-      const file = createReadStream(c.chunk.file);
-      return process.env.SF_BULKOPS_CRASH_AT?.startsWith('mid-upload') ? file.pipe(new CrashHalfway(c.chunk.bytes, c.chunk.index)) : file;
+    const body = (): AsyncIterable<Buffer> => {
+      const blocks = fileBlocks(c.chunk.file);
+      return process.env.SF_BULKOPS_CRASH_AT?.startsWith('mid-upload') ? crashHalfway(blocks, c.chunk.bytes, c.chunk.index) : blocks;
     };
     // "Already has data" means an earlier attempt of ours got through; if we never sent any (a job
     // adopted after a crash that already holds data), the data is someone else's: fail loudly.
@@ -640,17 +640,13 @@ export class LoadEngine {
 }
 
 /** Test hook for SF_BULKOPS_CRASH_AT=mid-upload: dies once half of the chunk has been read. */
-class CrashHalfway extends Transform {
-  private seen = 0;
-
-  public constructor(private readonly total: number, private readonly chunk: number) {
-    super();
-  }
-
-  public _transform(data: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.seen += data.length;
-    if (this.seen >= this.total / 2) crashIfAsked('mid-upload', this.chunk);
-    done(null, data);
+/** Passes the blocks on, and crashes the process (kill -9 style) once half the bytes went by (tests only). */
+async function* crashHalfway(blocks: AsyncIterable<Buffer>, total: number, chunk: number): AsyncGenerator<Buffer> {
+  let seen = 0;
+  for await (const block of blocks) {
+    seen += block.length;
+    if (seen >= total / 2) crashIfAsked('mid-upload', chunk);
+    yield block;
   }
 }
 

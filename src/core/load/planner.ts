@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { CsvRecord } from '../csv/reader.js';
 import { csvLine, lineNumberText } from '../csv/writer.js';
+import { ByteWriter } from '../csv/byteWriter.js';
 
 /** Salesforce caps an upload at 150 MB after base64, about 112 MB raw; 100 MB leaves margin. */
 export const DEFAULT_MAX_JOB_BYTES = 100 * 1024 * 1024;
@@ -44,13 +45,12 @@ class ChunkWriter {
   public bytes = 0;
   public firstLine = 0;
   public lastLine = 0;
-  private readonly out: WriteStream;
-  private readonly lines: WriteStream;
   private readonly hash: Hash = createHash('sha256');
+  /** rows are copied into one reused buffer: no string grows per row, nothing big is left for the GC */
+  private readonly out: ByteWriter;
+  private readonly lines: WriteStream;
   private lineBuf = Buffer.alloc(4 * 4096);
   private lineFill = 0;
-  /** rows are gathered into ~256 KB writes: one write and one hash update per block, not per row */
-  private text = '';
 
   public constructor(
     public readonly index: number,
@@ -59,11 +59,10 @@ class ChunkWriter {
     public readonly linesFile: string,
     headerLine: string
   ) {
-    this.out = createWriteStream(file);
+    this.out = new ByteWriter(file, (block) => this.hash.update(block));
     this.lines = createWriteStream(linesFile);
     this.bytes = Buffer.byteLength(headerLine);
-    this.hash.update(headerLine);
-    this.out.write(headerLine);
+    this.out.text(headerLine);
   }
 
   /** Adds a row; returns a promise only when it had to write (so the caller awaits rarely). */
@@ -74,8 +73,8 @@ class ChunkWriter {
     this.bytes += bytes;
     this.lineBuf.writeUInt32LE(line, this.lineFill);
     this.lineFill += 4;
-    this.text += text;
-    if (this.lineFill === this.lineBuf.length || this.text.length >= 256 * 1024) return this.flush();
+    this.out.text(text);
+    if (this.lineFill === this.lineBuf.length || this.out.due) return this.flush();
     return undefined;
   }
 
@@ -86,26 +85,17 @@ class ChunkWriter {
       this.lineFill = 0;
       await write(this.lines, full);
     }
-    if (this.text.length >= 256 * 1024) await this.flushText();
-  }
-
-  private async flushText(): Promise<void> {
-    if (!this.text) return;
-    this.hash.update(this.text);
-    const block = this.text;
-    this.text = '';
-    await write(this.out, block);
+    if (this.out.due) await this.out.flush();
   }
 
   /** The read failed part-way: close the files without finishing them (the run never uses them). */
   public async abort(): Promise<void> {
-    await Promise.all([discard(this.out), discard(this.lines)]);
+    await Promise.all([this.out.abort(), discard(this.lines)]);
   }
 
   public async finish(): Promise<PlannedChunk> {
-    await this.flushText();
     if (this.lineFill) await write(this.lines, this.lineBuf.subarray(0, this.lineFill));
-    await Promise.all([end(this.out), end(this.lines)]);
+    await Promise.all([this.out.close(), end(this.lines)]);
     return {
       index: this.index,
       fileIndex: this.fileIndex,
