@@ -5,7 +5,9 @@
 const NEEDS_QUOTES = /[",\r\n]/;
 
 export function csvField(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  if (!NEEDS_QUOTES.test(value)) return value;
+  // Most quoted values hold a comma, not a quote: no replace needed (this runs for every field sent).
+  return value.includes('"') ? `"${value.replace(/"/g, '""')}"` : `"${value}"`;
 }
 
 export function csvLine(values: readonly string[]): string {
