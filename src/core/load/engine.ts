@@ -17,7 +17,7 @@ import { JobInfo, JobState, TERMINAL_STATES } from '../bulk/types.js';
 import { OrgApiError } from '../http/orgHttp.js';
 import { DEFAULT_RETRY, RetryPolicy, withRetry } from '../http/retry.js';
 import { openCsv } from '../csv/reader.js';
-import { fileBlocks } from '../csv/recordScanner.js';
+import { fileBlocks } from '../io/fileBlocks.js';
 import { Ledger } from '../ledger/ledger.js';
 import { ChunkState, RunSpec, RunState, replay } from '../ledger/records.js';
 import { findSameLoad } from '../ledger/runIndex.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { CsvRecord } from '../csv/reader.js';
 import { csvLine, lineNumberText } from '../csv/writer.js';
-import { ByteWriter } from '../csv/byteWriter.js';
+import { ByteWriter } from '../io/byteWriter.js';
 
 /** Salesforce caps an upload at 150 MB after base64, about 112 MB raw; 100 MB leaves margin. */
 export const DEFAULT_MAX_JOB_BYTES = 100 * 1024 * 1024;

@@ -1,15 +1,17 @@
 /*
  * Joins a job's result files back to the input rows that were sent in it (hard-parts.md §1).
- * Each chunk's rows are hashed into a RowIndex; every result row (in whatever order the org
- * returns them) claims an identical sent row. Outcomes are kept per row position in compact
- * arrays, then written out in input order, so the result files read like the input file.
+ * Each chunk's rows are hashed into a RowIndex (from the part file's bytes); every result row (in
+ * whatever order the org returns them) claims an identical sent row. Each row's outcome waits on
+ * disk (OutcomeSpill), then the rows are written out in input order, each as its line/Id/outcome
+ * prefix and the bytes that were sent, so the result files read like the input file.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { parseCsvBatches, parseCsvRecords } from '../csv/fastParser.js';
-import { fileBlocks, scanRecords } from '../csv/recordScanner.js';
-import { ByteWriter } from '../csv/byteWriter.js';
+import { scanRecords } from '../csv/recordScanner.js';
+import { ByteWriter } from '../io/byteWriter.js';
+import { fileBlocks } from '../io/fileBlocks.js';
 import { PlannedChunk } from '../load/planner.js';
 import { ResultKind } from '../bulk/types.js';
 import { csvField, csvLine, lineNumberText } from '../csv/writer.js';

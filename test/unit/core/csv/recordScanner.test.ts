@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import { fileBlocks, scanRecords } from '../../../../src/core/csv/recordScanner.js';
+import { scanRecords } from '../../../../src/core/csv/recordScanner.js';
+import { fileBlocks } from '../../../../src/core/io/fileBlocks.js';
 import { csvLine } from '../../../../src/core/csv/writer.js';
 
 async function records(bytes: Buffer, cut: number): Promise<string[]> {
