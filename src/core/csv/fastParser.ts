@@ -12,8 +12,14 @@
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { csvMessages } from './messages.js';
+import { needsQuotes } from './writer.js';
 
-export type ParsedRecord = { line: number; fields: string[] };
+/**
+ * A record and the line it starts on. `text`, when set, is the record exactly as our CSV writer
+ * (csvLine) would write it, without the line end: the source already had that form (comma
+ * delimiter, quotes only where a value needs them), so the splitter can send it as it was.
+ */
+export type ParsedRecord = { line: number; fields: string[]; text?: string };
 
 export class CsvSyntaxError extends Error {
   public constructor(public readonly code: 'quote' | 'record-too-large', public readonly line: number, message: string) {
@@ -27,8 +33,16 @@ const QUOTE = 34;
 const PIECE = 32 * 1024;
 const LF = 10;
 const CR = 13;
+const COMMA = 44;
 
-type Cursor = { pos: number; line: number };
+type Cursor = {
+  pos: number;
+  line: number;
+  /** after parseRecord: where the record's content ended (its line end excluded) */
+  end?: number;
+  /** after parseRecord: whether the record is in csvLine's form */
+  canonical?: boolean;
+};
 
 /**
  * Parses one record starting at c.pos. Returns undefined when the buffer ends before the record
@@ -43,6 +57,8 @@ function parseRecord(buf: string, c: Cursor, delim: number, final: boolean): str
   let line = c.line;
   const startLine = c.line;
   const len = buf.length;
+  // Unquoted fields between commas are always what csvLine writes; a quoted one only if it needs quotes.
+  let canonical = delim === COMMA;
   for (;;) {
     if (pos < len && buf.charCodeAt(pos) === QUOTE) {
       // Quoted field: up to the closing quote; "" is a quote, line breaks are data.
@@ -66,6 +82,7 @@ function parseRecord(buf: string, c: Cursor, delim: number, final: boolean): str
         break;
       }
       fields.push(value);
+      if (canonical && !needsQuotes(value)) canonical = false;
       const next = pos < len ? buf.charCodeAt(pos) : -1;
       if (next === delim) {
         pos++;
@@ -93,6 +110,7 @@ function parseRecord(buf: string, c: Cursor, delim: number, final: boolean): str
       }
     }
     // At a line end (or the end of the data).
+    const end = pos;
     if (pos < len) {
       if (buf.charCodeAt(pos) === CR) {
         if (pos + 1 >= len && !final) return undefined; // a CRLF may be split across chunks
@@ -104,6 +122,8 @@ function parseRecord(buf: string, c: Cursor, delim: number, final: boolean): str
     }
     c.pos = pos;
     c.line = line;
+    c.end = end;
+    c.canonical = canonical;
     return fields;
   }
 }
@@ -136,7 +156,7 @@ export async function* parseCsvBatches(input: Readable | AsyncIterable<Buffer | 
       }
       // A blank line parses as one empty field: skip it, as Salesforce does.
       if (fields.length === 1 && fields[0] === '') continue;
-      out.push({ line: start.line, fields });
+      out.push(c.canonical ? { line: start.line, fields, text: buf.slice(start.pos, c.end) } : { line: start.line, fields });
     }
     buf = buf.slice(c.pos);
     c.pos = 0;

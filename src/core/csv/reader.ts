@@ -20,8 +20,11 @@ export type CsvReadOptions = {
   encoding?: string;
 };
 
-/** A data row: its fields and the line it starts on (fileIndex: which of several input files). */
-export type CsvRecord = { line: number; fields: string[]; fileIndex?: number };
+/**
+ * A data row: its fields and the line it starts on (fileIndex: which of several input files);
+ * text: the row as csvLine writes it, when the file already had that form (see fastParser.ts).
+ */
+export type CsvRecord = { line: number; fields: string[]; fileIndex?: number; text?: string };
 
 /** Salesforce's per-record limit is 400,000 characters; a larger record means a quote left open. */
 const MAX_RECORD_CHARS = 1_000_000;

@@ -4,6 +4,11 @@
  */
 const NEEDS_QUOTES = /[",\r\n]/;
 
+/** Whether csvField quotes this value. */
+export function needsQuotes(value: string): boolean {
+  return NEEDS_QUOTES.test(value);
+}
+
 export function csvField(value: string): string {
   if (!NEEDS_QUOTES.test(value)) return value;
   // Most quoted values hold a comma, not a quote: no replace needed (this runs for every field sent).

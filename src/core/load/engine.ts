@@ -250,7 +250,10 @@ export class LoadEngine {
         for await (const batch of source.batches) {
           for (const record of batch) {
             record.fileIndex = fileIndex;
-            if (!same) record.fields = map.map((m) => record.fields[m] ?? '');
+            if (!same) {
+              record.fields = map.map((m) => record.fields[m] ?? '');
+              record.text = undefined; // the source's text has the other column order
+            }
           }
           yield batch;
         }

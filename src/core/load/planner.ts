@@ -1,7 +1,8 @@
 /*
  * Cuts the input into job-sized chunk files at record boundaries, in one streaming pass:
- * each record is re-serialised (UTF-8, comma, LF, BOM gone), so the upload always matches the
- * job's declared delimiter and line ending whatever the source looked like. Next to each chunk a
+ * each record is written in one form (UTF-8, comma, LF, BOM gone, quotes only where needed), so
+ * the upload always matches the job's declared delimiter and line ending whatever the source looked
+ * like; a record that was already in that form is copied as read. Next to each chunk a
  * .lines file holds the input line number of each row (uint32), which the result join and resume use.
  */
 import { createWriteStream, WriteStream } from 'node:fs';
@@ -177,7 +178,8 @@ export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable
         await rejected.add(record, reason);
         continue;
       }
-      const text = csvLine(record.fields);
+      // A row already in csvLine's form goes as it was read; others are written again.
+      const text = record.text === undefined ? csvLine(record.fields) : `${record.text}\n`;
       const bytes = Buffer.byteLength(text);
       if (headerBytes + bytes > maxBytes) throw new Error(`line ${record.line}: one record is larger than the job size limit (${maxBytes} bytes)`);
       const fileIndex = record.fileIndex ?? 0;

@@ -22,7 +22,7 @@ async function parseError(text: string): Promise<CsvSyntaxError> {
 describe('fast CSV parser', () => {
   it('reads quoted fields, doubled quotes, delimiters and line breaks inside quotes, with start lines', async () => {
     const rows = await parseChunks(['a,b,c\n"x, y","say ""hi""","two\nlines"\nplain,,end\n']);
-    expect(rows).to.deep.equal([
+    expect(rows.map(({ line, fields }) => ({ line, fields }))).to.deep.equal([
       { line: 1, fields: ['a', 'b', 'c'] },
       { line: 2, fields: ['x, y', 'say "hi"', 'two\nlines'] },
       { line: 4, fields: ['plain', '', 'end'] },
@@ -74,6 +74,33 @@ describe('fast CSV parser', () => {
     }
     const actual = await parseChunks(pieces);
     expect(actual.map((r) => r.fields)).to.deep.equal(expected);
+  });
+
+  it('hands out a row\'s text only when it is exactly what csvLine writes, whatever the source quoting', async () => {
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    const alphabet = ['a', ',', '"', '\n', '\r', ' ', 'é', ';'];
+    const lines: string[] = [];
+    const rows: string[][] = [];
+    for (let i = 0; i < 400; i++) {
+      const row = ['x', ...Array.from({ length: 3 }, () => Array.from({ length: rand(4) }, () => alphabet[rand(alphabet.length)]).join(''))];
+      rows.push(row);
+      // Some rows quote a field that needs no quotes, as spreadsheets often do: not csvLine's form.
+      const line = csvLine(row).slice(0, -1);
+      lines.push(i % 3 === 0 ? `"x"${line.slice(1)}` : line);
+    }
+    const parsed = await parseChunks([lines.join('\r\n') + '\r\n']);
+    expect(parsed.map((r) => r.fields)).to.deep.equal(rows);
+    parsed.forEach((r, i) => {
+      if (i % 3 === 0) expect(r.text, `row ${i}`).to.equal(undefined);
+      else expect(`${r.text ?? 'missing'}\n`, `row ${i}`).to.equal(csvLine(r.fields));
+    });
+    // Another delimiter is never csvLine's form.
+    const semi = await parseChunks(['a;b\n1;2\n'], ';');
+    expect(semi.map((r) => r.text)).to.deep.equal([undefined, undefined]);
   });
 
   it('names the line of a quote that is never closed, of text after a closing quote, and of a stray quote', async () => {
