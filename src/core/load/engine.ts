@@ -34,6 +34,7 @@ import { mergeReports } from '../preflight/problems.js';
 import { addCounts, emptyCounts, joinJob, JoinWorkspace, partPaths } from '../results/join.js';
 import { mergeParts, resultPaths } from '../results/resultFiles.js';
 import { crashIfAsked } from './crashPoints.js';
+import { PollSchedule } from './pollSchedule.js';
 import { Fingerprint } from './fingerprint.js';
 import { planChunks } from './planner.js';
 import { JobSummary, LoadEvent, LoadRequest, LoadResult } from './types.js';
@@ -552,9 +553,7 @@ export class LoadEngine {
 
   /** Polls the chunk's job with back-off until it ends or the wait runs out. */
   private async waitForJob(c: ChunkState, deadline: Deadline, total: number): Promise<JobInfo | undefined> {
-    const minMs = this.deps.poll?.minMs ?? 1000;
-    const maxMs = this.deps.poll?.maxMs ?? 10_000;
-    let interval = minMs;
+    const schedule = new PollSchedule(this.deps.poll?.minMs ?? 1000, this.deps.poll?.maxMs ?? 10_000, c.chunk.rows);
     const startedAt = this.now();
     const jobId = c.jobId!;
     for (;;) {
@@ -566,8 +565,7 @@ export class LoadEngine {
       if (TERMINAL_STATES.has(info.state)) return info;
       const left = deadline.at - this.now();
       if (left <= 0) return undefined;
-      await this.sleep(Math.min(interval, left));
-      interval = Math.min(maxMs, Math.ceil(interval * 1.5));
+      await this.sleep(Math.min(schedule.next(this.now(), processed), left));
     }
   }
 
