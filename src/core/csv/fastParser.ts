@@ -51,14 +51,14 @@ type Cursor = {
 // One function on purpose: this loop runs for every character of multi-GB files, and splitting it
 // would allocate a result object per field.
 // eslint-disable-next-line complexity
-function parseRecord(buf: string, c: Cursor, delim: number, final: boolean): string[] | undefined {
+function parseRecord(buf: string, c: Cursor, delim: number, final: boolean, wantText: boolean): string[] | undefined {
   const fields: string[] = [];
   let pos = c.pos;
   let line = c.line;
   const startLine = c.line;
   const len = buf.length;
   // Unquoted fields between commas are always what csvLine writes; a quoted one only if it needs quotes.
-  let canonical = delim === COMMA;
+  let canonical = wantText && delim === COMMA;
   for (;;) {
     if (pos < len && buf.charCodeAt(pos) === QUOTE) {
       // Quoted field: up to the closing quote; "" is a quote, line breaks are data.
@@ -132,6 +132,8 @@ export type FastParseOptions = {
   delimiter: string;
   /** a record longer than this is a quote left open, not data (Salesforce's limit is 400,000) */
   maxRecordChars?: number;
+  /** hand out each record's text when it is in csvLine's form (the splitter copies it as read) */
+  text?: boolean;
 };
 
 /** Records of a stream of UTF-8 text chunks, in batches. */
@@ -147,7 +149,7 @@ export async function* parseCsvBatches(input: Readable | AsyncIterable<Buffer | 
     const out: ParsedRecord[] = [];
     while (c.pos < buf.length) {
       const start: Cursor = { pos: c.pos, line: c.line };
-      const fields = parseRecord(buf, c, delim, final);
+      const fields = parseRecord(buf, c, delim, final, opts.text === true);
       if (!fields) {
         if (buf.length - start.pos > max) {
           throw new CsvSyntaxError('record-too-large', start.line, csvMessages.getMessage('recordTooLarge', [max]));

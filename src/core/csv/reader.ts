@@ -110,7 +110,7 @@ async function* batchesOf(
   // Errors of the file stream do not travel through pipe(): hand them on.
   raw.on('error', (e) => decoded.destroy(e));
   try {
-    yield* parseCsvBatches(decoded, { delimiter: DELIMITER_CHARS[delimiter], maxRecordChars: MAX_RECORD_CHARS });
+    yield* parseCsvBatches(decoded, { delimiter: DELIMITER_CHARS[delimiter], maxRecordChars: MAX_RECORD_CHARS, text: true });
   } catch (e) {
     throw toInputError(file, e);
   }

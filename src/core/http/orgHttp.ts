@@ -22,16 +22,16 @@ export type SessionProvider = {
  */
 export type UploadBody = () => AsyncIterable<Buffer>;
 
-export type RequestBody = string | Buffer | UploadBody;
-
 export type HttpRequest = {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** a path from the instance root, e.g. /services/data/v66.0/jobs/ingest */
   path: string;
   headers?: Record<string, string>;
-  /** a factory for streamed bodies, so a retry can open the source again */
-  body?: RequestBody;
+  body?: string | Buffer;
 };
+
+/** An upload: its body streams from a source that a retry opens again. */
+export type UploadRequest = Omit<HttpRequest, 'body'> & { body: UploadBody };
 
 /** An error answer from the org: HTTP status plus Salesforce's errorCode and message. */
 export class OrgApiError extends Error {
@@ -117,7 +117,7 @@ export class OrgHttp {
    * 100 MB upload into memory ahead of the socket, and a read stream piped into the request would
    * make a new buffer per read, which piles up between GCs while several uploads run.
    */
-  public async upload(req: HttpRequest & { body: UploadBody }): Promise<void> {
+  public async upload(req: UploadRequest): Promise<void> {
     const res = await this.nodeSend(req);
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
@@ -127,7 +127,7 @@ export class OrgHttp {
   }
 
   /** nodeRequest, with one refresh and resend on 401 (as send() does for fetch). */
-  private async nodeSend(req: HttpRequest): Promise<IncomingMessage> {
+  private async nodeSend(req: HttpRequest | UploadRequest): Promise<IncomingMessage> {
     const token = this.session.accessToken();
     const res = await this.nodeRequest(req);
     if (res.statusCode !== 401) return res;
@@ -136,19 +136,11 @@ export class OrgHttp {
     return this.nodeRequest(req);
   }
 
-  private nodeRequest(req: HttpRequest): Promise<IncomingMessage> {
+  private nodeRequest(req: HttpRequest | UploadRequest): Promise<IncomingMessage> {
     const url = new URL(req.path, this.session.instanceUrl);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const r = send(url, {
-        method: req.method,
-        headers: {
-          Authorization: `Bearer ${this.session.accessToken()}`,
-          'Sforce-Call-Options': `client=${CLIENT_NAME}`,
-          'User-Agent': CLIENT_NAME,
-          ...req.headers,
-        },
-      });
+      const r = send(url, { method: req.method, headers: this.headers(req) });
       const fail = (e: NodeJS.ErrnoException): void => reject(new OrgNetworkError(e.message, req.method, req.path, e.code));
       r.on('error', fail);
       r.on('response', resolve);
@@ -167,29 +159,19 @@ export class OrgHttp {
     await this.refreshing;
   }
 
-  private async sendOnce(req: HttpRequest): Promise<Response> {
-    const headers: Record<string, string> = {
+  /** Every request names the session and our client (Sforce-Call-Options shows in the org's job list). */
+  private headers(req: { headers?: Record<string, string> }): Record<string, string> {
+    return {
       Authorization: `Bearer ${this.session.accessToken()}`,
       'Sforce-Call-Options': `client=${CLIENT_NAME}`,
-      'User-Agent': `${CLIENT_NAME}`,
+      'User-Agent': CLIENT_NAME,
       ...req.headers,
     };
-    let body: RequestInit['body'] | undefined;
-    let duplex: 'half' | undefined;
-    if (typeof req.body === 'function') {
-      // Blocks may be reused by their source: fetch gets copies.
-      body = Readable.toWeb(Readable.from(copies(req.body()))) as unknown as RequestInit['body'];
-      duplex = 'half';
-    } else if (req.body !== undefined) {
-      body = req.body as RequestInit['body'];
-    }
+  }
+
+  private async sendOnce(req: HttpRequest): Promise<Response> {
     try {
-      return await fetch(new URL(req.path, this.session.instanceUrl), {
-        method: req.method,
-        headers,
-        body,
-        ...(duplex ? { duplex } : {}),
-      } as RequestInit);
+      return await fetch(new URL(req.path, this.session.instanceUrl), { method: req.method, headers: this.headers(req), body: req.body });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new OrgNetworkError(cause?.message ?? (e as Error).message, req.method, req.path, cause?.code);
@@ -197,7 +179,7 @@ export class OrgHttp {
   }
 }
 
-async function toApiError(res: Response, req: HttpRequest): Promise<OrgApiError> {
+async function toApiError(res: Response, req: { method: string; path: string }): Promise<OrgApiError> {
   const text = await res.text().catch(() => '');
   let errorCode = `HTTP_${res.status}`;
   let message = text.slice(0, 500) || res.statusText;
@@ -219,9 +201,5 @@ async function writeBlocks(request: ClientRequest, blocks: AsyncIterable<Buffer>
     await new Promise<void>((resolve, reject) => request.write(block, (e) => (e ? reject(e) : resolve())));
   }
   request.end();
-}
-
-async function* copies(blocks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  for await (const block of blocks) yield Buffer.from(block);
 }
 

@@ -1,5 +1,5 @@
 /*
- * Reading a file in blocks through one reused buffer (the join's scans, uploads).
+ * Reading a file in blocks through one reused buffer (the join's scans, uploads, the result merge).
  */
 import { open } from 'node:fs/promises';
 
@@ -8,11 +8,13 @@ import { open } from 'node:fs/promises';
  * new buffer per read; scanning makes almost no other garbage, so nothing prompts a GC and a
  * file's worth of dead buffers would pile up (measured: +20 to +30 MB per 100 MB part). The block
  * handed out is valid until the next one is asked for, which is how scanRecords uses it.
+ * `into` is the buffer to read into, or its size; a caller reading several files passes one buffer.
  */
-export async function* fileBlocks(path: string, size = 256 * 1024): AsyncGenerator<Buffer> {
+export async function* fileBlocks(path: string, into: number | Buffer = 256 * 1024): AsyncGenerator<Buffer> {
   const file = await open(path, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(size);
+    const buffer = typeof into === 'number' ? Buffer.allocUnsafe(into) : into;
+    const size = buffer.length;
     for (;;) {
       const { bytesRead } = await file.read(buffer, 0, size, null);
       if (bytesRead === 0) return;

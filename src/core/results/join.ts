@@ -78,21 +78,19 @@ export class JoinWorkspace {
    * Sizes the index for the largest job to come, so that a job a few rows larger than the last one
    * does not make a second index (parts of the same size hold slightly different row counts).
    */
-  public reserve(rows: number): void {
+  public reserve(rows: number): RowIndex {
     if (!this.index || this.index.capacity < rows) {
-      this.index = undefined;
+      this.index = undefined; // let the smaller one go before the larger one is made
       this.index = new RowIndex(rows);
     }
+    return this.index;
   }
 
+  /** An empty index for a job of `rows` rows. */
   public rowIndex(rows: number): RowIndex {
-    if (this.index && this.index.capacity >= rows) {
-      this.index.clear();
-      return this.index;
-    }
-    this.index = undefined; // let the smaller one go before the larger one is made
-    this.index = new RowIndex(rows);
-    return this.index;
+    const index = this.reserve(rows);
+    index.clear();
+    return index;
   }
 }
 

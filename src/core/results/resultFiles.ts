@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileHandle, open, rename } from 'node:fs/promises';
+import { fileBlocks } from '../io/fileBlocks.js';
 import { csvLine } from '../csv/writer.js';
 import { PartPaths } from './join.js';
 
@@ -54,14 +55,7 @@ export async function mergeParts(paths: ResultPaths, header: string[], parts: Pa
 }
 
 async function appendFile(out: FileHandle, path: string, buffer: Buffer): Promise<void> {
-  const input = await open(path, 'r');
-  try {
-    for (;;) {
-      const { bytesRead } = await input.read(buffer, 0, buffer.length);
-      if (bytesRead === 0) break;
-      for (let written = 0; written < bytesRead; ) written += (await out.write(buffer, written, bytesRead - written)).bytesWritten;
-    }
-  } finally {
-    await input.close();
+  for await (const block of fileBlocks(path, buffer)) {
+    for (let written = 0; written < block.length; ) written += (await out.write(block, written)).bytesWritten;
   }
 }

@@ -7,7 +7,7 @@
  * row's objects go to the old generation, which only a full GC empties: inside `sf` the heap then
  * grew by ~150 MB per 100 MB of CSV although the live data stayed under 60 MB. With pretenuring
  * off, the row garbage dies young and the process stays near an idle `sf` (measured with
- * test/bench/memprobe.ts). The flag only changes where new objects are placed, never what is kept.
+ * `npm run bench:memory`, test/bench/memory.ts). The flag only changes where new objects are placed, never what is kept.
  */
 import { setFlagsFromString } from 'node:v8';
 
