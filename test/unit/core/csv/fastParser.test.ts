@@ -4,9 +4,9 @@ import { parse } from 'csv-parse/sync';
 import { CsvSyntaxError, type ParsedRecord, parseCsvRecords } from '../../../../src/core/csv/fastParser.js';
 import { csvLine } from '../../../../src/core/csv/writer.js';
 
-async function parseChunks(chunks: string[], delimiter = ','): Promise<ParsedRecord[]> {
+async function parseChunks(chunks: string[], delimiter = ',', text = false): Promise<ParsedRecord[]> {
   const out: ParsedRecord[] = [];
-  for await (const r of parseCsvRecords(Readable.from(chunks.map((c) => Buffer.from(c))), { delimiter })) out.push(r);
+  for await (const r of parseCsvRecords(Readable.from(chunks.map((c) => Buffer.from(c))), { delimiter, text })) out.push(r);
   return out;
 }
 
@@ -92,7 +92,7 @@ describe('fast CSV parser', () => {
       const line = csvLine(row).slice(0, -1);
       lines.push(i % 3 === 0 ? `"x"${line.slice(1)}` : line);
     }
-    const parsed = await parseChunks([lines.join('\r\n') + '\r\n']);
+    const parsed = await parseChunks([lines.join('\r\n') + '\r\n'], ',', true);
     expect(parsed.map((r) => r.fields)).to.deep.equal(rows);
     parsed.forEach((r, i) => {
       if (i % 3 === 0) expect(r.text, `row ${i}`).to.equal(undefined);
@@ -101,6 +101,8 @@ describe('fast CSV parser', () => {
     // Another delimiter is never csvLine's form.
     const semi = await parseChunks(['a;b\n1;2\n'], ';');
     expect(semi.map((r) => r.text)).to.deep.equal([undefined, undefined]);
+    // Callers that do not ask for the text never get it.
+    expect((await parseChunks(['a,b\n1,2\n'])).map((r) => r.text)).to.deep.equal([undefined, undefined]);
   });
 
   it('names the line of a quote that is never closed, of text after a closing quote, and of a stray quote', async () => {

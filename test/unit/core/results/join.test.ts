@@ -136,8 +136,11 @@ describe('result join', () => {
     for (const r of success) {
       const i = lineOf.indexOf(Number(r.sf__Line));
       expect(r.Name).to.equal(rows[i][0]);
-      if (rows[i][0] !== 'Twin') expect(r.sf__Id).to.equal(`001${String(i).padStart(15, '0')}`);
-      expect(r.sf__Created).to.equal(rows[i][0] === 'Twin' ? r.sf__Created : String(i % 2 === 0));
+      // A twin may get any twin's result, but a whole one: its Id and created flag belong together.
+      const resultOf = rows[i][0] === 'Twin' ? Number(r.sf__Id.slice(3)) : i;
+      expect(rows[resultOf], r.sf__Id).to.deep.equal(rows[i]);
+      expect(r.sf__Id).to.equal(`001${String(resultOf).padStart(15, '0')}`);
+      expect(r.sf__Created).to.equal(String(resultOf % 2 === 0));
     }
     // Repeated rows each got one distinct result.
     const twins = success.filter((r) => r.Name === 'Twin').map((r) => r.sf__Id);
