@@ -21,6 +21,9 @@ export class LoadProgress {
         this.write(messages.getMessage('planned', [e.rows, this.file, e.chunks, size(e.bytes)]));
         if (e.rejected > 0) this.write(messages.getMessage('rejected', [e.rejected]));
         break;
+      case 'loaded-before':
+        this.write(messages.getMessage('loadedBefore', [e.runId]));
+        break;
       case 'job-created':
         this.write(messages.getMessage(e.adopted ? 'jobAdopted' : 'jobCreated', [e.jobId, e.chunk, e.rows]));
         break;

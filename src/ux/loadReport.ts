@@ -4,7 +4,15 @@
 import { Messages, SfError } from '@salesforce/core';
 import { LoadResult } from '../core/load/types.js';
 import { CsvInputError } from '../core/csv/errors.js';
-import { DuplicateRunError, JobGoneError, PreflightFailedError } from '../core/load/engine.js';
+import {
+  AbandonedRunError,
+  AmbiguousOrphanError,
+  DuplicateRunError,
+  JobGoneError,
+  NotConfirmedError,
+  PreflightFailedError,
+  RunLockedError,
+} from '../core/load/engine.js';
 import { PreflightError } from '../core/preflight/errors.js';
 import { BackupShortError } from '../core/backup/backup.js';
 import { OrgApiError, OrgNetworkError } from '../core/http/orgHttp.js';
@@ -21,7 +29,10 @@ type Printer = { log: (line: string) => void; warn: (line: string) => void; conf
 /** Prints the outcome and returns the exit code. */
 export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boolean; ledgerDir: string; defaultLedger: boolean }): number {
   for (const job of result.jobs) if (job.errorMessage) cmd.warn(messages.getMessage('warn.jobFailed', [job.id, job.errorMessage]));
-  if (result.unmatched > 0) cmd.warn(messages.getMessage('warn.unmatched', [result.unmatched]));
+  if (result.unmatched > 0) {
+    const jobs = (result.unmatchedJobs ?? []).map((j) => `part ${j.chunk} (job ${j.jobId}): ${j.unmatched}`).join(', ');
+    cmd.warn(messages.getMessage('warn.unmatched', [result.unmatched, jobs, result.files?.unmatched ?? 'unmatched.csv']));
+  }
   if (result.preflight && (result.status === 'Checked' || !result.preflight.ok)) for (const line of preflightLines(result.preflight)) cmd.log(line);
   if (result.status === 'Checked') return result.preflight?.ok ? 0 : EXIT_FAILED_ROWS;
   if (result.status === 'InProgress') {
@@ -38,7 +49,7 @@ export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boo
     if (result.files.rejected) cmd.log(messages.getMessage('info.rejectedFile', [result.files.rejected]));
     if (result.backup) cmd.log(messages.getMessage('info.backup', [result.backup.file, result.backup.records]));
   }
-  return result.failed > 0 || result.unprocessed > 0 || result.rejected > 0 ? EXIT_FAILED_ROWS : 0;
+  return result.failed > 0 || result.unprocessed > 0 || result.rejected > 0 || result.unmatched > 0 ? EXIT_FAILED_ROWS : 0;
 }
 
 export function resumeCommand(bin: string, runId: string, opts: { ledgerDir: string; defaultLedger: boolean }): string {
@@ -58,6 +69,12 @@ export function loadErrorToSfError(e: unknown, ctx: { bin: string; ledgerDir: st
   }
   if (e instanceof PreflightError) return messages.createError('error.UnknownObject', [e.message]);
   if (e instanceof BackupShortError) return messages.createError('error.BackupShort', [e.records, e.ids, e.file]);
+  if (e instanceof RunLockedError) return messages.createError('error.RunLocked', [e.runId, `pid ${e.owner.pid} on ${e.owner.host}`, e.owner.since]);
+  if (e instanceof AbandonedRunError) return messages.createError('error.AbandonedRun', [e.runId, e.reason]);
+  if (e instanceof NotConfirmedError && e.runId) return messages.createError('error.NotConfirmedRun', [e.runId]);
+  if (e instanceof AmbiguousOrphanError) {
+    return messages.createError('error.AmbiguousOrphan', [e.chunk, e.candidates.length, e.candidates.map((c) => `${c.id} (created ${c.createdDate})`).join(', ')]);
+  }
   if (e instanceof JobGoneError) return messages.createError('error.JobGone', [e.jobId]);
   if (e instanceof OrgApiError) return messages.createError('error.OrgApi', [e.method, e.path, e.status, e.errorCode, e.message]);
   if (e instanceof OrgNetworkError) return messages.createError('error.Network', [e.method, e.path, e.message]);

@@ -92,6 +92,9 @@ class TerminalStages implements LoadDisplay {
         this.perJob.set(e.jobId, { processed: e.processed, failed: e.failed });
         this.refreshCounts(1);
         break;
+      case 'loaded-before':
+        this.mso.updateData({ note: messages.getMessage('loadedBefore', [e.runId]) });
+        break;
       case 'retry':
         this.mso.updateData({ note: messages.getMessage('retry', [e.what, e.reason, (e.delayMs / 1000).toFixed(1), e.attempt]) });
         break;

@@ -2,6 +2,9 @@
  * The load engine wired to an emulator with fast polls and retries, for tests that drive the core
  * directly (no CLI), in this process or in a child process that a test may kill.
  */
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { OrgHttp } from '../../src/core/http/orgHttp.js';
 import type { LoadEngine } from '../../src/core/load/engine.js';
 import type { LoadEvent } from '../../src/core/load/types.js';
@@ -18,8 +21,17 @@ export function testHttp(target: EngineTarget): OrgHttp {
   });
 }
 
+/**
+ * The machine state folder (creation journal) of the engines that talk to one emulator: shared by a
+ * crash child and the test that resumes its run, apart from other emulators' tests.
+ */
+export function testStateDir(target: EngineTarget): string {
+  // Each emulator has its own token (and hands out the same job Ids as the others): a folder per token.
+  return join(tmpdir(), `bulkops-state-${createHash('sha256').update(target.accessToken).digest('hex').slice(0, 16)}`);
+}
+
 export function testEngine(target: EngineTarget, onEvent?: (e: LoadEvent) => void): { engine: LoadEngine; http: OrgHttp } {
   const http = testHttp(target);
-  const engine = engineForHttp(http, { onEvent, poll: { minMs: 20, maxMs: 200 }, retry: { attempts: 6, baseMs: 10, maxMs: 100 } });
+  const engine = engineForHttp(http, { onEvent, stateDir: testStateDir(target), poll: { minMs: 20, maxMs: 200 }, retry: { attempts: 6, baseMs: 10, maxMs: 100 } });
   return { engine, http };
 }

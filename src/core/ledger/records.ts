@@ -6,6 +6,7 @@
 import { IngestOperation, JobState } from '../bulk/types.js';
 import { PlannedChunk } from '../load/planner.js';
 import type { PreflightReport } from '../preflight/problems.js';
+import type { CsvReadOptions } from '../csv/reader.js';
 
 export type RunSpec = {
   runId: string;
@@ -21,6 +22,11 @@ export type RunSpec = {
   backup: boolean;
   /** keep the uploaded parts and per-job result parts once the run is done (they are removed by default) */
   keepChunks?: boolean;
+  /** how the input is read and split, so that resume can plan a run that stopped before its split */
+  csv?: CsvReadOptions;
+  maxJobBytes?: number;
+  keepInvalidRows?: boolean;
+  force?: boolean;
 };
 
 export type LedgerRecord =
@@ -37,7 +43,8 @@ export type LedgerRecord =
       fileSha256: string;
       fileBytes: number;
     }
-  | { t: 'creating'; at: string; chunk: number }
+  /** journal: the intent is also in the machine's creation journal (runner/creationJournal.ts), written right before the request */
+  | { t: 'creating'; at: string; chunk: number; journal?: boolean }
   | { t: 'created'; at: string; chunk: number; jobId: string; adopted?: boolean }
   | { t: 'uploading'; at: string; chunk: number; jobId: string }
   | { t: 'uploaded'; at: string; chunk: number; jobId: string }
@@ -45,6 +52,15 @@ export type LedgerRecord =
   | { t: 'terminal'; at: string; chunk: number; jobId: string; state: JobState; processed: number; failed: number; errorMessage?: string }
   | { t: 'results'; at: string; chunk: number; jobId: string; successful: number; failed: number; unprocessed: number; unmatched: number; errorCodes: Record<string, number>; retryable: number }
   | { t: 'aborted-orphan'; at: string; chunk: number; jobId: string }
+  /**
+   * The part leaves this job and gets a new one: the job already held someone else's data when we
+   * uploaded ('holds-data'), or its results hold none of the part's rows ('never-held').
+   */
+  | { t: 'job-dropped'; at: string; chunk: number; jobId: string; reason: 'holds-data' | 'never-held' }
+  /** hardDelete: the user confirmed this many rows of this org, as this user; no row is sent before it */
+  | { t: 'confirmed'; at: string; rows: number; object: string; operation: IngestOperation; orgId: string; username: string }
+  /** the run ended before it sent anything (refused, or its checks failed): resume never picks it up */
+  | { t: 'abandoned'; at: string; reason: string }
   | { t: 'backup'; at: string; file: string; ids: number; records: number; queryJobs: string[] }
   | { t: 'merged'; at: string }
   | { t: 'done'; at: string };
@@ -52,6 +68,10 @@ export type LedgerRecord =
 export type ChunkState = {
   chunk: PlannedChunk;
   creatingAt?: string;
+  /** the last 'creating' intent was also written to the machine's creation journal */
+  journaled?: boolean;
+  /** jobs this part left for a new one (job-dropped) */
+  drops?: number;
   jobId?: string;
   /** the job was found again after a crash rather than created by this chunk's own call */
   adopted?: boolean;
@@ -73,6 +93,8 @@ export type RunState = {
   chunks: ChunkState[];
   planned: boolean;
   backup?: Extract<LedgerRecord, { t: 'backup' }>;
+  confirmed?: Extract<LedgerRecord, { t: 'confirmed' }>;
+  abandoned?: Extract<LedgerRecord, { t: 'abandoned' }>;
   merged: boolean;
   done: boolean;
 };
@@ -96,6 +118,8 @@ export function replay(records: LedgerRecord[]): RunState {
       continue;
     }
     if (r.t === 'backup') state.backup = r;
+    else if (r.t === 'confirmed') state.confirmed = r;
+    else if (r.t === 'abandoned') state.abandoned = r;
     else if (r.t === 'merged') state.merged = true;
     else if (r.t === 'done') state.done = true;
     else if (r.t !== 'run') applyChunkRecord(state.chunks[r.chunk - 1], r);
@@ -103,13 +127,19 @@ export function replay(records: LedgerRecord[]): RunState {
   return state;
 }
 
-function applyChunkRecord(c: ChunkState | undefined, r: Exclude<LedgerRecord, { t: 'run' | 'planned' | 'merged' | 'done' | 'backup' }>): void {
+type ChunkRecord = Exclude<LedgerRecord, { t: 'run' | 'planned' | 'merged' | 'done' | 'backup' | 'confirmed' | 'abandoned' }>;
+
+function applyChunkRecord(c: ChunkState | undefined, r: ChunkRecord): void {
   if (!c) return;
+  // Records about a job the part has left (job-dropped) say nothing about its current job.
+  if ('jobId' in r && r.t !== 'created' && r.t !== 'aborted-orphan' && r.jobId !== c.jobId) return;
   switch (r.t) {
     case 'creating':
       c.creatingAt = r.at;
+      c.journaled = r.journal === true;
       break;
     case 'created':
+      leaveJob(c);
       c.jobId = r.jobId;
       c.adopted = r.adopted;
       break;
@@ -128,7 +158,24 @@ function applyChunkRecord(c: ChunkState | undefined, r: Exclude<LedgerRecord, { 
     case 'results':
       c.results = r;
       break;
+    case 'job-dropped':
+      leaveJob(c);
+      c.creatingAt = undefined;
+      c.journaled = undefined;
+      c.drops = (c.drops ?? 0) + 1;
+      break;
     case 'aborted-orphan':
       break;
   }
+}
+
+/** Forgets everything about the part's job (a new job starts from nothing). */
+export function leaveJob(c: ChunkState): void {
+  c.jobId = undefined;
+  c.adopted = undefined;
+  c.uploading = undefined;
+  c.uploaded = undefined;
+  c.closed = undefined;
+  c.terminal = undefined;
+  c.results = undefined;
 }

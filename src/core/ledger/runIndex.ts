@@ -25,8 +25,9 @@ export function listRuns(ledgerDir: string): RunEntry[] {
   return runs;
 }
 
+/** The latest run that can be resumed (a run that ended before sending anything cannot). */
 export function latestRun(ledgerDir: string): RunEntry | undefined {
-  const runs = listRuns(ledgerDir);
+  const runs = listRuns(ledgerDir).filter((r) => !r.state.abandoned);
   return runs.sort((a, b) => a.state.startedAt.localeCompare(b.state.startedAt)).pop();
 }
 

@@ -1,26 +1,22 @@
 /*
- * The load engine. A run goes: read, check, fingerprint and plan (chunk files on disk) -> for each chunk, one
- * Bulk 2.0 job: create, upload, close, wait, join results -> merge the result parts. Every remote
- * step is written to the run's ledger before and after it happens (hard-parts.md §2), so `resume`
- * can replay the ledger after a crash at any point and finish the run without sending a row twice:
- * - "creating" without "created": our job may exist; it is looked up (Get All Jobs: our user, the
- *   object and operation, Open, created since the intent) and adopted instead of creating another;
- * - "uploading" without "uploaded": the job is asked for its state; only an Open job is uploaded
- *   to again, and "already has data" counts as uploaded;
- * - a job past Open is never uploaded to again; results are fetched once per job.
+ * The load engine. A run goes: read, check, fingerprint and plan (part files on disk), back up the
+ * target records of a delete, then hand the parts to the job runner (runner/jobRunner.ts: one Bulk
+ * 2.0 job per part, created, uploaded, closed, waited for, its results joined to the part's rows),
+ * then merge the result parts into the run's result files. Every step is written to the run's
+ * ledger, so `resume` replays it after a crash at any point and finishes the run without sending a
+ * row twice; a run folder is worked on by one process at a time (its lock).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { BulkV2 } from '../bulk/bulkV2.js';
-import { JobInfo, JobState, TERMINAL_STATES } from '../bulk/types.js';
-import { OrgApiError } from '../http/orgHttp.js';
+import { JobState } from '../bulk/types.js';
 import { DEFAULT_RETRY, RetryPolicy, withRetry } from '../http/retry.js';
 import { openCsv } from '../csv/reader.js';
-import { fileBlocks } from '../io/fileBlocks.js';
+import { FileLock, LockHeldError, LockOwner } from '../io/fileLock.js';
 import { Ledger } from '../ledger/ledger.js';
-import { ChunkState, RunSpec, RunState, replay } from '../ledger/records.js';
-import { findSameLoad } from '../ledger/runIndex.js';
+import { RunSpec, RunState, replay } from '../ledger/records.js';
+import { findSameLoad, listRuns } from '../ledger/runIndex.js';
 import { Identity } from '../org/identity.js';
 import { BulkV2Query } from '../bulk/bulkV2Query.js';
 import { BackupShortError, backupRecords, idsOfChunks } from '../backup/backup.js';
@@ -31,13 +27,15 @@ import { CsvRecord, CsvSource } from '../csv/reader.js';
 import { CsvInputError } from '../csv/errors.js';
 import { csvMessages } from '../csv/messages.js';
 import { mergeReports } from '../preflight/problems.js';
-import { addCounts, emptyCounts, joinJob, JoinWorkspace, partPaths } from '../results/join.js';
-import { mergeParts, resultPaths } from '../results/resultFiles.js';
+import { addCounts, emptyCounts, partPaths } from '../results/join.js';
+import { mergeParts, resultPaths, unmatchedPath } from '../results/resultFiles.js';
+import { Deadline, JobRunner } from '../runner/jobRunner.js';
 import { crashIfAsked } from './crashPoints.js';
-import { PollSchedule } from './pollSchedule.js';
 import { Fingerprint } from './fingerprint.js';
 import { planChunks } from './planner.js';
 import { JobSummary, LoadEvent, LoadRequest, LoadResult } from './types.js';
+
+export { JobGoneError, AmbiguousOrphanError } from '../runner/jobRunner.js';
 
 export type EngineDeps = {
   bulk: BulkV2;
@@ -53,9 +51,11 @@ export type EngineDeps = {
   fields?: (object: string) => Promise<Array<{ name: string; type: string }>>;
   /** the object's describe, for the checks before upload */
   describe?: DescribeSource;
+  /** the machine's bulkops state folder (the job creation journal, shared by every run on this machine) */
+  stateDir: string;
 };
 
-/** A second load of the same file into the same org and object, with the same operation. */
+/** A second insert of the same file into the same org and object: it would create every record again. */
 export class DuplicateRunError extends Error {
   public constructor(public readonly earlierRunId: string, public readonly earlierRunDir: string) {
     super(`run ${earlierRunId} already loaded this file`);
@@ -71,45 +71,57 @@ export class PreflightFailedError extends Error {
   }
 }
 
-/** The user did not confirm (hardDelete): nothing was sent. */
+/**
+ * The user did not confirm the hardDelete: nothing was sent. `runId` is set when a run without a
+ * confirmation was asked to go on (resume): it never deletes.
+ */
 export class NotConfirmedError extends Error {
-  public constructor() {
-    super('not confirmed');
+  public constructor(public readonly runId?: string) {
+    super(runId ? `run ${runId} has no hardDelete confirmation` : 'not confirmed');
     this.name = 'NotConfirmedError';
   }
 }
 
-/** The org no longer knows a job of the run (deleted, or purged 7 days after it ended). */
-export class JobGoneError extends Error {
-  public constructor(public readonly jobId: string) {
-    super(`job ${jobId} no longer exists in the org`);
-    this.name = 'JobGoneError';
+/** Another process works on the run (its lock is held). */
+export class RunLockedError extends Error {
+  public constructor(public readonly runId: string, public readonly owner: LockOwner) {
+    super(`run ${runId} is being worked on by process ${owner.pid} (since ${owner.since})`);
+    this.name = 'RunLockedError';
   }
 }
 
-type Deadline = { at: number };
+/** The run ended before it sent anything; it cannot be resumed, only started again. */
+export class AbandonedRunError extends Error {
+  public constructor(public readonly runId: string, public readonly reason: string) {
+    super(`run ${runId} ended before it sent anything: ${reason}`);
+    this.name = 'AbandonedRunError';
+  }
+}
+
+export const RUN_LOCK_FILE = 'run.lock';
 
 export class LoadEngine {
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly emit: (e: LoadEvent) => void;
   private readonly retryPolicy: RetryPolicy;
+  private readonly runner: JobRunner;
   private identityCache?: Identity;
-  /**
-   * Job creation is one at a time within a run: when a failed creation is retried, every job this
-   * process has created is already claimed by its chunk, so an Open job found in the org can only be
-   * the one the failed attempt made (or a crashed run's), never a sibling chunk's.
-   */
-  private readonly creating = new OneAtATime();
-  /** Result joins too: one job's row index in memory at a time keeps memory flat (hard-parts.md §1). */
-  private readonly joining = new OneAtATime();
-  private readonly joinWorkspace = new JoinWorkspace();
 
   public constructor(private readonly deps: EngineDeps) {
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? ((ms): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)));
     this.emit = deps.onEvent ?? ((): void => {});
     this.retryPolicy = deps.retry ?? DEFAULT_RETRY;
+    this.runner = new JobRunner({
+      bulk: deps.bulk,
+      now: this.now,
+      sleep: this.sleep,
+      emit: this.emit,
+      retry: this.retryPolicy,
+      poll: deps.poll ?? { minMs: 1000, maxMs: 10_000 },
+      stateDir: deps.stateDir,
+    });
   }
 
   /** --dry-run: the checks alone, over every row; nothing is sent and no run is recorded. */
@@ -160,12 +172,14 @@ export class LoadEngine {
     });
   }
 
-  /** A new run: plans the file into chunks, then drives them. */
+  /** A new run: plans the file into parts, then runs them. */
   public async start(req: LoadRequest): Promise<LoadResult> {
     const runDir = join(req.ledgerDir, req.runId);
     const identity = await this.identity();
-    await mkdir(join(runDir, 'chunks'), { recursive: true });
+    await mkdir(runDir, { recursive: true });
+    const lock = this.lockRun(runDir, req.runId);
     const ledger = new Ledger(runDir, this.now);
+    let sending = false;
     try {
       const spec: RunSpec = {
         runId: req.runId,
@@ -178,48 +192,81 @@ export class LoadEngine {
         concurrency: req.concurrency,
         backup: req.operation === 'hardDelete' || (req.operation === 'delete' && req.backup !== false),
         ...(req.keepChunks ? { keepChunks: true } : {}),
+        // What planning needs, so that resume can plan a run that stopped before its split.
+        ...(req.csv ? { csv: req.csv } : {}),
+        ...(req.maxJobBytes ? { maxJobBytes: req.maxJobBytes } : {}),
+        ...(req.keepInvalidRows ? { keepInvalidRows: true } : {}),
+        ...(req.force ? { force: true } : {}),
       };
       ledger.append({ t: 'run', ...spec });
-      this.emit({ type: 'stage', stage: 'read' });
-      const print = new Fingerprint(req.files.length);
-      const inputs = await this.openInputs(req, {}, print);
-      await mkdir(spec.resultsDir, { recursive: true });
-      const plan = await planChunks(inputs.records, {
-        dir: join(runDir, 'chunks'),
-        header: inputs.header,
-        maxBytes: req.maxJobBytes,
-        check: inputs.check,
-        rejectedFile: join(spec.resultsDir, 'rejected.csv'),
-        fileNames: req.files.map((f) => basename(f)),
-      });
-      const report = inputs.report();
-      const { sha256, bytes } = print.digest();
-      // Nothing has been sent yet: a second load of the same file into the same org stops here.
-      if (!req.force) {
-        const earlier = findSameLoad(req.ledgerDir, { orgId: identity.orgId, object: req.object, operation: req.operation, fileSha256: sha256, runId: req.runId });
-        if (earlier) {
-          // This run sent nothing: its folder (the split parts) goes, so only the earlier run remains.
-          ledger.close();
-          await rm(runDir, { recursive: true, force: true });
-          throw new DuplicateRunError(earlier.runId, earlier.runDir);
-        }
+      const state = await this.plan(ledger, runDir, spec, req);
+      if (req.operation === 'hardDelete') {
+        // The confirmation is in the ledger before any row can be sent: a run without it never deletes.
+        if (!req.confirm || !(await req.confirm({ rows: state.rows, object: req.object, operation: req.operation }))) throw new NotConfirmedError();
+        state.confirmed = ledger.append({ t: 'confirmed', rows: state.rows, object: req.object, operation: req.operation, orgId: identity.orgId, username: identity.username }) as RunState['confirmed'];
       }
-      ledger.append({
-        t: 'planned',
-        chunks: plan.chunks,
-        rows: plan.rows,
-        rejected: plan.rejected,
-        header: inputs.header,
-        ...(report ? { preflight: report } : {}),
-        fileSha256: sha256,
-        fileBytes: bytes,
-      });
-      this.emit({ type: 'planned', rows: plan.rows, chunks: plan.chunks.length, bytes: plan.chunks.reduce((n, c) => n + c.bytes, 0), rejected: plan.rejected });
-      if (req.confirm && !(await req.confirm({ rows: plan.rows, object: req.object, operation: req.operation }))) throw new NotConfirmedError();
-      return await this.drive(ledger, runDir, replay(Ledger.read(runDir)), { at: this.now() + req.waitMs });
+      sending = true;
+      return await this.drive(ledger, runDir, state, { at: this.now() + req.waitMs });
+    } catch (e) {
+      // A start refused or failed before anything could be sent leaves no run behind for resume.
+      if (!sending) {
+        ledger.close();
+        await rm(runDir, { recursive: true, force: true });
+      }
+      throw e;
     } finally {
       ledger.close();
+      lock.release();
     }
+  }
+
+  /** Reads, checks and splits the input into part files; records the plan. */
+  private async plan(ledger: Ledger, runDir: string, spec: RunSpec, req: LoadRequest): Promise<RunState> {
+    await mkdir(join(runDir, 'chunks'), { recursive: true });
+    this.emit({ type: 'stage', stage: 'read' });
+    const print = new Fingerprint(spec.files.length);
+    const inputs = await this.openInputs(req, {}, print);
+    await mkdir(spec.resultsDir, { recursive: true });
+    const plan = await planChunks(inputs.records, {
+      dir: join(runDir, 'chunks'),
+      header: inputs.header,
+      maxBytes: req.maxJobBytes,
+      check: inputs.check,
+      rejectedFile: join(spec.resultsDir, 'rejected.csv'),
+      fileNames: spec.files.map((f) => basename(f)),
+    });
+    const report = inputs.report();
+    const { sha256, bytes } = print.digest();
+    // Nothing has been sent yet. A second insert of the same file would create every record again:
+    // it stops here. Other operations are idempotent (an upsert or update sets the same values
+    // again, a delete finds the records gone): they go on, and the earlier run is named.
+    const earlier = findSameLoad(dirname(runDir), { orgId: spec.org.orgId, object: spec.object, operation: spec.operation, fileSha256: sha256, runId: spec.runId });
+    if (earlier && spec.operation === 'insert' && !spec.force) throw new DuplicateRunError(earlier.runId, earlier.runDir);
+    if (earlier) this.emit({ type: 'loaded-before', runId: earlier.runId, runDir: earlier.runDir });
+    ledger.append({
+      t: 'planned',
+      chunks: plan.chunks,
+      rows: plan.rows,
+      rejected: plan.rejected,
+      header: inputs.header,
+      ...(report ? { preflight: report } : {}),
+      fileSha256: sha256,
+      fileBytes: bytes,
+    });
+    this.emit({ type: 'planned', rows: plan.rows, chunks: plan.chunks.length, bytes: plan.chunks.reduce((n, c) => n + c.bytes, 0), rejected: plan.rejected });
+    return replay(Ledger.read(runDir));
+  }
+
+  /** Takes the run's lock: one process works on a run at a time. */
+  private lockRun(runDir: string, runId: string): FileLock {
+    const lock = new FileLock(join(runDir, RUN_LOCK_FILE), 'run');
+    try {
+      lock.acquire();
+    } catch (e) {
+      if (e instanceof LockHeldError) throw new RunLockedError(runId, e.owner);
+      throw e;
+    }
+    return lock;
   }
 
   /**
@@ -275,19 +322,40 @@ export class LoadEngine {
     };
   }
 
+
   /** Picks up a run from its ledger and finishes it (or goes on until the wait runs out). */
   public async resume(runDir: string, waitMs: number): Promise<LoadResult> {
-    const records = Ledger.read(runDir);
-    const state = replay(records);
+    const first = replay(Ledger.read(runDir));
+    const lock = this.lockRun(runDir, first.spec.runId);
     const ledger = new Ledger(runDir, this.now);
     try {
+      // Read again under the lock: the process that held it may have written more.
+      let state = replay(Ledger.read(runDir));
+      if (state.abandoned) throw new AbandonedRunError(state.spec.runId, state.abandoned.reason);
       if (!state.planned) {
-        // The crash came before any job was created: planning again is safe and complete.
-        throw new Error(`run ${state.spec.runId} stopped before its file was split; nothing was sent. Start it again with load.`);
+        // The run stopped before its split finished: nothing was sent, so planning again from the
+        // input files is safe and complete.
+        const spec = state.spec;
+        state = await this.plan(ledger, runDir, spec, {
+          object: spec.object,
+          operation: spec.operation,
+          externalId: spec.externalId,
+          files: spec.files,
+          runId: spec.runId,
+          ledgerDir: dirname(runDir),
+          resultsDir: spec.resultsDir,
+          waitMs,
+          concurrency: spec.concurrency,
+          maxJobBytes: spec.maxJobBytes,
+          csv: spec.csv,
+          keepInvalidRows: spec.keepInvalidRows,
+          force: spec.force,
+        });
       }
       return await this.drive(ledger, runDir, state, { at: this.now() + waitMs });
     } finally {
       ledger.close();
+      lock.release();
     }
   }
 
@@ -298,20 +366,18 @@ export class LoadEngine {
 
   private async drive(ledger: Ledger, runDir: string, state: RunState, deadline: Deadline): Promise<LoadResult> {
     const started = this.now();
-    if (state.spec.backup && !state.backup) await this.backup(ledger, runDir, state);
-    const pending = state.chunks.filter((c) => !c.results);
-    if (pending.length) this.joinWorkspace.reserve(Math.max(...pending.map((c) => c.chunk.rows)));
-    this.emit({ type: 'stage', stage: 'upload' });
-    const queue = [...pending];
-    const workers = Array.from({ length: Math.max(1, Math.min(state.spec.concurrency, queue.length)) }, async () => {
-      for (let c = queue.shift(); c; c = queue.shift()) {
-        // Past the wait a parallel run still uploads every part (--wait 0 means "return after upload");
-        // a serial run leaves the parts not started for resume, so its jobs never overlap.
-        if (state.spec.concurrency === 1 && !c.jobId && this.now() > deadline.at && c !== pending[0]) break;
-        await this.runChunk(ledger, state, c, deadline);
+    if (state.spec.operation === 'hardDelete' && state.confirmed?.rows !== state.rows) throw new NotConfirmedError(state.spec.runId);
+    try {
+      if (state.spec.backup && !state.backup) await this.backup(ledger, runDir, state);
+    } catch (e) {
+      // Nothing was sent: the run ends here (a short backup names what is missing; start again with load).
+      if (!state.chunks.some((c) => c.creatingAt || c.jobId)) {
+        ledger.append({ t: 'abandoned', reason: e instanceof Error ? e.message : String(e) });
       }
-    });
-    await Promise.all(workers);
+      throw e;
+    }
+    this.emit({ type: 'stage', stage: 'upload' });
+    await this.runner.run({ ledger, state, deadline, claimedByOtherRuns: () => jobsOfOtherRuns(runDir) }, state.chunks);
 
     const done = state.chunks.every((c) => c.results);
     if (done && !state.done) {
@@ -321,7 +387,7 @@ export class LoadEngine {
       await mergeParts(
         paths,
         state.header,
-        state.chunks.map((c) => partPaths(this.partsDir(state), c.chunk.index)),
+        state.chunks.map((c) => partPaths(JobRunner.partsDir(state), c.chunk.index)),
         state.spec.files.length > 1
       );
       ledger.append({ t: 'merged' });
@@ -341,8 +407,10 @@ export class LoadEngine {
     this.emit({ type: 'stage', stage: 'backup' });
     const ids = await idsOfChunks(state.chunks.map((c) => c.chunk));
     const file = join(runDir, 'backup.csv');
-    const taken = await this.retrying('backup', () =>
-      backupRecords({ query: this.deps.query!, fields: this.deps.fields!, sleep: this.sleep, pollMs: this.deps.poll?.minMs ?? 1000 }, state.spec.object, ids, file)
+    const taken = await withRetry(
+      () => backupRecords({ query: this.deps.query!, fields: this.deps.fields!, sleep: this.sleep, pollMs: this.deps.poll?.minMs ?? 1000 }, state.spec.object, ids, file),
+      { sleep: this.sleep, onRetry: ({ attempt, delayMs, error }) => this.emit({ type: 'retry', what: 'backup', attempt, delayMs: Math.round(delayMs), reason: error.message }) },
+      this.retryPolicy
     );
     this.emit({ type: 'backup', file, ids: taken.ids, records: taken.records });
     if (taken.records < taken.ids) throw new BackupShortError(taken.ids, taken.records, file);
@@ -355,239 +423,7 @@ export class LoadEngine {
    */
   private async tidy(runDir: string, state: RunState): Promise<void> {
     await rm(join(runDir, 'chunks'), { recursive: true, force: true });
-    await rm(this.partsDir(state), { recursive: true, force: true });
-  }
-
-  private partsDir(state: RunState): string {
-    return join(state.spec.resultsDir, 'parts');
-  }
-
-  /** Takes one chunk as far as it can go: submitted, finished, results joined. */
-  private async runChunk(ledger: Ledger, state: RunState, c: ChunkState, deadline: Deadline): Promise<void> {
-    if (!c.closed) await this.submit(ledger, state, c);
-    if (!c.terminal) {
-      if (this.now() >= deadline.at) return;
-      this.emit({ type: 'stage', stage: 'processing' });
-      const info = await this.waitForJob(c, deadline, state.rows);
-      if (!info) return;
-      c.terminal = ledger.append({
-        t: 'terminal',
-        chunk: c.chunk.index,
-        jobId: info.id,
-        state: info.state,
-        processed: info.numberRecordsProcessed ?? 0,
-        failed: info.numberRecordsFailed ?? 0,
-        ...(info.errorMessage ? { errorMessage: info.errorMessage } : {}),
-      }) as ChunkState['terminal'];
-      this.emit({
-        type: 'job-done',
-        jobId: info.id,
-        chunk: c.chunk.index,
-        state: info.state,
-        processed: info.numberRecordsProcessed ?? 0,
-        failed: info.numberRecordsFailed ?? 0,
-        errorMessage: info.errorMessage,
-      });
-    }
-    if (!c.results) {
-      const partsDir = this.partsDir(state);
-      await mkdir(partsDir, { recursive: true });
-      const jobId = c.jobId!;
-      let fetched = 0;
-      const multi = state.spec.files.length > 1;
-      const counts = await this.joining.run(() => this.retrying('results', () =>
-        joinJob(
-          c.chunk,
-          c.terminal!.state,
-          async (kind) => {
-            if (fetched++ === 1) crashIfAsked('mid-results', c.chunk.index);
-            return this.gone(jobId, () => this.deps.bulk.results(jobId, kind));
-          },
-          partPaths(partsDir, c.chunk.index),
-          { fileLabel: multi ? basename(state.spec.files[c.chunk.fileIndex]) : undefined, workspace: this.joinWorkspace }
-        )
-      ));
-      c.results = ledger.append({ t: 'results', chunk: c.chunk.index, jobId, ...counts }) as ChunkState['results'];
-      this.emit({ type: 'results-written', successful: counts.successful, failed: counts.failed, unprocessed: counts.unprocessed });
-    }
-  }
-
-  /** Create (or adopt), upload and close the chunk's job, each step recorded before and after. */
-  private async submit(ledger: Ledger, state: RunState, c: ChunkState): Promise<void> {
-    const index = c.chunk.index;
-    if (!c.jobId) {
-      if (c.creatingAt) {
-        // A crash between asking for a job and recording it: the job may exist. Find it rather than make another.
-        const orphan = await this.findOwnOpenJob(state, c.creatingAt);
-        if (orphan) {
-          c.adopted = true;
-          c.jobId = orphan.id;
-          ledger.append({ t: 'created', chunk: index, jobId: orphan.id, adopted: true });
-          this.emit({ type: 'job-created', jobId: orphan.id, chunk: index, rows: c.chunk.rows, adopted: true });
-        }
-      }
-      if (!c.jobId) {
-        crashIfAsked('before-create', index);
-        const intent = ledger.append({ t: 'creating', chunk: index });
-        c.creatingAt = intent.at;
-        const creatingAt = c.creatingAt;
-        const job = await this.creating.run(async () => {
-          const created = await this.createJob(state, creatingAt);
-          // The most delicate moment: the org has the job, the ledger does not know it yet.
-          crashIfAsked('after-create', index);
-          c.jobId = created.id;
-          ledger.append({ t: 'created', chunk: index, jobId: created.id });
-          return created;
-        });
-        this.emit({ type: 'job-created', jobId: job.id, chunk: index, rows: c.chunk.rows, adopted: false });
-      }
-    }
-    const jobId = c.jobId;
-    if (!jobId) throw new Error(`chunk ${index} has no job`);
-    if (!c.uploaded) {
-      let alreadyPastOpen = false;
-      const attemptedBefore = c.uploading === true;
-      if (attemptedBefore) {
-        const info = await this.gone(jobId, () => this.retrying('info', () => this.deps.bulk.info(jobId)));
-        alreadyPastOpen = info.state !== 'Open';
-      } else {
-        ledger.append({ t: 'uploading', chunk: index, jobId });
-        c.uploading = true;
-      }
-      if (!alreadyPastOpen) await this.upload(jobId, c, attemptedBefore);
-      ledger.append({ t: 'uploaded', chunk: index, jobId });
-      c.uploaded = true;
-      crashIfAsked('after-upload', index);
-    }
-    if (!c.closed) {
-      await this.retrying(
-        'close',
-        () => this.deps.bulk.close(jobId),
-        async () => {
-          // The close may have reached the org before the failure: only an Open job needs it again.
-          const info = await this.deps.bulk.info(jobId);
-          return info.state === 'Open' ? this.deps.bulk.close(jobId) : info;
-        }
-      ).catch(async (e: unknown) => {
-        if (e instanceof OrgApiError && e.errorCode === 'INVALIDJOBSTATE') {
-          const info = await this.deps.bulk.info(jobId);
-          if (info.state !== 'Open') return info;
-        }
-        throw e;
-      });
-      ledger.append({ t: 'closed', chunk: index, jobId });
-      c.closed = true;
-      this.emit({ type: 'job-uploaded', jobId, chunk: index });
-      crashIfAsked('after-close', index);
-    }
-  }
-
-  /** Creates a job; a retry first looks for the job the failed attempt may have created. */
-  private createJob(state: RunState, since: string): Promise<JobInfo> {
-    const spec = state.spec;
-    const create = (): Promise<JobInfo> =>
-      this.deps.bulk.createIngestJob({
-        object: spec.object,
-        operation: spec.operation,
-        ...(spec.externalId ? { externalIdFieldName: spec.externalId } : {}),
-        columnDelimiter: 'COMMA',
-        lineEnding: 'LF',
-      });
-    return this.retrying('create job', create, async () => (await this.findOwnOpenJob(state, since)) ?? create());
-  }
-
-  /** Uploads the chunk file; "the job already has data" means an earlier attempt got through. */
-  private async upload(jobId: string, c: ChunkState, attemptedBefore: boolean): Promise<void> {
-    const body = (): AsyncIterable<Buffer> => {
-      const blocks = fileBlocks(c.chunk.file);
-      return process.env.SF_BULKOPS_CRASH_AT?.startsWith('mid-upload') ? crashHalfway(blocks, c.chunk.bytes, c.chunk.index) : blocks;
-    };
-    // "Already has data" means an earlier attempt of ours got through; if we never sent any (a job
-    // adopted after a crash that already holds data), the data is someone else's: fail loudly.
-    let mayHaveSent = attemptedBefore;
-    const once = async (): Promise<void> => {
-      try {
-        await this.deps.bulk.upload(jobId, body);
-      } catch (e) {
-        if (e instanceof OrgApiError && e.errorCode === 'INVALIDJOBSTATE' && /multiple contents|already/i.test(e.message) && mayHaveSent) return;
-        throw e;
-      } finally {
-        mayHaveSent = true;
-      }
-    };
-    await this.retrying('upload', once, async () => {
-      const info = await this.deps.bulk.info(jobId);
-      if (info.state === 'Open') await once();
-    });
-  }
-
-  /**
-   * Our Open job for this object and operation created since the intent, not yet claimed by a chunk
-   * of this run. Extra ones (a retried create that got through twice) are aborted.
-   */
-  private async findOwnOpenJob(state: RunState, since: string): Promise<JobInfo | undefined> {
-    const claimed = new Set(state.chunks.map((c) => c.jobId).filter(Boolean));
-    // Allow for clock skew between this machine and the org.
-    const from = Date.parse(since) - 60_000;
-    const found: JobInfo[] = [];
-    let next: string | null | undefined;
-    do {
-      const page = await this.retrying('list jobs', () => this.deps.bulk.listJobs(next, 'V2Ingest'));
-      for (const job of page.records) {
-        if (
-          job.state === 'Open' &&
-          !claimed.has(job.id) &&
-          job.createdById.slice(0, 15) === state.spec.org.userId.slice(0, 15) &&
-          job.object.toLowerCase() === state.spec.object.toLowerCase() &&
-          job.operation === state.spec.operation &&
-          Date.parse(job.createdDate.replace(/\+0000$/, 'Z')) >= from
-        ) {
-          found.push(job);
-        }
-      }
-      next = page.nextRecordsUrl;
-    } while (next);
-    found.sort((a, b) => a.createdDate.localeCompare(b.createdDate));
-    return found[0];
-  }
-
-  /** Polls the chunk's job with back-off until it ends or the wait runs out. */
-  private async waitForJob(c: ChunkState, deadline: Deadline, total: number): Promise<JobInfo | undefined> {
-    const schedule = new PollSchedule(this.deps.poll?.minMs ?? 1000, this.deps.poll?.maxMs ?? 10_000, c.chunk.rows);
-    const startedAt = this.now();
-    const jobId = c.jobId!;
-    for (;;) {
-      const info = await this.gone(jobId, () => this.retrying('job info', () => this.deps.bulk.info(jobId)));
-      const processed = info.numberRecordsProcessed ?? 0;
-      this.emit({ type: 'job-progress', jobId, state: info.state, processed, failed: info.numberRecordsFailed ?? 0 });
-      const seconds = Math.max(0.001, (this.now() - startedAt) / 1000);
-      this.emit({ type: 'progress', processed, failed: info.numberRecordsFailed ?? 0, total, recordsPerSecond: Math.round(processed / seconds) });
-      if (TERMINAL_STATES.has(info.state)) return info;
-      const left = deadline.at - this.now();
-      if (left <= 0) return undefined;
-      await this.sleep(Math.min(schedule.next(this.now(), processed), left));
-    }
-  }
-
-  private retrying<T>(what: string, fn: () => Promise<T>, again?: (e: Error) => Promise<T>): Promise<T> {
-    return withRetry(
-      fn,
-      {
-        sleep: this.sleep,
-        onRetry: ({ attempt, delayMs, error }) => this.emit({ type: 'retry', what, attempt, delayMs: Math.round(delayMs), reason: error.message }),
-      },
-      this.retryPolicy,
-      again
-    );
-  }
-
-  private async gone<T>(jobId: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      if (e instanceof OrgApiError && e.status === 404) throw new JobGoneError(jobId);
-      throw e;
-    }
+    await rm(JobRunner.partsDir(state), { recursive: true, force: true });
   }
 
   private result(runDir: string, state: RunState, started: number): LoadResult {
@@ -607,9 +443,11 @@ export class LoadEngine {
     }));
     const rejectedFile = join(state.spec.resultsDir, 'rejected.csv');
     const paths = resultPaths(state.spec.resultsDir);
+    const unmatchedJobs = state.chunks.filter((c) => c.results && c.results.unmatched > 0).map((c) => ({ chunk: c.chunk.index, jobId: c.jobId ?? '', unmatched: c.results!.unmatched }));
+    const unmatchedFile = unmatchedPath(state.spec.resultsDir);
     return {
       runId: state.spec.runId,
-      status: state.done ? 'Completed' : 'InProgress',
+      status: state.done ? (counts.unmatched > 0 ? 'Inconsistent' : 'Completed') : 'InProgress',
       object: state.spec.object,
       operation: state.spec.operation,
       ...(state.spec.externalId ? { externalId: state.spec.externalId } : {}),
@@ -624,13 +462,14 @@ export class LoadEngine {
       unprocessed: counts.unprocessed,
       retryable: counts.retryable,
       unmatched: counts.unmatched,
+      ...(unmatchedJobs.length ? { unmatchedJobs } : {}),
       errorCodes: Object.entries(counts.errorCodes)
         .map(([code, count]) => ({ code, count }))
         .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)),
       jobs,
       runDir,
       ...(state.done
-        ? { files: { ...paths, ...(existsSync(rejectedFile) ? { rejected: rejectedFile } : {}), ...(state.backup ? { backup: state.backup.file } : {}) } }
+        ? { files: { ...paths, ...(existsSync(rejectedFile) ? { rejected: rejectedFile } : {}), ...(state.backup ? { backup: state.backup.file } : {}), ...(existsSync(unmatchedFile) ? { unmatched: unmatchedFile } : {}) } }
         : {}),
       ...(state.backup ? { backup: { file: state.backup.file, ids: state.backup.ids, records: state.backup.records } } : {}),
       startedAt: state.startedAt,
@@ -639,18 +478,6 @@ export class LoadEngine {
     };
   }
 }
-
-/** Test hook for SF_BULKOPS_CRASH_AT=mid-upload: dies once half of the chunk has been read. */
-/** Passes the blocks on, and crashes the process (kill -9 style) once half the bytes went by (tests only). */
-async function* crashHalfway(blocks: AsyncIterable<Buffer>, total: number, chunk: number): AsyncGenerator<Buffer> {
-  let seen = 0;
-  for await (const block of blocks) {
-    seen += block.length;
-    if (seen >= total / 2) crashIfAsked('mid-upload', chunk);
-    yield block;
-  }
-}
-
 /** Several files load as one: they must have the same columns (the order may differ). */
 function checkSameColumns(first: CsvSource, other: CsvSource): void {
   const norm = (h: string[]): string => [...h].map((x) => x.toLowerCase()).sort().join(',');
@@ -670,14 +497,12 @@ function checkSameColumns(first: CsvSource, other: CsvSource): void {
   }
 }
 
-/** Runs tasks one after another, in the order they were asked for. */
-class OneAtATime {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  public run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task);
-    this.tail = result.catch(() => undefined);
-    return result;
+/** Job Ids named by the other runs of the same ledger folder (runs that predate the creation journal). */
+function jobsOfOtherRuns(runDir: string): Set<string> {
+  const ids = new Set<string>();
+  for (const run of listRuns(dirname(runDir))) {
+    if (run.runDir === runDir) continue;
+    for (const c of run.state.chunks) if (c.jobId) ids.add(c.jobId);
   }
+  return ids;
 }
-

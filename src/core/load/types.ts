@@ -50,8 +50,11 @@ export type JobSummary = {
   errorMessage?: string;
 };
 
-/** Checked: --dry-run, nothing was sent. */
-export type LoadStatus = 'Completed' | 'InProgress' | 'Checked';
+/**
+ * Checked: --dry-run, nothing was sent. Inconsistent: every job ended, but results could not all be
+ * joined to the rows sent (a bug: see unmatchedJobs and unmatched.csv).
+ */
+export type LoadStatus = 'Completed' | 'Inconsistent' | 'InProgress' | 'Checked';
 
 export type LoadResult = {
   runId: string;
@@ -74,10 +77,12 @@ export type LoadResult = {
   retryable: number;
   /** result rows that could not be joined to an input row, or rows a completed job gave no result for (0 unless something is wrong) */
   unmatched: number;
+  /** the jobs whose results did not all join (present only when unmatched is not 0) */
+  unmatchedJobs?: Array<{ chunk: number; jobId: string; unmatched: number }>;
   errorCodes: Array<{ code: string; count: number }>;
   jobs: JobSummary[];
   runDir: string;
-  files?: { success: string; failed: string; unprocessed: string; retry: string; rejected?: string; backup?: string };
+  files?: { success: string; failed: string; unprocessed: string; retry: string; rejected?: string; backup?: string; unmatched?: string };
   /** what the checks before upload found (absent when they did not run) */
   preflight?: PreflightReport;
   /** the export taken before a delete: records found for the Ids of the file */
@@ -90,6 +95,8 @@ export type LoadResult = {
 export type LoadEvent =
   | { type: 'stage'; stage: 'read' | 'backup' | 'upload' | 'processing' | 'results' | 'done' }
   | { type: 'planned'; rows: number; chunks: number; bytes: number; rejected: number }
+  /** an earlier run loaded the same file into this org with this operation (an idempotent one: the load goes on) */
+  | { type: 'loaded-before'; runId: string; runDir: string }
   | { type: 'job-created'; jobId: string; chunk: number; rows: number; adopted: boolean }
   | { type: 'job-uploaded'; jobId: string; chunk: number }
   | { type: 'job-progress'; jobId: string; state: JobState; processed: number; failed: number }

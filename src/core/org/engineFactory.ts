@@ -2,6 +2,8 @@
  * Builds the load engine for an org the user chose with --target-org (an @salesforce/core
  * Connection), so load and resume wire it the same way.
  */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { Connection } from '@salesforce/core';
 import { BulkV2 } from '../bulk/bulkV2.js';
 import { sessionOf } from '../http/connectionSession.js';
@@ -14,6 +16,14 @@ import { keepStreamingGarbageYoung } from '../runtime/heap.js';
 import { fetchIdentity } from './identity.js';
 
 export type EngineOptions = { onEvent?: (e: LoadEvent) => void };
+
+/**
+ * The machine's bulkops state (the job creation journal that every run on this machine shares):
+ * SF_BULKOPS_STATE_DIR, else bulkops/ in the sf state folder (~/.sf).
+ */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SF_BULKOPS_STATE_DIR ?? join(homedir(), '.sf', 'bulkops');
+}
 
 /** Poll timing; SF_BULKOPS_POLL_MS lowers the first interval (tests against the emulator). */
 export function pollSettings(env: NodeJS.ProcessEnv = process.env): { minMs: number; maxMs: number } {
@@ -32,6 +42,7 @@ export function orgHttp(conn: Connection): OrgHttp {
 }
 
 export type EngineTiming = {
+  stateDir?: string;
   poll?: { minMs: number; maxMs: number };
   retry?: { attempts: number; baseMs: number; maxMs: number };
 };
@@ -48,6 +59,7 @@ export function engineForHttp(http: OrgHttp, opts: EngineOptions & EngineTiming 
     query: new BulkV2Query(http),
     describe,
     fields: async (object: string) => (await describe(object)).fields,
+    stateDir: opts.stateDir ?? defaultStateDir(),
   });
 }
 

@@ -126,6 +126,7 @@ export async function joinJob(
     const counts = emptyCounts();
     const unmatchedOut = new ByteWriter(parts.unmatched);
     const row: string[] = new Array<string>(header.length);
+    let matched = 0;
     for (const kind of ['successful', 'failed'] as ResultKind[]) {
       let order: number[] | undefined;
       for await (const batch of readBatches(await fetch(kind))) for (const record of batch) {
@@ -141,16 +142,19 @@ export async function joinJob(
           counts.unmatched++;
           unmatchedOut.text(csvLine([kind, record[0] ?? '', record[1] ?? '', ...row]));
           if (unmatchedOut.due) await unmatchedOut.flush();
-        } else if (kind === 'failed') {
-          spill.put(pos, FAILED, record[0] ?? '', record[1] ?? '');
         } else {
-          spill.put(pos, record[1] === 'true' ? CREATED : UPDATED, record[0] ?? '');
+          matched++;
+          if (kind === 'failed') spill.put(pos, FAILED, record[0] ?? '', record[1] ?? '');
+          else spill.put(pos, record[1] === 'true' ? CREATED : UPDATED, record[0] ?? '');
         }
       }
     }
     spill.finish();
     await unmatchedOut.close();
-    await writeParts(chunk, jobState === 'JobComplete', spill, parts, counts, opts.fileLabel);
+    // A completed job whose results hold none of the part's rows never held them (it held another
+    // part's data, or none): its rows were not processed, and may be sent again.
+    const completed = jobState === 'JobComplete' && (matched > 0 || chunk.rows === 0);
+    await writeParts(chunk, completed, spill, parts, counts, opts.fileLabel);
     return counts;
   } finally {
     spill.dispose();

@@ -3,8 +3,8 @@
  * number) and retry.csv (the input columns only, ready to load again). They are assembled from the
  * per-job parts in chunk order, so rows appear in input order.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { FileHandle, open, rename } from 'node:fs/promises';
 import { fileBlocks } from '../io/fileBlocks.js';
 import { csvLine } from '../csv/writer.js';
@@ -40,18 +40,26 @@ export function resultHeaders(header: string[], multiFile = false): Record<keyof
 export async function mergeParts(paths: ResultPaths, header: string[], parts: PartPaths[], multiFile = false): Promise<void> {
   const headers = resultHeaders(header, multiFile);
   const buffer = Buffer.allocUnsafe(1024 * 1024);
-  for (const key of Object.keys(paths) as Array<keyof ResultPaths>) {
-    const out = await open(`${paths[key]}.tmp`, 'w');
-    try {
-      await out.write(csvLine(headers[key]));
-      for (const part of parts) {
-        if (existsSync(part[key])) await appendFile(out, part[key], buffer);
-      }
-    } finally {
-      await out.close();
-    }
-    await rename(`${paths[key]}.tmp`, paths[key]);
+  for (const key of Object.keys(paths) as Array<keyof ResultPaths>) await concat(paths[key], headers[key], parts.map((p) => p[key]), buffer);
+  // Result rows that matched no row sent (a bug to report): kept, never dropped with the parts.
+  const unmatched = parts.map((p) => p.unmatched).filter((f) => existsSync(f) && statSync(f).size > 0);
+  if (unmatched.length) await concat(unmatchedPath(dirname(paths.success)), ['sf__Result', 'sf__Id', 'sf__Detail', ...header], unmatched, buffer);
+}
+
+/** unmatched.csv: result rows the join could not match to a row sent (the result set, Id, sf__Created or sf__Error, the fields). */
+export function unmatchedPath(dir: string): string {
+  return join(dir, 'unmatched.csv');
+}
+
+async function concat(path: string, header: string[], files: string[], buffer: Buffer): Promise<void> {
+  const out = await open(`${path}.tmp`, 'w');
+  try {
+    await out.write(csvLine(header));
+    for (const file of files) if (existsSync(file)) await appendFile(out, file, buffer);
+  } finally {
+    await out.close();
   }
+  await rename(`${path}.tmp`, path);
 }
 
 async function appendFile(out: FileHandle, path: string, buffer: Buffer): Promise<void> {

@@ -1,0 +1,469 @@
+/*
+ * Runs prepared parts (CSV files this plugin wrote, with their line maps) as Bulk API 2.0 ingest jobs
+ * and joins each job's results back to the part's rows: create (or find again), upload, close, wait,
+ * join. Loads use it for their planned parts; anything else that sends rows (a retry of failed rows)
+ * hands it parts the same way, in the same run and ledger.
+ *
+ * Every remote step is written to the run's ledger before and after it happens, so a run cut short at
+ * any point is finished by running the same parts again, without a row sent twice:
+ * - a job creation: the intent is written right before its own request, one creation in flight at a
+ *   time on this machine for the same user, object and operation (creationJournal.ts); an intent
+ *   without an outcome is matched to the org's unclaimed Open jobs in order (orphans.ts), so an orphan
+ *   job goes to at most one part, ever;
+ * - an upload: it counts as landed only when this part's own upload was answered, or when the org
+ *   refuses a repeat because the job holds data and this part's own earlier upload to that job may
+ *   have got through; a job holding data this part never sent is left (aborted if Open) for a new one;
+ * - a job past Open is never uploaded to again; results are fetched until one join completes;
+ * - a completed job whose results hold none of the part's rows never held them: the part gets a new job.
+ */
+import { basename } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { BulkV2 } from '../bulk/bulkV2.js';
+import { JobInfo, TERMINAL_STATES } from '../bulk/types.js';
+import { OrgApiError } from '../http/orgHttp.js';
+import { RetryPolicy, withRetry } from '../http/retry.js';
+import { fileBlocks } from '../io/fileBlocks.js';
+import { Ledger } from '../ledger/ledger.js';
+import { ChunkState, RunState, leaveJob } from '../ledger/records.js';
+import { crashIfAsked } from '../load/crashPoints.js';
+import { PollSchedule } from '../load/pollSchedule.js';
+import { LoadEvent } from '../load/types.js';
+import { joinJob, JoinWorkspace, partPaths } from '../results/join.js';
+import { CreationJournal } from './creationJournal.js';
+import { byCreation, Intent, matchOrphan } from './orphans.js';
+
+export type RunnerDeps = {
+  bulk: BulkV2;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  emit: (e: LoadEvent) => void;
+  retry: RetryPolicy;
+  poll: { minMs: number; maxMs: number };
+  /** the machine's bulkops state folder: the creation journal lives there */
+  stateDir: string;
+  /** how long to wait for another process's job creation (default 10 minutes) */
+  lockWaitMs?: number;
+};
+
+export type Deadline = { at: number };
+
+export type RunContext = {
+  ledger: Ledger;
+  state: RunState;
+  deadline: Deadline;
+  /** Job Ids that other runs' ledgers name (runs made before the creation journal existed) */
+  claimedByOtherRuns?: () => Set<string>;
+};
+
+/** The org no longer knows a job of the run (deleted, or purged 7 days after it ended). */
+export class JobGoneError extends Error {
+  public constructor(public readonly jobId: string) {
+    super(`job ${jobId} no longer exists in the org`);
+    this.name = 'JobGoneError';
+  }
+}
+
+/** More Open jobs in the org could be the one an interrupted creation made than this machine can tell apart. */
+export class AmbiguousOrphanError extends Error {
+  public constructor(public readonly chunk: number, public readonly candidates: JobInfo[], public readonly intents: Intent[]) {
+    super(`part ${chunk}: ${candidates.length} Open jobs could be the one its interrupted creation made: ${candidates.map((c) => c.id).join(', ')}`);
+    this.name = 'AmbiguousOrphanError';
+  }
+}
+
+/** A clock skew between this machine and the org that the orphan search allows for. */
+const SKEW_MS = 60_000;
+/** How many times a part may leave a job for a new one before its rows are left for a retry. */
+const MAX_DROPS = 3;
+
+export class JobRunner {
+  /** One creation at a time in this process (the journal's lock does it between processes). */
+  private readonly creating = new OneAtATime();
+  /** Result joins too: one job's row index in memory at a time keeps memory flat. */
+  private readonly joining = new OneAtATime();
+  private readonly workspace = new JoinWorkspace();
+
+  public constructor(private readonly deps: RunnerDeps) {}
+
+  public static partsDir(state: RunState): string {
+    return `${state.spec.resultsDir}/parts`;
+  }
+
+  /** Runs the parts that have no results yet, `concurrency` jobs at a time, until done or the deadline. */
+  public async run(ctx: RunContext, parts: ChunkState[]): Promise<void> {
+    const pending = parts.filter((c) => !c.results);
+    if (!pending.length) return;
+    this.workspace.reserve(Math.max(...pending.map((c) => c.chunk.rows)));
+    const concurrency = ctx.state.spec.concurrency;
+    const queue = [...pending];
+    const workers = Array.from({ length: Math.max(1, Math.min(concurrency, queue.length)) }, async () => {
+      for (let c = queue.shift(); c; c = queue.shift()) {
+        // Past the wait a parallel run still uploads every part (--wait 0 means "return after upload");
+        // a serial run leaves the parts not started for resume, so its jobs never overlap.
+        if (concurrency === 1 && !c.jobId && this.deps.now() > ctx.deadline.at && c !== pending[0]) break;
+        await this.runPart(ctx, c);
+      }
+    });
+    await Promise.all(workers);
+  }
+
+  /** Takes one part as far as it can go: submitted, finished, results joined. */
+  private async runPart(ctx: RunContext, c: ChunkState): Promise<void> {
+    const { ledger, state } = ctx;
+    for (;;) {
+      if (!c.closed) await this.submit(ctx, c);
+      if (!c.terminal) {
+        if (this.deps.now() >= ctx.deadline.at) return;
+        this.deps.emit({ type: 'stage', stage: 'processing' });
+        const info = await this.waitForJob(c, ctx.deadline, state.rows);
+        if (!info) return;
+        c.terminal = ledger.append({
+          t: 'terminal',
+          chunk: c.chunk.index,
+          jobId: info.id,
+          state: info.state,
+          processed: info.numberRecordsProcessed ?? 0,
+          failed: info.numberRecordsFailed ?? 0,
+          ...(info.errorMessage ? { errorMessage: info.errorMessage } : {}),
+        }) as ChunkState['terminal'];
+        this.deps.emit({
+          type: 'job-done',
+          jobId: info.id,
+          chunk: c.chunk.index,
+          state: info.state,
+          processed: info.numberRecordsProcessed ?? 0,
+          failed: info.numberRecordsFailed ?? 0,
+          errorMessage: info.errorMessage,
+        });
+      }
+      if (c.results) return;
+      const counts = await this.join(state, c);
+      const neverHeld = c.terminal!.state === 'JobComplete' && c.chunk.rows > 0 && counts.successful + counts.failed === 0;
+      if (neverHeld && (c.drops ?? 0) < MAX_DROPS) {
+        // The job finished without a single row of this part: they were never in it. Send them again.
+        this.drop(ledger, c, 'never-held');
+        continue;
+      }
+      c.results = ledger.append({ t: 'results', chunk: c.chunk.index, jobId: c.jobId!, ...counts }) as ChunkState['results'];
+      this.deps.emit({ type: 'results-written', successful: counts.successful, failed: counts.failed, unprocessed: counts.unprocessed });
+      return;
+    }
+  }
+
+  private async join(state: RunState, c: ChunkState): ReturnType<typeof joinJob> {
+    const partsDir = JobRunner.partsDir(state);
+    await mkdir(partsDir, { recursive: true });
+    const jobId = c.jobId!;
+    let fetched = 0;
+    const multi = state.spec.files.length > 1;
+    return this.joining.run(() =>
+      this.retrying('results', () =>
+        joinJob(
+          c.chunk,
+          c.terminal!.state,
+          async (kind) => {
+            if (fetched++ === 1) crashIfAsked('mid-results', c.chunk.index);
+            return this.gone(jobId, () => this.deps.bulk.results(jobId, kind));
+          },
+          partPaths(partsDir, c.chunk.index),
+          { fileLabel: multi ? basename(state.spec.files[c.chunk.fileIndex]) : undefined, workspace: this.workspace }
+        )
+      )
+    );
+  }
+
+  /** The part leaves its job: a new one is created for it. */
+  private drop(ledger: Ledger, c: ChunkState, reason: 'holds-data' | 'never-held'): void {
+    ledger.append({ t: 'job-dropped', chunk: c.chunk.index, jobId: c.jobId!, reason });
+    leaveJob(c);
+    c.creatingAt = undefined;
+    c.journaled = undefined;
+    c.drops = (c.drops ?? 0) + 1;
+  }
+
+  /** Create (or find again), upload and close the part's job, each step recorded before and after. */
+  private async submit(ctx: RunContext, c: ChunkState): Promise<void> {
+    const { ledger } = ctx;
+    const index = c.chunk.index;
+    for (;;) {
+      if (!c.jobId) await this.creating.run(() => this.obtainJob(ctx, c));
+      const jobId = c.jobId!;
+      if (!c.uploaded) {
+        const landed = await this.upload(ledger, c);
+        if (!landed) {
+          // The job holds data this part never sent: not ours to use. Leave it, get another.
+          await this.abortIfOpen(jobId);
+          this.drop(ledger, c, 'holds-data');
+          continue;
+        }
+        ledger.append({ t: 'uploaded', chunk: index, jobId });
+        c.uploaded = true;
+        crashIfAsked('after-upload', index);
+      }
+      break;
+    }
+    const jobId = c.jobId!;
+    await this.retrying(
+      'close',
+      () => this.deps.bulk.close(jobId),
+      async () => {
+        // The close may have reached the org before the failure: only an Open job needs it again.
+        const info = await this.deps.bulk.info(jobId);
+        return info.state === 'Open' ? this.deps.bulk.close(jobId) : info;
+      }
+    ).catch(async (e: unknown) => {
+      if (e instanceof OrgApiError && e.errorCode === 'INVALIDJOBSTATE') {
+        const info = await this.deps.bulk.info(jobId);
+        if (info.state !== 'Open') return info;
+      }
+      throw e;
+    });
+    ledger.append({ t: 'closed', chunk: index, jobId });
+    c.closed = true;
+    this.deps.emit({ type: 'job-uploaded', jobId, chunk: index });
+    crashIfAsked('after-close', index);
+  }
+
+  /**
+   * Gives the part a job: the one its interrupted creation made, if the org and the journal can
+   * tell which, else a new one. Runs under the machine's creation lock for this user, object and
+   * operation, so no other process creates such a job meanwhile.
+   */
+  private async obtainJob(ctx: RunContext, c: ChunkState): Promise<void> {
+    const { ledger, state } = ctx;
+    const journal = this.journal(state);
+    await journal.exclusive(
+      async () => {
+        const index = c.chunk.index;
+        if (c.creatingAt) {
+          const orphan = await this.findOrphan(ctx, journal, c);
+          if (orphan) {
+            journal.resolved(ctx.ledger.runDir, index, orphan.id);
+            c.jobId = orphan.id;
+            c.adopted = true;
+            ledger.append({ t: 'created', chunk: index, jobId: orphan.id, adopted: true });
+            this.deps.emit({ type: 'job-created', jobId: orphan.id, chunk: index, rows: c.chunk.rows, adopted: true });
+            return;
+          }
+        }
+        crashIfAsked('before-create', index);
+        const intent = ledger.append({ t: 'creating', chunk: index, journal: true });
+        c.creatingAt = intent.at;
+        c.journaled = true;
+        journal.intent(ctx.ledger.runDir, index);
+        const job = await this.createJob(ctx, journal, c);
+        // The most delicate moment: the org has the job, the ledger does not know it yet.
+        crashIfAsked('after-create', index);
+        journal.resolved(ctx.ledger.runDir, index, job.id);
+        c.jobId = job.id;
+        c.adopted = undefined;
+        ledger.append({ t: 'created', chunk: index, jobId: job.id });
+        this.deps.emit({ type: 'job-created', jobId: job.id, chunk: index, rows: c.chunk.rows, adopted: false });
+      },
+      {
+        sleep: this.deps.sleep,
+        pollMs: Math.min(200, this.deps.poll.minMs),
+        maxWaitMs: this.deps.lockWaitMs ?? 10 * 60_000,
+        onWait: (owner) => this.deps.emit({ type: 'retry', what: 'create job', attempt: 0, delayMs: 0, reason: `waiting for process ${owner.pid}, which is creating a job for the same object` }),
+      }
+    );
+  }
+
+  /** Creates a job; a retry first looks for the job the failed attempt may have made. */
+  private async createJob(ctx: RunContext, journal: CreationJournal, c: ChunkState): Promise<JobInfo> {
+    const spec = ctx.state.spec;
+    let failedAttempts = 0;
+    const create = (): Promise<JobInfo> =>
+      this.deps.bulk.createIngestJob({
+        object: spec.object,
+        operation: spec.operation,
+        ...(spec.externalId ? { externalIdFieldName: spec.externalId } : {}),
+        columnDelimiter: 'COMMA',
+        lineEnding: 'LF',
+      });
+    const job = await this.retrying('create job', create, async () => {
+      failedAttempts++;
+      return (await this.findOrphan(ctx, journal, c)) ?? create();
+    });
+    if (failedAttempts > 0) await this.abortExtras(ctx, journal, c, job);
+    return job;
+  }
+
+  /**
+   * After a creation that needed retries: an earlier attempt the org handled late may have made a
+   * second job. Open jobs of ours made since the intent, before this one, unclaimed, while no other
+   * creation on this machine is unresolved, can only be such attempts: they are aborted.
+   */
+  private async abortExtras(ctx: RunContext, journal: CreationJournal, c: ChunkState, job: JobInfo): Promise<void> {
+    const others = journal.unresolved().filter((i) => !(i.run === ctx.ledger.runDir && i.chunk === c.chunk.index));
+    if (others.length) return;
+    const extras = (await this.candidates(ctx, journal, c.creatingAt!)).filter((j) => j.id !== job.id && byCreation(j, job) < 0);
+    for (const extra of extras) {
+      await this.abortIfOpen(extra.id);
+      ctx.ledger.append({ t: 'aborted-orphan', chunk: c.chunk.index, jobId: extra.id });
+    }
+  }
+
+  /** The job an interrupted creation of this part made, if one did (see orphans.ts). */
+  private async findOrphan(ctx: RunContext, journal: CreationJournal, c: ChunkState): Promise<JobInfo | undefined> {
+    const run = ctx.ledger.runDir;
+    const since = c.creatingAt!;
+    const ours: Intent = { run, chunk: c.chunk.index, at: since };
+    let unresolved: Intent[];
+    if (c.journaled) {
+      const known = journal.outcome(run, c.chunk.index, since);
+      // Written before the request: no journal intent means the request was never sent.
+      if (!known) return undefined;
+      if (known.resolved) return known.jobId ? this.gone(known.jobId, () => this.retrying('job info', () => this.deps.bulk.info(known.jobId!))) : undefined;
+      const from = Date.parse(since) - SKEW_MS;
+      unresolved = journal.unresolved().filter((i) => Date.parse(i.at) >= from);
+    } else {
+      // A ledger written before the journal existed: its own unresolved intents are all there is to go by.
+      unresolved = ctx.state.chunks.filter((o) => o.creatingAt && !o.jobId).map((o) => ({ run, chunk: o.chunk.index, at: o.creatingAt! }));
+    }
+    const match = matchOrphan(ours, unresolved, await this.candidates(ctx, journal, since));
+    if (match.kind === 'ambiguous') throw new AmbiguousOrphanError(c.chunk.index, match.candidates, match.intents);
+    return match.kind === 'adopt' ? match.job : undefined;
+  }
+
+  /** Open jobs of our user, object and operation created since `since` that no run on this machine claims. */
+  private async candidates(ctx: RunContext, journal: CreationJournal, since: string): Promise<JobInfo[]> {
+    const spec = ctx.state.spec;
+    const claimed = new Set<string>();
+    for (const id of journal.claimed().keys()) claimed.add(id);
+    for (const o of ctx.state.chunks) if (o.jobId) claimed.add(o.jobId.slice(0, 15));
+    for (const id of ctx.claimedByOtherRuns?.() ?? []) claimed.add(id.slice(0, 15));
+    const from = Date.parse(since) - SKEW_MS;
+    const found: JobInfo[] = [];
+    let next: string | null | undefined;
+    do {
+      const page = await this.retrying('list jobs', () => this.deps.bulk.listJobs(next, 'V2Ingest'));
+      for (const job of page.records) {
+        if (
+          job.state === 'Open' &&
+          !claimed.has(job.id.slice(0, 15)) &&
+          job.createdById.slice(0, 15) === spec.org.userId.slice(0, 15) &&
+          job.object.toLowerCase() === spec.object.toLowerCase() &&
+          job.operation === spec.operation &&
+          Date.parse(job.createdDate.replace(/\+0000$/, 'Z')) >= from
+        ) {
+          found.push(job);
+        }
+      }
+      next = page.nextRecordsUrl;
+    } while (next);
+    return found.sort(byCreation);
+  }
+
+  private journal(state: RunState): CreationJournal {
+    const { org, object, operation } = state.spec;
+    return new CreationJournal(this.deps.stateDir, { orgId: org.orgId, userId: org.userId, object, operation }, this.deps.now);
+  }
+
+  /**
+   * Uploads the part to its job. True when the data in the job is this part's: our upload was
+   * answered, or the job refuses a repeat because it holds data that an earlier upload of ours to
+   * this job may have put there. False when the job holds data this part never sent.
+   */
+  private async upload(ledger: Ledger, c: ChunkState): Promise<boolean> {
+    const jobId = c.jobId!;
+    let oursMayHaveLanded = c.uploading === true;
+    if (oursMayHaveLanded) {
+      // A job past Open took our upload and was closed (only we close it).
+      const info = await this.gone(jobId, () => this.retrying('job info', () => this.deps.bulk.info(jobId)));
+      if (info.state !== 'Open') return true;
+    } else {
+      ledger.append({ t: 'uploading', chunk: c.chunk.index, jobId });
+      c.uploading = true;
+    }
+    const body = (): AsyncIterable<Buffer> => {
+      const blocks = fileBlocks(c.chunk.file);
+      return process.env.SF_BULKOPS_CRASH_AT?.startsWith('mid-upload') ? crashHalfway(blocks, c.chunk.bytes, c.chunk.index) : blocks;
+    };
+    const once = async (): Promise<boolean> => {
+      try {
+        await this.deps.bulk.upload(jobId, body);
+        return true;
+      } catch (e) {
+        if (e instanceof OrgApiError && e.errorCode === 'INVALIDJOBSTATE' && /multiple contents|already/i.test(e.message)) return oursMayHaveLanded;
+        throw e;
+      }
+    };
+    return this.retrying('upload', once, async () => {
+      // The failed attempt may have reached the org before the failure.
+      oursMayHaveLanded = true;
+      const info = await this.deps.bulk.info(jobId);
+      return info.state === 'Open' ? once() : true;
+    });
+  }
+
+  private async abortIfOpen(jobId: string): Promise<void> {
+    try {
+      const info = await this.retrying('job info', () => this.deps.bulk.info(jobId));
+      if (info.state === 'Open') await this.retrying('abort', () => this.deps.bulk.abort(jobId));
+    } catch (e) {
+      // A job that is gone or no longer Open needs nothing.
+      if (!(e instanceof OrgApiError && (e.status === 404 || e.errorCode === 'INVALIDJOBSTATE'))) throw e;
+    }
+  }
+
+  /** Polls the part's job with back-off until it ends or the wait runs out. */
+  private async waitForJob(c: ChunkState, deadline: Deadline, total: number): Promise<JobInfo | undefined> {
+    const schedule = new PollSchedule(this.deps.poll.minMs, this.deps.poll.maxMs, c.chunk.rows);
+    const startedAt = this.deps.now();
+    const jobId = c.jobId!;
+    for (;;) {
+      const info = await this.gone(jobId, () => this.retrying('job info', () => this.deps.bulk.info(jobId)));
+      const processed = info.numberRecordsProcessed ?? 0;
+      this.deps.emit({ type: 'job-progress', jobId, state: info.state, processed, failed: info.numberRecordsFailed ?? 0 });
+      const seconds = Math.max(0.001, (this.deps.now() - startedAt) / 1000);
+      this.deps.emit({ type: 'progress', processed, failed: info.numberRecordsFailed ?? 0, total, recordsPerSecond: Math.round(processed / seconds) });
+      if (TERMINAL_STATES.has(info.state)) return info;
+      const left = deadline.at - this.deps.now();
+      if (left <= 0) return undefined;
+      await this.deps.sleep(Math.min(schedule.next(this.deps.now(), processed), left));
+    }
+  }
+
+  private retrying<T>(what: string, fn: () => Promise<T>, again?: (e: Error) => Promise<T>): Promise<T> {
+    return withRetry(
+      fn,
+      {
+        sleep: this.deps.sleep,
+        onRetry: ({ attempt, delayMs, error }) => this.deps.emit({ type: 'retry', what, attempt, delayMs: Math.round(delayMs), reason: error.message }),
+      },
+      this.deps.retry,
+      again
+    );
+  }
+
+  private async gone<T>(jobId: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof OrgApiError && e.status === 404) throw new JobGoneError(jobId);
+      throw e;
+    }
+  }
+}
+
+/** Passes the blocks on, and crashes the process (kill -9 style) once half the bytes went by (tests only). */
+async function* crashHalfway(blocks: AsyncIterable<Buffer>, total: number, chunk: number): AsyncGenerator<Buffer> {
+  let seen = 0;
+  for await (const block of blocks) {
+    seen += block.length;
+    if (seen >= total / 2) crashIfAsked('mid-upload', chunk);
+    yield block;
+  }
+}
+
+/** Runs tasks one after another, in the order they were asked for. */
+export class OneAtATime {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  public run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
