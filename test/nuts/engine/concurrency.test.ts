@@ -1,0 +1,203 @@
+/*
+ * Runs side by side and runs cut short where a job's ownership is in doubt: two loads by one user
+ * into one object both killed right after creating a job, two resumes of one run at once, a job that
+ * holds data the part never sent, a job whose results hold none of the part's rows, and a hardDelete
+ * that was refused. Each ends with every row once in the org (or, for the refusal, none touched).
+ */
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { Emulator, startEmulator } from '../../helpers/emulator.js';
+import { runCrashChild, testEngine } from '../../helpers/engine.js';
+import { call } from '../../helpers/api.js';
+import { readCsv } from '../../helpers/csv.js';
+import type { LoadRequest } from '../../../src/core/load/types.js';
+import { NotConfirmedError, RunLockedError } from '../../../src/core/load/engine.js';
+import { Ledger } from '../../../src/core/ledger/ledger.js';
+import { latestRun } from '../../../src/core/ledger/runIndex.js';
+
+function contacts(prefix: string, rows: number): string {
+  const lines = ['LastName,External_Id__c'];
+  for (let i = 1; i <= rows; i++) lines.push(`${prefix} ${i},${prefix}-${i}`);
+  return lines.join('\n') + '\n';
+}
+
+describe('load engine: concurrent runs and doubtful jobs', function () {
+  this.timeout(120_000);
+  let emu: Emulator;
+  let work: string;
+
+  beforeEach(async () => {
+    emu = await startEmulator();
+    work = mkdtempSync(join(tmpdir(), 'bulkops-concurrency-'));
+  });
+
+  afterEach(async () => {
+    await emu.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const target = (): { instanceUrl: string; accessToken: string } => ({ instanceUrl: emu.url, accessToken: emu.accessToken });
+
+  const request = (name: string, rows: number, extra: Partial<LoadRequest> = {}): LoadRequest => {
+    const file = join(work, `${name}.csv`);
+    writeFileSync(file, contacts(name, rows));
+    return {
+      object: 'Contact',
+      operation: 'insert',
+      files: [file],
+      runId: `run-${name}`,
+      ledgerDir: join(work, 'runs'),
+      waitMs: 60_000,
+      concurrency: 1,
+      maxJobBytes: 4 * 1024,
+      ...extra,
+    };
+  };
+
+  /** External IDs in the org with this prefix: each exactly once, all `rows` of them. */
+  const expectOnce = (prefix: string, rows: number): void => {
+    const ext = [...emu.store.all('Contact')].map((c) => String(c.External_Id__c)).filter((e) => e.startsWith(`${prefix}-`));
+    expect(ext, `${prefix}: records in the org`).to.have.length(rows);
+    expect(new Set(ext).size, `${prefix}: each once`).to.equal(rows);
+  };
+
+  it('two loads by one user into one object, both killed right after creating a job: each resumed run gets its own job', async () => {
+    const a = request('alpha', 300);
+    const b = request('beta', 300);
+    for (const req of [a, b]) {
+      const child = await runCrashChild({ target: target(), request: req }, 'after-create:1');
+      expect(child.signal, child.stderr).to.equal('SIGKILL');
+    }
+    // Two Open jobs of the same user, object and operation, neither named in a ledger.
+    expect(emu.ingest.jobs.list().filter((j) => j.state === 'Open')).to.have.length(2);
+    // The later run resumes first: it must still take its own job, not the older one.
+    for (const req of [b, a]) {
+      const { engine } = testEngine(target());
+      const result = await engine.resume(join(req.ledgerDir, req.runId), 60_000);
+      expect(result).to.include({ status: 'Completed', successful: 300, unmatched: 0 });
+    }
+    expectOnce('alpha', 300);
+    expectOnce('beta', 300);
+    const adopted = (req: LoadRequest): string[] =>
+      Ledger.read(join(req.ledgerDir, req.runId)).flatMap((r) => (r.t === 'created' && r.adopted ? [r.jobId] : []));
+    expect(adopted(a)).to.have.length(1);
+    expect(adopted(b)).to.have.length(1);
+    expect(adopted(a)[0]).to.not.equal(adopted(b)[0]);
+    // The job each run adopted holds that run's rows: its first created job is the older one.
+    const created = emu.ingest.jobs.list().sort((x, y) => x.id.localeCompare(y.id));
+    expect(adopted(a)[0]).to.equal(created[0].id);
+    expect(emu.ingest.jobs.list().every((j) => j.state === 'JobComplete')).to.equal(true);
+  });
+
+  it('refuses a second resume of a run another resume is working on; the org holds each row once', async () => {
+    const req = request('gamma', 400);
+    const child = await runCrashChild({ target: target(), request: req }, 'after-create:1');
+    expect(child.signal, child.stderr).to.equal('SIGKILL');
+    const runDir = join(req.ledgerDir, req.runId);
+    const first = testEngine(target()).engine.resume(runDir, 60_000);
+    const second = testEngine(target()).engine.resume(runDir, 60_000);
+    const [one, two] = await Promise.allSettled([first, second]);
+    expect(one.status).to.equal('fulfilled');
+    expect(two.status).to.equal('rejected');
+    expect(two.status === 'rejected' && two.reason).to.be.instanceOf(RunLockedError);
+    expectOnce('gamma', 400);
+    // The lock goes with the process that held it: the run can be resumed again (nothing left to do).
+    const again = await testEngine(target()).engine.resume(runDir, 60_000);
+    expect(again).to.include({ status: 'Completed', successful: 400 });
+    expectOnce('gamma', 400);
+  });
+
+  it('leaves an orphan job that holds data it never sent (aborted), and loads the part into a new job', async () => {
+    const req = request('delta', 200, { maxJobBytes: 64 * 1024 });
+    const child = await runCrashChild({ target: target(), request: req }, 'after-create:1');
+    expect(child.signal, child.stderr).to.equal('SIGKILL');
+    const [orphan] = emu.ingest.jobs.list();
+    // Someone else's data lands in the job before the run is resumed.
+    const put = await call(emu, 'PUT', `/services/data/v66.0/jobs/ingest/${orphan.id}/batches`, { body: 'LastName,External_Id__c\nForeign,FOREIGN-1\n', contentType: 'text/csv' });
+    expect(put.status).to.equal(201);
+    const result = await testEngine(target()).engine.resume(join(req.ledgerDir, req.runId), 60_000);
+    expect(result).to.include({ status: 'Completed', successful: 200, unmatched: 0 });
+    expect(emu.ingest.jobs.get(orphan.id)?.state).to.equal('Aborted');
+    expectOnce('delta', 200);
+    expect([...emu.store.all('Contact')].some((c) => c.External_Id__c === 'FOREIGN-1')).to.equal(false);
+    const dropped = Ledger.read(join(req.ledgerDir, req.runId)).filter((r) => r.t === 'job-dropped');
+    expect(dropped.map((r) => r.t === 'job-dropped' && r.reason)).to.deep.equal(['holds-data']);
+  });
+
+  it('sends a part again when its completed job’s results hold none of its rows (a ledger that named the wrong job)', async () => {
+    // A serial run with --wait 0 sends its first part only; then the ledger is made to say (as a
+    // run of an earlier version could) that part 2 went into part 1's job.
+    const req = request('epsilon', 300, { waitMs: 0 });
+    const started = await testEngine(target()).engine.start(req);
+    expect(started.jobs.length).to.be.greaterThan(1);
+    const runDir = join(req.ledgerDir, req.runId);
+    const firstJob = started.jobs[0].id;
+    const at = new Date().toISOString();
+    for (const t of ['creating', 'created', 'uploading', 'uploaded', 'closed']) {
+      appendFileSync(join(runDir, 'ledger.jsonl'), `${JSON.stringify({ t, chunk: 2, ...(t === 'creating' ? {} : { jobId: firstJob }), at })}\n`);
+    }
+    const result = await testEngine(target()).engine.resume(runDir, 60_000);
+    expect(result).to.include({ status: 'Completed', successful: 300, unmatched: 0, unprocessed: 0 });
+    expectOnce('epsilon', 300);
+    expect(readCsv(result.files!.success)).to.have.length(300);
+    const dropped = Ledger.read(runDir).filter((r) => r.t === 'job-dropped');
+    expect(dropped.map((r) => r.t === 'job-dropped' && r.reason)).to.deep.equal(['never-held']);
+  });
+
+  describe('a refused hardDelete stays refused', () => {
+    let ids: string[];
+    beforeEach(() => {
+      ids = emu.insertRecords('Account', Array.from({ length: 20 }, (_, i) => ({ Name: `Keep ${i}` })));
+    });
+
+    const hardDelete = (extra: Partial<LoadRequest> = {}): LoadRequest => {
+      const file = join(work, 'ids.csv');
+      writeFileSync(file, ['Id', ...ids].join('\n') + '\n');
+      return {
+        object: 'Account',
+        operation: 'hardDelete',
+        files: [file],
+        runId: `run-hd-${Math.random().toString(36).slice(2, 8)}`,
+        ledgerDir: join(work, 'runs'),
+        waitMs: 60_000,
+        concurrency: 1,
+        ...extra,
+      };
+    };
+
+    it('leaves no run that resume --latest could pick after a refusal', async () => {
+      const req = hardDelete({ confirm: () => Promise.resolve(false) });
+      let error: unknown;
+      await testEngine(target()).engine.start(req).catch((e) => (error = e));
+      expect(error).to.be.instanceOf(NotConfirmedError);
+      expect(existsSync(join(req.ledgerDir, req.runId))).to.equal(false);
+      expect(latestRun(req.ledgerDir)).to.equal(undefined);
+      expect(emu.store.count('Account')).to.equal(20);
+    });
+
+    it('never deletes from a run whose ledger has no confirmation (resume refuses it)', async () => {
+      // A hardDelete killed after its split, before it was confirmed.
+      const req = hardDelete({ confirm: () => Promise.resolve(true) });
+      const child = await runCrashChild({ target: target(), request: { ...req, confirm: undefined } }, '');
+      expect(child.stderr).to.match(/NotConfirmedError/);
+      // The child had no way to confirm: its start refused and left nothing behind.
+      expect(existsSync(join(req.ledgerDir, req.runId))).to.equal(false);
+      // A run whose ledger holds no confirmation (a crash before the split leaves one like it).
+      const runDir = join(req.ledgerDir, 'run-hd-unconfirmed');
+      mkdirSync(runDir, { recursive: true });
+      const identity = { username: 'x', orgId: '00D000000000001AAA', userId: '005000000000001AAA', instanceUrl: emu.url };
+      appendFileSync(
+        join(runDir, 'ledger.jsonl'),
+        `${JSON.stringify({ t: 'run', runId: 'run-hd-unconfirmed', object: 'Account', operation: 'hardDelete', files: req.files, resultsDir: runDir, org: identity, concurrency: 1, backup: true, at: new Date().toISOString() })}\n`
+      );
+      let error: unknown;
+      await testEngine(target()).engine.resume(runDir, 60_000).catch((e) => (error = e));
+      expect(error).to.be.instanceOf(NotConfirmedError);
+      expect((error as NotConfirmedError).runId).to.equal('run-hd-unconfirmed');
+      expect(emu.requests.filter((r) => r.path.includes('/jobs/ingest'))).to.have.length(0);
+      expect(emu.store.count('Account')).to.equal(20);
+    });
+  });
+});
