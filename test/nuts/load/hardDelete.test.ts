@@ -1,0 +1,47 @@
+/*
+ * A refused hardDelete through the real `sf`: the wrong count under --json (no prompt possible)
+ * stops the load, and neither `resume --latest` nor `resume --run-id` can turn it into a delete.
+ */
+import { readdirSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { Emulator, startEmulator } from '../../helpers/emulator.js';
+import { PROJECT_ROOT, SfHome } from '../../helpers/sf.js';
+
+describe('sf bulkops load --operation hardDelete, refused, then resume', function () {
+  this.timeout(300_000);
+  let emu: Emulator;
+  let sf: SfHome;
+
+  before(async () => {
+    emu = await startEmulator();
+    sf = new SfHome();
+    await sf.login(emu.url, emu.accessToken);
+    const link = await sf.run(['plugins', 'link', PROJECT_ROOT]);
+    expect(link.code, link.stderr).to.equal(0);
+  });
+
+  after(async () => {
+    await emu.stop();
+    sf.dispose();
+  });
+
+  it('deletes nothing, and leaves no run for resume to pick up', async () => {
+    const ids = emu.insertRecords('Account', Array.from({ length: 6 }, (_, i) => ({ Name: `Keep ${i}` })));
+    const file = join(sf.home, 'ids.csv');
+    writeFileSync(file, ['Id', ...ids].join('\n') + '\n');
+    const ledgerDir = join(sf.home, 'runs');
+    const load = await sf.run(['bulkops', 'load', '-s', 'Account', '-p', 'hardDelete', '-f', file, '--confirm-hard-delete', '5', '--ledger-dir', ledgerDir, '-o', 'emu', '--json']);
+    expect(load.code, load.stdout).to.equal(1);
+    expect(load.json?.message).to.match(/6/);
+    expect(existsSync(ledgerDir) ? readdirSync(ledgerDir) : []).to.deep.equal([]);
+
+    const latest = await sf.run(['bulkops', 'resume', '--latest', '--ledger-dir', ledgerDir, '--json']);
+    expect(latest.code).to.equal(1);
+    expect(latest.json?.message).to.match(/No run/i);
+    const byId = await sf.run(['bulkops', 'resume', '--run-id', 'any-run', '--ledger-dir', ledgerDir, '--json']);
+    expect(byId.code).to.equal(1);
+    expect(emu.store.count('Account')).to.equal(6);
+    expect(emu.requests.filter((r) => r.path.includes('/jobs/ingest'))).to.have.length(0);
+  });
+});
