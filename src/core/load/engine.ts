@@ -243,6 +243,7 @@ export class LoadEngine {
     const earlier = findSameLoad(dirname(runDir), { orgId: spec.org.orgId, object: spec.object, operation: spec.operation, fileSha256: sha256, runId: spec.runId });
     if (earlier && spec.operation === 'insert' && !spec.force) throw new DuplicateRunError(earlier.runId, earlier.runDir);
     if (earlier) this.emit({ type: 'loaded-before', runId: earlier.runId, runDir: earlier.runDir });
+    crashIfAsked('before-planned');
     ledger.append({
       t: 'planned',
       chunks: plan.chunks,

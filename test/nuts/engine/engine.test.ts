@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { runCrashChild, testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
-import type { LoadRequest, LoadResult } from '../../../src/core/load/types.js';
+import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/load/types.js';
 import { DuplicateRunError } from '../../../src/core/load/engine.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 
@@ -109,6 +109,35 @@ describe('load engine against the emulator', function () {
     expect(emu.store.count('Contact')).to.equal(20 + 12);
     const forced = await engine.start(request(file, { force: true }));
     expect(forced.failed).to.equal(20); // External_Id__c is unique: the org refuses the copies
+  });
+
+  it('loads an upsert file a second time without --force (a nightly sync), naming the earlier run', async () => {
+    const file = join(work, 'contacts.csv');
+    writeFileSync(file, contactsCsv(30));
+    const events: LoadEvent[] = [];
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken }, (e) => events.push(e));
+    const upsert = { operation: 'upsert' as const, externalId: 'External_Id__c' };
+    const first = await engine.start(request(file, upsert));
+    expect(first).to.include({ status: 'Completed', successful: 30 });
+    expect(events.some((e) => e.type === 'loaded-before')).to.equal(false);
+    const second = await engine.start(request(file, upsert));
+    expect(second).to.include({ status: 'Completed', successful: 30, failed: 0 });
+    expect(events.filter((e) => e.type === 'loaded-before').map((e) => e.type === 'loaded-before' && e.runId)).to.deep.equal([first.runId]);
+    expect(emu.store.count('Contact')).to.equal(30 + 12);
+  });
+
+  it('resume plans and finishes a run killed before its split was recorded', async () => {
+    const file = join(work, 'contacts.csv');
+    writeFileSync(file, contactsCsv(300));
+    const req = request(file, { concurrency: 2 });
+    const child = await runCrashChild({ target: { instanceUrl: emu.url, accessToken: emu.accessToken }, request: req }, 'before-planned');
+    expect(child.signal, child.stderr).to.equal('SIGKILL');
+    expect(Ledger.read(join(req.ledgerDir, req.runId)).map((r) => r.t)).to.deep.equal(['run']);
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const result = await engine.resume(join(req.ledgerDir, req.runId), 60_000);
+    expect(result).to.include({ status: 'Completed', rows: 300, successful: 300 });
+    expect(emu.store.count('Contact')).to.equal(300 + 12);
+    expect(readCsv(result.files!.success)).to.have.length(300);
   });
 
   it('writes no access token into the ledger, chunks or result files', async () => {
