@@ -29,10 +29,7 @@ type Printer = { log: (line: string) => void; warn: (line: string) => void; conf
 /** Prints the outcome and returns the exit code. */
 export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boolean; ledgerDir: string; defaultLedger: boolean }): number {
   for (const job of result.jobs) if (job.errorMessage) cmd.warn(messages.getMessage('warn.jobFailed', [job.id, job.errorMessage]));
-  if (result.unmatched > 0) {
-    const jobs = (result.unmatchedJobs ?? []).map((j) => `part ${j.chunk} (job ${j.jobId}): ${j.unmatched}`).join(', ');
-    cmd.warn(messages.getMessage('warn.unmatched', [result.unmatched, jobs, result.files?.unmatched ?? 'unmatched.csv']));
-  }
+  if (result.unmatched > 0) cmd.warn(unmatchedWarning(result));
   if (result.preflight && (result.status === 'Checked' || !result.preflight.ok)) for (const line of preflightLines(result.preflight)) cmd.log(line);
   if (result.status === 'Checked') return result.preflight?.ok ? 0 : EXIT_FAILED_ROWS;
   if (result.status === 'InProgress') {
@@ -50,6 +47,12 @@ export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boo
     if (result.backup) cmd.log(messages.getMessage('info.backup', [result.backup.file, result.backup.records]));
   }
   return result.failed > 0 || result.unprocessed > 0 || result.rejected > 0 || result.unmatched > 0 ? EXIT_FAILED_ROWS : 0;
+}
+
+/** Loud on purpose: results that do not join are a bug, never a normal outcome. */
+function unmatchedWarning(result: LoadResult): string {
+  const jobs = (result.unmatchedJobs ?? []).map((j) => `part ${j.chunk} (job ${j.jobId}): ${j.unmatched}`).join(', ');
+  return messages.getMessage('warn.unmatched', [result.unmatched, jobs, result.files?.unmatched ?? 'unmatched.csv']);
 }
 
 export function resumeCommand(bin: string, runId: string, opts: { ledgerDir: string; defaultLedger: boolean }): string {

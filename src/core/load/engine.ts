@@ -372,7 +372,7 @@ export class LoadEngine {
       if (state.spec.backup && !state.backup) await this.backup(ledger, runDir, state);
     } catch (e) {
       // Nothing was sent: the run ends here (a short backup names what is missing; start again with load).
-      if (!state.chunks.some((c) => c.creatingAt || c.jobId)) {
+      if (!state.chunks.some((c) => (c.creatingAt ?? c.jobId) !== undefined)) {
         ledger.append({ t: 'abandoned', reason: e instanceof Error ? e.message : String(e) });
       }
       throw e;

@@ -151,14 +151,20 @@ export async function joinJob(
     }
     spill.finish();
     await unmatchedOut.close();
-    // A completed job whose results hold none of the part's rows never held them (it held another
-    // part's data, or none): its rows were not processed, and may be sent again.
-    const completed = jobState === 'JobComplete' && (matched > 0 || chunk.rows === 0);
-    await writeParts(chunk, completed, spill, parts, counts, opts.fileLabel);
+    await writeParts(chunk, reportsEveryRow(jobState, matched, chunk.rows), spill, parts, counts, opts.fileLabel);
     return counts;
   } finally {
     spill.dispose();
   }
+}
+
+/**
+ * Whether the job's results should hold every row of the part. A completed job whose results hold
+ * none of them never held them (it held another part's data, or none): they were not processed,
+ * and may be sent again.
+ */
+function reportsEveryRow(jobState: string, matched: number, rows: number): boolean {
+  return jobState === 'JobComplete' && (matched > 0 || rows === 0);
 }
 
 /** Reads the input line numbers of one range of a chunk's rows into `into` (the .lines file holds a uint32 per row). */

@@ -170,7 +170,9 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
     it('leaves no run that resume --latest could pick after a refusal', async () => {
       const req = hardDelete({ confirm: () => Promise.resolve(false) });
       let error: unknown;
-      await testEngine(target()).engine.start(req).catch((e) => (error = e));
+      await testEngine(target()).engine.start(req).catch((e: unknown) => {
+        error = e;
+      });
       expect(error).to.be.instanceOf(NotConfirmedError);
       expect(existsSync(join(req.ledgerDir, req.runId))).to.equal(false);
       expect(latestRun(req.ledgerDir)).to.equal(undefined);
@@ -193,7 +195,9 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
         `${JSON.stringify({ t: 'run', runId: 'run-hd-unconfirmed', object: 'Account', operation: 'hardDelete', files: req.files, resultsDir: runDir, org: identity, concurrency: 1, backup: true, at: new Date().toISOString() })}\n`
       );
       let error: unknown;
-      await testEngine(target()).engine.resume(runDir, 60_000).catch((e) => (error = e));
+      await testEngine(target()).engine.resume(runDir, 60_000).catch((e: unknown) => {
+        error = e;
+      });
       expect(error).to.be.instanceOf(NotConfirmedError);
       expect((error as NotConfirmedError).runId).to.equal('run-hd-unconfirmed');
       expect(emu.requests.filter((r) => r.path.includes('/jobs/ingest'))).to.have.length(0);

@@ -55,15 +55,18 @@ describe('file lock between processes', () => {
     let waits = 0;
     const waiting = new FileLock(path).acquireWaiting({
       now: () => clock,
-      sleep: async (ms) => {
+      sleep: (ms) => {
         waits++;
         clock += ms;
+        return Promise.resolve();
       },
       pollMs: 100,
       maxWaitMs: 1000,
     });
     let error: unknown;
-    await waiting.catch((e) => (error = e));
+    await waiting.catch((e: unknown) => {
+      error = e;
+    });
     expect(error).to.be.instanceOf(LockHeldError);
     expect(waits).to.equal(10);
     holder.release();
@@ -76,8 +79,9 @@ describe('file lock between processes', () => {
     let waits = 0;
     await new FileLock(path).acquireWaiting({
       now: () => 0,
-      sleep: async () => {
+      sleep: () => {
         if (++waits === 3) holder.release();
+        return Promise.resolve();
       },
       pollMs: 10,
       maxWaitMs: 1000,
