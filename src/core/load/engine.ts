@@ -507,7 +507,7 @@ export class LoadEngine {
     let mayHaveSent = attemptedBefore;
     const once = async (): Promise<void> => {
       try {
-        await this.deps.bulk.upload(jobId, body);
+        await this.deps.bulk.upload(jobId, body, c.chunk.bytes);
       } catch (e) {
         if (e instanceof OrgApiError && e.errorCode === 'INVALIDJOBSTATE' && /multiple contents|already/i.test(e.message) && mayHaveSent) return;
         throw e;
