@@ -27,9 +27,8 @@ export class BulkV2 {
   }
 
   /**
-   * One upload per job: Salesforce refuses a second one. The part's size is known, so it goes as
-   * Content-Length rather than chunked: the org can refuse an upload over its limit before reading it
-   * (Bulk API 2.0 and Bulk API Developer Guide: "Upload Job Data").
+   * One upload per job: Salesforce refuses a second one (Bulk API 2.0 and Bulk API Developer Guide:
+   * "Upload Job Data"). The part's size is known, so it goes as Content-Length, not chunked.
    */
   public upload(jobId: string, body: UploadBody, bytes: number): Promise<void> {
     return this.http.upload({
