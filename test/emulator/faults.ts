@@ -12,7 +12,17 @@
  * - reset: the TCP connection is reset (RST), before or after handling as above.
  * - limit: 403 REQUEST_LIMIT_EXCEEDED "TotalRequests Limit exceeded." (observed REST wording); V1
  *   gets ExceededQuota with the same message [UNVERIFIED for V1].
+ * - retryAfter (status 503 and limit only): whole seconds, sent as a `Retry-After` header. A 503 may
+ *   carry one (RFC 9110 §15.6.4); Salesforce documents none on REQUEST_LIMIT_EXCEEDED (its daily
+ *   allocation is a rolling 24 hours) [UNVERIFIED], so it is only there when a test asks for it.
  * - slow: the request waits `delayMs` real ms, then is handled normally.
+ * - cut: the request is handled (the org did the work), then the client gets the real status and
+ *   headers (Content-Length of the whole body) and the first `afterBytes` bytes of the real body,
+ *   and the connection is closed: a transfer that broke off mid-body. A body of `afterBytes` bytes or
+ *   fewer arrives whole before the close.
+ * - stall: the request is handled, then the client gets the real status and headers and the first
+ *   `afterBytes` bytes of the body (default 0), then nothing for `delayMs` real ms (default: until
+ *   the client gives up and closes the connection), then the rest: a transfer that hangs.
  * - expire-session: every session of the org expires at that request (so it gets 401
  *   INVALID_SESSION_ID, V1 400 InvalidSessionId) and stays expired: only a new token from the
  *   refresh-token grant works again.
@@ -24,7 +34,7 @@ import { randomBytes } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from './http.js';
 
-export type FaultKind = 'status' | 'reset' | 'limit' | 'slow' | 'expire-session';
+export type FaultKind = 'status' | 'reset' | 'limit' | 'slow' | 'expire-session' | 'cut' | 'stall';
 
 export type FaultSpec = {
   kind: FaultKind;
@@ -37,8 +47,12 @@ export type FaultSpec = {
   status?: 500 | 502 | 503;
   /** status and reset only: answer instead of handling ('before', default) or after handling ('after') */
   when?: 'before' | 'after';
-  /** slow only: real ms to wait before handling */
+  /** slow: real ms to wait before handling; stall: real ms without a byte (default: until the client gives up) */
   delayMs?: number;
+  /** cut and stall: bytes of the body sent before the cut or the stall (cut: required; stall: default 0) */
+  afterBytes?: number;
+  /** status 503 and limit only: whole seconds for a Retry-After header */
+  retryAfter?: number;
 };
 
 export type Fault = {
@@ -51,12 +65,14 @@ export type Fault = {
   status?: 500 | 502 | 503;
   when?: 'before' | 'after';
   delayMs?: number;
+  afterBytes?: number;
+  retryAfter?: number;
 };
 
 export type JobFailureSpec = { afterRows: number; jobId?: string };
 export type JobFailure = { id: string; afterRows: number; jobId?: string };
 
-const KINDS: ReadonlySet<string> = new Set(['status', 'reset', 'limit', 'slow', 'expire-session']);
+const KINDS: ReadonlySet<string> = new Set(['status', 'reset', 'limit', 'slow', 'expire-session', 'cut', 'stall']);
 
 export class FaultBook {
   private faults: Array<Fault & { pattern: RegExp }> = [];
@@ -94,10 +110,27 @@ export class FaultBook {
     } else if (spec.when !== undefined) {
       throw bad('when applies to status and reset faults only');
     }
-    if (spec.kind === 'slow') {
-      const delayMs = spec.delayMs ?? 1000;
-      if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw bad('delayMs must be a number of ms');
-      fault.delayMs = delayMs;
+    const wholeNumber = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+    if (spec.kind === 'slow' || spec.kind === 'stall') {
+      const delayMs = spec.delayMs ?? (spec.kind === 'slow' ? 1000 : undefined);
+      if (delayMs !== undefined) {
+        if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw bad('delayMs must be a number of ms');
+        fault.delayMs = delayMs;
+      }
+    } else if (spec.delayMs !== undefined) {
+      throw bad('delayMs applies to slow and stall faults only');
+    }
+    if (spec.kind === 'cut' || spec.kind === 'stall') {
+      const afterBytes = spec.afterBytes ?? (spec.kind === 'stall' ? 0 : undefined);
+      if (!wholeNumber(afterBytes)) throw bad('afterBytes must be a whole number of bytes (0 or more)');
+      fault.afterBytes = afterBytes;
+    } else if (spec.afterBytes !== undefined) {
+      throw bad('afterBytes applies to cut and stall faults only');
+    }
+    if (spec.retryAfter !== undefined) {
+      if (!(spec.kind === 'limit' || (spec.kind === 'status' && fault.status === 503))) throw bad('retryAfter applies to status 503 and limit faults only');
+      if (!wholeNumber(spec.retryAfter)) throw bad('retryAfter must be a whole number of seconds');
+      fault.retryAfter = spec.retryAfter;
     }
     this.faults.push({ ...fault, pattern });
     return fault;
@@ -168,23 +201,73 @@ export function gatewayPage(status: 502 | 503): string {
   return `<html>\n<head><title>${title}</title></head>\n<body>\n<h1>${title}</h1>\n<p>${text}</p>\n</body>\n</html>\n`;
 }
 
+/** What a handler answered while muzzled: status, headers and the whole body. */
+export type Captured = { status: number; headers: Record<string, string>; body: Buffer };
+
 /**
- * Swallows what a handler writes, so a fault can answer instead after the request was handled.
- * Returns the call that gives the response its real methods back.
+ * Swallows what a handler writes (keeping it), so a fault can answer instead after the request was
+ * handled, or send the real answer its own way. Returns the call that gives the response its real
+ * methods back and hands over what was kept.
  */
-export function muzzle(res: ServerResponse): () => void {
+export function muzzle(res: ServerResponse): () => Captured {
   const self = res as unknown as Record<string, unknown>;
-  self.writeHead = (): ServerResponse => res;
-  self.setHeader = (): ServerResponse => res;
-  self.write = (): boolean => true;
+  const kept: Captured = { status: 200, headers: {}, body: Buffer.alloc(0) };
+  const parts: Buffer[] = [];
+  for (const [name, value] of Object.entries(res.getHeaders())) if (value !== undefined) kept.headers[name] = String(value);
+  const keep = (chunk: unknown): void => {
+    if (typeof chunk === 'string' || chunk instanceof Uint8Array) parts.push(Buffer.from(chunk));
+  };
+  self.writeHead = (status: number, ...rest: unknown[]): ServerResponse => {
+    kept.status = status;
+    const headers = rest.find((r) => r && typeof r === 'object') as Record<string, unknown> | undefined;
+    for (const [name, value] of Object.entries(headers ?? {})) kept.headers[name.toLowerCase()] = String(value);
+    return res;
+  };
+  self.setHeader = (name: string, value: unknown): ServerResponse => {
+    kept.headers[name.toLowerCase()] = String(value);
+    return res;
+  };
+  self.write = (chunk: unknown): boolean => {
+    keep(chunk);
+    return true;
+  };
   self.end = (...args: unknown[]): ServerResponse => {
+    if (typeof args[0] !== 'function') keep(args[0]);
     const cb = args.find((a) => typeof a === 'function') as (() => void) | undefined;
     if (cb) setImmediate(cb);
     return res;
   };
   return () => {
     for (const k of ['writeHead', 'setHeader', 'write', 'end']) Reflect.deleteProperty(self, k);
+    kept.body = Buffer.concat(parts);
+    return kept;
   };
+}
+
+/**
+ * Sends a handled answer as a broken transfer: the real status and headers (with the whole body's
+ * Content-Length) and the first `afterBytes` bytes; then, for a cut, the connection closes; for a
+ * stall, nothing comes for `delayMs` (or until the client closes), then the rest.
+ */
+export async function sendBroken(res: ServerResponse, answer: Captured, fault: Fault): Promise<void> {
+  const { 'content-length': ignored, 'transfer-encoding': ignoredToo, ...headers } = answer.headers;
+  void ignored;
+  void ignoredToo;
+  res.writeHead(answer.status, { ...headers, 'Content-Length': String(answer.body.length) });
+  const head = answer.body.subarray(0, fault.afterBytes ?? 0);
+  await new Promise<void>((resolve) => (head.length ? res.write(head, () => resolve()) : (res.flushHeaders(), resolve())));
+  if (fault.kind === 'cut') {
+    res.socket?.destroy();
+    return;
+  }
+  await new Promise<void>((resolve) => {
+    const timer = fault.delayMs === undefined ? undefined : setTimeout(resolve, fault.delayMs);
+    res.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  if (!res.destroyed && !res.writableEnded) res.end(answer.body.subarray(head.length));
 }
 
 /** Resets the client's TCP connection (RST), as a network fault would. */

@@ -17,7 +17,7 @@ import { BulkV1, sendBulkV1Error } from './bulk1.js';
 import { DEFAULT_ORG_ID, Seed, defaultSeed, mergeSeeds } from './seed.js';
 import { ProcessingModel } from './processing.js';
 import { AUDIT_OBJECTS, loadAudit, logFileRoute } from './audit.js';
-import { Fault, FaultBook, FaultSpec, JobFailure, JobFailureSpec, gatewayPage, muzzle, resetConnection, unknownExceptionMessage } from './faults.js';
+import { Fault, FaultBook, FaultSpec, JobFailure, JobFailureSpec, gatewayPage, muzzle, resetConnection, sendBroken, unknownExceptionMessage } from './faults.js';
 
 export type EmulatorOptions = {
   port?: number;
@@ -231,13 +231,21 @@ export class Emulator {
       entry.fault = fault.kind;
       if (await this.faultBefore(req, res, fault, path)) return;
     }
-    const restore = fault?.when === 'after' ? muzzle(res) : undefined;
+    const broken = fault?.kind === 'cut' || fault?.kind === 'stall';
+    const restore = fault?.when === 'after' || broken ? muzzle(res) : undefined;
     await this.dispatch(req, res, entry, url);
     if (restore && fault) {
-      // The org did the work; the client gets the fault instead of the answer.
-      restore();
-      if (fault.kind === 'reset') resetConnection(req);
-      else this.sendStatusFault(req, res, fault, path);
+      const answer = restore();
+      if (broken) {
+        // The org did the work; its answer breaks off (cut) or hangs (stall) on the way.
+        entry.status = answer.status;
+        await sendBroken(res, answer, fault);
+      } else if (fault.kind === 'reset') {
+        // The org did the work; the client gets the fault instead of the answer.
+        resetConnection(req);
+      } else {
+        this.sendStatusFault(req, res, fault, path);
+      }
     }
   }
 
@@ -307,9 +315,12 @@ export class Emulator {
         return false;
       case 'limit':
         req.resume();
-        if (v1) sendBulkV1Error(req, res, new ApiError(403, 'ExceededQuota', 'TotalRequests Limit exceeded.'));
-        else sendRestError(res, new ApiError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'));
+        if (v1) sendBulkV1Error(req, res, new ApiError(403, 'ExceededQuota', 'TotalRequests Limit exceeded.', retryAfterHeader(fault)));
+        else sendRestError(res, new ApiError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.', retryAfterHeader(fault)));
         return true;
+      case 'cut':
+      case 'stall':
+        return false;
       default:
         if (fault.when === 'after') return false;
         if (fault.kind === 'reset') resetConnection(req);
@@ -329,7 +340,7 @@ export class Emulator {
       if (path.startsWith('/services/async/')) sendBulkV1Error(req, res, err);
       else sendRestError(res, err);
     } else {
-      sendText(res, status, gatewayPage(status), 'text/html');
+      sendText(res, status, gatewayPage(status), 'text/html', retryAfterHeader(fault));
     }
   }
 
@@ -426,6 +437,11 @@ export class Emulator {
       }),
     ];
   }
+}
+
+/** The Retry-After header a fault asked for, if any. */
+function retryAfterHeader(fault: Fault): Record<string, string> {
+  return fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
 }
 
 function notFoundError(): ApiError {

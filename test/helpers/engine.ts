@@ -15,13 +15,22 @@ import { PROJECT_ROOT } from './sf.js';
 
 export type EngineTarget = { instanceUrl: string; accessToken: string };
 
+/**
+ * Time-outs short enough that a stalled answer costs a test a second, long enough that a busy
+ * emulator on a shared machine does not trip them.
+ */
+export const TEST_TIMEOUTS = { connectMs: 2000, idleMs: 1000 };
+
 export function testHttp(target: EngineTarget): OrgHttp {
-  return new OrgHttp({
-    instanceUrl: target.instanceUrl,
-    apiVersion: '66.0',
-    accessToken: () => target.accessToken,
-    refresh: () => Promise.reject(new Error('no refresh in tests')),
-  });
+  return new OrgHttp(
+    {
+      instanceUrl: target.instanceUrl,
+      apiVersion: '66.0',
+      accessToken: () => target.accessToken,
+      refresh: () => Promise.reject(new Error('no refresh in tests')),
+    },
+    TEST_TIMEOUTS
+  );
 }
 
 /**

@@ -9,7 +9,6 @@ import { loadDisplay } from '../../ux/loadStages.js';
 import { exitCodesSection } from '../../ux/exitCodes.js';
 import { reportLoad, loadErrorToSfError } from '../../ux/loadReport.js';
 import { hardDeleteGate } from '../../ux/hardDeleteGate.js';
-import { isProductionOrg } from '../../core/org/orgKind.js';
 import { askLine } from '../../ux/prompt.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -67,6 +66,11 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     backup: Flags.boolean({ allowNo: true, default: true, summary: messages.getMessage('flags.backup.summary') }),
     'confirm-hard-delete': Flags.integer({ min: 0, summary: messages.getMessage('flags.confirm-hard-delete.summary') }),
     'no-prompt': Flags.boolean({ summary: messages.getMessage('flags.no-prompt.summary') }),
+    'retry-minutes': Flags.integer({
+      min: 1,
+      summary: messages.getMessage('flags.retry-minutes.summary'),
+      description: messages.getMessage('flags.retry-minutes.description'),
+    }),
   };
 
   public async run(): Promise<BulkopsLoadResult> {
@@ -78,20 +82,20 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     if (operation === 'hardDelete' && !flags.backup) throw messages.createError('error.HardDeleteNeedsBackup');
     const conn = flags['target-org'].getConnection(flags['api-version']);
     const interactive = !this.jsonEnabled() && !flags['no-prompt'] && Boolean(process.stdin.isTTY);
+    const files = flags.file.map((f) => resolve(f));
+    // The hardDelete prompt needs the terminal: the live display would draw over it.
+    const display = await loadDisplay({ json: this.jsonEnabled(), file: flags.file.join(', '), log: (line) => this.log(line), ...(operation === 'hardDelete' ? { tty: false } : {}) });
+    const { engine, isProduction } = engineFor(conn, { onEvent: (e): void => display.on(e), retryMinutes: flags['retry-minutes'] });
     const confirm =
       operation === 'hardDelete'
         ? hardDeleteGate({
             given: flags['confirm-hard-delete'],
             interactive,
-            isProduction: () => isProductionOrg(conn),
+            isProduction,
             warn: (text) => this.warn(text),
             ask: (question) => this.ask(question),
           })
         : undefined;
-    const files = flags.file.map((f) => resolve(f));
-    // The hardDelete prompt needs the terminal: the live display would draw over it.
-    const display = await loadDisplay({ json: this.jsonEnabled(), file: flags.file.join(', '), log: (line) => this.log(line), ...(operation === 'hardDelete' ? { tty: false } : {}) });
-    const { engine } = engineFor(conn, { onEvent: (e): void => display.on(e) });
     const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
     let result: LoadResult;
     try {

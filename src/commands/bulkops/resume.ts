@@ -31,6 +31,11 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
     'ledger-dir': Flags.directory({ summary: messages.getMessage('flags.ledger-dir.summary') }),
     'target-org': Flags.optionalOrg({ summary: messages.getMessage('flags.target-org.summary') }),
     'api-version': Flags.orgApiVersion(),
+    'retry-minutes': Flags.integer({
+      min: 1,
+      summary: messages.getMessage('flags.retry-minutes.summary'),
+      description: messages.getMessage('flags.retry-minutes.description'),
+    }),
   };
 
   public async run(): Promise<BulkopsResumeResult> {
@@ -51,7 +56,7 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
       throw messages.createError('error.OtherOrg', [state.spec.runId, state.spec.org.orgId, org.getOrgId()], [state.spec.org.orgId]);
     }
     const display = await loadDisplay({ json: this.jsonEnabled(), file: state.spec.files.join(', '), log: (line) => this.log(line) });
-    const { engine } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => display.on(e) });
+    const { engine } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => display.on(e), retryMinutes: flags['retry-minutes'] });
     let result: LoadResult;
     try {
       result = await engine.resume(runDir, flags.wait.milliseconds);

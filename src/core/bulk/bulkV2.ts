@@ -26,12 +26,15 @@ export class BulkV2 {
     });
   }
 
-  /** One upload per job: Salesforce refuses a second one. */
-  public upload(jobId: string, body: UploadBody): Promise<void> {
+  /**
+   * One upload per job: Salesforce refuses a second one (Bulk API 2.0 and Bulk API Developer Guide:
+   * "Upload Job Data"). The part's size is known, so it goes as Content-Length, not chunked.
+   */
+  public upload(jobId: string, body: UploadBody, bytes: number): Promise<void> {
     return this.http.upload({
       method: 'PUT',
       path: this.http.dataPath(`/jobs/ingest/${jobId}/batches`),
-      headers: { 'Content-Type': 'text/csv' },
+      headers: { 'Content-Type': 'text/csv', 'Content-Length': String(bytes) },
       body,
     });
   }

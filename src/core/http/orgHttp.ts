@@ -1,7 +1,13 @@
 /*
  * HTTP to the org, with the session supplied by the caller (an @salesforce/core Connection in the
- * commands, anything with a token in tests). Responses can be streamed, so result files of any
- * size pass through in flat memory, which jsforce's buffered responses cannot do.
+ * commands, anything with a token in tests). Every call goes through node:http: responses can be
+ * streamed, so result files of any size pass through in flat memory (jsforce buffers them, and
+ * fetch reads ahead of a slow reader), and one transport keeps one set of time-outs.
+ *
+ * Every request is bounded: a connect time-out, and an idle time-out (no byte sent or received for
+ * that long) that also runs while a streamed body is read. A time-out, a reset, or a body that
+ * breaks off before its end is an OrgNetworkError, transient: the caller's retry sends the request
+ * again and reads the whole body again from its start.
  */
 import { Readable } from 'node:stream';
 import { ClientRequest, IncomingMessage, request as httpRequest } from 'node:http';
@@ -33,6 +39,16 @@ export type HttpRequest = {
 /** An upload: its body streams from a source that a retry opens again. */
 export type UploadRequest = Omit<HttpRequest, 'body'> & { body: UploadBody };
 
+/** How long a request may wait: for its connection, and for the next byte either way. */
+export type HttpTimeouts = { connectMs: number; idleMs: number };
+
+/**
+ * For a real org: a connection is made in well under a second, so 30 s means the network is down;
+ * the org sends a result file as it reads it from storage, and a two-minute silence means the
+ * transfer is dead (a slow one still sends something).
+ */
+export const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 30_000, idleMs: 120_000 };
+
 /** An error answer from the org: HTTP status plus Salesforce's errorCode and message. */
 export class OrgApiError extends Error {
   public constructor(
@@ -40,14 +56,16 @@ export class OrgApiError extends Error {
     public readonly errorCode: string,
     message: string,
     public readonly method: string,
-    public readonly path: string
+    public readonly path: string,
+    /** the wait the org asked for in a Retry-After header, in ms */
+    public readonly retryAfterMs?: number
   ) {
     super(message);
     this.name = 'OrgApiError';
   }
 }
 
-/** A network failure before any answer (reset, refused, timeout). */
+/** A network failure: no answer (reset, refused, time-out), or an answer whose body broke off. */
 export class OrgNetworkError extends Error {
   public constructor(message: string, public readonly method: string, public readonly path: string, public readonly code?: string) {
     super(message);
@@ -57,11 +75,14 @@ export class OrgNetworkError extends Error {
 
 export const CLIENT_NAME = 'bulkops';
 
+/** A response whose body is read as it arrives; reading it throws OrgNetworkError if it breaks off. */
+type Answer = { status: number; headers: Headers; body: Readable };
+
 export class OrgHttp {
   /** one refresh at a time: parallel requests that all got 401 share it */
   private refreshing?: Promise<void>;
 
-  public constructor(private readonly session: SessionProvider) {}
+  public constructor(private readonly session: SessionProvider, private readonly timeouts: HttpTimeouts = DEFAULT_TIMEOUTS) {}
 
   public get apiVersion(): string {
     return this.session.apiVersion;
@@ -75,77 +96,77 @@ export class OrgHttp {
     return `/services/data/v${this.session.apiVersion}${rest}`;
   }
 
-  /** Sends a request; on 401 refreshes the session once and sends again. */
-  public async send(req: HttpRequest): Promise<Response> {
-    const token = this.session.accessToken();
-    let res = await this.sendOnce(req);
-    if (res.status === 401) {
-      await res.body?.cancel();
-      // Another request may have refreshed the session meanwhile: then only send again.
-      if (this.session.accessToken() === token) await this.refresh();
-      res = await this.sendOnce(req);
-    }
-    if (res.status >= 400) throw await toApiError(res, req);
-    return res;
-  }
-
+  /** A call with a small JSON answer (or none). */
   public async json<T>(req: HttpRequest): Promise<T> {
     const res = await this.send({ ...req, headers: { Accept: 'application/json', ...req.headers } });
-    const text = await res.text();
+    const text = (await readAll(res.body)).toString('utf8');
+    if (res.status >= 400) throw apiError(res, text, req);
     return (text ? JSON.parse(text) : {}) as T;
   }
 
   /**
-   * A GET whose body is read as a Node stream, for result files and query pages. It goes through
-   * node:http rather than fetch: a slow reader then holds the socket back (TCP backpressure),
-   * where fetch would buffer a whole 100 MB result file in memory.
+   * A GET whose body is read as a stream, for result files and query pages: a slow reader holds
+   * the socket back (TCP backpressure) instead of the body piling up in memory. Reading the body
+   * throws OrgNetworkError if it breaks off (reset, cut, idle time-out): read it again from a new
+   * request.
    */
   public async stream(req: HttpRequest & { method: 'GET' }): Promise<{ body: Readable; headers: Headers }> {
-    const res = await this.nodeSend({ ...req, body: undefined });
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') headers.set(name, value);
-    if ((res.statusCode ?? 0) >= 400) {
-      const chunks: Buffer[] = [];
-      for await (const c of res) chunks.push(c as Buffer);
-      throw await toApiError(new Response(Buffer.concat(chunks), { status: res.statusCode, headers }), req);
-    }
-    return { body: res, headers };
+    const res = await this.send({ ...req, body: undefined });
+    if (res.status >= 400) throw apiError(res, (await readAll(res.body)).toString('utf8'), req);
+    return { body: res.body, headers: res.headers };
   }
 
   /**
-   * Sends a streamed body (an upload) through node:http, a block at a time: fetch would read a
-   * 100 MB upload into memory ahead of the socket, and a read stream piped into the request would
+   * Sends a streamed body (an upload) a block at a time: a read stream piped into the request would
    * make a new buffer per read, which piles up between GCs while several uploads run.
    */
   public async upload(req: UploadRequest): Promise<void> {
-    const res = await this.nodeSend(req);
-    const chunks: Buffer[] = [];
-    for await (const c of res) chunks.push(c as Buffer);
-    if ((res.statusCode ?? 0) >= 400) {
-      throw await toApiError(new Response(Buffer.concat(chunks), { status: res.statusCode }), req);
-    }
+    const res = await this.send(req);
+    const text = (await readAll(res.body)).toString('utf8');
+    if (res.status >= 400) throw apiError(res, text, req);
   }
 
-  /** nodeRequest, with one refresh and resend on 401 (as send() does for fetch). */
-  private async nodeSend(req: HttpRequest | UploadRequest): Promise<IncomingMessage> {
+  /** One request, with one refresh and resend on 401. */
+  private async send(req: HttpRequest | UploadRequest): Promise<Answer> {
     const token = this.session.accessToken();
-    const res = await this.nodeRequest(req);
-    if (res.statusCode !== 401) return res;
-    res.resume();
+    const res = await this.request(req);
+    if (res.status !== 401) return res;
+    res.body.resume();
+    // Another request may have refreshed the session meanwhile: then only send again.
     if (this.session.accessToken() === token) await this.refresh();
-    return this.nodeRequest(req);
+    return this.request(req);
   }
 
-  private nodeRequest(req: HttpRequest | UploadRequest): Promise<IncomingMessage> {
+  private request(req: HttpRequest | UploadRequest): Promise<Answer> {
     const url = new URL(req.path, this.session.instanceUrl);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const { connectMs, idleMs } = this.timeouts;
+    const network = (message: string, code?: string): OrgNetworkError => new OrgNetworkError(message, req.method, req.path, code);
     return new Promise((resolve, reject) => {
       const r = send(url, { method: req.method, headers: this.headers(req) });
-      const fail = (e: NodeJS.ErrnoException): void => reject(new OrgNetworkError(e.message, req.method, req.path, e.code));
-      r.on('error', fail);
-      r.on('response', resolve);
+      // Why the request was given up, when we gave it up: the body's reader gets this, not "aborted".
+      let cause: Error | undefined;
+      const giveUp = (e: Error): void => {
+        cause ??= e;
+        r.destroy(e);
+      };
+      r.on('error', (e: NodeJS.ErrnoException) => reject(cause ?? network(e.message, e.code)));
+      r.on('socket', (socket) => {
+        if (!socket.connecting) return; // a kept-alive connection
+        const timer = setTimeout(() => giveUp(network(`no connection to the org within ${connectMs / 1000} s`, 'ETIMEDOUT')), connectMs);
+        const stop = (): void => clearTimeout(timer);
+        socket.once('connect', stop);
+        r.once('close', stop);
+      });
+      r.setTimeout(idleMs, () => giveUp(network(`nothing from the org for ${idleMs / 1000} s`, 'ETIMEDOUT')));
+      r.on('response', (res: IncomingMessage) => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') headers.set(name, value);
+        resolve({ status: res.statusCode ?? 0, headers, body: guardedBody(res, () => cause, network) });
+      });
       if (typeof req.body === 'function') {
-        writeBlocks(r, req.body()).catch((e: Error) => r.destroy(e));
+        // A failure of our own source (a file read) is not the network's: it is not retried.
+        writeBlocks(r, req.body()).catch((e: Error) => giveUp(e));
       } else {
         r.end(req.body);
       }
@@ -168,21 +189,36 @@ export class OrgHttp {
       ...req.headers,
     };
   }
-
-  private async sendOnce(req: HttpRequest): Promise<Response> {
-    try {
-      return await fetch(new URL(req.path, this.session.instanceUrl), { method: req.method, headers: this.headers(req), body: req.body });
-    } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new OrgNetworkError(cause?.message ?? (e as Error).message, req.method, req.path, cause?.code);
-    }
-  }
 }
 
-async function toApiError(res: Response, req: { method: string; path: string }): Promise<OrgApiError> {
-  const text = await res.text().catch(() => '');
+/**
+ * A response body that either ends where the org ended it or throws OrgNetworkError: a socket
+ * closed mid-body (reset, cut, our idle time-out) surfaces as one, never as a short body.
+ */
+function guardedBody(res: IncomingMessage, cause: () => Error | undefined, network: (message: string, code?: string) => OrgNetworkError): Readable {
+  async function* chunks(): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of res) yield chunk as Buffer;
+    } catch (e) {
+      const why = cause();
+      if (why instanceof OrgNetworkError) throw why;
+      const err = e as NodeJS.ErrnoException;
+      throw network(`the answer broke off: ${err.message}`, err.code);
+    }
+    if (!res.complete) throw network('the answer broke off before its end');
+  }
+  return Readable.from(chunks(), { objectMode: false });
+}
+
+async function readAll(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function apiError(res: Answer, text: string, req: { method: string; path: string }): OrgApiError {
   let errorCode = `HTTP_${res.status}`;
-  let message = text.slice(0, 500) || res.statusText;
+  let message = text.slice(0, 500) || `HTTP ${res.status}`;
   try {
     const parsed = JSON.parse(text) as unknown;
     const first = (Array.isArray(parsed) ? parsed[0] : parsed) as { errorCode?: string; message?: string; error?: string; error_description?: string } | undefined;
@@ -192,7 +228,20 @@ async function toApiError(res: Response, req: { method: string; path: string }):
   } catch {
     // not JSON: keep the text
   }
-  return new OrgApiError(res.status, errorCode, message, req.method, req.path);
+  return new OrgApiError(res.status, errorCode, message, req.method, req.path, parseRetryAfter(res.headers.get('retry-after'), Date.now()));
+}
+
+/**
+ * A `Retry-After` header as ms to wait from `now`: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+ * Undefined when absent or unreadable; a date in the past is 0.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP-date names its day and month ("Sat, 28 Nov 2026 10:00:30 GMT"); "-5" is no date.
+  const at = /[a-z]/i.test(text) ? Date.parse(text) : NaN;
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** Writes each block and waits until the socket is done with it, so that its buffer can be reused. */
@@ -202,4 +251,3 @@ async function writeBlocks(request: ClientRequest, blocks: AsyncIterable<Buffer>
   }
   request.end();
 }
-

@@ -11,7 +11,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { BulkV2 } from '../bulk/bulkV2.js';
 import { JobState } from '../bulk/types.js';
-import { DEFAULT_RETRY, RetryPolicy, withRetry } from '../http/retry.js';
+import { DEFAULT_RETRY, RetryPolicy } from '../http/retry.js';
+import { retryingWithEvents } from '../runner/retrying.js';
 import { openCsv } from '../csv/reader.js';
 import { FileLock, LockHeldError, LockOwner } from '../io/fileLock.js';
 import { Ledger } from '../ledger/ledger.js';
@@ -408,10 +409,9 @@ export class LoadEngine {
     this.emit({ type: 'stage', stage: 'backup' });
     const ids = await idsOfChunks(state.chunks.map((c) => c.chunk));
     const file = join(runDir, 'backup.csv');
-    const taken = await withRetry(
-      () => backupRecords({ query: this.deps.query!, fields: this.deps.fields!, sleep: this.sleep, pollMs: this.deps.poll?.minMs ?? 1000 }, state.spec.object, ids, file),
-      { sleep: this.sleep, onRetry: ({ attempt, delayMs, error }) => this.emit({ type: 'retry', what: 'backup', attempt, delayMs: Math.round(delayMs), reason: error.message }) },
-      this.retryPolicy
+    const retrying = retryingWithEvents(this.retryPolicy, this.sleep, this.emit);
+    const taken = await retrying('backup', () =>
+      backupRecords({ query: this.deps.query!, fields: this.deps.fields!, sleep: this.sleep, pollMs: this.deps.poll?.minMs ?? 1000, retry: retrying }, state.spec.object, ids, file)
     );
     this.emit({ type: 'backup', file, ids: taken.ids, records: taken.records });
     if (taken.records < taken.ids) throw new BackupShortError(taken.ids, taken.records, file);

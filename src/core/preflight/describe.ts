@@ -4,6 +4,7 @@
  * with a saved describe, plain objects.
  */
 import { OrgApiError, OrgHttp } from '../http/orgHttp.js';
+import { Retrier } from '../http/retry.js';
 import { closestName } from './closestName.js';
 import { unknownObjectError } from './errors.js';
 
@@ -57,25 +58,28 @@ type RawGlobal = { sobjects?: Array<{ name: string }> };
 /**
  * Describes from the org, cached per object (names are case-insensitive), so the parents of several
  * relationship columns cost one request each. A 404 becomes an 'unknown object' PreflightError that
- * suggests the closest object name from the global describe.
+ * suggests the closest object name from the global describe. Each call goes through `retry` (the
+ * run's policy) when given.
  */
-export function describeFromOrg(http: OrgHttp): DescribeSource {
+export function describeFromOrg(http: OrgHttp, retry: Retrier = <T>(_what: string, fn: () => Promise<T>): Promise<T> => fn()): DescribeSource {
   const cache = new Map<string, Promise<ObjectDescribe>>();
   let globalNames: Promise<string[]> | undefined;
 
   const objectNames = (): Promise<string[]> => {
-    globalNames ??= http
-      .json<RawGlobal>({ method: 'GET', path: http.dataPath('/sobjects') })
-      .then((g) => (g.sobjects ?? []).map((o) => o.name));
+    globalNames ??= retry('describe', () => http.json<RawGlobal>({ method: 'GET', path: http.dataPath('/sobjects') })).then((g) =>
+      (g.sobjects ?? []).map((o) => o.name)
+    );
     return globalNames;
   };
 
   const fetchDescribe = async (objectName: string): Promise<ObjectDescribe> => {
     try {
-      const raw = await http.json<RawDescribe>({
-        method: 'GET',
-        path: http.dataPath(`/sobjects/${encodeURIComponent(objectName)}/describe`),
-      });
+      const raw = await retry('describe', () =>
+        http.json<RawDescribe>({
+          method: 'GET',
+          path: http.dataPath(`/sobjects/${encodeURIComponent(objectName)}/describe`),
+        })
+      );
       return normalizeDescribe(raw);
     } catch (e) {
       if (e instanceof OrgApiError && e.status === 404) {

@@ -121,10 +121,12 @@ export async function joinJob(
   });
   const header = await parseHeader(headerText ?? '');
 
+  // A join repeated after a result download broke off starts over: the spill and the unmatched part
+  // are made anew (truncated), the index was cleared above, the parts are only renamed in at the end.
   const spill = new OutcomeSpill(parts.spillDir, opts.rangeRows);
+  const unmatchedOut = new ByteWriter(parts.unmatched);
   try {
     const counts = emptyCounts();
-    const unmatchedOut = new ByteWriter(parts.unmatched);
     const row: string[] = new Array<string>(header.length);
     let matched = 0;
     for (const kind of ['successful', 'failed'] as ResultKind[]) {
@@ -154,6 +156,8 @@ export async function joinJob(
     await writeParts(chunk, reportsEveryRow(jobState, matched, chunk.rows), spill, parts, counts, opts.fileLabel);
     return counts;
   } finally {
+    // Closes the unmatched part if a download broke off (after close() it does nothing).
+    await unmatchedOut.abort();
     spill.dispose();
   }
 }

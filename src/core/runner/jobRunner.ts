@@ -21,7 +21,7 @@ import { mkdir } from 'node:fs/promises';
 import { BulkV2 } from '../bulk/bulkV2.js';
 import { JobInfo, TERMINAL_STATES } from '../bulk/types.js';
 import { OrgApiError } from '../http/orgHttp.js';
-import { RetryPolicy, withRetry } from '../http/retry.js';
+import { RetryPolicy } from '../http/retry.js';
 import { fileBlocks } from '../io/fileBlocks.js';
 import { Ledger } from '../ledger/ledger.js';
 import { ChunkState, RunState, leaveJob } from '../ledger/records.js';
@@ -30,6 +30,7 @@ import { PollSchedule } from '../load/pollSchedule.js';
 import { LoadEvent } from '../load/types.js';
 import { joinJob, JoinWorkspace, partPaths } from '../results/join.js';
 import { CreationJournal } from './creationJournal.js';
+import { retryingWithEvents, Retrying } from './retrying.js';
 import { byCreation, Intent, matchOrphan } from './orphans.js';
 
 export type RunnerDeps = {
@@ -82,8 +83,11 @@ export class JobRunner {
   /** Result joins too: one job's row index in memory at a time keeps memory flat. */
   private readonly joining = new OneAtATime();
   private readonly workspace = new JoinWorkspace();
+  private readonly retrying: Retrying;
 
-  public constructor(private readonly deps: RunnerDeps) {}
+  public constructor(private readonly deps: RunnerDeps) {
+    this.retrying = retryingWithEvents(deps.retry, deps.sleep, deps.emit);
+  }
 
   public static partsDir(state: RunState): string {
     return `${state.spec.resultsDir}/parts`;
@@ -382,7 +386,7 @@ export class JobRunner {
     };
     const once = async (): Promise<boolean> => {
       try {
-        await this.deps.bulk.upload(jobId, body);
+        await this.deps.bulk.upload(jobId, body, c.chunk.bytes);
         return true;
       } catch (e) {
         if (e instanceof OrgApiError && e.errorCode === 'INVALIDJOBSTATE' && /multiple contents|already/i.test(e.message)) return oursMayHaveLanded;
@@ -423,18 +427,6 @@ export class JobRunner {
       if (left <= 0) return undefined;
       await this.deps.sleep(Math.min(schedule.next(this.deps.now(), processed), left));
     }
-  }
-
-  private retrying<T>(what: string, fn: () => Promise<T>, again?: (e: Error) => Promise<T>): Promise<T> {
-    return withRetry(
-      fn,
-      {
-        sleep: this.deps.sleep,
-        onRetry: ({ attempt, delayMs, error }) => this.deps.emit({ type: 'retry', what, attempt, delayMs: Math.round(delayMs), reason: error.message }),
-      },
-      this.deps.retry,
-      again
-    );
   }
 
   private async gone<T>(jobId: string, fn: () => Promise<T>): Promise<T> {

@@ -45,7 +45,10 @@ describe('emulator faults on demand', function () {
       expect((await control(emu, 'DELETE', '/faults')).status).to.equal(200);
       expect((await control(emu, 'GET', '/faults')).json).to.deep.equal({ faults: [], jobFailures: [] });
 
-      for (const bad of [{ kind: 'explode', path: '.' }, { kind: 'status', path: '(' }, { kind: 'status', status: 404, path: '.' }, { kind: 'slow', path: '.', when: 'after' }, { kind: 'limit', path: '.', count: 0 }]) {
+      for (const bad of [{ kind: 'explode', path: '.' }, { kind: 'status', path: '(' }, { kind: 'status', status: 404, path: '.' }, { kind: 'slow', path: '.', when: 'after' }, { kind: 'limit', path: '.', count: 0 },
+        { kind: 'cut', path: '.' }, { kind: 'cut', path: '.', afterBytes: -1 }, { kind: 'stall', path: '.', afterBytes: 1.5 }, { kind: 'status', path: '.', afterBytes: 3 },
+        { kind: 'cut', path: '.', afterBytes: 3, delayMs: 10 }, { kind: 'status', status: 500, path: '.', retryAfter: 5 }, { kind: 'reset', path: '.', retryAfter: 5 },
+        { kind: 'limit', path: '.', retryAfter: -1 }, { kind: 'status', status: 503, path: '.', retryAfter: 'soon' }]) {
         const r = await control(emu, 'POST', '/faults', bad);
         expect(r.status, JSON.stringify(bad)).to.equal(400);
         expect((r.json as Array<{ errorCode: string }>)[0].errorCode).to.equal('INVALID_FAULT');
@@ -195,6 +198,90 @@ describe('emulator faults on demand', function () {
       expect(fresh).to.not.equal(old);
       expect((await call(emu, 'GET', `${V}/jobs/ingest`, { token: fresh })).status).to.equal(200);
       expect((await call(emu, 'GET', `${V}/jobs/ingest`, { token: old })).status).to.equal(401);
+    });
+  });
+
+  describe('broken transfers and Retry-After', () => {
+    /** A raw GET as a streaming client reads it: status, headers, the bytes that came, and how it ended. */
+    const rawGet = (path: string): Promise<{ status: number; headers: Record<string, unknown>; bytes: number; ended: string }> =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest(`${emu.url}${path}`, { headers: { Authorization: `Bearer ${emu.accessToken}`, Accept: 'text/csv' } });
+        req.on('error', reject);
+        req.on('response', (res) => {
+          let bytes = 0;
+          const done = (ended: string): void => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, ended });
+          res.on('data', (c: Buffer) => (bytes += c.length));
+          res.on('end', () => done(res.complete ? 'complete' : 'short'));
+          res.on('error', (e: NodeJS.ErrnoException) => done(`error ${e.code ?? e.message}`));
+        });
+        req.end();
+      });
+
+    it('cut: the real status and headers, the first afterBytes bytes of the real body, then the connection closes', async () => {
+      const run = await runIngest(emu, 'Contact', 'insert', contactsCsv(200));
+      const path = `${V}/jobs/ingest/${run.info.id}/successfulResults`;
+      const whole = await call(emu, 'GET', path, { accept: 'text/csv' });
+      emu.addFault({ kind: 'cut', method: 'GET', path: '/successfulResults$', afterBytes: 1000 });
+      const cut = await rawGet(path);
+      expect(cut.status).to.equal(200);
+      expect(cut.headers['content-type']).to.equal('text/csv');
+      expect(Number(cut.headers['content-length'])).to.equal(Buffer.byteLength(whole.text));
+      expect(cut.bytes).to.equal(1000);
+      expect(cut.ended).to.equal('error ECONNRESET');
+      expect(emu.requests.filter((r) => r.fault === 'cut').map((r) => r.status)).to.deep.equal([200]);
+      // The fault is used up: the next download is whole.
+      expect((await rawGet(path)).ended).to.equal('complete');
+    });
+
+    it('stall: headers and afterBytes bytes, then nothing until delayMs has passed, then the rest', async () => {
+      const run = await runIngest(emu, 'Contact', 'insert', contactsCsv(50));
+      const path = `${V}/jobs/ingest/${run.info.id}/successfulResults`;
+      const whole = await call(emu, 'GET', path, { accept: 'text/csv' });
+      emu.addFault({ kind: 'stall', method: 'GET', path: '/successfulResults$', afterBytes: 100, delayMs: 200 });
+      const slow = await rawGet(path);
+      expect(slow).to.include({ status: 200, bytes: Buffer.byteLength(whole.text), ended: 'complete' });
+    });
+
+    it('stall without delayMs: afterBytes bytes, then nothing until the client gives up; the work was done', async () => {
+      emu.addFault({ kind: 'stall', method: 'POST', path: '/jobs/ingest$', afterBytes: 5 });
+      const stalled = await new Promise<{ status: number; head: string }>((resolve, reject) => {
+        const req = httpRequest(`${emu.url}${V}/jobs/ingest`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${emu.accessToken}`, 'Content-Type': 'application/json' },
+        });
+        req.on('error', reject);
+        req.on('response', (res) => {
+          let head = '';
+          res.on('error', () => undefined);
+          res.on('data', (c: Buffer) => {
+            head += c.toString('utf8');
+            // The first bytes came; the rest never does: the client gives up.
+            resolve({ status: res.statusCode ?? 0, head });
+            req.destroy();
+          });
+        });
+        req.end(createBody);
+      });
+      expect(stalled).to.deep.equal({ status: 200, head: '{"id"' });
+      expect(ingestJobs()).to.equal(1);
+      expect(emu.ingest.jobs.list()[0].state).to.equal('Open');
+    });
+
+    it('Retry-After on a 503 and on REQUEST_LIMIT_EXCEEDED, only when asked for', async () => {
+      emu.addFault({ kind: 'status', status: 503, retryAfter: 7, method: 'GET', path: '/limits$' });
+      emu.addFault({ kind: 'limit', retryAfter: 30, method: 'GET', path: '/jobs/ingest$' });
+      emu.addFault({ kind: 'limit', method: 'GET', path: '/jobs/ingest$' });
+      const unavailable = await call(emu, 'GET', `${V}/limits`);
+      expect(unavailable.status).to.equal(503);
+      expect(unavailable.headers.get('retry-after')).to.equal('7');
+      expect(unavailable.headers.get('content-type')).to.equal('text/html');
+      const limited = await call(emu, 'GET', `${V}/jobs/ingest`);
+      expect(limited.status).to.equal(403);
+      expect(limited.headers.get('retry-after')).to.equal('30');
+      expect(limited.json).to.deep.equal([{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }]);
+      const plain = await call(emu, 'GET', `${V}/jobs/ingest`);
+      expect(plain.status).to.equal(403);
+      expect(plain.headers.get('retry-after')).to.equal(null);
     });
   });
 

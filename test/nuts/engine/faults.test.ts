@@ -1,16 +1,20 @@
 /*
  * Transient faults on every call of a load (emulator faults on demand): each is survived, no job is
  * created twice for a chunk, every row lands once. Plus a session that expires mid-run and a job
- * that fails half-way (its unprocessed rows, exactly, go to retry.csv).
+ * that fails half-way (its unprocessed rows, exactly, go to retry.csv). And answers that break off
+ * or hang, and an org that asks for a wait (faults cut, stall and retryAfter): every wait is bounded
+ * by the HTTP time-outs (small in tests), a broken body is read again from its start, Retry-After is
+ * waited out, and the load still ends exact: every row once in the org, the result files and the
+ * backup one line per row.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
-import type { LoadEvent, LoadRequest } from '../../../src/core/load/types.js';
+import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/load/types.js';
 import { OrgHttp } from '../../../src/core/http/orgHttp.js';
 import { engineForHttp } from '../../../src/core/org/engineFactory.js';
 
@@ -117,5 +121,110 @@ describe('load engine: transient faults', function () {
     expect(retry.map((r) => r.External_Id__c)).to.deep.equal(Array.from({ length: 260 }, (_, i) => `F-${i + 41}`));
     expect(readCsv(result.files!.unprocessed).map((r) => Number(r.sf__Line))).to.deep.equal(Array.from({ length: 260 }, (_, i) => i + 42));
     expect(emu.store.count('Contact')).to.equal(40);
+  });
+
+  describe('broken and stalled transfers, Retry-After', () => {
+    type RetryEvent = Extract<LoadEvent, { type: 'retry' }>;
+
+    const load = async (faults: FaultSpec[], extra: Partial<LoadRequest> = {}): Promise<{ result: LoadResult; retries: RetryEvent[] }> => {
+      for (const f of faults) emu.addFault(f);
+      const events: LoadEvent[] = [];
+      const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken }, (e) => events.push(e));
+      // two jobs (200 and 100 rows): each successful results file is over 4 KB
+      const result = await engine.start(request({ maxJobBytes: 3 * 1024, ...extra }));
+      return { result, retries: events.filter((e): e is RetryEvent => e.type === 'retry') };
+    };
+
+    /** Every row once in the org, and success.csv one line per input row, in order, with the org's Id. */
+    const expectExact = (result: LoadResult): void => {
+      expect(result).to.include({ status: 'Completed', rows: 300, successful: 300, failed: 0, unprocessed: 0, unmatched: 0 });
+      expectEveryRowOnce(result.jobs.length);
+      const inOrg = new Map([...emu.store.all('Contact')].map((c) => [c.External_Id__c as string, c.Id as string]));
+      const success = readCsv(result.files!.success);
+      expect(success.map((r) => r.External_Id__c)).to.deep.equal(Array.from({ length: 300 }, (_, i) => `F-${i + 1}`));
+      expect(success.map((r) => Number(r.sf__Line))).to.deep.equal(Array.from({ length: 300 }, (_, i) => i + 2));
+      for (const r of success) expect(r.sf__Id).to.equal(inOrg.get(r.External_Id__c));
+      expect(success.every((r) => r.sf__Created === 'true')).to.equal(true);
+      expect(readCsv(result.files!.failed)).to.have.length(0);
+      expect(readCsv(result.files!.unprocessed)).to.have.length(0);
+    };
+
+    const hit = (kind: string): number => emu.requests.filter((r) => r.fault === kind).length;
+
+    it('a results download cut half-way is downloaded again whole', async () => {
+      const { result, retries } = await load([{ kind: 'cut', method: 'GET', path: '/successfulResults$', afterBytes: 3000 }]);
+      expectExact(result);
+      expect(hit('cut')).to.equal(1);
+      expect(retries.map((r) => [r.what, r.reason])).to.deep.include(['results', 'the answer broke off: aborted']);
+    });
+
+    it('a results download that stalls mid-body is given up at the idle time-out and downloaded again', async () => {
+      const { result, retries } = await load([{ kind: 'stall', method: 'GET', path: '/successfulResults$', afterBytes: 3000 }]);
+      expectExact(result);
+      expect(hit('stall')).to.equal(1);
+      expect(retries.map((r) => [r.what, r.reason])).to.deep.include(['results', 'nothing from the org for 1 s']);
+    });
+
+    it('a job info answer that stalls after its headers is given up and asked again', async () => {
+      const { result, retries } = await load([{ kind: 'stall', method: 'GET', path: '/jobs/ingest/\\w+$' }]);
+      expectExact(result);
+      expect(hit('stall')).to.equal(1);
+      expect(retries.map((r) => [r.what, r.reason])).to.deep.include(['job info', 'nothing from the org for 1 s']);
+    });
+
+    it('a job creation whose answer stalls: the job the org made is found and used, not made twice', async () => {
+      const { result, retries } = await load([{ kind: 'stall', method: 'POST', path: '/jobs/ingest$' }]);
+      expectExact(result);
+      expect(emu.ingest.jobs.list()).to.have.length(result.jobs.length);
+      expect(retries.map((r) => [r.what, r.reason])).to.deep.include(['create job', 'nothing from the org for 1 s']);
+    });
+
+    it('503 with Retry-After on job creation: the retry waits what the org asked for', async () => {
+      const { result, retries } = await load([{ kind: 'status', status: 503, retryAfter: 1, method: 'POST', path: '/jobs/ingest$' }]);
+      expectExact(result);
+      expect(retries.map((r) => [r.what, r.delayMs])).to.deep.include(['create job', 1000]);
+    });
+
+    it('REQUEST_LIMIT_EXCEEDED with Retry-After while polling: the retry waits what the org asked for', async () => {
+      const { result, retries } = await load([{ kind: 'limit', retryAfter: 1, method: 'GET', path: '/jobs/ingest/\\w+$' }]);
+      expectExact(result);
+      expect(retries.map((r) => [r.what, r.delayMs])).to.deep.include(['job info', 1000]);
+    });
+
+    it('the calls before the first job (identity, describe) are retried too', async () => {
+      const { result, retries } = await load([
+        { kind: 'status', status: 503, method: 'GET', path: '/oauth2/userinfo$' },
+        { kind: 'reset', method: 'GET', path: '/sobjects/Contact/describe$' },
+      ]);
+      expectExact(result);
+      expect(retries.map((r) => r.what)).to.include.members(['describe', 'identity']);
+    });
+
+    it('a backup query page cut half-way is read again from its start: backup.csv holds each record once', async () => {
+      const ids = emu.insertRecords(
+        'Account',
+        Array.from({ length: 3000 }, (_, i) => ({ Name: `Account number ${i}`, External_Id__c: `K-${i}`, BillingCity: 'Lisbon', Description: 'x'.repeat(100) }))
+      );
+      const idFile = join(work, 'ids.csv');
+      writeFileSync(idFile, `Id\n${ids.join('\n')}\n`);
+      // The page is over 500 KB: the cut comes after the backup has written part of it to the file.
+      const { result } = await load([{ kind: 'cut', method: 'GET', path: '/jobs/query/\\w+/results$', afterBytes: 400_000 }], {
+        object: 'Account',
+        operation: 'delete',
+        files: [idFile],
+        maxJobBytes: undefined,
+      });
+      expect(hit('cut')).to.equal(1);
+      expect(statSync(result.backup!.file).size).to.be.greaterThan(500_000);
+      // The page was asked for again from the same query job: the backup did not start over.
+      const cut = emu.requests.find((r) => r.fault === 'cut')!;
+      expect(emu.requests.filter((r) => r.method === 'GET' && r.path === cut.path)).to.have.length(2);
+      expect(result.backup).to.include({ ids: 3000, records: 3000 });
+      const backup = readCsv(result.backup!.file);
+      expect(backup.map((r) => r.Id).sort()).to.deep.equal([...ids].sort());
+      expect(result).to.include({ successful: 3000, failed: 0, unmatched: 0 });
+      expect(emu.store.count('Account')).to.equal(0);
+      expect(readCsv(result.files!.success).map((r) => r.Id)).to.deep.equal(ids);
+    });
   });
 });
