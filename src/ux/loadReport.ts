@@ -29,16 +29,36 @@ export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boo
     // --wait 0 means "don't wait": still running is then the expected outcome, not a time-out.
     return opts.waited ? EXIT_STILL_RUNNING : 0;
   }
-  cmd.log(messages.getMessage('info.summary', [result.rows, result.successful, result.failed, result.unprocessed, result.rejected]));
+  cmd.log(summaryLine(result));
   if (result.errorCodes.length) {
     cmd.log(messages.getMessage('info.errorCodes', [result.errorCodes.map((c) => `${c.code} ${c.count}`).join(', ')]));
   }
   if (result.files) {
-    cmd.log(messages.getMessage('info.files', [result.files.success, result.files.failed, result.files.unprocessed, result.files.retry]));
-    if (result.files.rejected) cmd.log(messages.getMessage('info.rejectedFile', [result.files.rejected]));
+    for (const line of fileLines(result, result.files)) cmd.log(line);
     if (result.backup) cmd.log(messages.getMessage('info.backup', [result.backup.file, result.backup.records]));
   }
   return result.failed > 0 || result.unprocessed > 0 || result.rejected > 0 ? EXIT_FAILED_ROWS : 0;
+}
+
+/** Upsert says how many of the successful rows were created and how many updated. */
+function summaryLine(r: LoadResult): string {
+  return r.operation === 'upsert' && r.created !== undefined && r.updated !== undefined
+    ? messages.getMessage('info.summaryUpsert', [r.rows, r.successful, r.created, r.updated, r.failed, r.unprocessed, r.rejected])
+    : messages.getMessage('info.summary', [r.rows, r.successful, r.failed, r.unprocessed, r.rejected]);
+}
+
+/** The result files, one a line, each label indented alike. */
+function fileLines(result: LoadResult, files: NonNullable<LoadResult['files']>): string[] {
+  const file = (key: string, path: string): string => `  ${messages.getMessage(key, [path])}`;
+  return [
+    messages.getMessage('info.files'),
+    file('file.succeeded', files.success),
+    file('file.failed', files.failed),
+    file('file.unprocessed', files.unprocessed),
+    // An empty retry.csv (its header alone) is not worth loading again.
+    file(result.retryable > 0 ? 'file.retry' : 'file.retryEmpty', files.retry),
+    ...(files.rejected ? [file('file.rejected', files.rejected)] : []),
+  ];
 }
 
 export function resumeCommand(bin: string, runId: string, opts: { ledgerDir: string; defaultLedger: boolean }): string {

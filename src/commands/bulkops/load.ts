@@ -8,6 +8,7 @@ import { engineFor } from '../../core/org/engineFactory.js';
 import { loadDisplay } from '../../ux/loadStages.js';
 import { exitCodesSection } from '../../ux/exitCodes.js';
 import { reportLoad, loadErrorToSfError } from '../../ux/loadReport.js';
+import { withOutcomeTotals } from '../../core/load/outcomeTotals.js';
 import { hardDeleteGate } from '../../ux/hardDeleteGate.js';
 import { isProductionOrg } from '../../core/org/orgKind.js';
 import { askLine } from '../../ux/prompt.js';
@@ -117,7 +118,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
         keepInvalidRows: flags['keep-invalid-rows'],
         keepChunks: flags['keep-chunks'],
       };
-      result = flags['dry-run'] ? await engine.check(request) : await engine.start(request);
+      result = flags['dry-run'] ? await engine.check(request) : withOutcomeTotals(await engine.start(request));
     } catch (e) {
       display.finish(false);
       throw loadErrorToSfError(e, { bin: this.config.bin, ledgerDir });

@@ -10,6 +10,7 @@ import { engineFor } from '../../core/org/engineFactory.js';
 import { loadDisplay } from '../../ux/loadStages.js';
 import { exitCodesSection } from '../../ux/exitCodes.js';
 import { loadErrorToSfError, reportLoad } from '../../ux/loadReport.js';
+import { withOutcomeTotals } from '../../core/load/outcomeTotals.js';
 import { defaultLedgerDir } from './load.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -54,7 +55,7 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
     const { engine } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => display.on(e) });
     let result: LoadResult;
     try {
-      result = await engine.resume(runDir, flags.wait.milliseconds);
+      result = withOutcomeTotals(await engine.resume(runDir, flags.wait.milliseconds));
     } catch (e) {
       display.finish(false);
       throw loadErrorToSfError(e, { bin: this.config.bin, ledgerDir });

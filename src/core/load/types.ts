@@ -68,6 +68,9 @@ export type LoadResult = {
   rejected: number;
   processed: number;
   successful: number;
+  /** of the successful rows: created and updated (from sf__Created; upsert has both) */
+  created?: number;
+  updated?: number;
   failed: number;
   unprocessed: number;
   /** failed rows worth sending again unchanged plus unprocessed rows (the rows in retry.csv) */

@@ -62,3 +62,42 @@ describe('load report: exit codes and what is printed', () => {
     expect(warnings.join('\n')).to.match(/750x failed: InvalidBatch/).and.match(/2 result rows could not be matched/);
   });
 });
+
+describe('load report: the result files block', () => {
+  const lines = (r: LoadResult): string[] => {
+    const out: string[] = [];
+    reportLoad({ log: (l) => out.push(l), warn: (w) => out.push(w), config: { bin: 'sf' } }, r, { waited: true, ledgerDir: '/l', defaultLedger: true });
+    return out;
+  };
+
+  it('indents every file line alike, left out included', () => {
+    const out = lines(result({ rejected: 1, retryable: 1, files: { success: 's.csv', failed: 'f.csv', unprocessed: 'u.csv', retry: 'r.csv', rejected: 'x.csv' } }));
+    const files = out.slice(out.indexOf('Results, each row with its input line number:') + 1);
+    expect(files).to.have.length(5);
+    for (const l of files) expect(l).to.match(/^ {2}[a-z ]+: +\S+\.csv/);
+    expect(files[4]).to.match(/^ {2}left out: {6}x\.csv/);
+    expect(files[3]).to.equal('  to retry:      r.csv (load it again as it is)');
+  });
+
+  it('does not offer an empty retry.csv to load again', () => {
+    expect(lines(result({ retryable: 0 }))).to.include('  to retry:      r.csv (empty: no row is worth loading again)');
+  });
+
+  it('counts header problems apart from row problems', () => {
+    const preflight = {
+      file: 'a.csv',
+      object: 'Account',
+      operation: 'insert' as const,
+      ok: false,
+      jobProblems: 1,
+      rowsChecked: 6,
+      problemRows: 2,
+      problems: 3,
+      kinds: [],
+    };
+    expect(lines(result({ status: 'Checked', preflight }))[0]).to.equal('1 problem(s) in the header, and 2 problem(s) in 2 of 6 rows, of a.csv:');
+    expect(lines(result({ status: 'Checked', preflight: { ...preflight, problems: 1, problemRows: 0 } }))[0]).to.equal(
+      '1 problem(s) in the header of a.csv (6 rows checked, none with a problem):'
+    );
+  });
+});
