@@ -8,6 +8,7 @@ import { DuplicateRunError, JobGoneError, PreflightFailedError } from '../core/l
 import { PreflightError } from '../core/preflight/errors.js';
 import { BackupShortError } from '../core/backup/backup.js';
 import { OrgApiError, OrgNetworkError } from '../core/http/orgHttp.js';
+import type { PreflightReport } from '../core/preflight/problems.js';
 import { preflightLines } from './preflightReport.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -30,6 +31,7 @@ export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boo
     return opts.waited ? EXIT_STILL_RUNNING : 0;
   }
   cmd.log(summaryLine(result));
+  if (result.preflight?.duplicates) cmd.log(duplicatesLine(result.preflight));
   if (result.errorCodes.length) {
     cmd.log(messages.getMessage('info.errorCodes', [result.errorCodes.map((c) => `${c.code} ${c.count}`).join(', ')]));
   }
@@ -45,6 +47,12 @@ function summaryLine(r: LoadResult): string {
   return r.operation === 'upsert' && r.created !== undefined && r.updated !== undefined
     ? messages.getMessage('info.summaryUpsert', [r.rows, r.successful, r.created, r.updated, r.failed, r.unprocessed, r.rejected])
     : messages.getMessage('info.summary', [r.rows, r.successful, r.failed, r.unprocessed, r.rejected]);
+}
+
+/** --duplicates first|last: which row of an external ID was sent, and how many were left out. */
+function duplicatesLine(report: PreflightReport): string {
+  const others = report.kinds.find((k) => k.kind === 'duplicate-external-id')?.count ?? 0;
+  return messages.getMessage(report.duplicates === 'first' ? 'info.duplicatesFirst' : 'info.duplicatesLast', [others]);
 }
 
 /** The result files, one a line, each label indented alike. */

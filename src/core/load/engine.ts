@@ -24,9 +24,9 @@ import { findSameLoad } from '../ledger/runIndex.js';
 import { Identity } from '../org/identity.js';
 import { BulkV2Query } from '../bulk/bulkV2Query.js';
 import { BackupShortError, backupRecords, idsOfChunks } from '../backup/backup.js';
-import { Preflight } from '../preflight/preflight.js';
+import { countKeys, Preflight } from '../preflight/preflight.js';
 import type { DescribeSource } from '../preflight/describe.js';
-import type { PreflightReport } from '../preflight/problems.js';
+import type { PreflightReport, Problem } from '../preflight/problems.js';
 import { CsvRecord, CsvSource } from '../csv/reader.js';
 import { CsvInputError } from '../csv/errors.js';
 import { csvMessages } from '../csv/messages.js';
@@ -225,11 +225,14 @@ export class LoadEngine {
   /**
    * Opens every input file (same columns, in any order: rows are put in the first file's column order)
    * and checks each header; rows then stream file after file, checked by that file's preflight.
+   * When rows have a key (upsert), the files are first read once to count keys across all of them
+   * (countKeys: every row of a duplicated key is known before the first is checked).
    */
   private async openInputs(req: LoadRequest, opts: { reportHeaderProblems?: boolean } = {}, print?: Fingerprint): Promise<{
     header: string[];
     records: AsyncIterable<CsvRecord[]>;
     check: ((r: CsvRecord) => string | undefined) | undefined;
+    problems: ((r: CsvRecord) => Problem[]) | undefined;
     report: () => PreflightReport | undefined;
   }> {
     const sources: CsvSource[] = [];
@@ -237,29 +240,21 @@ export class LoadEngine {
     for (const file of req.files) {
       const source = await openCsv(file, req.csv, print);
       if (sources.length > 0) checkSameColumns(sources[0], source);
-      const preflight = await this.preflight(req, source);
+      // Rows reach the checks in the first file's column order, so every file's preflight reads that order.
+      const preflight = await this.preflight(req, sources.length ? { ...source, header: sources[0].header } : source);
       if (preflight && !preflight.canLoad && !opts.reportHeaderProblems) throw new PreflightFailedError(preflight.report(req.problemExamples));
       sources.push(source);
       if (preflight) preflights.push(preflight);
     }
     const header = sources[0].header;
-    async function* all(): AsyncGenerator<CsvRecord[]> {
-      for (const [fileIndex, source] of sources.entries()) {
-        const order = source.header.map((h) => h.toLowerCase());
-        const map = header.map((h) => order.indexOf(h.toLowerCase()));
-        const same = map.every((m, i) => m === i);
-        for await (const batch of source.batches) {
-          for (const record of batch) {
-            record.fileIndex = fileIndex;
-            if (!same) {
-              record.fields = map.map((m) => record.fields[m] ?? '');
-              record.text = undefined; // the source's text has the other column order
-            }
-          }
-          yield batch;
-        }
+    async function* all(reopen: boolean): AsyncGenerator<CsvRecord[]> {
+      for (const [i, source] of sources.entries()) {
+        const batches = reopen ? (await openCsv(source.file, req.csv)).batches : source.batches;
+        yield* inFirstFileOrder(header, source.header, i, batches);
       }
     }
+    // A first read of every file counts the keys; the rows are then read again, as they are split.
+    if (preflights.some((p) => p.keyed)) await countKeys(preflights, all(true), { policy: req.duplicates, fileNames: req.files.map((f) => basename(f)) });
     const byFile = (r: CsvRecord): Preflight => preflights[r.fileIndex ?? 0];
     const check =
       preflights.length === 0
@@ -269,8 +264,9 @@ export class LoadEngine {
         : (r: CsvRecord): string | undefined => byFile(r).rowReason(r);
     return {
       header,
-      records: all(),
+      records: all(false),
       check,
+      problems: preflights.length === 0 ? undefined : (r: CsvRecord): Problem[] => byFile(r).checkRow(r),
       report: () => (preflights.length ? mergeReports(preflights.map((p) => p.report(req.problemExamples)), req.problemExamples) : undefined),
     };
   }
@@ -648,6 +644,23 @@ async function* crashHalfway(blocks: AsyncIterable<Buffer>, total: number, chunk
     seen += block.length;
     if (seen >= total / 2) crashIfAsked('mid-upload', chunk);
     yield block;
+  }
+}
+
+/** A file's rows, marked with the file and put in the first file's column order. */
+async function* inFirstFileOrder(header: string[], own: string[], fileIndex: number, batches: AsyncIterable<CsvRecord[]>): AsyncGenerator<CsvRecord[]> {
+  const order = own.map((h) => h.toLowerCase());
+  const map = header.map((h) => order.indexOf(h.toLowerCase()));
+  const same = map.every((m, i) => m === i);
+  for await (const batch of batches) {
+    for (const record of batch) {
+      record.fileIndex = fileIndex;
+      if (!same) {
+        record.fields = map.map((m) => record.fields[m] ?? '');
+        record.text = undefined; // the source's text has the other column order
+      }
+    }
+    yield batch;
   }
 }
 

@@ -4,6 +4,7 @@
 import { IngestOperation, JobState } from '../bulk/types.js';
 import { CsvReadOptions } from '../csv/reader.js';
 import type { PreflightReport } from '../preflight/problems.js';
+import type { DuplicatePolicy } from '../preflight/keyCensus.js';
 
 export type LoadRequest = {
   object: string;
@@ -34,6 +35,8 @@ export type LoadRequest = {
   preflight?: boolean;
   /** send rows preflight finds wrong anyway (they are counted, not left out) */
   keepInvalidRows?: boolean;
+  /** rows sharing an external ID: none is sent (default), or the first or the last one is */
+  duplicates?: DuplicatePolicy;
   /** how many examples of each problem kind the report keeps */
   problemExamples?: number;
 };

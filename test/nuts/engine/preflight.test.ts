@@ -85,3 +85,75 @@ describe('load engine: checks before upload', function () {
     expect(emu.store.count('Contact')).to.equal(0);
   });
 });
+
+describe('load engine: rows sharing an external ID', function () {
+  this.timeout(60_000);
+  let emu: Emulator;
+  let work: string;
+
+  beforeEach(async () => {
+    emu = await startEmulator();
+    work = mkdtempSync(join(tmpdir(), 'bulkops-dupes-'));
+  });
+
+  afterEach(async () => {
+    await emu.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const upsert = (files: Record<string, string>, extra: Partial<LoadRequest> = {}): LoadRequest => {
+    const paths = Object.entries(files).map(([name, content]) => {
+      const file = join(work, name);
+      writeFileSync(file, content);
+      return file;
+    });
+    return {
+      object: 'Contact',
+      operation: 'upsert',
+      externalId: 'External_Id__c',
+      files: paths,
+      runId: `dupes-${Math.random().toString(36).slice(2, 8)}`,
+      ledgerDir: join(work, 'runs'),
+      resultsDir: join(work, `out-${Math.random().toString(36).slice(2, 8)}`),
+      waitMs: 30_000,
+      concurrency: 2,
+      ...extra,
+    };
+  };
+
+  const inOrg = (): string[] => [...emu.store.all('Contact')].map((c) => `${String(c.External_Id__c)} ${String(c.LastName)}`).sort();
+
+  it('leaves every row of a duplicated external ID out, in one file and across files, with its twins\' lines', async () => {
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const result = await engine.start(
+      upsert({
+        'a.csv': 'LastName,External_Id__c\nFirst,K-1\nUnique,K-2\nSecond,k-1\nSpread,K-3\n',
+        'b.csv': 'External_Id__c,LastName\nK-3,Spread again\nK-4,Alone\nK-1,Third\n',
+      })
+    );
+    expect(inOrg()).to.deep.equal(['K-2 Unique', 'K-4 Alone']);
+    const rejected = readCsv(result.files!.rejected!);
+    expect(rejected.map((r) => [r.sf__File, r.sf__Line, r.LastName])).to.deep.equal([
+      ['a.csv', '2', 'First'],
+      ['a.csv', '4', 'Second'],
+      ['a.csv', '5', 'Spread'],
+      ['b.csv', '2', 'Spread again'],
+      ['b.csv', '4', 'Third'],
+    ]);
+    expect(rejected[0].sf__Reason).to.equal(
+      'External_Id__c: External_Id__c "K-1" is also on lines a.csv:4, b.csv:4: Salesforce would fail all 3 rows that share it, so none of them is sent; keep one row per value, or send one with --duplicates first or --duplicates last'
+    );
+    expect(rejected[3].sf__Reason).to.contain('is also on line a.csv:5');
+    expect(result).to.include({ rows: 7, rejected: 5, successful: 2 });
+  });
+
+  it('--duplicates last sends the last row of each external ID, and says so in the report', async () => {
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const result = await engine.start(upsert({ 'c.csv': 'LastName,External_Id__c\nOld,K-1\nOther,K-2\nNew,K-1\n' }, { duplicates: 'last' }));
+    expect(inOrg()).to.deep.equal(['K-1 New', 'K-2 Other']);
+    expect(readCsv(result.files!.rejected!).map((r) => [r.sf__Line, r.sf__Reason])).to.deep.equal([
+      ['2', 'External_Id__c: External_Id__c "K-1" is also on line 4, which is sent instead (--duplicates last)'],
+    ]);
+    expect(result.preflight?.duplicates).to.equal('last');
+  });
+});

@@ -101,3 +101,23 @@ describe('load report: the result files block', () => {
     );
   });
 });
+
+describe('load report: --duplicates', () => {
+  it('says which row of an external ID was sent, and how many were left out', () => {
+    const out: string[] = [];
+    const preflight = {
+      file: 'a.csv',
+      object: 'Contact',
+      operation: 'upsert' as const,
+      ok: false,
+      duplicates: 'first' as const,
+      jobProblems: 0,
+      rowsChecked: 3,
+      problemRows: 2,
+      problems: 2,
+      kinds: [{ kind: 'duplicate-external-id' as const, scope: 'row' as const, count: 2, examples: [] }],
+    };
+    reportLoad({ log: (l) => out.push(l), warn: (w) => out.push(w), config: { bin: 'sf' } }, result({ rejected: 2, preflight }), { waited: true, ledgerDir: '/l', defaultLedger: true });
+    expect(out).to.include('--duplicates first: of rows sharing an external ID, the first was sent; the 2 others are in rejected.csv.');
+  });
+});
