@@ -24,9 +24,9 @@ export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boo
   for (const job of result.jobs) if (job.errorMessage) cmd.warn(messages.getMessage('warn.jobFailed', [job.id, job.errorMessage]));
   if (result.unmatched > 0) cmd.warn(messages.getMessage('warn.unmatched', [result.unmatched]));
   if (result.preflight && (result.status === 'Checked' || !result.preflight.ok)) for (const line of preflightLines(result.preflight)) cmd.log(line);
-  if (result.status === 'Checked') return result.preflight?.ok ? 0 : EXIT_FAILED_ROWS;
+  if (result.status === 'Checked') return reportCheck(cmd, result);
   if (result.status === 'InProgress') {
-    cmd.log(messages.getMessage('info.stillRunning', [resumeCommand(cmd.config.bin, result.runId, opts)]));
+    cmd.log(messages.getMessage('info.stillRunning', [resumeCommand(cmd.config.bin, result.runId ?? '', opts)]));
     // --wait 0 means "don't wait": still running is then the expected outcome, not a time-out.
     return opts.waited ? EXIT_STILL_RUNNING : 0;
   }
@@ -40,6 +40,13 @@ export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boo
     if (result.backup) cmd.log(messages.getMessage('info.backup', [result.backup.file, result.backup.records]));
   }
   return result.failed > 0 || result.unprocessed > 0 || result.rejected > 0 ? EXIT_FAILED_ROWS : 0;
+}
+
+/** --dry-run: where every problem is, and whether the file was loaded into this org before. */
+function reportCheck(cmd: Printer, result: LoadResult): number {
+  if (result.problemsFile && !result.preflight?.ok) cmd.log(messages.getMessage('info.problemsFile', [result.preflight?.problems ?? 0, result.problemsFile]));
+  if (result.alreadyLoaded) cmd.warn(messages.getMessage('warn.alreadyLoaded', [result.alreadyLoaded.runId, result.alreadyLoaded.runDir]));
+  return result.preflight?.ok ? 0 : EXIT_FAILED_ROWS;
 }
 
 /** Upsert says how many of the successful rows were created and how many updated. */

@@ -25,6 +25,7 @@ import { Identity } from '../org/identity.js';
 import { BulkV2Query } from '../bulk/bulkV2Query.js';
 import { BackupShortError, backupRecords, idsOfChunks } from '../backup/backup.js';
 import { countKeys, Preflight } from '../preflight/preflight.js';
+import { ProblemsFile } from '../preflight/problemsFile.js';
 import type { DescribeSource } from '../preflight/describe.js';
 import type { PreflightReport, Problem } from '../preflight/problems.js';
 import { CsvRecord, CsvSource } from '../csv/reader.js';
@@ -112,17 +113,30 @@ export class LoadEngine {
     this.retryPolicy = deps.retry ?? DEFAULT_RETRY;
   }
 
-  /** --dry-run: the checks alone, over every row; nothing is sent and no run is recorded. */
+  /**
+   * --dry-run: the checks alone, over every row; nothing is sent and no run is recorded (the result
+   * has no runId). Every problem goes to problems.csv (in resultsDir, or the current folder).
+   */
   public async check(req: LoadRequest): Promise<LoadResult> {
     const started = this.now();
+    const print = new Fingerprint(req.files.length);
     // Header problems are reported with the rows' problems here, not thrown.
-    const inputs = await this.openInputs({ ...req, keepInvalidRows: true }, { reportHeaderProblems: true });
-    if (!inputs.check) throw new Error('the checks need the object describe');
-    for await (const batch of inputs.records) for (const record of batch) inputs.check(record);
+    const inputs = await this.openInputs({ ...req, keepInvalidRows: true }, { reportHeaderProblems: true }, print);
+    if (!inputs.problems) throw new Error('the checks need the object describe');
+    const dir = req.resultsDir ?? process.cwd();
+    await mkdir(dir, { recursive: true });
+    const problems = new ProblemsFile(join(dir, 'problems.csv'), req.files.map((f) => basename(f)));
+    for (const { fileIndex, problem } of inputs.headerProblems) await problems.add(fileIndex, problem);
+    for await (const batch of inputs.records) {
+      for (const record of batch) for (const p of inputs.problems(record)) await problems.add(record.fileIndex ?? 0, p);
+    }
+    await problems.close();
     const report = inputs.report()!;
+    // The same file already loaded into this org: the dry run says so (a load would be refused without --force).
+    const identity = await this.identity();
+    const earlier = findSameLoad(req.ledgerDir, { orgId: identity.orgId, object: req.object, operation: req.operation, fileSha256: print.digest().sha256, runId: req.runId });
     const finished = this.now();
     return {
-      runId: req.runId,
       status: 'Checked',
       object: report.object,
       operation: req.operation,
@@ -141,6 +155,8 @@ export class LoadEngine {
       jobs: [],
       runDir: '',
       preflight: report,
+      problemsFile: problems.path,
+      ...(earlier ? { alreadyLoaded: { runId: earlier.runId, runDir: earlier.runDir } } : {}),
       startedAt: new Date(started).toISOString(),
       finishedAt: new Date(finished).toISOString(),
       elapsedMs: finished - started,
@@ -233,6 +249,7 @@ export class LoadEngine {
     records: AsyncIterable<CsvRecord[]>;
     check: ((r: CsvRecord) => string | undefined) | undefined;
     problems: ((r: CsvRecord) => Problem[]) | undefined;
+    headerProblems: Array<{ fileIndex: number; problem: Problem }>;
     report: () => PreflightReport | undefined;
   }> {
     const sources: CsvSource[] = [];
@@ -267,6 +284,7 @@ export class LoadEngine {
       records: all(false),
       check,
       problems: preflights.length === 0 ? undefined : (r: CsvRecord): Problem[] => byFile(r).checkRow(r),
+      headerProblems: preflights.flatMap((p, fileIndex) => p.jobProblems.map((problem) => ({ fileIndex, problem }))),
       report: () => (preflights.length ? mergeReports(preflights.map((p) => p.report(req.problemExamples)), req.problemExamples) : undefined),
     };
   }

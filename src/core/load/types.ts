@@ -57,7 +57,8 @@ export type JobSummary = {
 export type LoadStatus = 'Completed' | 'InProgress' | 'Checked';
 
 export type LoadResult = {
-  runId: string;
+  /** absent for --dry-run (status Checked): a dry run records no run */
+  runId?: string;
   status: LoadStatus;
   object: string;
   operation: IngestOperation;
@@ -86,6 +87,10 @@ export type LoadResult = {
   files?: { success: string; failed: string; unprocessed: string; retry: string; rejected?: string; backup?: string };
   /** what the checks before upload found (absent when they did not run) */
   preflight?: PreflightReport;
+  /** --dry-run: the file with every problem found (line, kind, field, value, problem) */
+  problemsFile?: string;
+  /** --dry-run: an earlier run already loaded this file into this org with this object and operation */
+  alreadyLoaded?: { runId: string; runDir: string };
   /** the export taken before a delete: records found for the Ids of the file */
   backup?: { file: string; ids: number; records: number };
   startedAt: string;

@@ -3,7 +3,7 @@
  * stops the load with nothing sent; bad rows are left out into rejected.csv with their line and
  * reason (or sent anyway when asked); --dry-run reports every problem and sends nothing.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -76,7 +76,7 @@ describe('load engine: checks before upload', function () {
 
   it('--dry-run checks every row, reports grouped problems with lines, and sends nothing', async () => {
     const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
-    const result = await engine.check(request('dry.csv', BAD_ROWS));
+    const result = await engine.check(request('dry.csv', BAD_ROWS, { resultsDir: join(work, 'out') }));
     expect(result.status).to.equal('Checked');
     expect(result.preflight).to.include({ ok: false, rowsChecked: 4, problemRows: 2 });
     const byKind = Object.fromEntries(result.preflight!.kinds.map((k) => [k.kind, k.examples.map((e) => e.line)]));
@@ -155,5 +155,48 @@ describe('load engine: rows sharing an external ID', function () {
       ['2', 'External_Id__c: External_Id__c "K-1" is also on line 4, which is sent instead (--duplicates last)'],
     ]);
     expect(result.preflight?.duplicates).to.equal('last');
+  });
+});
+
+describe('load engine: --dry-run', function () {
+  this.timeout(60_000);
+  let emu: Emulator;
+  let work: string;
+
+  beforeEach(async () => {
+    emu = await startEmulator();
+    work = mkdtempSync(join(tmpdir(), 'bulkops-dry-'));
+  });
+
+  afterEach(async () => {
+    await emu.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('writes every one of 50 problems to problems.csv, header ones first, and returns no run ID', async () => {
+    const file = join(work, 'fifty.csv');
+    const rows = Array.from({ length: 49 }, (_, i) => `Name ${i},bad-${i},x`);
+    writeFileSync(file, `LastName,Email,Nmae\n${rows.join('\n')}\n`);
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const result = await engine.check({ object: 'Contact', operation: 'insert', files: [file], runId: 'dry', ledgerDir: join(work, 'runs'), resultsDir: join(work, 'out'), waitMs: 0, concurrency: 1 });
+    expect(result.problemsFile).to.equal(join(work, 'out', 'problems.csv'));
+    const problems = readCsv(result.problemsFile!);
+    expect(problems).to.have.length(50);
+    expect(result.preflight?.problems).to.equal(50);
+    expect(problems[0]).to.include({ sf__Line: '1', sf__Kind: 'unknown-field', sf__Field: 'Nmae' });
+    expect(problems.slice(1).map((p) => p.sf__Line)).to.deep.equal(rows.map((_, i) => String(i + 2)));
+    expect(problems[49]).to.include({ sf__Kind: 'bad-email', sf__Field: 'Email', sf__Value: 'bad-48' });
+    expect(result).to.not.have.property('runId');
+    expect(existsSync(join(work, 'runs'))).to.equal(false);
+  });
+
+  it('warns when the file was already loaded into this org', async () => {
+    const file = join(work, 'once.csv');
+    writeFileSync(file, 'LastName\nOnce\n');
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const req: LoadRequest = { object: 'Contact', operation: 'insert', files: [file], runId: 'first', ledgerDir: join(work, 'runs'), resultsDir: join(work, 'out'), waitMs: 30_000, concurrency: 1 };
+    expect((await engine.check({ ...req, runId: 'dry-1' })).alreadyLoaded).to.equal(undefined);
+    await engine.start(req);
+    expect((await engine.check({ ...req, runId: 'dry-2' })).alreadyLoaded).to.deep.equal({ runId: 'first', runDir: join(work, 'runs', 'first') });
   });
 });
