@@ -6,7 +6,7 @@ import { LoadResult } from '../core/load/types.js';
 import { CsvInputError } from '../core/csv/errors.js';
 import { DuplicateRunError, JobGoneError, PreflightFailedError } from '../core/load/engine.js';
 import { PreflightError } from '../core/preflight/errors.js';
-import { BackupShortError } from '../core/backup/backup.js';
+import { BackupShortError, restorePath } from '../core/backup/backup.js';
 import { OrgApiError, OrgNetworkError } from '../core/http/orgHttp.js';
 import type { PreflightReport } from '../core/preflight/problems.js';
 import { preflightLines } from './preflightReport.js';
@@ -37,7 +37,10 @@ export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boo
   }
   if (result.files) {
     for (const line of fileLines(result, result.files)) cmd.log(line);
-    if (result.backup) cmd.log(messages.getMessage('info.backup', [result.backup.file, result.backup.records]));
+    if (result.backup) {
+      cmd.log(messages.getMessage('info.backup', [result.backup.file, result.backup.records]));
+      cmd.log(messages.getMessage('info.restore', [cmd.config.bin, result.object, restorePath(result.backup.file)]));
+    }
   }
   return result.failed > 0 || result.unprocessed > 0 || result.rejected > 0 ? EXIT_FAILED_ROWS : 0;
 }
@@ -92,7 +95,12 @@ export function loadErrorToSfError(e: unknown, ctx: { bin: string; ledgerDir: st
     return err;
   }
   if (e instanceof PreflightError) return messages.createError('error.UnknownObject', [e.message]);
-  if (e instanceof BackupShortError) return messages.createError('error.BackupShort', [e.records, e.ids, e.file]);
+  if (e instanceof BackupShortError) {
+    const shown = e.missingIds(5);
+    const missing = e.ids - e.records;
+    const list = missing > shown.length ? `${shown.join(', ')}, …` : shown.join(', ');
+    return messages.createError('error.BackupShort', [e.records, e.ids, missing, list, e.missingFile, e.file]);
+  }
   if (e instanceof JobGoneError) return messages.createError('error.JobGone', [e.jobId]);
   if (e instanceof OrgApiError) return messages.createError('error.OrgApi', [e.method, e.path, e.status, e.errorCode, e.message]);
   if (e instanceof OrgNetworkError) return messages.createError('error.Network', [e.method, e.path, e.message]);

@@ -2,8 +2,11 @@
  * The backup taken before a delete: every field of every target record, exported through Bulk 2.0
  * query jobs into the run folder. A hardDelete skips the Recycle Bin, so this file is the only way
  * back; the delete does not start unless the backup holds every record that exists.
+ * Beside it: restore.csv, the same records with only the fields an insert can set (ready for
+ * `sf bulkops load`), and, when the backup is short, missing-ids.csv: the Ids no record was found for.
  */
-import { createReadStream, createWriteStream, WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, WriteStream } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { parseCsvRecords } from '../csv/fastParser.js';
 import { BulkV2Query } from '../bulk/bulkV2Query.js';
@@ -20,15 +23,40 @@ export type BackupResult = { file: string; ids: number; records: number; queryJo
 
 export type BackupDeps = {
   query: BulkV2Query;
-  fields: (object: string) => Promise<Array<{ name: string; type: string }>>;
+  /** the object's fields (createable: false keeps a field out of restore.csv) */
+  fields: (object: string) => Promise<Array<{ name: string; type: string; createable?: boolean }>>;
   sleep: (ms: number) => Promise<void>;
   pollMs: number;
 };
+
+/** restore.csv, beside the backup: the records as an insert file. */
+export function restorePath(backupFile: string): string {
+  return join(dirname(backupFile), 'restore.csv');
+}
+
+/** missing-ids.csv, beside a short backup: the file's Ids no record was found for. */
+export function missingIdsPath(backupFile: string): string {
+  return join(dirname(backupFile), 'missing-ids.csv');
+}
 
 export class BackupShortError extends Error {
   public constructor(public readonly ids: number, public readonly records: number, public readonly file: string) {
     super(`backup holds ${records} of ${ids} records`);
     this.name = 'BackupShortError';
+  }
+
+  /** The file of Ids no record was found for (written by backupRecords). */
+  public get missingFile(): string {
+    return missingIdsPath(this.file);
+  }
+
+  /** The first few missing Ids, to name in a message. */
+  public missingIds(max: number): string[] {
+    try {
+      return readFileSync(this.missingFile, 'utf8').split('\n').slice(1).filter(Boolean).slice(0, max);
+    } catch {
+      return [];
+    }
   }
 }
 
@@ -51,8 +79,15 @@ export async function idsOfChunks(chunks: PlannedChunk[]): Promise<string[]> {
 }
 
 export async function backupRecords(deps: BackupDeps, object: string, ids: string[], file: string): Promise<BackupResult> {
-  const fields = (await deps.fields(object)).filter((f) => !NOT_EXPORTABLE.has(f.type)).map((f) => f.name);
+  const described = (await deps.fields(object)).filter((f) => !NOT_EXPORTABLE.has(f.type));
+  const fields = described.map((f) => f.name);
+  // An insert sets createable fields only; the Id is the org's to give (a restored record gets a new one).
+  const createable = new Set(described.filter((f) => f.createable !== false && f.name !== 'Id').map((f) => f.name.toLowerCase()));
   const out = createWriteStream(file);
+  const restore = createWriteStream(restorePath(file));
+  let restoreColumns: number[] = [];
+  let idColumn = -1;
+  const found = new Set<string>();
   let headerWritten = false;
   let records = 0;
   const queryJobs: string[] = [];
@@ -75,20 +110,43 @@ export async function backupRecords(deps: BackupDeps, object: string, ids: strin
       for await (const { fields: record } of parseCsvRecords(page.body, { delimiter: ',' })) {
         if (first) {
           first = false;
-          if (!headerWritten) await write(out, csvLine(record));
+          if (!headerWritten) {
+            await write(out, csvLine(record));
+            restoreColumns = record.flatMap((name, i) => (createable.has(name.toLowerCase()) ? [i] : []));
+            idColumn = record.findIndex((name) => name.toLowerCase() === 'id');
+            await write(restore, csvLine(restoreColumns.map((i) => record[i])));
+          }
           headerWritten = true;
           continue;
         }
         records++;
+        if (idColumn >= 0) found.add(record[idColumn].slice(0, 15));
         await write(out, csvLine(record));
+        await write(restore, csvLine(restoreColumns.map((i) => record[i])));
       }
       locator = page.next;
     } while (locator);
   }
-  if (!headerWritten) await write(out, csvLine(fields));
+  if (!headerWritten) {
+    await write(out, csvLine(fields));
+    await write(restore, csvLine(fields.filter((f) => createable.has(f.toLowerCase()))));
+  }
+  await end(out);
+  await end(restore);
+  if (records < ids.length) await writeMissing(missingIdsPath(file), ids.filter((id) => !found.has(id)));
+  return { file, ids: ids.length, records, queryJobs };
+}
+
+async function writeMissing(path: string, missing: string[]): Promise<void> {
+  const out = createWriteStream(path);
+  await write(out, csvLine(['Id']));
+  for (const id of missing) await write(out, csvLine([id]));
+  await end(out);
+}
+
+async function end(out: WriteStream): Promise<void> {
   out.end();
   await once(out, 'finish');
-  return { file, ids: ids.length, records, queryJobs };
 }
 
 async function write(out: WriteStream, text: string): Promise<void> {
