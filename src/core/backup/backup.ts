@@ -112,9 +112,9 @@ export async function backupRecords(deps: BackupDeps, object: string, ids: strin
           first = false;
           if (!headerWritten) {
             await write(out, csvLine(record));
-            restoreColumns = record.flatMap((name, i) => (createable.has(name.toLowerCase()) ? [i] : []));
+            restoreColumns = record.flatMap((name, col) => (createable.has(name.toLowerCase()) ? [col] : []));
             idColumn = record.findIndex((name) => name.toLowerCase() === 'id');
-            await write(restore, csvLine(restoreColumns.map((i) => record[i])));
+            await write(restore, csvLine(restoreColumns.map((col) => record[col])));
           }
           headerWritten = true;
           continue;
@@ -122,7 +122,7 @@ export async function backupRecords(deps: BackupDeps, object: string, ids: strin
         records++;
         if (idColumn >= 0) found.add(record[idColumn].slice(0, 15));
         await write(out, csvLine(record));
-        await write(restore, csvLine(restoreColumns.map((i) => record[i])));
+        await write(restore, csvLine(restoreColumns.map((col) => record[col])));
       }
       locator = page.next;
     } while (locator);
