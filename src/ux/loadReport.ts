@@ -3,7 +3,7 @@
  */
 import { Messages, SfError } from '@salesforce/core';
 import { LoadResult } from '../core/load/types.js';
-import { CsvInputError } from '../core/csv/errors.js';
+import { CsvInputError, type CsvProblemKind } from '../core/csv/errors.js';
 import { DuplicateRunError, JobGoneError, PreflightFailedError } from '../core/load/engine.js';
 import { PreflightError } from '../core/preflight/errors.js';
 import { BackupShortError, restorePath } from '../core/backup/backup.js';
@@ -16,6 +16,18 @@ const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.report');
 
 export const EXIT_FAILED_ROWS = 68;
 export const EXIT_STILL_RUNNING = 69;
+
+/** What to do about each kind of input problem: only the advice that can fix it. */
+const CSV_ACTIONS: Record<CsvProblemKind, string> = {
+  encoding: 'actions.csv.encoding',
+  quote: 'actions.csv.quote',
+  'record-too-large': 'actions.csv.quote',
+  'empty-file': 'actions.csv.empty',
+  'no-header': 'actions.csv.empty',
+  'duplicate-header': 'actions.csv.header',
+  'empty-header': 'actions.csv.header',
+  'header-mismatch': 'actions.csv.mismatch',
+};
 
 type Printer = { log: (line: string) => void; warn: (line: string) => void; config: { bin: string } };
 
@@ -85,7 +97,7 @@ export function resumeCommand(bin: string, runId: string, opts: { ledgerDir: str
 
 /** Errors the user can act on get a message with the action; the rest pass through unchanged. */
 export function loadErrorToSfError(e: unknown, ctx: { bin: string; ledgerDir: string }): Error {
-  if (e instanceof CsvInputError) return messages.createError('error.CsvInput', [e.message]);
+  if (e instanceof CsvInputError) return new SfError(messages.getMessage('error.CsvInput', [e.message]), 'CsvInputError', messages.getMessages(CSV_ACTIONS[e.kind]));
   if (e instanceof DuplicateRunError) {
     return messages.createError('error.DuplicateRun', [e.earlierRunId], [`${ctx.bin} bulkops resume --run-id ${e.earlierRunId}`, e.earlierRunDir]);
   }

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { EXIT_FAILED_ROWS, EXIT_STILL_RUNNING, reportLoad } from '../../../src/ux/loadReport.js';
+import { SfError } from '@salesforce/core';
+import { EXIT_FAILED_ROWS, EXIT_STILL_RUNNING, loadErrorToSfError, reportLoad } from '../../../src/ux/loadReport.js';
+import { CsvInputError } from '../../../src/core/csv/errors.js';
 import type { LoadResult } from '../../../src/core/load/types.js';
 
 function result(extra: Partial<LoadResult>): LoadResult {
@@ -119,5 +121,19 @@ describe('load report: --duplicates', () => {
     };
     reportLoad({ log: (l) => out.push(l), warn: (w) => out.push(w), config: { bin: 'sf' } }, result({ rejected: 2, preflight }), { waited: true, ledgerDir: '/l', defaultLedger: true });
     expect(out).to.include('--duplicates first: of rows sharing an external ID, the first was sent; the 2 others are in rejected.csv.');
+  });
+});
+
+describe('load report: errors with the advice that fits them', () => {
+  it('suggests delimiter, line ending or encoding only where they can be the cause', () => {
+    const actions = (kind: ConstructorParameters<typeof CsvInputError>[0]): string => {
+      const e = loadErrorToSfError(new CsvInputError(kind, 'a.csv', 1, 'detail'), { bin: 'sf', ledgerDir: '/l' }) as SfError;
+      expect(e.name).to.equal('CsvInputError');
+      return (e.actions ?? []).join('\n');
+    };
+    expect(actions('empty-file')).to.match(/right file/).and.not.match(/--column-delimiter|--line-ending|--encoding/);
+    expect(actions('encoding')).to.match(/--encoding/).and.not.match(/--column-delimiter|--line-ending/);
+    expect(actions('header-mismatch')).to.match(/same columns/).and.not.match(/--column-delimiter|--line-ending|--encoding/);
+    expect(actions('quote')).to.match(/quote/);
   });
 });
