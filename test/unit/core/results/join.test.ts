@@ -153,18 +153,13 @@ describe('result join', () => {
   });
 
   it('writes no sf__Created for delete (createdColumn false): the rest of the row stays in place', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bulkops-join-delete-'));
+    const work = mkdtempSync(join(tmpdir(), 'bulkops-join-delete-'));
     try {
       const header = ['Id'];
       const ids = ['001000000000000001', '001000000000000002'];
-      const plan = await planChunks(
-        (async function* (): AsyncGenerator<{ line: number; fields: string[] }> {
-          for (const [i, id] of ids.entries()) yield { line: i + 2, fields: [id] };
-        })(),
-        { dir, header }
-      );
+      const plan = await planChunks(Readable.from(ids.map((id, i) => ({ line: i + 2, fields: [id] }))), { dir: work, header });
       const ok = [csvLine(['sf__Id', 'sf__Created', 'Id']), ...ids.reverse().map((id) => csvLine([id, 'false', id]))].join('');
-      const parts = partPaths(dir, 1);
+      const parts = partPaths(work, 1);
       const counts = await joinJob(
         plan.chunks[0],
         'JobComplete',
@@ -173,15 +168,15 @@ describe('result join', () => {
         { createdColumn: false }
       );
       expect(counts).to.include({ successful: 2, created: 0, updated: 2 });
-      const files = resultPaths(join(dir, 'out'));
-      mkdirSync(join(dir, 'out'));
+      const files = resultPaths(join(work, 'out'));
+      mkdirSync(join(work, 'out'));
       await mergeParts(files, header, [parts], false, false);
       expect(readCsv(files.success)).to.deep.equal([
         { sf__Line: '2', sf__Id: '001000000000000001', Id: '001000000000000001' },
         { sf__Line: '3', sf__Id: '001000000000000002', Id: '001000000000000002' },
       ]);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
     }
   });
 });
