@@ -8,6 +8,7 @@ export function exitCodesSection(messages: Messages<string>): ReturnType<typeof 
   return toHelpSection('EXIT CODES', {
     'Succeeded (0)': messages.getMessage('exitCode.succeeded'),
     'Failed (1)': messages.getMessage('exitCode.failed'),
+    'UsageError (2)': messages.getMessage('exitCode.usage'),
     'PartialSuccess (68)': messages.getMessage('exitCode.partial'),
     'StillRunning (69)': messages.getMessage('exitCode.running'),
   });

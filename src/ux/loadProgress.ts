@@ -4,22 +4,29 @@
  */
 import { Messages } from '@salesforce/core';
 import { LoadEvent } from '../core/load/types.js';
+import { ProgressTally } from './progressTally.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.progress');
 
+/** How often a progress line may be printed: polls can be frequent, a log needs one line every few seconds. */
+const PROGRESS_EVERY_MS = 3000;
+
 export class LoadProgress {
   private total = 0;
-  private lastProgressAt = 0;
+  private lastProgressAt: number | undefined;
+  private lastProcessed = 0;
+  private readonly tally: ProgressTally;
 
-  public constructor(private readonly write: (line: string) => void, private readonly file: string, private readonly now: () => number = Date.now) {}
+  public constructor(private readonly write: (line: string) => void, private readonly file: string, private readonly now: () => number = Date.now) {
+    this.tally = new ProgressTally(now);
+  }
 
   public on(e: LoadEvent): void {
     switch (e.type) {
       case 'planned':
         this.total = e.rows;
-        this.write(messages.getMessage('planned', [e.rows, this.file, e.chunks, size(e.bytes)]));
-        if (e.rejected > 0) this.write(messages.getMessage('rejected', [e.rejected]));
+        this.write(plannedLine(e, this.file));
         break;
       case 'loaded-before':
         this.write(messages.getMessage('loadedBefore', [e.runId]));
@@ -30,29 +37,56 @@ export class LoadProgress {
       case 'job-uploaded':
         this.write(messages.getMessage('jobUploaded', [e.jobId]));
         break;
+      case 'job-progress':
+        this.tally.job(e.jobId, e.processed, e.failed);
+        this.progressLine();
+        break;
       case 'job-done':
+        this.tally.job(e.jobId, e.processed, e.failed);
         this.write(messages.getMessage('jobDone', [e.jobId, e.state, e.processed, e.failed]));
         break;
       case 'retry':
         this.write(messages.getMessage('retry', [e.what, e.reason, (e.delayMs / 1000).toFixed(1), e.attempt]));
         break;
       case 'progress':
-        // Polls can be frequent; one progress line every few seconds is enough for a log.
-        if (this.now() - this.lastProgressAt >= 3000) {
-          this.lastProgressAt = this.now();
-          this.write(messages.getMessage('progress', [e.processed, this.total || e.total, e.failed, e.recordsPerSecond]));
-        }
+        // A resumed run has no 'planned' event: its row count comes with the progress.
+        this.total ||= e.total;
         break;
       default:
         break;
     }
   }
+
+  /** A line only when rows moved since the last one, and not more often than every few seconds. */
+  private progressLine(): void {
+    const processed = this.tally.processed;
+    if (processed === this.lastProcessed) return;
+    if (this.lastProgressAt !== undefined && this.now() - this.lastProgressAt < PROGRESS_EVERY_MS) return;
+    this.lastProgressAt = this.now();
+    this.lastProcessed = processed;
+    const rate = this.tally.rate;
+    const failed = this.tally.failed;
+    this.write(
+      rate === undefined
+        ? messages.getMessage('progress', [processed, this.total, failed])
+        : messages.getMessage('progressRate', [processed, this.total, failed, rate])
+    );
+  }
+}
+
+/** "Read 6 rows from a.csv: 3 left out by the checks (rejected.csv), 3 to send in 1 job (1 KB)." */
+export function plannedLine(e: Extract<LoadEvent, { type: 'planned' }>, file: string): string {
+  const read = e.rows + e.rejected;
+  const send = e.rows === 0 ? messages.getMessage('planned.nothing') : messages.getMessage('planned.send', [e.rows, e.chunks, size(e.bytes)]);
+  return e.rejected > 0
+    ? messages.getMessage('planned.withRejected', [read, file, e.rejected, send])
+    : messages.getMessage('planned', [read, file, send]);
 }
 
 /** 40 KB, 12.5 MB, 1.02 GB: a size people read at a glance. */
 export function size(bytes: number): string {
+  if (bytes === 0) return '0 KB';
   if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KB`;
   if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
   return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
 }
-

@@ -3,7 +3,7 @@
  */
 import { Messages, SfError } from '@salesforce/core';
 import { LoadResult } from '../core/load/types.js';
-import { CsvInputError } from '../core/csv/errors.js';
+import { CsvInputError, type CsvProblemKind } from '../core/csv/errors.js';
 import {
   AbandonedRunError,
   AmbiguousOrphanError,
@@ -14,8 +14,9 @@ import {
   RunLockedError,
 } from '../core/load/engine.js';
 import { PreflightError } from '../core/preflight/errors.js';
-import { BackupShortError } from '../core/backup/backup.js';
+import { BackupShortError, restorePath } from '../core/backup/backup.js';
 import { OrgApiError, OrgNetworkError } from '../core/http/orgHttp.js';
+import type { PreflightReport } from '../core/preflight/problems.js';
 import { preflightLines } from './preflightReport.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -24,6 +25,18 @@ const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.report');
 export const EXIT_FAILED_ROWS = 68;
 export const EXIT_STILL_RUNNING = 69;
 
+/** What to do about each kind of input problem: only the advice that can fix it. */
+const CSV_ACTIONS: Record<CsvProblemKind, string> = {
+  encoding: 'actions.csv.encoding',
+  quote: 'actions.csv.quote',
+  'record-too-large': 'actions.csv.quote',
+  'empty-file': 'actions.csv.empty',
+  'no-header': 'actions.csv.empty',
+  'duplicate-header': 'actions.csv.header',
+  'empty-header': 'actions.csv.header',
+  'header-mismatch': 'actions.csv.mismatch',
+};
+
 type Printer = { log: (line: string) => void; warn: (line: string) => void; config: { bin: string } };
 
 /** Prints the outcome and returns the exit code. */
@@ -31,22 +44,30 @@ export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boo
   for (const job of result.jobs) if (job.errorMessage) cmd.warn(messages.getMessage('warn.jobFailed', [job.id, job.errorMessage]));
   if (result.unmatched > 0) cmd.warn(unmatchedWarning(result));
   if (result.preflight && (result.status === 'Checked' || !result.preflight.ok)) for (const line of preflightLines(result.preflight)) cmd.log(line);
-  if (result.status === 'Checked') return result.preflight?.ok ? 0 : EXIT_FAILED_ROWS;
+  if (result.status === 'Checked') return reportCheck(cmd, result);
   if (result.status === 'InProgress') {
-    cmd.log(messages.getMessage('info.stillRunning', [resumeCommand(cmd.config.bin, result.runId, opts)]));
+    cmd.log(messages.getMessage('info.stillRunning', [resumeCommand(cmd.config.bin, result.runId ?? '', opts)]));
     // --wait 0 means "don't wait": still running is then the expected outcome, not a time-out.
     return opts.waited ? EXIT_STILL_RUNNING : 0;
   }
-  cmd.log(messages.getMessage('info.summary', [result.rows, result.successful, result.failed, result.unprocessed, result.rejected]));
+  cmd.log(summaryLine(result));
+  if (result.preflight?.duplicates) cmd.log(duplicatesLine(result.preflight));
   if (result.errorCodes.length) {
     cmd.log(messages.getMessage('info.errorCodes', [result.errorCodes.map((c) => `${c.code} ${c.count}`).join(', ')]));
   }
   if (result.files) {
-    cmd.log(messages.getMessage('info.files', [result.files.success, result.files.failed, result.files.unprocessed, result.files.retry]));
-    if (result.files.rejected) cmd.log(messages.getMessage('info.rejectedFile', [result.files.rejected]));
-    if (result.backup) cmd.log(messages.getMessage('info.backup', [result.backup.file, result.backup.records]));
+    for (const line of fileLines(result, result.files)) cmd.log(line);
+    if (result.backup) {
+      cmd.log(messages.getMessage('info.backup', [result.backup.file, result.backup.records]));
+      cmd.log(messages.getMessage('info.restore', [cmd.config.bin, result.object, restorePath(result.backup.file)]));
+    }
   }
-  return result.failed > 0 || result.unprocessed > 0 || result.rejected > 0 || result.unmatched > 0 ? EXIT_FAILED_ROWS : 0;
+  return rowsLeft(result) ? EXIT_FAILED_ROWS : 0;
+}
+
+/** Rows that did not end loaded: failed, not processed, left out, or whose result could not be joined. */
+function rowsLeft(result: LoadResult): boolean {
+  return result.failed + result.unprocessed + result.rejected + result.unmatched > 0;
 }
 
 /** Loud on purpose: results that do not join are a bug, never a normal outcome. */
@@ -55,13 +76,47 @@ function unmatchedWarning(result: LoadResult): string {
   return messages.getMessage('warn.unmatched', [result.unmatched, jobs, result.files?.unmatched ?? 'unmatched.csv']);
 }
 
+/** --dry-run: where every problem is, and whether the file was loaded into this org before. */
+function reportCheck(cmd: Printer, result: LoadResult): number {
+  if (result.problemsFile && !result.preflight?.ok) cmd.log(messages.getMessage('info.problemsFile', [result.preflight?.problems ?? 0, result.problemsFile]));
+  if (result.alreadyLoaded) cmd.warn(messages.getMessage('warn.alreadyLoaded', [result.alreadyLoaded.runId, result.alreadyLoaded.runDir]));
+  return result.preflight?.ok ? 0 : EXIT_FAILED_ROWS;
+}
+
+/** Upsert says how many of the successful rows were created and how many updated. */
+function summaryLine(r: LoadResult): string {
+  return r.operation === 'upsert' && r.created !== undefined && r.updated !== undefined
+    ? messages.getMessage('info.summaryUpsert', [r.rows, r.successful, r.created, r.updated, r.failed, r.unprocessed, r.rejected])
+    : messages.getMessage('info.summary', [r.rows, r.successful, r.failed, r.unprocessed, r.rejected]);
+}
+
+/** --duplicates first|last: which row of an external ID was sent, and how many were left out. */
+function duplicatesLine(report: PreflightReport): string {
+  const others = report.kinds.find((k) => k.kind === 'duplicate-external-id')?.count ?? 0;
+  return messages.getMessage(report.duplicates === 'first' ? 'info.duplicatesFirst' : 'info.duplicatesLast', [others]);
+}
+
+/** The result files, one a line, each label indented alike. */
+function fileLines(result: LoadResult, files: NonNullable<LoadResult['files']>): string[] {
+  const file = (key: string, path: string): string => `  ${messages.getMessage(key, [path])}`;
+  return [
+    messages.getMessage('info.files'),
+    file('file.succeeded', files.success),
+    file('file.failed', files.failed),
+    file('file.unprocessed', files.unprocessed),
+    // An empty retry.csv (its header alone) is not worth loading again.
+    file(result.retryable > 0 ? 'file.retry' : 'file.retryEmpty', files.retry),
+    ...(files.rejected ? [file('file.rejected', files.rejected)] : []),
+  ];
+}
+
 export function resumeCommand(bin: string, runId: string, opts: { ledgerDir: string; defaultLedger: boolean }): string {
   return `${bin} bulkops resume --run-id ${runId}${opts.defaultLedger ? '' : ` --ledger-dir "${opts.ledgerDir}"`}`;
 }
 
 /** Errors the user can act on get a message with the action; the rest pass through unchanged. */
 export function loadErrorToSfError(e: unknown, ctx: { bin: string; ledgerDir: string }): Error {
-  if (e instanceof CsvInputError) return messages.createError('error.CsvInput', [e.message]);
+  if (e instanceof CsvInputError) return new SfError(messages.getMessage('error.CsvInput', [e.message]), 'CsvInputError', messages.getMessages(CSV_ACTIONS[e.kind]));
   if (e instanceof DuplicateRunError) {
     return messages.createError('error.DuplicateRun', [e.earlierRunId], [`${ctx.bin} bulkops resume --run-id ${e.earlierRunId}`, e.earlierRunDir]);
   }
@@ -71,7 +126,12 @@ export function loadErrorToSfError(e: unknown, ctx: { bin: string; ledgerDir: st
     return err;
   }
   if (e instanceof PreflightError) return messages.createError('error.UnknownObject', [e.message]);
-  if (e instanceof BackupShortError) return messages.createError('error.BackupShort', [e.records, e.ids, e.file]);
+  if (e instanceof BackupShortError) {
+    const shown = e.missingIds(5);
+    const missing = e.ids - e.records;
+    const list = missing > shown.length ? `${shown.join(', ')}, …` : shown.join(', ');
+    return messages.createError('error.BackupShort', [e.records, e.ids, missing, list, e.missingFile, e.file]);
+  }
   if (e instanceof RunLockedError) return messages.createError('error.RunLocked', [e.runId, `pid ${e.owner.pid} on ${e.owner.host}`, e.owner.since]);
   if (e instanceof AbandonedRunError) return messages.createError('error.AbandonedRun', [e.runId, e.reason]);
   if (e instanceof NotConfirmedError && e.runId) return messages.createError('error.NotConfirmedRun', [e.runId]);

@@ -8,11 +8,15 @@ import { Messages } from '@salesforce/core';
 import type { MultiStageOutput } from '@oclif/multi-stage-output';
 import { LoadEvent } from '../core/load/types.js';
 import { LoadProgress } from './loadProgress.js';
+import { ProgressTally } from './progressTally.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.progress');
 
 type StageData = {
+  /** rows read, left out ones included */
+  read: number;
+  /** rows to send */
   rows: number;
   rejected: number;
   jobs: number;
@@ -49,9 +53,9 @@ function stagesOptions(file: string): ConstructorParameters<typeof MultiStageOut
     title: messages.getMessage('title', [file]),
     stages: STAGE_KEYS.map(stageTitle),
     jsonEnabled: false,
-    data: { rows: 0, rejected: 0, jobs: 0, jobsDone: 0, processed: 0, failed: 0, rate: 0, note: '' },
+    data: { read: 0, rows: 0, rejected: 0, jobs: 0, jobsDone: 0, processed: 0, failed: 0, rate: 0, note: '' },
     stageSpecificBlock: [
-      { stage: stageTitle('read'), type: 'dynamic-key-value', label: messages.getMessage('label.rows'), get: (d) => num(d?.rows) },
+      { stage: stageTitle('read'), type: 'dynamic-key-value', label: messages.getMessage('label.rows'), get: (d) => num(d?.read) },
       { stage: stageTitle('upload'), type: 'dynamic-key-value', label: messages.getMessage('label.jobs'), get: (d) => num(d?.jobs) },
       { stage: stageTitle('processing'), type: 'dynamic-key-value', label: messages.getMessage('label.processed'), get: (d) => (d ? `${num(d.processed)} / ${num(d.rows)}` : undefined) },
       { stage: stageTitle('processing'), type: 'dynamic-key-value', label: messages.getMessage('label.failed'), get: (d) => num(d?.failed) },
@@ -64,8 +68,9 @@ function stagesOptions(file: string): ConstructorParameters<typeof MultiStageOut
 
 class TerminalStages implements LoadDisplay {
   private current = -1;
-  private readonly perJob = new Map<string, { processed: number; failed: number }>();
-  private started = Date.now();
+  private jobs = 0;
+  private jobsDone = 0;
+  private readonly tally = new ProgressTally();
 
   public constructor(private readonly mso: MultiStageOutput<StageData>) {}
 
@@ -75,25 +80,28 @@ class TerminalStages implements LoadDisplay {
         if (e.stage !== 'done') this.goto(e.stage);
         break;
       case 'planned':
-        this.mso.updateData({ rows: e.rows, rejected: e.rejected, note: e.rejected ? messages.getMessage('rejected', [e.rejected]) : '' });
+        this.mso.updateData({ read: e.rows + e.rejected, rows: e.rows, rejected: e.rejected, note: e.rejected ? messages.getMessage('rejected', [e.rejected]) : '' });
         break;
       case 'backup':
         this.mso.updateData({ note: messages.getMessage('backupTaken', [e.records, e.file]) });
         break;
       case 'job-created':
-        this.perJob.set(e.jobId, { processed: 0, failed: 0 });
-        this.mso.updateData({ jobs: this.perJob.size });
+        this.mso.updateData({ jobs: ++this.jobs });
         break;
       case 'job-progress':
-        this.perJob.set(e.jobId, { processed: e.processed, failed: e.failed });
+        this.tally.job(e.jobId, e.processed, e.failed);
         this.refreshCounts();
         break;
       case 'job-done':
-        this.perJob.set(e.jobId, { processed: e.processed, failed: e.failed });
+        this.tally.job(e.jobId, e.processed, e.failed);
         this.refreshCounts(1);
         break;
       case 'loaded-before':
         this.mso.updateData({ note: messages.getMessage('loadedBefore', [e.runId]) });
+        break;
+      case 'progress':
+        // A resumed run has no 'planned' event: its row count comes with the progress.
+        this.mso.updateData({ rows: e.total });
         break;
       case 'retry':
         this.mso.updateData({ note: messages.getMessage('retry', [e.what, e.reason, (e.delayMs / 1000).toFixed(1), e.attempt]) });
@@ -111,23 +119,13 @@ class TerminalStages implements LoadDisplay {
   private goto(key: StageKey): void {
     const index = STAGE_KEYS.indexOf(key);
     if (index <= this.current) return;
-    if (key === 'processing') this.started = Date.now();
     this.current = index;
     // A stage that did not happen (no backup for an insert) is shown as skipped.
     this.mso.skipTo(stageTitle(key));
   }
 
-  private jobsDone = 0;
-
   private refreshCounts(done = 0): void {
     this.jobsDone += done;
-    let processed = 0;
-    let failed = 0;
-    for (const j of this.perJob.values()) {
-      processed += j.processed;
-      failed += j.failed;
-    }
-    const seconds = Math.max(0.001, (Date.now() - this.started) / 1000);
-    this.mso.updateData({ processed, failed, rate: Math.round(processed / seconds), jobsDone: this.jobsDone });
+    this.mso.updateData({ processed: this.tally.processed, failed: this.tally.failed, rate: this.tally.rate ?? 0, jobsDone: this.jobsDone });
   }
 }

@@ -10,7 +10,15 @@ const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.report');
 
 export function preflightLines(report: PreflightReport): string[] {
   if (report.ok) return [messages.getMessage('preflight.ok', [report.rowsChecked, report.file])];
-  const lines = [messages.getMessage('preflight.summary', [report.problems, report.problemRows, report.rowsChecked, report.file])];
+  // Header problems and row problems are counted apart: a header problem is in no row.
+  const rowProblems = report.problems - report.jobProblems;
+  const summary =
+    report.jobProblems === 0
+      ? messages.getMessage('preflight.summary', [rowProblems, report.problemRows, report.rowsChecked, report.file])
+      : rowProblems === 0
+      ? messages.getMessage('preflight.summaryHeader', [report.jobProblems, report.file, report.rowsChecked])
+      : messages.getMessage('preflight.summaryBoth', [report.jobProblems, rowProblems, report.problemRows, report.rowsChecked, report.file]);
+  const lines = [summary];
   for (const kind of report.kinds) {
     lines.push(messages.getMessage(kind.scope === 'job' ? 'preflight.kindHeader' : 'preflight.kindRows', [kind.kind, kind.count]));
     for (const ex of kind.examples) lines.push(`    ${ex.message}`);

@@ -61,6 +61,11 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     encoding: Flags.string({ summary: messages.getMessage('flags.encoding.summary') }),
     force: Flags.boolean({ summary: messages.getMessage('flags.force.summary') }),
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary') }),
+    duplicates: Flags.option({
+      summary: messages.getMessage('flags.duplicates.summary'),
+      description: messages.getMessage('flags.duplicates.description'),
+      options: ['first', 'last'] as const,
+    })(),
     'keep-invalid-rows': Flags.boolean({ summary: messages.getMessage('flags.keep-invalid-rows.summary') }),
     'keep-chunks': Flags.boolean({ summary: messages.getMessage('flags.keep-chunks.summary') }),
     backup: Flags.boolean({ allowNo: true, default: true, summary: messages.getMessage('flags.backup.summary') }),
@@ -119,6 +124,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
           encoding: flags.encoding,
         },
         keepInvalidRows: flags['keep-invalid-rows'],
+        duplicates: flags.duplicates,
         keepChunks: flags['keep-chunks'],
       };
       result = flags['dry-run'] ? await engine.check(request) : await engine.start(request);

@@ -2,9 +2,13 @@
  * The backup taken before a delete: every field of every target record, exported through Bulk 2.0
  * query jobs into the run folder. A hardDelete skips the Recycle Bin, so this file is the only way
  * back; the delete does not start unless the backup holds every record that exists.
+ * Beside it: restore.csv, the same records with only the fields an insert can set (ready for
+ * `sf bulkops load`), and, when the backup is short, missing-ids.csv: the Ids no record was found for.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, WriteStream } from 'node:fs';
 import { FileHandle, open } from 'node:fs/promises';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
 import { parseCsvRecords } from '../csv/fastParser.js';
 import { BulkV2Query } from '../bulk/bulkV2Query.js';
 import { Retrier, withRetry } from '../http/retry.js';
@@ -21,17 +25,42 @@ export type BackupResult = { file: string; ids: number; records: number; queryJo
 
 export type BackupDeps = {
   query: BulkV2Query;
-  fields: (object: string) => Promise<Array<{ name: string; type: string }>>;
+  /** the object's fields (createable: false keeps a field out of restore.csv) */
+  fields: (object: string) => Promise<Array<{ name: string; type: string; createable?: boolean }>>;
   sleep: (ms: number) => Promise<void>;
   pollMs: number;
   /** runs each call under the run's retry policy (default: the default policy, without events) */
   retry?: Retrier;
 };
 
+/** restore.csv, beside the backup: the records as an insert file. */
+export function restorePath(backupFile: string): string {
+  return join(dirname(backupFile), 'restore.csv');
+}
+
+/** missing-ids.csv, beside a short backup: the file's Ids no record was found for. */
+export function missingIdsPath(backupFile: string): string {
+  return join(dirname(backupFile), 'missing-ids.csv');
+}
+
 export class BackupShortError extends Error {
   public constructor(public readonly ids: number, public readonly records: number, public readonly file: string) {
     super(`backup holds ${records} of ${ids} records`);
     this.name = 'BackupShortError';
+  }
+
+  /** The file of Ids no record was found for (written by backupRecords). */
+  public get missingFile(): string {
+    return missingIdsPath(this.file);
+  }
+
+  /** The first few missing Ids, to name in a message. */
+  public missingIds(max: number): string[] {
+    try {
+      return readFileSync(this.missingFile, 'utf8').split('\n').slice(1).filter(Boolean).slice(0, max);
+    } catch {
+      return [];
+    }
   }
 }
 
@@ -55,12 +84,13 @@ export async function idsOfChunks(chunks: PlannedChunk[]): Promise<string[]> {
 
 export async function backupRecords(deps: BackupDeps, object: string, ids: string[], file: string): Promise<BackupResult> {
   const retry: Retrier = deps.retry ?? (<T>(_what: string, fn: () => Promise<T>): Promise<T> => withRetry(fn, { sleep: deps.sleep }));
-  const fields = (await deps.fields(object)).filter((f) => !NOT_EXPORTABLE.has(f.type)).map((f) => f.name);
+  const described = (await deps.fields(object)).filter((f) => !NOT_EXPORTABLE.has(f.type));
+  const fields = described.map((f) => f.name);
+  const queryJobs: string[] = [];
   const out = new PageFile(await open(file, 'w'));
   try {
     let headerWritten = false;
     let records = 0;
-    const queryJobs: string[] = [];
     for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
       const slice = ids.slice(i, i + IDS_PER_QUERY);
       // queryAll: records already in the Recycle Bin are backed up too (a hardDelete removes them for good).
@@ -101,10 +131,52 @@ export async function backupRecords(deps: BackupDeps, object: string, ids: strin
     }
     if (!headerWritten) await out.add(csvLine(fields));
     await out.flush();
-    return { file, ids: ids.length, records, queryJobs };
   } finally {
     await out.close();
   }
+  // An insert sets createable fields only; the Id is the org's to give (a restored record gets a new one).
+  const createable = new Set(described.filter((f) => f.createable !== false && f.name !== 'Id').map((f) => f.name.toLowerCase()));
+  const records = await writeRestoreFiles(file, createable, ids);
+  return { file, ids: ids.length, records, queryJobs };
+}
+
+/**
+ * Reads the finished backup once: writes restore.csv (createable columns) and, when Ids of the file
+ * have no record, missing-ids.csv. Returns the number of records.
+ */
+async function writeRestoreFiles(file: string, createable: Set<string>, ids: string[]): Promise<number> {
+  const restore = createWriteStream(restorePath(file));
+  let columns: number[] | undefined;
+  let idColumn = -1;
+  let records = 0;
+  const found = new Set<string>();
+  for await (const { fields: record } of parseCsvRecords(createReadStream(file), { delimiter: ',' })) {
+    if (!columns) {
+      columns = record.flatMap((name, col) => (createable.has(name.toLowerCase()) ? [col] : []));
+      idColumn = record.findIndex((name) => name.toLowerCase() === 'id');
+    } else {
+      records++;
+      if (idColumn >= 0) found.add(record[idColumn].slice(0, 15));
+    }
+    await write(restore, csvLine(columns.map((col) => record[col])));
+  }
+  await end(restore);
+  if (records < ids.length) {
+    const missing = createWriteStream(missingIdsPath(file));
+    await write(missing, csvLine(['Id']));
+    for (const id of ids) if (!found.has(id)) await write(missing, csvLine([id]));
+    await end(missing);
+  }
+  return records;
+}
+
+async function write(out: WriteStream, text: string): Promise<void> {
+  if (!out.write(text)) await once(out, 'drain');
+}
+
+async function end(out: WriteStream): Promise<void> {
+  out.end();
+  await once(out, 'finish');
 }
 
 /** The backup file, written at known offsets so that a page read again can replace its first attempt. */

@@ -50,7 +50,8 @@ export type LedgerRecord =
   | { t: 'uploaded'; at: string; chunk: number; jobId: string }
   | { t: 'closed'; at: string; chunk: number; jobId: string }
   | { t: 'terminal'; at: string; chunk: number; jobId: string; state: JobState; processed: number; failed: number; errorMessage?: string }
-  | { t: 'results'; at: string; chunk: number; jobId: string; successful: number; failed: number; unprocessed: number; unmatched: number; errorCodes: Record<string, number>; retryable: number }
+  // created/updated: absent in ledgers written before they were counted
+  | { t: 'results'; at: string; chunk: number; jobId: string; successful: number; created?: number; updated?: number; failed: number; unprocessed: number; unmatched: number; errorCodes: Record<string, number>; retryable: number }
   | { t: 'aborted-orphan'; at: string; chunk: number; jobId: string }
   /**
    * The part leaves this job and gets a new one: the job already held someone else's data when we

@@ -21,9 +21,10 @@ import { findSameLoad, listRuns } from '../ledger/runIndex.js';
 import { Identity } from '../org/identity.js';
 import { BulkV2Query } from '../bulk/bulkV2Query.js';
 import { BackupShortError, backupRecords, idsOfChunks } from '../backup/backup.js';
-import { Preflight } from '../preflight/preflight.js';
+import { countKeys, Preflight } from '../preflight/preflight.js';
+import { ProblemsFile } from '../preflight/problemsFile.js';
 import type { DescribeSource } from '../preflight/describe.js';
-import type { PreflightReport } from '../preflight/problems.js';
+import type { PreflightReport, Problem } from '../preflight/problems.js';
 import { CsvRecord, CsvSource } from '../csv/reader.js';
 import { CsvInputError } from '../csv/errors.js';
 import { csvMessages } from '../csv/messages.js';
@@ -125,17 +126,30 @@ export class LoadEngine {
     });
   }
 
-  /** --dry-run: the checks alone, over every row; nothing is sent and no run is recorded. */
+  /**
+   * --dry-run: the checks alone, over every row; nothing is sent and no run is recorded (the result
+   * has no runId). Every problem goes to problems.csv (in resultsDir, or the current folder).
+   */
   public async check(req: LoadRequest): Promise<LoadResult> {
     const started = this.now();
+    const print = new Fingerprint(req.files.length);
     // Header problems are reported with the rows' problems here, not thrown.
-    const inputs = await this.openInputs({ ...req, keepInvalidRows: true }, { reportHeaderProblems: true });
-    if (!inputs.check) throw new Error('the checks need the object describe');
-    for await (const batch of inputs.records) for (const record of batch) inputs.check(record);
+    const inputs = await this.openInputs({ ...req, keepInvalidRows: true }, { reportHeaderProblems: true }, print);
+    if (!inputs.problems) throw new Error('the checks need the object describe');
+    const dir = req.resultsDir ?? process.cwd();
+    await mkdir(dir, { recursive: true });
+    const problems = new ProblemsFile(join(dir, 'problems.csv'), req.files.map((f) => basename(f)));
+    for (const { fileIndex, problem } of inputs.headerProblems) await problems.add(fileIndex, problem);
+    for await (const batch of inputs.records) {
+      for (const record of batch) for (const p of inputs.problems(record)) await problems.add(record.fileIndex ?? 0, p);
+    }
+    await problems.close();
     const report = inputs.report()!;
+    // The same file already loaded into this org: the dry run says so (a load would be refused without --force).
+    const identity = await this.identity();
+    const earlier = findSameLoad(req.ledgerDir, { orgId: identity.orgId, object: req.object, operation: req.operation, fileSha256: print.digest().sha256, runId: req.runId });
     const finished = this.now();
     return {
-      runId: req.runId,
       status: 'Checked',
       object: report.object,
       operation: req.operation,
@@ -154,6 +168,8 @@ export class LoadEngine {
       jobs: [],
       runDir: '',
       preflight: report,
+      problemsFile: problems.path,
+      ...(earlier ? { alreadyLoaded: { runId: earlier.runId, runDir: earlier.runDir } } : {}),
       startedAt: new Date(started).toISOString(),
       finishedAt: new Date(finished).toISOString(),
       elapsedMs: finished - started,
@@ -274,11 +290,15 @@ export class LoadEngine {
   /**
    * Opens every input file (same columns, in any order: rows are put in the first file's column order)
    * and checks each header; rows then stream file after file, checked by that file's preflight.
+   * When rows have a key (upsert), the files are first read once to count keys across all of them
+   * (countKeys: every row of a duplicated key is known before the first is checked).
    */
   private async openInputs(req: LoadRequest, opts: { reportHeaderProblems?: boolean } = {}, print?: Fingerprint): Promise<{
     header: string[];
     records: AsyncIterable<CsvRecord[]>;
     check: ((r: CsvRecord) => string | undefined) | undefined;
+    problems: ((r: CsvRecord) => Problem[]) | undefined;
+    headerProblems: Array<{ fileIndex: number; problem: Problem }>;
     report: () => PreflightReport | undefined;
   }> {
     const sources: CsvSource[] = [];
@@ -286,29 +306,21 @@ export class LoadEngine {
     for (const file of req.files) {
       const source = await openCsv(file, req.csv, print);
       if (sources.length > 0) checkSameColumns(sources[0], source);
-      const preflight = await this.preflight(req, source);
+      // Rows reach the checks in the first file's column order, so every file's preflight reads that order.
+      const preflight = await this.preflight(req, sources.length ? { ...source, header: sources[0].header } : source);
       if (preflight && !preflight.canLoad && !opts.reportHeaderProblems) throw new PreflightFailedError(preflight.report(req.problemExamples));
       sources.push(source);
       if (preflight) preflights.push(preflight);
     }
     const header = sources[0].header;
-    async function* all(): AsyncGenerator<CsvRecord[]> {
-      for (const [fileIndex, source] of sources.entries()) {
-        const order = source.header.map((h) => h.toLowerCase());
-        const map = header.map((h) => order.indexOf(h.toLowerCase()));
-        const same = map.every((m, i) => m === i);
-        for await (const batch of source.batches) {
-          for (const record of batch) {
-            record.fileIndex = fileIndex;
-            if (!same) {
-              record.fields = map.map((m) => record.fields[m] ?? '');
-              record.text = undefined; // the source's text has the other column order
-            }
-          }
-          yield batch;
-        }
+    async function* all(reopen: boolean): AsyncGenerator<CsvRecord[]> {
+      for (const [i, source] of sources.entries()) {
+        const batches = reopen ? (await openCsv(source.file, req.csv)).batches : source.batches;
+        yield* inFirstFileOrder(header, source.header, i, batches);
       }
     }
+    // A first read of every file counts the keys; the rows are then read again, as they are split.
+    if (preflights.some((p) => p.keyed)) await countKeys(preflights, all(true), { policy: req.duplicates, fileNames: req.files.map((f) => basename(f)) });
     const byFile = (r: CsvRecord): Preflight => preflights[r.fileIndex ?? 0];
     const check =
       preflights.length === 0
@@ -318,8 +330,10 @@ export class LoadEngine {
         : (r: CsvRecord): string | undefined => byFile(r).rowReason(r);
     return {
       header,
-      records: all(),
+      records: all(false),
       check,
+      problems: preflights.length === 0 ? undefined : (r: CsvRecord): Problem[] => byFile(r).checkRow(r),
+      headerProblems: preflights.flatMap((p, fileIndex) => p.jobProblems.map((problem) => ({ fileIndex, problem }))),
       report: () => (preflights.length ? mergeReports(preflights.map((p) => p.report(req.problemExamples)), req.problemExamples) : undefined),
     };
   }
@@ -390,7 +404,8 @@ export class LoadEngine {
         paths,
         state.header,
         state.chunks.map((c) => partPaths(JobRunner.partsDir(state), c.chunk.index)),
-        state.spec.files.length > 1
+        state.spec.files.length > 1,
+        createsRecords(state)
       );
       ledger.append({ t: 'merged' });
       ledger.append({ t: 'done' });
@@ -463,6 +478,8 @@ export class LoadEngine {
       unprocessed: counts.unprocessed,
       retryable: counts.retryable,
       unmatched: counts.unmatched,
+      // A ledger written before created and updated were counted cannot tell them: better none than a false 0.
+      ...(state.chunks.some((c) => c.results && c.results.created === undefined) ? {} : { created: counts.created, updated: counts.updated }),
       ...(unmatchedJobs.length ? { unmatchedJobs } : {}),
       errorCodes: Object.entries(counts.errorCodes)
         .map(([code, count]) => ({ code, count }))
@@ -479,6 +496,24 @@ export class LoadEngine {
     };
   }
 }
+
+/** A file's rows, marked with the file and put in the first file's column order. */
+async function* inFirstFileOrder(header: string[], own: string[], fileIndex: number, batches: AsyncIterable<CsvRecord[]>): AsyncGenerator<CsvRecord[]> {
+  const order = own.map((h) => h.toLowerCase());
+  const map = header.map((h) => order.indexOf(h.toLowerCase()));
+  const same = map.every((m, i) => m === i);
+  for await (const batch of batches) {
+    for (const record of batch) {
+      record.fileIndex = fileIndex;
+      if (!same) {
+        record.fields = map.map((m) => record.fields[m] ?? '');
+        record.text = undefined; // the source's text has the other column order
+      }
+    }
+    yield batch;
+  }
+}
+
 /** Several files load as one: they must have the same columns (the order may differ). */
 function checkSameColumns(first: CsvSource, other: CsvSource): void {
   const norm = (h: string[]): string => [...h].map((x) => x.toLowerCase()).sort().join(',');
@@ -496,6 +531,11 @@ function checkSameColumns(first: CsvSource, other: CsvSource): void {
       ])
     );
   }
+}
+
+/** Whether the run's operation can create records (delete and hardDelete cannot: no sf__Created column). */
+export function createsRecords(state: RunState): boolean {
+  return state.spec.operation !== 'delete' && state.spec.operation !== 'hardDelete';
 }
 
 /** Job Ids named by the other runs of the same ledger folder (runs that predate the creation journal). */

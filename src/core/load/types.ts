@@ -4,6 +4,7 @@
 import { IngestOperation, JobState } from '../bulk/types.js';
 import { CsvReadOptions } from '../csv/reader.js';
 import type { PreflightReport } from '../preflight/problems.js';
+import type { DuplicatePolicy } from '../preflight/keyCensus.js';
 
 export type LoadRequest = {
   object: string;
@@ -34,6 +35,8 @@ export type LoadRequest = {
   preflight?: boolean;
   /** send rows preflight finds wrong anyway (they are counted, not left out) */
   keepInvalidRows?: boolean;
+  /** rows sharing an external ID: none is sent (default), or the first or the last one is */
+  duplicates?: DuplicatePolicy;
   /** how many examples of each problem kind the report keeps */
   problemExamples?: number;
 };
@@ -57,7 +60,8 @@ export type JobSummary = {
 export type LoadStatus = 'Completed' | 'Inconsistent' | 'InProgress' | 'Checked';
 
 export type LoadResult = {
-  runId: string;
+  /** absent for --dry-run (status Checked): a dry run records no run */
+  runId?: string;
   status: LoadStatus;
   object: string;
   operation: IngestOperation;
@@ -71,6 +75,9 @@ export type LoadResult = {
   rejected: number;
   processed: number;
   successful: number;
+  /** of the successful rows: created and updated (from sf__Created; upsert has both) */
+  created?: number;
+  updated?: number;
   failed: number;
   unprocessed: number;
   /** failed rows worth sending again unchanged plus unprocessed rows (the rows in retry.csv) */
@@ -85,6 +92,10 @@ export type LoadResult = {
   files?: { success: string; failed: string; unprocessed: string; retry: string; rejected?: string; backup?: string; unmatched?: string };
   /** what the checks before upload found (absent when they did not run) */
   preflight?: PreflightReport;
+  /** --dry-run: the file with every problem found (line, kind, field, value, problem) */
+  problemsFile?: string;
+  /** --dry-run: an earlier run already loaded this file into this org with this object and operation */
+  alreadyLoaded?: { runId: string; runDir: string };
   /** the export taken before a delete: records found for the Ids of the file */
   backup?: { file: string; ids: number; records: number };
   startedAt: string;

@@ -20,10 +20,11 @@ import {
   type ProblemKind,
   type ProblemScope,
 } from './problems.js';
-import { SeenKeys } from './seenKeys.js';
+import { KeyCensus, type DuplicatePolicy, type Place, type Twins } from './keyCensus.js';
 
 export { PreflightError } from './errors.js';
 export type { DescribeSource, FieldDescribe, ObjectDescribe } from './describe.js';
+export { KeyCensus, type DuplicatePolicy } from './keyCensus.js';
 export type { KindSummary, PreflightReport, Problem, ProblemExample, ProblemKind, ProblemScope } from './problems.js';
 
 /** The CSV value that sets a field to null (bulk-api.md §2). */
@@ -72,7 +73,12 @@ export class Preflight {
   private readonly keyColumn: number;
   private readonly keyName: string;
   private readonly keyText: ((v: string) => string) | undefined;
-  private readonly seen: SeenKeys | undefined;
+  private readonly keyFold: boolean | undefined;
+  private readonly keyCheck: CellCheck | undefined;
+  /** duplicated keys, all files of the run together (see countKeys) */
+  private census: KeyCensus | undefined;
+  private policy: DuplicatePolicy = 'none';
+  private fileNames: string[] = [];
   private readonly tally = new ProblemTally();
   private rowsChecked = 0;
   private problemRows = 0;
@@ -94,12 +100,13 @@ export class Preflight {
       const keyField = plan.key.field;
       const { text, fold } = keyIdentity(keyField);
       this.keyText = text;
-      this.seen = new SeenKeys(fold);
+      this.keyFold = fold;
     }
     this.checks = plan.columns
       .map((c) => this.columnCheck(c, plan))
       .filter((c): c is ColumnCheck => c.check !== undefined || c.blank !== undefined);
     this.required = plan.required.map((r) => ({ field: r.field, header: opts.header[r.columns[0]], columns: r.columns }));
+    this.keyCheck = this.checks.find((c) => c.index === this.keyColumn)?.check;
   }
 
   /** Describes the object (and the parents of relationship columns) and checks the header. */
@@ -126,6 +133,7 @@ export class Preflight {
    */
   public checkRow(record: CsvRecord): Problem[] {
     this.rowsChecked++;
+    this.census?.nextRow();
     const cells = record.fields;
     const line = record.line;
     if (cells.length !== this.width) {
@@ -141,7 +149,7 @@ export class Preflight {
         fault = c.blank(v);
       } else {
         if (c.check !== undefined) fault = c.check(v);
-        if (fault === undefined && c.index === this.keyColumn) fault = this.duplicate(v, line);
+        if (fault === undefined && c.index === this.keyColumn) fault = this.duplicate(v, { fileIndex: record.fileIndex ?? 0, line });
       }
       if (fault !== undefined) (found ??= []).push(this.problem('row', fault.kind, line, c.header, v, fault.detail));
     }
@@ -176,6 +184,7 @@ export class Preflight {
       operation: this.operation,
       ...(this.externalId !== undefined ? { externalId: this.externalId } : {}),
       ok: this.tally.count === 0,
+      ...(this.policy !== 'none' ? { duplicates: this.policy } : {}),
       jobProblems: this.jobProblems.length,
       rowsChecked: this.rowsChecked,
       problemRows: this.problemRows,
@@ -205,16 +214,63 @@ export class Preflight {
   }
 
   /**
-   * Salesforce fails every row whose external ID appears more than once in a job, so the second
-   * and later rows are reported, each with the line that had the value first.
+   * Salesforce fails every row whose external ID appears more than once in a job, the first one
+   * included: by default every row of a duplicated key is reported (each with its twins' lines), so
+   * none is sent; --duplicates first or last sends one of them and reports the others.
    */
-  private duplicate(v: string, line: number): Fault | undefined {
-    const first = this.seen!.firstLine(this.keyText!(v), line);
-    if (first === 0) return undefined;
+  private duplicate(v: string, place: Place): Fault | undefined {
+    const twins = this.census?.twins(this.keyText!(v), place);
+    if (!twins) return undefined;
+    if (this.policy === 'none') {
+      return {
+        kind: 'duplicate-external-id',
+        detail: preflightMessages.getMessage('duplicateExternalId', [this.keyName, quoted(v), this.placesText(twins), twins.count]),
+      };
+    }
+    if (this.policy === 'first' ? twins.isFirst : twins.isLast) return undefined;
+    const kept = this.policy === 'first' ? twins.first : twins.last;
     return {
       kind: 'duplicate-external-id',
-      detail: preflightMessages.getMessage('duplicateExternalId', [this.keyName, quoted(v), first, first]),
+      detail: preflightMessages.getMessage('duplicateExternalIdKept', [this.keyName, quoted(v), this.placeText(kept), this.policy]),
     };
+  }
+
+  /** "line 4", "lines 4, 9", "lines 4, 9 and 3 more"; with several files, "b.csv:4". */
+  private placesText(twins: Twins): string {
+    const shown = twins.others.map((p) => this.placeText(p, false));
+    const more = twins.count - 1 - shown.length;
+    const list = more > 0 ? preflightMessages.getMessage('placesMore', [shown.join(', '), more]) : shown.join(', ');
+    return preflightMessages.getMessage(twins.count - 1 === 1 ? 'placeOne' : 'placeMany', [list]);
+  }
+
+  private placeText(p: Place, withWord = true): string {
+    const where = this.fileNames.length > 1 ? `${this.fileNames[p.fileIndex]}:${p.line}` : String(p.line);
+    return withWord ? preflightMessages.getMessage('placeOne', [where]) : where;
+  }
+
+  /** True when rows have a key whose duplicates must be counted first (see countKeys). */
+  public get keyed(): boolean {
+    return this.keyFold !== undefined;
+  }
+
+  /** The row's key as compared for duplicates, or undefined when it has none a duplicate check would look at. */
+  public censusKey(record: CsvRecord): string | undefined {
+    if (this.keyFold === undefined || record.fields.length !== this.width) return undefined;
+    const v = record.fields[this.keyColumn];
+    if (isBlank(v) || this.keyCheck?.(v) !== undefined) return undefined;
+    return this.keyText!(v);
+  }
+
+  /** Hands over the run's counted keys (every file's preflight gets the same census). */
+  public useCensus(census: KeyCensus, policy: DuplicatePolicy, fileNames: string[]): void {
+    this.census = census;
+    this.policy = policy;
+    this.fileNames = fileNames;
+  }
+
+  /** For the census: the key field compares ignoring case. */
+  public get keyFoldsCase(): boolean {
+    return this.keyFold === true;
   }
 
   /** The checks one column needs, given what it writes and the operation. */
@@ -295,4 +351,28 @@ function keyIdentity(field: FieldDescribe): { text: (v: string) => string; fold:
   if (field.type === 'id' || field.type === 'reference') return { text: (v) => v.slice(0, 15), fold: false };
   if (['int', 'double', 'currency', 'percent'].includes(field.type)) return { text: (v) => String(Number(v)), fold: false };
   return { text: (v) => v, fold: field.caseSensitive !== true };
+}
+
+/**
+ * The first pass over a run's rows (all files, in the order they will be checked): counts every
+ * key so that the check can tell every row of a duplicated key, the first included. Returns
+ * undefined, and reads nothing, when the rows have no key (only upsert has one).
+ */
+export async function countKeys(
+  preflights: Preflight[],
+  rows: AsyncIterable<CsvRecord[]> | Iterable<CsvRecord[]>,
+  opts: { policy?: DuplicatePolicy; fileNames?: string[] } = {}
+): Promise<KeyCensus | undefined> {
+  const keyed = preflights.find((p) => p.keyed);
+  if (!keyed) return undefined;
+  const census = new KeyCensus(keyed.keyFoldsCase);
+  for await (const batch of rows) {
+    for (const record of batch) {
+      const fileIndex = record.fileIndex ?? 0;
+      census.add(preflights[fileIndex].censusKey(record), { fileIndex, line: record.line });
+    }
+  }
+  census.seal();
+  for (const p of preflights) p.useCensus(census, opts.policy ?? 'none', opts.fileNames ?? []);
+  return census;
 }

@@ -66,6 +66,8 @@ export type PreflightReport = {
   externalId?: string;
   /** true when neither the header nor any row checked has a problem */
   ok: boolean;
+  /** rows sharing an external ID: which one was kept (absent: none, every such row is a problem) */
+  duplicates?: 'first' | 'last';
   /** header problems; any means the load must not start */
   jobProblems: number;
   rowsChecked: number;

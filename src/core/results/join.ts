@@ -22,6 +22,9 @@ import { isRetryable, parseRowError } from './errors.js';
 
 export type JoinCounts = {
   successful: number;
+  /** of the successful rows: created (sf__Created true) and updated (upsert tells them apart) */
+  created: number;
+  updated: number;
   failed: number;
   unprocessed: number;
   retryable: number;
@@ -31,14 +34,20 @@ export type JoinCounts = {
 };
 
 export function emptyCounts(): JoinCounts {
-  return { successful: 0, failed: 0, unprocessed: 0, retryable: 0, unmatched: 0, errorCodes: {} };
+  return { successful: 0, created: 0, updated: 0, failed: 0, unprocessed: 0, retryable: 0, unmatched: 0, errorCodes: {} };
 }
 
-export function addCounts(a: JoinCounts, b: JoinCounts): JoinCounts {
+/** Counts as a run's ledger holds them: created/updated are missing from older ledgers. */
+export type StoredCounts = Omit<JoinCounts, 'created' | 'updated'> & Partial<Pick<JoinCounts, 'created' | 'updated'>>;
+
+export function addCounts(a: JoinCounts, b: StoredCounts): JoinCounts {
   const errorCodes = { ...a.errorCodes };
   for (const [code, n] of Object.entries(b.errorCodes)) errorCodes[code] = (errorCodes[code] ?? 0) + n;
   return {
     successful: a.successful + b.successful,
+    // Ledgers written before these were counted have none: 0, not NaN.
+    created: a.created + (b.created ?? 0),
+    updated: a.updated + (b.updated ?? 0),
     failed: a.failed + b.failed,
     unprocessed: a.unprocessed + b.unprocessed,
     retryable: a.retryable + b.retryable,
@@ -99,6 +108,8 @@ export type JoinOptions = {
   workspace?: JoinWorkspace;
   /** the input file's name, when a run has several: result rows then start with it */
   fileLabel?: string;
+  /** false for delete and hardDelete: "created" means nothing there, so success rows have no sf__Created */
+  createdColumn?: boolean;
   /** rows per outcome range (tests make it small to cross many ranges) */
   rangeRows?: number;
 };
@@ -153,7 +164,7 @@ export async function joinJob(
     }
     spill.finish();
     await unmatchedOut.close();
-    await writeParts(chunk, reportsEveryRow(jobState, matched, chunk.rows), spill, parts, counts, opts.fileLabel);
+    await writeParts(chunk, reportsEveryRow(jobState, matched, chunk.rows), spill, parts, counts, opts.fileLabel, opts.createdColumn ?? true);
     return counts;
   } finally {
     // Closes the unmatched part if a download broke off (after close() it does nothing).
@@ -185,7 +196,8 @@ async function writeParts(
   spill: OutcomeSpill,
   parts: PartPaths,
   counts: JoinCounts,
-  fileLabel?: string
+  fileLabel: string | undefined,
+  withCreated: boolean
 ): Promise<void> {
   const lead = fileLabel === undefined ? '' : `${csvField(fileLabel)},`;
   const out = {
@@ -223,7 +235,10 @@ async function writeParts(
       const kind = outcomes.kind(i);
       if (kind === CREATED || kind === UPDATED) {
         counts.successful++;
-        row(out.success, `${lead}${line},${csvField(outcomes.id(i))},${kind === CREATED ? 'true' : 'false'},`, buf, start, end);
+        if (kind === CREATED) counts.created++;
+        else counts.updated++;
+        const created = withCreated ? (kind === CREATED ? 'true,' : 'false,') : '';
+        row(out.success, `${lead}${line},${csvField(outcomes.id(i))},${created}`, buf, start, end);
       } else if (kind === FAILED) {
         counts.failed++;
         const err = parseRowError(outcomes.error(i));

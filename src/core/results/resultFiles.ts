@@ -21,11 +21,14 @@ export function resultPaths(dir: string): ResultPaths {
   };
 }
 
-/** With several input files, result rows start with the file's name (sf__File). */
-export function resultHeaders(header: string[], multiFile = false): Record<keyof ResultPaths, string[]> {
+/**
+ * With several input files, result rows start with the file's name (sf__File). Delete and
+ * hardDelete create nothing: their success rows have no sf__Created (createdColumn false).
+ */
+export function resultHeaders(header: string[], multiFile = false, createdColumn = true): Record<keyof ResultPaths, string[]> {
   const lead = multiFile ? ['sf__File'] : [];
   return {
-    success: [...lead, 'sf__Line', 'sf__Id', 'sf__Created', ...header],
+    success: [...lead, 'sf__Line', 'sf__Id', ...(createdColumn ? ['sf__Created'] : []), ...header],
     failed: [...lead, 'sf__Line', 'sf__Id', 'sf__ErrorCode', 'sf__Error', ...header],
     unprocessed: [...lead, 'sf__Line', ...header],
     retry: header,
@@ -37,8 +40,8 @@ export function resultHeaders(header: string[], multiFile = false): Record<keyof
  * crash. One buffer is reused for every copy: streams would allocate a buffer per 64 KB read, and
  * gigabytes of those leave the process larger than it needs to be.
  */
-export async function mergeParts(paths: ResultPaths, header: string[], parts: PartPaths[], multiFile = false): Promise<void> {
-  const headers = resultHeaders(header, multiFile);
+export async function mergeParts(paths: ResultPaths, header: string[], parts: PartPaths[], multiFile = false, createdColumn = true): Promise<void> {
+  const headers = resultHeaders(header, multiFile, createdColumn);
   const buffer = Buffer.allocUnsafe(1024 * 1024);
   for (const key of Object.keys(paths) as Array<keyof ResultPaths>) await concat(paths[key], headers[key], parts.map((p) => p[key]), buffer);
   // Result rows that matched no row sent (a bug to report): kept, never dropped with the parts.

@@ -170,7 +170,11 @@ export class JobRunner {
             return this.gone(jobId, () => this.deps.bulk.results(jobId, kind));
           },
           partPaths(partsDir, c.chunk.index),
-          { fileLabel: multi ? basename(state.spec.files[c.chunk.fileIndex]) : undefined, workspace: this.workspace }
+          {
+            fileLabel: multi ? basename(state.spec.files[c.chunk.fileIndex]) : undefined,
+            workspace: this.workspace,
+            createdColumn: state.spec.operation !== 'delete' && state.spec.operation !== 'hardDelete',
+          }
         )
       )
     );

@@ -4,7 +4,7 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { testEngine } from '../../helpers/engine.js';
@@ -12,6 +12,7 @@ import { readCsv } from '../../helpers/csv.js';
 import type { LoadRequest } from '../../../src/core/load/types.js';
 import { NotConfirmedError } from '../../../src/core/load/engine.js';
 import { BackupShortError } from '../../../src/core/backup/backup.js';
+import { loadErrorToSfError } from '../../../src/ux/loadReport.js';
 
 describe('load engine: delete and hardDelete', function () {
   this.timeout(60_000);
@@ -77,8 +78,34 @@ describe('load engine: delete and hardDelete', function () {
     }
     expect(error).to.be.instanceOf(BackupShortError);
     expect(error).to.include({ ids: 11, records: 10 });
+    // The refusal names the Id no record was found for, and the file listing every such Id.
+    const short = error as BackupShortError;
+    expect(readCsv(short.missingFile)).to.deep.equal([{ Id: missing.slice(0, 15) }]);
+    const shown = loadErrorToSfError(error, { bin: 'sf', ledgerDir: '/l' });
+    expect(shown.message).to.contain(`No record was found for 1 Id(s): ${missing.slice(0, 15)}. All of them are listed in ${short.missingFile}.`);
     expect(createJobs()).to.equal(0);
     expect(emu.store.count('Account', true)).to.equal(120);
+  });
+
+  it('writes restore.csv beside the backup: loading it brings the deleted records\' data back', async () => {
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const before = ids.slice(0, 12).map((id) => emu.store.get('Account', id)!);
+    const deleted = await engine.start(request(idFile(ids.slice(0, 12)), { confirm: () => Promise.resolve(true) }));
+    expect(emu.store.count('Account', true)).to.equal(108);
+    const restoreFile = join(dirname(deleted.backup!.file), 'restore.csv');
+    const restore = readCsv(restoreFile);
+    expect(restore).to.have.length(12);
+    // Fields an insert cannot set are not in it (the Id, audit fields).
+    expect(Object.keys(restore[0])).to.include.members(['Name', 'External_Id__c', 'BillingCity']).and.not.include.members(['Id', 'CreatedDate', 'IsDeleted']);
+    const restored = await engine.start({ ...request(restoreFile, {}), operation: 'insert' });
+    expect(restored).to.include({ successful: 12, failed: 0, rejected: 0 });
+    const now = [...emu.store.all('Account')];
+    for (const old of before) {
+      const back = now.find((a) => a.External_Id__c === old.External_Id__c);
+      expect(back, String(old.External_Id__c)).to.not.equal(undefined);
+      expect(back).to.include({ Name: old.Name, BillingCity: old.BillingCity });
+      expect(back!.Id).to.not.equal(old.Id); // a restore gives new Ids
+    }
   });
 
   it('sends nothing when the hardDelete is not confirmed', async () => {

@@ -162,10 +162,17 @@ describe('sf bulkops load (through the real sf binary)', function () {
       ['bad-number', [3]],
       ['missing-required', [4]],
     ]);
+    expect(dry.json?.result).to.not.have.property('runId');
     const human = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--file', file, '--target-org', 'emu', '--dry-run']);
     expect(human.code).to.equal(68);
     expect(human.stdout).to.match(/2 problem\(s\) in 2 of 3 rows/);
     expect(human.stdout).to.match(/dry\.csv:3 \(NumberOfEmployees\)/);
+    // Every problem is in problems.csv, in the current folder when no --results-dir is given.
+    expect(human.stdout).to.contain(`All 2 problem(s), one a row (line, kind, field, value, problem): ${join(sf.home, 'problems.csv')}`);
+    expect(readCsv(join(sf.home, 'problems.csv')).map((p) => [p.sf__Line, p.sf__Kind])).to.deep.equal([
+      ['3', 'bad-number'],
+      ['4', 'missing-required'],
+    ]);
 
     const typo = write('typo.csv', 'Nmae\nX\n');
     const stopped = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--file', typo, '--target-org', 'emu', '--json']);
@@ -173,6 +180,16 @@ describe('sf bulkops load (through the real sf binary)', function () {
     expect(stopped.json?.name).to.equal('PreflightFailedError');
     expect(stopped.json?.message).to.match(/did you mean Name\?/);
     expect(emu.ingest.jobs.list().length, 'nothing sent').to.equal(jobsBefore);
+  });
+
+  it('exits 2 on a usage error (a file or an org alias that does not exist), as --help says', async () => {
+    const file = write('usage.csv', 'Name\nX\n');
+    const noFile = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--file', join(sf.home, 'nope.csv'), '--target-org', 'emu', '--json']);
+    expect(noFile.code, noFile.stdout).to.equal(2);
+    const noOrg = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--file', file, '--target-org', 'no-such-alias', '--json']);
+    expect(noOrg.code, noOrg.stdout).to.equal(2);
+    const help = await sf.run(['bulkops', 'load', '--help']);
+    expect(help.stdout).to.match(/UsageError \(2\)/).and.match(/rejected\.csv/).and.match(/restore\.csv/);
   });
 
   it('refreshes an expired session through the org login (sfdx-url, refresh token) and finishes the load', async function () {

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { EXIT_FAILED_ROWS, EXIT_STILL_RUNNING, reportLoad } from '../../../src/ux/loadReport.js';
+import { SfError } from '@salesforce/core';
+import { EXIT_FAILED_ROWS, EXIT_STILL_RUNNING, loadErrorToSfError, reportLoad } from '../../../src/ux/loadReport.js';
+import { CsvInputError } from '../../../src/core/csv/errors.js';
 import type { LoadResult } from '../../../src/core/load/types.js';
 
 function result(extra: Partial<LoadResult>): LoadResult {
@@ -60,5 +62,78 @@ describe('load report: exit codes and what is printed', () => {
   it('warns about a failed job and about rows that could not be joined', () => {
     const { warnings } = run(result({ unmatched: 2, jobs: [{ id: '750x', chunk: 1, rows: 3, firstLine: 2, lastLine: 4, state: 'Failed', processed: 0, failed: 0, errorMessage: 'InvalidBatch : Field name not found : X' }] }));
     expect(warnings.join('\n')).to.match(/750x failed: InvalidBatch/).and.match(/2 result rows could not be matched/);
+  });
+});
+
+describe('load report: the result files block', () => {
+  const lines = (r: LoadResult): string[] => {
+    const out: string[] = [];
+    reportLoad({ log: (l) => out.push(l), warn: (w) => out.push(w), config: { bin: 'sf' } }, r, { waited: true, ledgerDir: '/l', defaultLedger: true });
+    return out;
+  };
+
+  it('indents every file line alike, left out included', () => {
+    const out = lines(result({ rejected: 1, retryable: 1, files: { success: 's.csv', failed: 'f.csv', unprocessed: 'u.csv', retry: 'r.csv', rejected: 'x.csv' } }));
+    const files = out.slice(out.indexOf('Results, each row with its input line number:') + 1);
+    expect(files).to.have.length(5);
+    for (const l of files) expect(l).to.match(/^ {2}[a-z ]+: +\S+\.csv/);
+    expect(files[4]).to.match(/^ {2}left out: {6}x\.csv/);
+    expect(files[3]).to.equal('  to retry:      r.csv (load it again as it is)');
+  });
+
+  it('does not offer an empty retry.csv to load again', () => {
+    expect(lines(result({ retryable: 0 }))).to.include('  to retry:      r.csv (empty: no row is worth loading again)');
+  });
+
+  it('counts header problems apart from row problems', () => {
+    const preflight = {
+      file: 'a.csv',
+      object: 'Account',
+      operation: 'insert' as const,
+      ok: false,
+      jobProblems: 1,
+      rowsChecked: 6,
+      problemRows: 2,
+      problems: 3,
+      kinds: [],
+    };
+    expect(lines(result({ status: 'Checked', preflight }))[0]).to.equal('1 problem(s) in the header, and 2 problem(s) in 2 of 6 rows, of a.csv:');
+    expect(lines(result({ status: 'Checked', preflight: { ...preflight, problems: 1, problemRows: 0 } }))[0]).to.equal(
+      '1 problem(s) in the header of a.csv (6 rows checked, none with a problem):'
+    );
+  });
+});
+
+describe('load report: --duplicates', () => {
+  it('says which row of an external ID was sent, and how many were left out', () => {
+    const out: string[] = [];
+    const preflight = {
+      file: 'a.csv',
+      object: 'Contact',
+      operation: 'upsert' as const,
+      ok: false,
+      duplicates: 'first' as const,
+      jobProblems: 0,
+      rowsChecked: 3,
+      problemRows: 2,
+      problems: 2,
+      kinds: [{ kind: 'duplicate-external-id' as const, scope: 'row' as const, count: 2, examples: [] }],
+    };
+    reportLoad({ log: (l) => out.push(l), warn: (w) => out.push(w), config: { bin: 'sf' } }, result({ rejected: 2, preflight }), { waited: true, ledgerDir: '/l', defaultLedger: true });
+    expect(out).to.include('--duplicates first: of rows sharing an external ID, the first was sent; the 2 others are in rejected.csv.');
+  });
+});
+
+describe('load report: errors with the advice that fits them', () => {
+  it('suggests delimiter, line ending or encoding only where they can be the cause', () => {
+    const actions = (kind: ConstructorParameters<typeof CsvInputError>[0]): string => {
+      const e = loadErrorToSfError(new CsvInputError(kind, 'a.csv', 1, 'detail'), { bin: 'sf', ledgerDir: '/l' }) as SfError;
+      expect(e.name).to.equal('CsvInputError');
+      return (e.actions ?? []).join('\n');
+    };
+    expect(actions('empty-file')).to.match(/right file/).and.not.match(/--column-delimiter|--line-ending|--encoding/);
+    expect(actions('encoding')).to.match(/--encoding/).and.not.match(/--column-delimiter|--line-ending/);
+    expect(actions('header-mismatch')).to.match(/same columns/).and.not.match(/--column-delimiter|--line-ending|--encoding/);
+    expect(actions('quote')).to.match(/quote/);
   });
 });

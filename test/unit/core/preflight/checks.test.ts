@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { closestName, editDistance } from '../../../../src/core/preflight/closestName.js';
 import { caseSafeSuffix, idProblem } from '../../../../src/core/preflight/salesforceId.js';
 import { dateProblem, dateTimeProblem } from '../../../../src/core/preflight/calendar.js';
-import { SeenKeys } from '../../../../src/core/preflight/seenKeys.js';
+import { KeyCensus } from '../../../../src/core/preflight/keyCensus.js';
 import { IdFactory, caseSafeSuffix as emulatorSuffix } from '../../../emulator/ids.js';
 
 describe('preflight checks: closest names', () => {
@@ -70,32 +70,51 @@ describe('preflight checks: dates', () => {
   });
 });
 
-describe('preflight checks: seen keys', () => {
-  it('returns the first line of a key seen before, and 0 for a new one', () => {
-    const seen = new SeenKeys(false);
-    expect(seen.firstLine('A-1', 2)).to.equal(0);
-    expect(seen.firstLine('A-2', 3)).to.equal(0);
-    expect(seen.firstLine('A-1', 4)).to.equal(2);
-    expect(seen.firstLine('a-1', 5)).to.equal(0);
-    expect(seen.firstLine('A-1', 6)).to.equal(2);
-    expect(seen.size).to.equal(3);
+describe('preflight checks: key census', () => {
+  const at = (line: number, fileIndex = 0): { fileIndex: number; line: number } => ({ fileIndex, line });
+
+  it('tells every row of a duplicated key its twins, and which is first and last', () => {
+    const census = new KeyCensus(false);
+    const keys = ['A-1', 'A-2', 'A-1', 'a-1', undefined, 'A-1'];
+    keys.forEach((k, i) => census.add(k, at(i + 2)));
+    census.seal();
+    const seen = keys.map((k, i) => {
+      census.nextRow();
+      return k === undefined ? undefined : census.twins(k, at(i + 2));
+    });
+    expect(seen[1]).to.equal(undefined);
+    expect(seen[3]).to.equal(undefined); // case-sensitive here
+    expect(seen[0]).to.deep.include({ count: 3, isFirst: true, isLast: false, others: [at(4), at(7)] });
+    expect(seen[2]).to.deep.include({ count: 3, isFirst: false, isLast: false, first: at(2), last: at(7) });
+    expect(seen[5]).to.deep.include({ isFirst: false, isLast: true, others: [at(2), at(4)] });
+    expect(census.size).to.equal(3);
   });
 
-  it('folds case when asked, beyond ASCII too', () => {
-    const seen = new SeenKeys(true);
-    expect(seen.firstLine('Ärger-1', 2)).to.equal(0);
-    expect(seen.firstLine('äRGER-1', 3)).to.equal(2);
-    expect(seen.firstLine('ACME', 4)).to.equal(0);
-    expect(seen.firstLine('acme', 5)).to.equal(4);
+  it('folds case when asked, beyond ASCII too, and counts keys across files', () => {
+    const census = new KeyCensus(true);
+    census.add('Ärger-1', at(2, 0));
+    census.add('ACME', at(3, 0));
+    census.add('äRGER-1', at(2, 1));
+    census.add('other', at(3, 1));
+    census.seal();
+    census.nextRow();
+    expect(census.twins('Ärger-1', at(2, 0))).to.deep.include({ count: 2, others: [at(2, 1)] });
+    census.nextRow();
+    census.nextRow();
+    expect(census.twins('äRGER-1', at(2, 1))).to.deep.include({ isLast: true, first: at(2, 0) });
+    expect(census.twins('acme', at(3, 0))).to.equal(undefined);
   });
 
-  it('keeps every key across growth, in a few bytes per key', () => {
-    const seen = new SeenKeys(true);
+  it('keeps every key across growth, in a bounded number of bytes per key', () => {
+    const census = new KeyCensus(true);
     const n = 300_000;
-    for (let i = 0; i < n; i++) expect(seen.firstLine(`KEY-${i}`, i + 1)).to.equal(0);
-    for (let i = 0; i < n; i += 997) expect(seen.firstLine(`key-${i}`, n + i + 1)).to.equal(i + 1);
-    expect(seen.size).to.equal(n);
-    // 12 bytes a slot, at most 70% full after growth: at most 35 bytes per key, whatever the key.
-    expect(seen.bytes / n).to.be.lessThan(35);
+    for (let i = 0; i < n; i++) census.add(`KEY-${i}`, at(i + 2));
+    for (let i = 0; i < n; i += 997) census.add(`key-${i}`, at(n + i + 2));
+    census.seal();
+    expect(census.size).to.equal(n);
+    expect(census.twins('KEY-997', at(999))).to.deep.include({ count: 2, others: [at(n + 997 + 2)] });
+    expect(census.twins('KEY-998', at(1000))).to.equal(undefined);
+    // 28 bytes a slot, at least 35% full after growth: at most 80 bytes per key, whatever the key.
+    expect(census.bytes / n).to.be.lessThan(80);
   });
 });

@@ -12,7 +12,7 @@ import {
   type FieldDescribe,
   type ObjectDescribe,
 } from '../../../../src/core/preflight/describe.js';
-import { Preflight, PreflightError, type Problem } from '../../../../src/core/preflight/preflight.js';
+import { countKeys, type DuplicatePolicy, Preflight, PreflightError, type Problem } from '../../../../src/core/preflight/preflight.js';
 import type { IngestOperation } from '../../../../src/core/bulk/types.js';
 import { IdFactory } from '../../../emulator/ids.js';
 import { startEmulator } from '../../../helpers/emulator.js';
@@ -170,6 +170,12 @@ function jobProblems(p: Preflight): Array<Pick<Problem, 'kind' | 'line' | 'field
 /** Runs rows (line numbers from 2) and returns every problem found. */
 function rows(p: Preflight, ...data: string[][]): Problem[] {
   return data.flatMap((fields, i) => p.checkRow({ line: i + 2, fields }));
+}
+
+/** rows() after the first pass that counts keys across the rows (as the engine does before checking). */
+async function countedRows(p: Preflight, data: string[][], opts: { policy?: DuplicatePolicy } = {}): Promise<Problem[]> {
+  await countKeys([p], [data.map((fields, i) => ({ line: i + 2, fields }))], opts);
+  return rows(p, ...data);
 }
 
 /** The one problem a single row gives. */
@@ -532,26 +538,48 @@ describe('preflight: rows', () => {
     expect(problem.message).to.equal("data.csv:7: the row has 2 values but the header has 3 columns: check this line's quotes and delimiters");
   });
 
-  it('reports repeated external IDs of an upsert, each with the line that had it first', async () => {
+  it('reports every row of a repeated external ID of an upsert, the first included, each with its twins\' lines', async () => {
     const p = await preflight('Account', 'upsert', ['External_Id__c', 'Name'], { externalId: 'External_Id__c' });
-    const found = rows(p, ['A-1', 'One'], ['A-2', 'Two'], ['a-1', 'One again'], ['A-3', 'Three'], ['A-1', 'One more']);
+    const data = [['A-1', 'One'], ['A-2', 'Two'], ['a-1', 'One again'], ['A-3', 'Three'], ['A-1', 'One more']];
+    const found = await countedRows(p, data);
     expect(found.map((x) => [x.kind, x.line, x.field, x.value])).to.deep.equal([
+      ['duplicate-external-id', 2, 'External_Id__c', 'A-1'],
       ['duplicate-external-id', 4, 'External_Id__c', 'a-1'],
       ['duplicate-external-id', 6, 'External_Id__c', 'A-1'],
     ]);
     expect(found[0].message).to.equal(
-      'data.csv:4 (External_Id__c): External_Id__c "a-1" is also on line 2: Salesforce fails every row that shares an external ID in a job, line 2 included; keep one row per value'
+      'data.csv:2 (External_Id__c): External_Id__c "A-1" is also on lines 4, 6: Salesforce would fail all 3 rows that share it, so none of them is sent; keep one row per value, or send one with --duplicates first or --duplicates last'
     );
-    expect(found[1].message).to.contain('is also on line 2');
+    expect(found[1].message).to.contain('is also on lines 2, 6');
+    expect(p.report().duplicates).to.equal(undefined);
+  });
+
+  it('--duplicates first or last sends one row of a repeated external ID and names it in the others', async () => {
+    const data = [['A-1', 'One'], ['A-2', 'Two'], ['a-1', 'One again'], ['A-1', 'One more']];
+    const first = await preflight('Account', 'upsert', ['External_Id__c', 'Name'], { externalId: 'External_Id__c' });
+    const byFirst = await countedRows(first, data, { policy: 'first' });
+    expect(byFirst.map((x) => x.line)).to.deep.equal([4, 5]);
+    expect(byFirst[0].message).to.equal('data.csv:4 (External_Id__c): External_Id__c "a-1" is also on line 2, which is sent instead (--duplicates first)');
+    expect(first.report().duplicates).to.equal('first');
+    const last = await preflight('Account', 'upsert', ['External_Id__c', 'Name'], { externalId: 'External_Id__c' });
+    const byLast = await countedRows(last, data, { policy: 'last' });
+    expect(byLast.map((x) => [x.line, x.detail])).to.deep.equal([
+      [2, 'External_Id__c "A-1" is also on line 5, which is sent instead (--duplicates last)'],
+      [4, 'External_Id__c "a-1" is also on line 5, which is sent instead (--duplicates last)'],
+    ]);
   });
 
   it('compares external IDs the way the field does: case-sensitive text, numbers by value, IDs by 15 chars', async () => {
     const invoice = await preflight('Invoice__c', 'upsert', ['Invoice_Number__c'], { externalId: 'Invoice_Number__c' });
-    expect(rows(invoice, ['INV-1'], ['inv-1'])).to.deep.equal([]);
+    expect(await countedRows(invoice, [['INV-1'], ['inv-1']])).to.deep.equal([]);
     const bySequence = await preflight('Invoice__c', 'upsert', ['Sequence__c'], { externalId: 'Sequence__c' });
-    expect(rows(bySequence, ['10'], ['10.0']).map((x) => [x.kind, x.line])).to.deep.equal([['duplicate-external-id', 3]]);
+    expect((await countedRows(bySequence, [['10'], ['10.0']])).map((x) => [x.kind, x.line])).to.deep.equal([
+      ['duplicate-external-id', 2],
+      ['duplicate-external-id', 3],
+    ]);
     const byId = await preflight('Account', 'upsert', ['Id', 'Name'], { externalId: 'Id' });
-    expect(rows(byId, [ACCOUNT_ID, 'a'], ['', 'new'], ['', 'new too'], [ACCOUNT_ID.slice(0, 15), 'b']).map((x) => [x.kind, x.line])).to.deep.equal([
+    expect((await countedRows(byId, [[ACCOUNT_ID, 'a'], ['', 'new'], ['', 'new too'], [ACCOUNT_ID.slice(0, 15), 'b']])).map((x) => [x.kind, x.line])).to.deep.equal([
+      ['duplicate-external-id', 2],
       ['duplicate-external-id', 5],
     ]);
   });
@@ -799,14 +827,17 @@ describe('preflight: report', () => {
     const rounds = 5;
     let best = 0;
     let problems = 0;
-    for (let round = 0; round < rounds; round++) {
-      const records = Array.from({ length: perRound }, (_, j) => {
+    const all = Array.from({ length: rounds }, (_, round) =>
+      Array.from({ length: perRound }, (__, j) => {
         const i = round * perRound + j;
         return {
           line: i + 2,
           fields: [`EXT-${i}`, `Account ${i}`, `${i}.25`, '2024-05-17', i % 2 ? 'true' : 'false', `owner${i}@example.com`],
         };
-      });
+      })
+    );
+    await countKeys([p], all);
+    for (const records of all) {
       const started = process.hrtime.bigint();
       for (const r of records) problems += p.checkRow(r).length;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -124,6 +124,8 @@ describe('result join', () => {
     );
 
     expect(counts).to.include({ successful: 37, failed: 13, unprocessed: 0, unmatched: 0 });
+    // created and updated are counted apart, and add up to the successful rows written.
+    expect(counts.created + counts.updated).to.equal(37);
     expect(counts.errorCodes).to.deep.equal({ FIELD_CUSTOM_VALIDATION_EXCEPTION: 13 });
     const files = resultPaths(join(dir, 'out'));
     mkdirSync(join(dir, 'out'));
@@ -145,7 +147,36 @@ describe('result join', () => {
     // Repeated rows each got one distinct result.
     const twins = success.filter((r) => r.Name === 'Twin').map((r) => r.sf__Id);
     expect(new Set(twins).size).to.equal(twins.length);
+    expect(counts.created).to.equal(success.filter((r) => r.sf__Created === 'true').length);
     // The outcome files are gone once the parts are written.
     expect(readdirSync(dir).filter((f) => f.includes('outcomes'))).to.deep.equal([]);
+  });
+
+  it('writes no sf__Created for delete (createdColumn false): the rest of the row stays in place', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'bulkops-join-delete-'));
+    try {
+      const header = ['Id'];
+      const ids = ['001000000000000001', '001000000000000002'];
+      const plan = await planChunks(Readable.from(ids.map((id, i) => ({ line: i + 2, fields: [id] }))), { dir: work, header });
+      const ok = [csvLine(['sf__Id', 'sf__Created', 'Id']), ...ids.reverse().map((id) => csvLine([id, 'false', id]))].join('');
+      const parts = partPaths(work, 1);
+      const counts = await joinJob(
+        plan.chunks[0],
+        'JobComplete',
+        (kind) => Promise.resolve(Readable.from([Buffer.from(kind === 'successful' ? ok : csvLine(kind === 'failed' ? ['sf__Id', 'sf__Error', 'Id'] : ['Id']))])),
+        parts,
+        { createdColumn: false }
+      );
+      expect(counts).to.include({ successful: 2, created: 0, updated: 2 });
+      const files = resultPaths(join(work, 'out'));
+      mkdirSync(join(work, 'out'));
+      await mergeParts(files, header, [parts], false, false);
+      expect(readCsv(files.success)).to.deep.equal([
+        { sf__Line: '2', sf__Id: '001000000000000001', Id: '001000000000000001' },
+        { sf__Line: '3', sf__Id: '001000000000000002', Id: '001000000000000002' },
+      ]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

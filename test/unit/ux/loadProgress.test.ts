@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import { LoadProgress } from '../../../src/ux/loadProgress.js';
+import type { LoadEvent } from '../../../src/core/load/types.js';
+
+describe('load progress lines (outside a terminal)', () => {
+  const setup = (): { lines: string[]; at: { t: number }; on: (e: LoadEvent) => void } => {
+    const lines: string[] = [];
+    const at = { t: 1_000_000 };
+    const progress = new LoadProgress((l) => lines.push(l), 'a.csv', () => at.t);
+    return { lines, at, on: (e) => progress.on(e) };
+  };
+  const poll = (jobId: string, processed: number): LoadEvent => ({ type: 'job-progress', jobId, state: 'InProgress', processed, failed: 0 });
+
+  it('prints no progress line while nothing was processed', () => {
+    const { lines, on } = setup();
+    on({ type: 'planned', rows: 10, chunks: 1, bytes: 100, rejected: 0 });
+    on(poll('750a', 0));
+    expect(lines.filter((l) => l.startsWith('Processed'))).to.deep.equal([]);
+  });
+
+  it('after a resume, the rate counts only rows this process saw processed, over its own time', () => {
+    const { lines, at, on } = setup();
+    on({ type: 'progress', processed: 0, failed: 0, total: 1_000_000, recordsPerSecond: 0 });
+    on(poll('750a', 900_000)); // processed before this process started
+    expect(lines).to.deep.equal(['Processed 900000 of 1000000 rows (0 failed).']);
+    at.t += 10_000;
+    on(poll('750a', 950_000));
+    expect(lines[1]).to.equal('Processed 950000 of 1000000 rows (0 failed), 5000 rows/s.');
+  });
+
+  it('adds up the jobs of a run, and prints at most one line every 3 seconds', () => {
+    const { lines, at, on } = setup();
+    on({ type: 'planned', rows: 300, chunks: 2, bytes: 100, rejected: 0 });
+    on({ type: 'job-created', jobId: 'a', chunk: 1, rows: 150, adopted: false });
+    on(poll('a', 0));
+    on(poll('b', 0));
+    at.t += 1000;
+    on(poll('a', 100));
+    at.t += 1000;
+    on(poll('b', 100));
+    at.t += 2000;
+    on(poll('b', 150));
+    expect(lines.filter((l) => l.startsWith('Processed'))).to.deep.equal(['Processed 100 of 300 rows (0 failed), 100 rows/s.', 'Processed 250 of 300 rows (0 failed), 63 rows/s.']);
+  });
+});
