@@ -45,6 +45,9 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
       runDir = join(ledgerDir, flags['run-id']!);
       if (!existsSync(join(runDir, 'ledger.jsonl'))) throw messages.createError('error.NoRun', [flags['run-id'], ledgerDir]);
     }
+    // A record torn by a crash mid-write is cut off before anything reads or appends to the ledger.
+    const repaired = Ledger.repair(runDir);
+    if (repaired) this.warn(repaired.message);
     const state = replay(Ledger.read(runDir));
     const org = flags['target-org'] ?? (await Org.create({ aliasOrUsername: state.spec.org.username }));
     if (org.getOrgId().slice(0, 15) !== state.spec.org.orgId.slice(0, 15)) {

@@ -5,6 +5,8 @@
  */
 import { createReadStream, createWriteStream, WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { dirname } from 'node:path';
+import { syncDir, syncFile } from '../io/durable.js';
 import { parseCsvRecords } from '../csv/fastParser.js';
 import { BulkV2Query } from '../bulk/bulkV2Query.js';
 import { TERMINAL_STATES } from '../bulk/types.js';
@@ -88,6 +90,9 @@ export async function backupRecords(deps: BackupDeps, object: string, ids: strin
   if (!headerWritten) await write(out, csvLine(fields));
   out.end();
   await once(out, 'finish');
+  // The only way back after a hardDelete: on disk, and named in its folder, before the ledger says it exists.
+  await syncFile(file);
+  await syncDir(dirname(file));
   return { file, ids: ids.length, records, queryJobs };
 }
 

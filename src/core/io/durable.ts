@@ -7,8 +7,12 @@
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
+/** Tests watch which paths are synced, and when (a power cut cannot be staged in a test). */
+export const syncWatch: { onSync?: (path: string) => void } = {};
+
 /** Flushes a file's data (written through any handle, open or closed) to the disk. */
 export async function syncFile(path: string): Promise<void> {
+  syncWatch.onSync?.(path);
   const handle = await open(path, 'r');
   try {
     await handle.sync();
@@ -23,14 +27,9 @@ export async function syncDir(path: string): Promise<void> {
   if (process.platform !== 'win32') await syncFile(path);
 }
 
-/** syncFile for several files, then each of their folders once. */
-export async function syncFilesAndDirs(files: string[], dirs: string[]): Promise<void> {
-  for (const file of files) await syncFile(file);
-  for (const dir of new Set(dirs)) await syncDir(dir);
-}
-
 /** The same as syncFile, for the ledger's synchronous writes. */
 export function syncFileSync(path: string): void {
+  syncWatch.onSync?.(path);
   const fd = openSync(path, 'r');
   try {
     fsyncSync(fd);

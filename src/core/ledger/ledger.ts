@@ -11,7 +11,7 @@
  * rather than replaying half a run.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Messages } from '@salesforce/core';
 import { syncDirSync, syncFileSync } from '../io/durable.js';
 import { LedgerRecord } from './records.js';
@@ -100,8 +100,11 @@ export class Ledger {
       // Never write after a torn tail: the new record would be glued to it (see the top of the file).
       if (existed) Ledger.repair(this.runDir, this.now);
       this.fd = openSync(this.path, 'a');
-      // The file's name is only durable once its folder is synced.
-      if (!existed) syncDirSync(this.runDir);
+      // The file's name is only durable once its folder is synced (and the run folder's, in the ledger folder).
+      if (!existed) {
+        syncDirSync(this.runDir);
+        syncDirSync(dirname(this.runDir));
+      }
     }
     const stamped = { ...record, at: new Date(this.now()).toISOString() } as LedgerRecord;
     writeSync(this.fd, `${JSON.stringify(stamped)}\n`);
