@@ -3,14 +3,12 @@
  * repaired by the next run of it and the load finishes exactly; every file a ledger record names
  * (parts, their line maps, rejected.csv, the backup) is fsynced before that record is written.
  */
-import { execFile } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { testEngine } from '../../helpers/engine.js';
-import { PROJECT_ROOT } from '../../helpers/sf.js';
+import { runCrashChild, testEngine } from '../../helpers/engine.js';
 import type { LoadRequest } from '../../../src/core/load/types.js';
 import { Ledger, LEDGER_FILE } from '../../../src/core/ledger/ledger.js';
 import { syncWatch } from '../../../src/core/io/durable.js';
@@ -54,7 +52,7 @@ describe('load engine: ledger and files survive a crash mid-write', function () 
   it('a torn last line after kill -9 is cut off (kept aside) and resume loads every row exactly once', async () => {
     const req = request(contacts(300));
     const runDir = join(req.ledgerDir, req.runId);
-    const child = await runChild({ target: { instanceUrl: emu.url, accessToken: emu.accessToken }, request: req }, 'after-upload:2');
+    const child = await runCrashChild({ target: { instanceUrl: emu.url, accessToken: emu.accessToken }, request: req }, 'after-upload:2');
     expect(child.signal, child.stderr + child.stdout).to.equal('SIGKILL');
     const ledgerPath = join(runDir, LEDGER_FILE);
     const whole = readFileSync(ledgerPath, 'utf8');
@@ -129,15 +127,4 @@ function watchSyncs(runDir: string): Map<string, string[]> {
     seen.set(path, existsSync(join(runDir, LEDGER_FILE)) ? Ledger.read(runDir).map((r) => r.t) : []);
   };
   return seen;
-}
-
-function runChild(input: unknown, crashAt: string): Promise<{ signal: string | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--loader', 'ts-node/esm', '--no-warnings', join(PROJECT_ROOT, 'test', 'helpers', 'engineChild.ts'), JSON.stringify(input)],
-      { env: { ...process.env, SF_BULKOPS_CRASH_AT: crashAt, TS_NODE_PROJECT: join(PROJECT_ROOT, 'test', 'tsconfig.json') }, cwd: PROJECT_ROOT },
-      (error, stdout, stderr) => resolve({ signal: error?.signal ?? null, stdout, stderr })
-    );
-  });
 }
