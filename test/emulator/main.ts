@@ -46,3 +46,9 @@ const stop = (): void => {
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+// Stop with the process that started it (npm, a script), even when that one is killed with SIGKILL
+// and cannot pass a signal on: an orphaned emulator would hold its port and memory for nothing.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) stop();
+}, 500).unref();
