@@ -12,33 +12,27 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 npm run build --silent
 
+. scripts/lib.sh
 DEMO_HOME="$PWD/tmp/demo-home"
-rm -rf "$DEMO_HOME" && mkdir -p "$DEMO_HOME"
-export HOME="$DEMO_HOME" XDG_DATA_HOME="$DEMO_HOME/.local/share" XDG_CONFIG_HOME="$DEMO_HOME/.config" XDG_CACHE_HOME="$DEMO_HOME/.cache"
-export SF_DISABLE_DNS_CHECK=true SF_AUTOUPDATE_DISABLE=true SF_DISABLE_AUTOUPDATE=true SF_DISABLE_TELEMETRY=true SF_SKIP_NEW_VERSION_CHECK=true SF_USE_GENERIC_UNIX_KEYCHAIN=true
+rm -rf "$DEMO_HOME"
+bulkops_sf_home "$DEMO_HOME"
 # sf plugins spawn `sf` by name: the dev dependency is the one on PATH.
 export PATH="$PWD/node_modules/.bin:$PATH"
+# The plugin is linked: sf runs its compiled lib/ (npm run build above), which oclif announces on every
+# command with "linked ESM module and cannot be auto-transpiled"; that is expected, not a problem.
+export OCLIF_DISABLE_LINKED_ESM_WARNING=true
 SF=sf
 
-EMU_OUT="$DEMO_HOME/emulator.json"
-TS_NODE_PROJECT=test/tsconfig.json node --loader ts-node/esm --no-warnings test/emulator/main.ts --json > "$EMU_OUT" &
-EMU_PID=$!
-trap 'kill $EMU_PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do [ -s "$EMU_OUT" ] && break; sleep 0.2; done
-[ -s "$EMU_OUT" ] || { echo "the emulator did not start" >&2; exit 1; }
-EMU_URL=$(node -p "JSON.parse(require('fs').readFileSync('$EMU_OUT','utf8')).url")
-echo "Org emulator running at $EMU_URL"
-
-SF_ACCESS_TOKEN=$(node -p "JSON.parse(require('fs').readFileSync('$EMU_OUT','utf8')).accessToken") \
-  "$SF" org login access-token --instance-url "$EMU_URL" --alias bulkops-emulator --no-prompt > /dev/null
+bulkops_start_emulator
+bulkops_login_emulator "$SF" bulkops-emulator
 "$SF" plugins link . > /dev/null 2>&1
 
 echo
 echo "$ sf bulkops load --sobject Account --file test/fixtures/sample-accounts.csv --target-org bulkops-emulator --results-dir tmp/demo-results"
-"$SF" bulkops load --sobject Account --file test/fixtures/sample-accounts.csv --target-org bulkops-emulator --results-dir tmp/demo-results 2>&1 | grep -v 'linked ESM module\|auto-transpiled'
+"$SF" bulkops load --sobject Account --file test/fixtures/sample-accounts.csv --target-org bulkops-emulator --results-dir tmp/demo-results
 echo
 echo "First rows of tmp/demo-results/success.csv:"
 head -4 tmp/demo-results/success.csv
 echo
 echo "$ sf data query --query \"SELECT Name, External_Id__c, BillingCity FROM Account WHERE BillingCity = 'Oslo' LIMIT 5\" --target-org bulkops-emulator"
-"$SF" data query --query "SELECT Name, External_Id__c, BillingCity FROM Account WHERE BillingCity = 'Oslo' LIMIT 5" --target-org bulkops-emulator 2>&1 | grep -v 'linked ESM module\|auto-transpiled'
+"$SF" data query --query "SELECT Name, External_Id__c, BillingCity FROM Account WHERE BillingCity = 'Oslo' LIMIT 5" --target-org bulkops-emulator

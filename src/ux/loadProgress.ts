@@ -28,6 +28,9 @@ export class LoadProgress {
         this.total = e.rows;
         this.write(plannedLine(e, this.file));
         break;
+      case 'ledger-repaired':
+        this.write(e.message);
+        break;
       case 'loaded-before':
         this.write(messages.getMessage('loadedBefore', [e.runId]));
         break;

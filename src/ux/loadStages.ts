@@ -96,6 +96,9 @@ class TerminalStages implements LoadDisplay {
         this.tally.job(e.jobId, e.processed, e.failed);
         this.refreshCounts(1);
         break;
+      case 'ledger-repaired':
+        this.mso.updateData({ note: e.message });
+        break;
       case 'loaded-before':
         this.mso.updateData({ note: messages.getMessage('loadedBefore', [e.runId]) });
         break;

@@ -29,6 +29,8 @@ export type Settings = {
   dailyBulkApiBatches: number;
   /** the org has Event Monitoring (EventLogFile rows are served) */
   eventMonitoring: boolean;
+  /** the org is a sandbox: Organization.IsSandbox says so (clients warn less before destructive work) */
+  isSandbox: boolean;
   // ---- processing model (processing.ts); defaults and sources in README "The org emulator" ----
   /** simulated ms per real ms while chunks are queued or running; the clock runs at real speed when the org is idle */
   clockSpeed: number;
@@ -61,6 +63,7 @@ export const DEFAULT_SETTINGS: Settings = {
   dailyApiRequests: 100_000,
   dailyBulkApiBatches: 15_000,
   eventMonitoring: false,
+  isSandbox: false,
   clockSpeed: 1000,
   workers: 4,
   baseRowCostMs: 2,

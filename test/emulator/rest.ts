@@ -381,11 +381,11 @@ export class Rest {
   }
 
   /** The Organization record the login handshake queries. */
-  public static organizationRecord(orgId: string, name: string, now: number): SObjectRecord {
+  public static organizationRecord(orgId: string, name: string, now: number, isSandbox: boolean): SObjectRecord {
     return {
       Name: name,
       InstanceName: 'EMU1',
-      IsSandbox: false,
+      IsSandbox: isSandbox,
       TrialExpirationDate: null,
       NamespacePrefix: null,
       OrganizationType: 'Enterprise Edition',

@@ -80,6 +80,15 @@ export class Emulator {
     return this.org.orgId;
   }
 
+  /** Changes settings while the org runs (PATCH /__emulator/settings does the same). */
+  public updateSettings(patch: Partial<Settings>): Settings {
+    Object.assign(this.settings, patch);
+    const organization = this.store.get('Organization', this.org.orgId);
+    if (organization) organization.IsSandbox = this.settings.isSandbox;
+    this.processing.catchUp();
+    return this.settings;
+  }
+
   /** (Re)builds the org from the seed: used at start and by the reset control call. */
   private load(): void {
     const seed = this.seed;
@@ -100,7 +109,12 @@ export class Emulator {
       faults: this.faults,
       baseUrl: () => this.url,
     };
-    this.store.insert(this.store.describe('Organization')!, Rest.organizationRecord(orgId, seed.org?.name ?? 'Emulator Org', this.clock.now()), '', orgId);
+    this.store.insert(
+      this.store.describe('Organization')!,
+      Rest.organizationRecord(orgId, seed.org?.name ?? 'Emulator Org', this.clock.now(), this.settings.isSandbox),
+      '',
+      orgId
+    );
     const users = seed.users?.length ? seed.users : defaultSeed().users!;
     users.forEach((u, i) => {
       const rec = this.store.addUser(u);
@@ -386,11 +400,7 @@ export class Emulator {
       }),
       c('GET', '/jobs', (ctx) => sendJson(ctx.res, 200, { jobs: this.ingest.jobs.list().map((j) => this.ingest.describeJob(j)) })),
       c('GET', '/settings', (ctx) => sendJson(ctx.res, 200, this.settings)),
-      c('PATCH', '/settings', async (ctx) => {
-        Object.assign(this.settings, await readJson(ctx.req));
-        this.processing.catchUp();
-        sendJson(ctx.res, 200, this.settings);
-      }),
+      c('PATCH', '/settings', async (ctx) => sendJson(ctx.res, 200, this.updateSettings((await readJson(ctx.req)) as Partial<Settings>))),
       c('POST', '/clock', async (ctx) => {
         const body = await readJson(ctx.req);
         if (body.speed !== undefined) {

@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrgHttp } from '../../src/core/http/orgHttp.js';
 import type { LoadEngine } from '../../src/core/load/engine.js';
-import type { LoadEvent } from '../../src/core/load/types.js';
+import type { LoadEvent, LoadRequest } from '../../src/core/load/types.js';
 import { engineForHttp } from '../../src/core/org/engineFactory.js';
-import type { LoadRequest } from '../../src/core/load/types.js';
 import { PROJECT_ROOT } from './sf.js';
 
 export type EngineTarget = { instanceUrl: string; accessToken: string };

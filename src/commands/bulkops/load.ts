@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Global, Messages } from '@salesforce/core';
 import { LoadResult } from '../../core/load/types.js';
-import { ColumnDelimiter, IngestOperation, LineEnding } from '../../core/bulk/types.js';
+import { ColumnDelimiter, IngestOperation } from '../../core/bulk/types.js';
 import { engineFor } from '../../core/org/engineFactory.js';
 import { loadDisplay } from '../../ux/loadStages.js';
 import { exitCodesSection } from '../../ux/exitCodes.js';
@@ -57,7 +57,6 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
       summary: messages.getMessage('flags.column-delimiter.summary'),
       options: ['BACKQUOTE', 'CARET', 'COMMA', 'PIPE', 'SEMICOLON', 'TAB'] as const,
     })(),
-    'line-ending': Flags.option({ summary: messages.getMessage('flags.line-ending.summary'), options: ['LF', 'CRLF'] as const })(),
     encoding: Flags.string({ summary: messages.getMessage('flags.encoding.summary') }),
     force: Flags.boolean({ summary: messages.getMessage('flags.force.summary') }),
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary') }),
@@ -85,6 +84,9 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     if (operation !== 'upsert' && flags['external-id']) throw messages.createError('error.ExternalIdNotAllowed');
 
     if (operation === 'hardDelete' && !flags.backup) throw messages.createError('error.HardDeleteNeedsBackup');
+    if (operation !== 'hardDelete' && flags['confirm-hard-delete'] !== undefined) {
+      throw messages.createError('error.ConfirmHardDeleteNotAllowed', [operation]);
+    }
     const conn = flags['target-org'].getConnection(flags['api-version']);
     const interactive = !this.jsonEnabled() && !flags['no-prompt'] && Boolean(process.stdin.isTTY);
     const files = flags.file.map((f) => resolve(f));
@@ -120,7 +122,6 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
         confirm,
         csv: {
           delimiter: flags['column-delimiter'] as ColumnDelimiter | undefined,
-          lineEnding: flags['line-ending'] as LineEnding | undefined,
           encoding: flags.encoding,
         },
         keepInvalidRows: flags['keep-invalid-rows'],

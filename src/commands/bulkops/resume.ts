@@ -50,6 +50,7 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
       runDir = join(ledgerDir, flags['run-id']!);
       if (!existsSync(join(runDir, 'ledger.jsonl'))) throw messages.createError('error.NoRun', [flags['run-id'], ledgerDir]);
     }
+    // A record torn by a crash mid-write is ignored here; the engine cuts it off once it holds the run's lock.
     const state = replay(Ledger.read(runDir));
     const org = flags['target-org'] ?? (await Org.create({ aliasOrUsername: state.spec.org.username }));
     if (org.getOrgId().slice(0, 15) !== state.spec.org.orgId.slice(0, 15)) {

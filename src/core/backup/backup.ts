@@ -9,6 +9,7 @@ import { createReadStream, createWriteStream, readFileSync, WriteStream } from '
 import { FileHandle, open } from 'node:fs/promises';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
+import { syncDir, syncFile } from '../io/durable.js';
 import { parseCsvRecords } from '../csv/fastParser.js';
 import { BulkV2Query } from '../bulk/bulkV2Query.js';
 import { Retrier, withRetry } from '../http/retry.js';
@@ -137,6 +138,10 @@ export async function backupRecords(deps: BackupDeps, object: string, ids: strin
   // An insert sets createable fields only; the Id is the org's to give (a restored record gets a new one).
   const createable = new Set(described.filter((f) => f.createable !== false && f.name !== 'Id').map((f) => f.name.toLowerCase()));
   const records = await writeRestoreFiles(file, createable, ids);
+  // The only way back after a hardDelete: on disk, and named in its folder, before the ledger says it exists.
+  await syncFile(file);
+  await syncFile(restorePath(file));
+  await syncDir(dirname(file));
   return { file, ids: ids.length, records, queryJobs };
 }
 

@@ -1,21 +1,21 @@
 /*
  * Streams a CSV file as records with their input line numbers, in flat memory: bytes are checked
- * (or converted) to UTF-8, the BOM is dropped, the delimiter and line ending come from the file
- * unless the user set them. Records come in batches (see fastParser.ts) for speed.
+ * (or converted) to UTF-8, the BOM is dropped, the delimiter comes from the file unless the user set
+ * it; records end at LF, CRLF or a lone CR alike. Records come in batches (see fastParser.ts) for speed.
  */
 import { createReadStream } from 'node:fs';
 import { Readable, Transform, TransformCallback } from 'node:stream';
 import { TextDecoder } from 'node:util';
-import { ColumnDelimiter, DELIMITER_CHARS, LineEnding } from '../bulk/types.js';
+import { ColumnDelimiter, DELIMITER_CHARS } from '../bulk/types.js';
 import { CsvInputError } from './errors.js';
 import { sniffFile } from './sniff.js';
 import { Utf8Guard, Utf8GuardError } from './utf8Guard.js';
 import { CsvSyntaxError, parseCsvBatches } from './fastParser.js';
 import { csvMessages } from './messages.js';
 
+/** No line ending option: records end at LF, CRLF or a lone CR alike (fastParser.ts), and parts are written with LF. */
 export type CsvReadOptions = {
   delimiter?: ColumnDelimiter;
-  lineEnding?: LineEnding;
   /** the file's encoding when it is not UTF-8 (any label TextDecoder knows: latin1, windows-1252, utf-16le…) */
   encoding?: string;
 };
@@ -35,7 +35,6 @@ export type CsvSource = {
   /** the header's line number (1, or later when blank lines precede it) */
   headerLine: number;
   delimiter: ColumnDelimiter;
-  lineEnding: LineEnding;
   bom: boolean;
   /** the data rows, a batch at a time (the fast path) */
   batches: AsyncIterable<CsvRecord[]>;
@@ -51,7 +50,6 @@ export async function openCsv(file: string, opts: CsvReadOptions = {}, bytes?: {
     throw new CsvInputError('encoding', file, 1, csvMessages.getMessage('utf16'));
   }
   const delimiter = opts.delimiter ?? shape.delimiter;
-  const lineEnding = opts.lineEnding ?? shape.lineEnding;
   const iterator = batchesOf(file, delimiter, opts.encoding, bytes)[Symbol.asyncIterator]();
   // The header is the first record; the rest of its batch is handed out first.
   let pending: CsvRecord[] = [];
@@ -76,7 +74,6 @@ export async function openCsv(file: string, opts: CsvReadOptions = {}, bytes?: {
     header,
     headerLine: first.line,
     delimiter,
-    lineEnding,
     bom: shape.bom,
     batches: batchIterable,
     records: (async function* (): AsyncGenerator<CsvRecord> {

@@ -1,14 +1,14 @@
 /*
- * Looks at the start of a CSV file to learn its shape before parsing: BOM, line ending and
- * delimiter. Users' files come from Excel, databases and scripts; we adapt to them instead of
- * failing the job after upload (plugin-data takes the line ending from the OS, not the file).
+ * Looks at the start of a CSV file to learn its shape before parsing: BOM and delimiter. Users'
+ * files come from Excel, databases and scripts; we adapt to them instead of failing the job after
+ * upload. Line ends need no looking at: the parser ends records at LF, CRLF or CR alike and parts are
+ * written with LF (plugin-data takes the line ending from the OS, not the file, and fails the job).
  */
 import { open } from 'node:fs/promises';
-import { ColumnDelimiter, DELIMITER_CHARS, LineEnding } from '../bulk/types.js';
+import { ColumnDelimiter, DELIMITER_CHARS } from '../bulk/types.js';
 
 export type CsvShape = {
   bom: boolean;
-  lineEnding: LineEnding;
   delimiter: ColumnDelimiter;
   /** a UTF-16 BOM was seen: the file must be converted (--encoding utf-16le) */
   utf16: boolean;
@@ -31,18 +31,7 @@ export function sniff(sample: Buffer): CsvShape {
   const utf16 = (sample[0] === 0xff && sample[1] === 0xfe) || (sample[0] === 0xfe && sample[1] === 0xff);
   const bom = sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf;
   const text = sample.subarray(bom ? 3 : 0).toString('latin1');
-  return { bom, utf16, lineEnding: detectLineEnding(text), delimiter: detectDelimiter(text) };
-}
-
-/** The first line break outside quotes decides. */
-function detectLineEnding(text: string): LineEnding {
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charAt(i);
-    if (c === '"') quoted = !quoted;
-    else if (!quoted && c === '\n') return i > 0 && text.charAt(i - 1) === '\r' ? 'CRLF' : 'LF';
-  }
-  return 'LF';
+  return { bom, utf16, delimiter: detectDelimiter(text) };
 }
 
 /** The candidate seen most often outside quotes on the header line; comma when none is seen. */

@@ -343,10 +343,12 @@ export class LoadEngine {
   public async resume(runDir: string, waitMs: number): Promise<LoadResult> {
     const first = replay(Ledger.read(runDir));
     const lock = this.lockRun(runDir, first.spec.runId);
-    const ledger = new Ledger(runDir, this.now);
+    // Read again under the lock (the process that held it may have written more); a record torn by
+    // a crash mid-write is cut off first, and only now: no other process can be writing it.
+    const { ledger, records, repaired } = Ledger.open(runDir, this.now);
+    if (repaired) this.emit({ type: 'ledger-repaired', message: repaired.message });
     try {
-      // Read again under the lock: the process that held it may have written more.
-      let state = replay(Ledger.read(runDir));
+      let state = replay(records);
       if (state.abandoned) throw new AbandonedRunError(state.spec.runId, state.abandoned.reason);
       if (!state.planned) {
         // The run stopped before its split finished: nothing was sent, so planning again from the

@@ -7,11 +7,12 @@
  */
 import { createWriteStream, WriteStream } from 'node:fs';
 import { createHash, Hash } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { CsvRecord } from '../csv/reader.js';
 import { csvLine, lineNumberText } from '../csv/writer.js';
 import { ByteWriter } from '../io/byteWriter.js';
+import { syncDir, syncFile } from '../io/durable.js';
 
 /** Salesforce caps an upload at 150 MB after base64, about 112 MB raw; 100 MB leaves margin. */
 export const DEFAULT_MAX_JOB_BYTES = 100 * 1024 * 1024;
@@ -97,6 +98,9 @@ class ChunkWriter {
   public async finish(): Promise<PlannedChunk> {
     if (this.lineFill) await write(this.lines, this.lineBuf.subarray(0, this.lineFill));
     await Promise.all([this.out.close(), end(this.lines)]);
+    // On disk before the 'planned' record names them (their folder is synced once, by planChunks).
+    await syncFile(this.file);
+    await syncFile(this.linesFile);
     return {
       index: this.index,
       fileIndex: this.fileIndex,
@@ -147,8 +151,12 @@ class RejectedRows {
     await write(this.out, csvLine([...(multi ? [this.fileNames![record.fileIndex ?? 0]] : []), lineNumberText(record.line), reason, ...record.fields]));
   }
 
+  /** Finishes the file and puts it on disk, with its folder's entry, before the ledger counts its rows. */
   public async close(): Promise<void> {
-    if (this.out) await end(this.out);
+    if (!this.out) return;
+    await end(this.out);
+    await syncFile(this.path);
+    await syncDir(dirname(this.path));
   }
 
   public async abort(): Promise<void> {
@@ -201,6 +209,7 @@ export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable
     throw e;
   }
   if (current) chunks.push(await current.finish());
+  if (chunks.length) await syncDir(opts.dir);
   await rejected.close();
   return { chunks, rows, rejected: rejected.count };
 }

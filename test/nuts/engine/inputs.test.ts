@@ -62,6 +62,17 @@ describe('load engine: input formats', function () {
     expect([...emu.store.all('Contact')].map((c) => c.Title).sort()).to.deep.equal(['CEO', 'CTO']);
   });
 
+  it('reads LF, CRLF and lone CR line ends, even mixed in one file, with the right line numbers (no --line-ending flag)', async () => {
+    const rows = await load('mixed-ends.csv', 'LastName,Title\r\nOne,CEO\rTwo,CTO\nThree,"Head,\r\nof sales"\r\nFour,COO\r');
+    expect(rows.map((r) => [r.sf__Line, r.LastName])).to.deep.equal([
+      ['2', 'One'],
+      ['3', 'Two'],
+      ['4', 'Three'],
+      ['6', 'Four'],
+    ]);
+    expect(lastNames()).to.deep.equal(['Four', 'One', 'Three', 'Two']);
+  });
+
   it('detects a semicolon delimiter', async () => {
     await load('semi.csv', 'LastName;Title\nDupont;"Directeur; ventes"\nMartin;Chef\n');
     expect([...emu.store.all('Contact')].map((c) => c.Title).sort()).to.deep.equal(['Chef', 'Directeur; ventes']);

@@ -150,6 +150,41 @@ describe('sf bulkops load (through the real sf binary)', function () {
     expect(done.json?.warnings?.join(' ')).to.match(/hardDelete removes 3 Account records for good/);
   });
 
+  it('warns harder before a hardDelete in a production org than in a sandbox (Organization.IsSandbox)', async () => {
+    const hardDelete = async (kind: 'production' | 'sandbox'): Promise<string[]> => {
+      // As a user of the emulator would: its control API, not the test's own handle.
+      const set = await fetch(`${emu.url}/__emulator/settings`, { method: 'PATCH', body: JSON.stringify({ isSandbox: kind === 'sandbox' }) });
+      expect(set.status).to.equal(200);
+      const ids = emu.insertRecords('Account', [{ Name: `${kind} 1` }, { Name: `${kind} 2` }]);
+      const file = write(`hard-${kind}.csv`, `Id\n${ids.join('\n')}\n`);
+      const r = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--operation', 'hardDelete', '--file', file, '--confirm-hard-delete', '2', '--target-org', 'emu', '--json']);
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      for (const id of ids) expect(emu.store.get('Account', id)).to.equal(undefined);
+      return r.json?.warnings ?? [];
+    };
+    try {
+      const production = await hardDelete('production');
+      const sandbox = await hardDelete('sandbox');
+      expect(production).to.include(
+        'THIS IS A PRODUCTION ORG. hardDelete removes 2 Account records for good: they skip the Recycle Bin and cannot be restored from Salesforce. A backup of every record is exported first; keep it.'
+      );
+      expect(sandbox).to.include('hardDelete removes 2 Account records for good: they skip the Recycle Bin. A backup of every record is exported first.');
+      expect(sandbox.join('\n')).to.not.include('PRODUCTION');
+    } finally {
+      emu.updateSettings({ isSandbox: false });
+    }
+  });
+
+  it('refuses --confirm-hard-delete with another operation than hardDelete, before anything is sent', async () => {
+    const file = write('confirm-insert.csv', 'Name\nNever Inserted\n');
+    const jobsBefore = emu.ingest.jobs.list().length;
+    const r = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--file', file, '--confirm-hard-delete', '1', '--target-org', 'emu', '--json']);
+    expect(r.code).to.equal(1);
+    expect(r.json?.name).to.equal('ConfirmHardDeleteNotAllowedError');
+    expect(r.json?.message).to.equal('--confirm-hard-delete confirms a hardDelete only; this load is --operation insert, so nothing was sent.');
+    expect(emu.ingest.jobs.list().length, 'nothing sent').to.equal(jobsBefore);
+  });
+
   it('--dry-run reports every problem with its line, exits 68 and sends nothing; a header problem stops the load', async () => {
     const file = write('dry.csv', 'Name,NumberOfEmployees,Website\nOk,10,https://ok.test\nBad,1.000,https://bad.test\n,5,\n');
     const jobsBefore = emu.ingest.jobs.list().length;
