@@ -2,19 +2,32 @@
  * The load engine wired to an emulator with fast polls and retries, for tests that drive the core
  * directly (no CLI), in this process or in a child process that a test may kill.
  */
+import { ChildProcess, execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { OrgHttp } from '../../src/core/http/orgHttp.js';
 import type { LoadEngine } from '../../src/core/load/engine.js';
-import type { LoadEvent } from '../../src/core/load/types.js';
+import type { LoadEvent, LoadRequest } from '../../src/core/load/types.js';
 import { engineForHttp } from '../../src/core/org/engineFactory.js';
+import { PROJECT_ROOT } from './sf.js';
 
-export type EngineTarget = { instanceUrl: string; accessToken: string };
+/** With a refresh token, an expired session is renewed through the refresh-token grant (accessToken is updated). */
+export type EngineTarget = { instanceUrl: string; accessToken: string; refreshToken?: string };
 
 export function testHttp(target: EngineTarget): OrgHttp {
   return new OrgHttp({
     instanceUrl: target.instanceUrl,
     apiVersion: '66.0',
     accessToken: () => target.accessToken,
-    refresh: () => Promise.reject(new Error('no refresh in tests')),
+    refresh: async (): Promise<void> => {
+      if (!target.refreshToken) throw new Error('no refresh in tests');
+      const res = await fetch(`${target.instanceUrl}/services/oauth2/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: target.refreshToken }).toString(),
+      });
+      // eslint-disable-next-line no-param-reassign -- the renewed token is what every later call sends
+      target.accessToken = ((await res.json()) as { access_token: string }).access_token;
+    },
   });
 }
 
@@ -22,4 +35,30 @@ export function testEngine(target: EngineTarget, onEvent?: (e: LoadEvent) => voi
   const http = testHttp(target);
   const engine = engineForHttp(http, { onEvent, poll: { minMs: 20, maxMs: 200 }, retry: { attempts: 6, baseMs: 10, maxMs: 100 } });
   return { engine, http };
+}
+
+/** What engineChild.ts runs: a new load (request), or the resume of a run folder. */
+export type ChildInput = { target: EngineTarget; request: LoadRequest } | { target: EngineTarget; resume: { runDir: string; waitMs: number } };
+
+export type ChildExit = { signal: string | null; code: number | null; stdout: string; stderr: string };
+
+/**
+ * Runs engineChild.ts in a child process; SF_BULKOPS_CRASH_AT (if given) makes the engine kill it at
+ * that point, and the caller may kill it too (child.kill('SIGKILL')).
+ */
+export function spawnEngineChild(input: ChildInput, crashAt?: string): { child: ChildProcess; exited: Promise<ChildExit> } {
+  let child!: ChildProcess;
+  const exited = new Promise<ChildExit>((resolve) => {
+    child = execFile(
+      process.execPath,
+      ['--loader', 'ts-node/esm', '--no-warnings', join(PROJECT_ROOT, 'test', 'helpers', 'engineChild.ts'), JSON.stringify(input)],
+      {
+        env: { ...process.env, SF_BULKOPS_CRASH_AT: crashAt ?? '', TS_NODE_PROJECT: join(PROJECT_ROOT, 'test', 'tsconfig.json') },
+        cwd: PROJECT_ROOT,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => resolve({ signal: error?.signal ?? null, code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr })
+    );
+  });
+  return { child, exited };
 }

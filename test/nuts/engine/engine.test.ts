@@ -3,15 +3,13 @@
  * of shuffled results to input lines (rows repeat), kill -9 at every dangerous point then resume,
  * and no token in any file a run writes.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { testEngine } from '../../helpers/engine.js';
+import { type ChildExit, type ChildInput, spawnEngineChild, testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
-import { PROJECT_ROOT } from '../../helpers/sf.js';
 import type { LoadRequest, LoadResult } from '../../../src/core/load/types.js';
 import { DuplicateRunError } from '../../../src/core/load/engine.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
@@ -214,13 +212,6 @@ describe('load engine against the emulator', function () {
   });
 });
 
-function runChild(input: unknown, crashAt: string): Promise<{ signal: string | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--loader', 'ts-node/esm', '--no-warnings', join(PROJECT_ROOT, 'test', 'helpers', 'engineChild.ts'), JSON.stringify(input)],
-      { env: { ...process.env, SF_BULKOPS_CRASH_AT: crashAt, TS_NODE_PROJECT: join(PROJECT_ROOT, 'test', 'tsconfig.json') }, cwd: PROJECT_ROOT },
-      (error, stdout, stderr) => resolve({ signal: error?.signal ?? null, stdout, stderr })
-    );
-  });
+function runChild(input: ChildInput, crashAt: string): Promise<ChildExit> {
+  return spawnEngineChild(input, crashAt).exited;
 }
