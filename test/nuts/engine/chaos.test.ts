@@ -191,7 +191,9 @@ function writeAccounts(file: string, rows: number, parts: number, pad = 0): numb
   for (let i = 1; i <= rows; i++) lines.push(`Chaos ${i},${key(i)},${filler}`);
   const text = lines.join('\n') + '\n';
   writeFileSync(file, text);
-  return Math.ceil(Buffer.byteLength(text) / parts) + 2 * lines[lines.length - 1].length;
+  // Each part repeats the header; the longest row is the last.
+  const header = lines[0].length + 1;
+  return Math.ceil((Buffer.byteLength(text) - header) / parts) + header + lines[lines.length - 1].length + 1;
 }
 
 /** The External_Id__c of every row a job holds: its upload, or its rows once processing began. */
@@ -275,7 +277,7 @@ async function runRound(emu: Emulator, work: string, plan: Plan): Promise<RoundO
       );
     } catch (e) {
       log.push(`resume ${attempt} threw: ${(e as Error).message}`);
-      await quiet(emu, 1000);
+      await quiet(emu, 500);
     }
   }
   return { result, log, runDir, request };
