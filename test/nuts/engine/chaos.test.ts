@@ -86,7 +86,7 @@ class Dice {
   }
 
   public next(): number {
-    this.a = (this.a + 0x6d2b79f5) >>> 0;
+    this.a = (this.a + 0x6d_2b_79_f5) >>> 0;
     let t = this.a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
@@ -106,11 +106,22 @@ class Dice {
   }
 }
 
+class Budget {
+  public constructor(private left: number) {}
+
+  /** Up to n of what is left. */
+  public take(n: number): number {
+    const got = Math.min(n, this.left);
+    this.left -= got;
+    return got;
+  }
+}
+
 /**
  * Faults that fail a call (all but slow) are capped per round at `budget`, fewer than the engine's 6
  * attempts: however they line up on one call, its retries outlast them, so no resume gives up.
  */
-function randomFaults(d: Dice, n: number, budget: { left: number }): FaultSpec[] {
+function randomFaults(d: Dice, n: number, budget: Budget): FaultSpec[] {
   const faults: FaultSpec[] = [];
   for (let i = 0; i < n; i++) {
     // now and then a loose path, as in the issue: '/jobs/ingest' matches every call of a job
@@ -122,9 +133,8 @@ function randomFaults(d: Dice, n: number, budget: { left: number }): FaultSpec[]
       faults.push({ kind, ...where, count: d.int(1, 4), delayMs: d.int(5, 80) });
       continue;
     }
-    const count = kind === 'expire-session' ? 1 : Math.min(d.int(1, 3), budget.left);
+    const count = budget.take(kind === 'expire-session' ? 1 : d.int(1, 3));
     if (count < 1) continue;
-    budget.left -= count;
     if (kind === 'status') faults.push({ kind, ...where, count, status: d.pick([500, 502, 503] as const), when: d.pick(['before', 'after'] as const) });
     else if (kind === 'reset') faults.push({ kind, ...where, count, when: d.pick(['before', 'after'] as const) });
     else faults.push({ kind, ...where, count });
@@ -153,7 +163,7 @@ function randomPlan(seed: number): Plan {
   const d = new Dice(seed);
   const rows = d.int(200, 2500);
   const parts = d.int(2, 6);
-  const budget = { left: 5 };
+  const budget = new Budget(5);
   const plan: Plan = {
     seed,
     rows,
@@ -217,6 +227,7 @@ async function runKilled(emu: Emulator, input: ChildInput, kill: Kill): Promise<
   if (kill.request) {
     const { route, nth } = kill.request;
     let seen = 0;
+    // eslint-disable-next-line no-param-reassign -- the hook is the emulator's, for this child only
     emu.onRequest = (entry): void => {
       if (killed || routeOf(entry.method, entry.path) !== route || ++seen !== nth) return;
       killed = `killed -9 as ${route} #${nth} (${entry.method} ${entry.path}) arrived`;
@@ -227,6 +238,7 @@ async function runKilled(emu: Emulator, input: ChildInput, kill: Kill): Promise<
   try {
     exit = await exited;
   } finally {
+    // eslint-disable-next-line no-param-reassign
     emu.onRequest = undefined;
   }
   if (killed) return killed;
