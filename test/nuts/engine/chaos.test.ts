@@ -55,8 +55,8 @@ function routeOf(method: string, path: string): RouteName | undefined {
   return ROUTE_NAMES.find((r) => ROUTES[r].method === method && new RegExp(ROUTES[r].path).test(path));
 }
 
-/** When the child dies: at an engine crash point, at its n-th request of a kind, or whichever comes first. */
-type Kill = { crashAt?: string; request?: { route: RouteName; nth: number } };
+/** When the child dies: at an engine crash point, at its n-th request of a kind (any: of the job calls above), or whichever comes first. */
+type Kill = { crashAt?: string; request?: { route: RouteName | 'any'; nth: number } };
 type Stage = { faults: FaultSpec[]; kill: Kill };
 
 type Plan = {
@@ -144,12 +144,13 @@ function randomFaults(d: Dice, n: number, budget: Budget): FaultSpec[] {
 
 const CRASH_POINTS: CrashPoint[] = ['before-create', 'after-create', 'mid-upload', 'after-upload', 'after-close', 'mid-results', 'before-merge'];
 
-function randomKill(d: Dice, parts: number): Kill {
+/** A resume has fewer calls to make than a load, and which is unknown beforehand: it is killed at its n-th job call of any kind. */
+function randomKill(d: Dice, parts: number, resume = false): Kill {
   const kill: Kill = {};
   const r = d.next();
   if (r < 0.65) {
-    const route = d.pick(ROUTE_NAMES);
-    const most = { create: parts, list: 2, upload: parts, close: parts, info: 2 * parts, results: 3 * parts }[route];
+    const route = resume ? 'any' : d.pick([...ROUTE_NAMES.filter((n) => n !== 'list'), 'any'] as const);
+    const most = { create: parts, upload: parts, close: parts, info: 2 * parts, results: 3 * parts, any: 6 * parts }[route];
     kill.request = { route, nth: d.int(1, most) };
   }
   if (r >= 0.45) {
@@ -173,7 +174,7 @@ function randomPlan(seed: number): Plan {
     resume: { faults: [], firstWaitMs: 60_000 },
   };
   if (d.chance(0.15)) plan.jobFailure = { afterRows: d.int(0, Math.floor(rows / parts)) };
-  if (d.chance(0.3)) plan.resumeKilled = { faults: randomFaults(d, d.int(0, 2), budget), kill: randomKill(d, parts) };
+  if (d.chance(0.3)) plan.resumeKilled = { faults: randomFaults(d, d.int(0, 2), budget), kill: randomKill(d, parts, true) };
   plan.resume = { faults: randomFaults(d, d.int(0, 3), budget), firstWaitMs: d.chance(0.2) ? 0 : 60_000 };
   return plan;
 }
@@ -229,8 +230,9 @@ async function runKilled(emu: Emulator, input: ChildInput, kill: Kill): Promise<
     let seen = 0;
     // eslint-disable-next-line no-param-reassign -- the hook is the emulator's, for this child only
     emu.onRequest = (entry): void => {
-      if (killed || routeOf(entry.method, entry.path) !== route || ++seen !== nth) return;
-      killed = `killed -9 as ${route} #${nth} (${entry.method} ${entry.path}) arrived`;
+      const kind = routeOf(entry.method, entry.path);
+      if (killed || !kind || (route !== 'any' && kind !== route) || ++seen !== nth) return;
+      killed = `killed -9 as ${route} #${nth} arrived (${entry.method} ${entry.path})`;
       child.kill('SIGKILL');
     };
   }
@@ -269,13 +271,15 @@ async function runRound(emu: Emulator, work: string, plan: Plan): Promise<RoundO
   const runDir = join(request.ledgerDir, request.runId);
   const target = (): EngineTarget => ({ instanceUrl: emu.url, accessToken: emu.accessToken, refreshToken: emu.refreshTokenFor() });
   const log: string[] = [];
+  const began = Date.now();
+  const say = (line: string): void => void log.push(`${((Date.now() - began) / 1000).toFixed(1)}s ${line}`);
   if (plan.jobFailure) emu.addJobFailure(plan.jobFailure);
 
   for (const f of plan.load.faults) emu.addFault(f);
-  log.push(`load: ${await runKilled(emu, { target: target(), request }, plan.load.kill)}`);
+  say(`load: ${await runKilled(emu, { target: target(), request }, plan.load.kill)}`);
   if (plan.resumeKilled) {
     for (const f of plan.resumeKilled.faults) emu.addFault(f);
-    log.push(`resume in a child: ${await runKilled(emu, { target: target(), resume: { runDir, waitMs: 60_000 } }, plan.resumeKilled.kill)}`);
+    say(`resume in a child: ${await runKilled(emu, { target: target(), resume: { runDir, waitMs: 60_000 } }, plan.resumeKilled.kill)}`);
   }
   for (const f of plan.resume.faults) emu.addFault(f);
   const { engine } = testEngine(target());
@@ -283,12 +287,12 @@ async function runRound(emu: Emulator, work: string, plan: Plan): Promise<RoundO
   for (let attempt = 1; attempt <= 6 && result?.status !== 'Completed'; attempt++) {
     try {
       result = await engine.resume(runDir, attempt === 1 ? plan.resume.firstWaitMs : 60_000);
-      log.push(
+      say(
         `resume ${attempt}: ${result.status}, successful ${result.successful}, failed ${result.failed}, unprocessed ${result.unprocessed}, ` +
           `retryable ${result.retryable}, unmatched ${result.unmatched}, jobs ${result.jobs.map((j) => `${j.chunk}:${j.id || '-'}:${j.state}`).join(' ')}`
       );
     } catch (e) {
-      log.push(`resume ${attempt} threw: ${(e as Error).message}`);
+      say(`resume ${attempt} threw: ${(e as Error).message}`);
       await quiet(emu, 500);
     }
   }
@@ -383,6 +387,7 @@ describe('load engine: chaos (random faults and kill -9, then resume)', () => {
   const play = async (plan: Plan): Promise<void> => {
     const outcome = await runRound(emu, work, plan);
     const problems = problemsOf(emu, plan, outcome);
+    if (process.env.CHAOS_LOG) process.stdout.write(`${plan.seed}: ${outcome.log.join(' / ')}\n`);
     const replay = typeof plan.seed === 'number' ? `CHAOS_SEED=${plan.seed} CHAOS_ROUNDS=1` : `the fixed seed '${plan.seed}'`;
     const report = [
       `chaos round, seed ${plan.seed} (replay: ${replay})`,
