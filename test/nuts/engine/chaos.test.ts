@@ -252,7 +252,7 @@ async function runKilled(emu: Emulator, input: ChildInput, kill: Kill): Promise<
   return `exited ${exit.code ?? exit.signal}: ${exit.stderr.trim().split('\n').slice(-3).join(' | ')}`;
 }
 
-type RoundOutcome = { result?: LoadResult; log: string[]; runDir: string; request: LoadRequest };
+type RoundOutcome = { result?: LoadResult; log: string[]; runDir: string };
 
 async function runRound(emu: Emulator, work: string, plan: Plan): Promise<RoundOutcome> {
   const file = join(work, 'accounts.csv');
@@ -296,7 +296,7 @@ async function runRound(emu: Emulator, work: string, plan: Plan): Promise<RoundO
       await quiet(emu, 500);
     }
   }
-  return { result, log, runDir, request };
+  return { result, log, runDir };
 }
 
 /** Everything that must hold at the end of a round; an empty list when it does. */
@@ -328,6 +328,8 @@ function problemsOf(emu: Emulator, plan: Plan, { result, runDir }: RoundOutcome)
   if (twice.length) problems.push(`rows with more than one record: ${sample(twice)}`);
   if (lost.length) problems.push(`rows with no record${plan.jobFailure ? ' and not in retry.csv' : ''}: ${sample(lost)}`);
   if (both.length) problems.push(`rows loaded and yet in retry.csv: ${sample(both)}`);
+  const notRetryable = readCsv(result.files!.unprocessed).map((r) => r.External_Id__c).filter((k) => !retry.has(k));
+  if (notRetryable.length) problems.push(`unprocessed rows missing from retry.csv: ${sample(notRetryable)}`);
   if (records.size > plan.rows) problems.push(`${records.size - plan.rows} records of no input row`);
 
   // The result files: every input line exactly once, with its own row.
