@@ -29,6 +29,9 @@
  * Job failures (`POST /__emulator/faults/job-failure`): the next Bulk 2.0 ingest job to start
  * processing (or the one named) processes its first `afterRows` rows, then fails as a job whose
  * chunk ran out of retries; the rest stays in unprocessedrecords.
+ * Request hook (in-process tests only, no control call): `emu.onRequest = (entry) => …` sees each
+ * API request as it arrives, before faults and handling, e.g. to kill -9 a client process at its
+ * k-th job creation so that "a crash during creation" happens at the same request on every run.
  */
 import { randomBytes } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';

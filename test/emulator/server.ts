@@ -54,6 +54,11 @@ export class Emulator {
   public processing!: ProcessingModel;
   public faults!: FaultBook;
   public requests: RequestLogEntry[] = [];
+  /**
+   * Test hook: called as each API request arrives (not control calls), before any fault or handling,
+   * so a test can act at an exact request, e.g. kill -9 the client when its k-th upload comes in.
+   */
+  public onRequest?: (entry: RequestLogEntry) => void;
   /** the default user's access token */
   public accessToken = '';
   public defaultUserId = '';
@@ -237,7 +242,10 @@ export class Emulator {
       entry.status = res.statusCode;
     });
     const control = path.startsWith('/__emulator');
-    if (!control) this.requests.push(entry);
+    if (!control) {
+      this.requests.push(entry);
+      this.onRequest?.(entry);
+    }
     // Whatever the processing model had due by now happens before the org answers.
     this.processing.catchUp();
     const fault = control ? undefined : this.faults.take(method, path);

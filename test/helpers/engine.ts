@@ -2,7 +2,7 @@
  * The load engine wired to an emulator with fast polls and retries, for tests that drive the core
  * directly (no CLI), in this process or in a child process that a test may kill.
  */
-import { execFile } from 'node:child_process';
+import { ChildProcess, execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,8 @@ import type { LoadEvent, LoadRequest } from '../../src/core/load/types.js';
 import { engineForHttp } from '../../src/core/org/engineFactory.js';
 import { PROJECT_ROOT } from './sf.js';
 
-export type EngineTarget = { instanceUrl: string; accessToken: string };
+/** With a refresh token, an expired session is renewed through the refresh-token grant (accessToken is updated). */
+export type EngineTarget = { instanceUrl: string; accessToken: string; refreshToken?: string };
 
 /**
  * Time-outs short enough that a stalled answer costs a test a second, long enough that a busy
@@ -26,7 +27,16 @@ export function testHttp(target: EngineTarget): OrgHttp {
       instanceUrl: target.instanceUrl,
       apiVersion: '66.0',
       accessToken: () => target.accessToken,
-      refresh: () => Promise.reject(new Error('no refresh in tests')),
+      refresh: async (): Promise<void> => {
+        if (!target.refreshToken) throw new Error('no refresh in tests');
+        const res = await fetch(`${target.instanceUrl}/services/oauth2/token`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: target.refreshToken }).toString(),
+        });
+        // eslint-disable-next-line no-param-reassign -- the renewed token is what every later call sends
+        target.accessToken = ((await res.json()) as { access_token: string }).access_token;
+      },
     },
     TEST_TIMEOUTS
   );
@@ -47,20 +57,33 @@ export function testEngine(target: EngineTarget, onEvent?: (e: LoadEvent) => voi
   return { engine, http };
 }
 
+/** What engineChild.ts runs: a new load (request), or the resume of a run folder. */
+export type ChildInput = { target: EngineTarget; request: LoadRequest } | { target: EngineTarget; resume: { runDir: string; waitMs: number } };
+
+export type ChildExit = { signal: string | null; code: number | null; stdout: string; stderr: string };
+
 /**
- * Runs one load in a child process (engineChild.ts) that the engine kills with SIGKILL at `crashAt`
- * (SF_BULKOPS_CRASH_AT, see src/core/load/crashPoints.ts); '' lets it finish.
+ * Runs engineChild.ts in a child process; SF_BULKOPS_CRASH_AT (if given) makes the engine kill it at
+ * that point (see src/core/load/crashPoints.ts), and the caller may kill it too (child.kill('SIGKILL')).
  */
-export function runCrashChild(
-  input: { target: EngineTarget; request: LoadRequest },
-  crashAt: string
-): Promise<{ signal: string | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
+export function spawnEngineChild(input: ChildInput, crashAt?: string): { child: ChildProcess; exited: Promise<ChildExit> } {
+  let child!: ChildProcess;
+  const exited = new Promise<ChildExit>((resolve) => {
+    child = execFile(
       process.execPath,
       ['--loader', 'ts-node/esm', '--no-warnings', join(PROJECT_ROOT, 'test', 'helpers', 'engineChild.ts'), JSON.stringify(input)],
-      { env: { ...process.env, SF_BULKOPS_CRASH_AT: crashAt, TS_NODE_PROJECT: join(PROJECT_ROOT, 'test', 'tsconfig.json') }, cwd: PROJECT_ROOT },
-      (error, stdout, stderr) => resolve({ signal: error?.signal ?? null, stdout, stderr })
+      {
+        env: { ...process.env, SF_BULKOPS_CRASH_AT: crashAt ?? '', TS_NODE_PROJECT: join(PROJECT_ROOT, 'test', 'tsconfig.json') },
+        cwd: PROJECT_ROOT,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => resolve({ signal: error?.signal ?? null, code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr })
     );
   });
+  return { child, exited };
+}
+
+/** Runs one load or resume in a child that ends by SIGKILL at `crashAt` ('' lets it finish). */
+export function runCrashChild(input: ChildInput, crashAt: string): Promise<ChildExit> {
+  return spawnEngineChild(input, crashAt).exited;
 }

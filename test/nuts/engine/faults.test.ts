@@ -15,8 +15,6 @@ import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
 import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/load/types.js';
-import { OrgHttp } from '../../../src/core/http/orgHttp.js';
-import { engineForHttp } from '../../../src/core/org/engineFactory.js';
 
 type FaultSpec = Parameters<Emulator['addFault']>[0];
 
@@ -85,28 +83,11 @@ describe('load engine: transient faults', function () {
   }
 
   it('refreshes an expired session through the refresh-token grant and goes on', async () => {
-    const refreshToken = emu.refreshTokenFor();
-    let token = emu.accessToken;
-    let refreshes = 0;
-    const http = new OrgHttp({
-      instanceUrl: emu.url,
-      apiVersion: '66.0',
-      accessToken: (): string => token,
-      refresh: async (): Promise<void> => {
-        refreshes++;
-        const res = await fetch(`${emu.url}/services/oauth2/token`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
-        });
-        token = ((await res.json()) as { access_token: string }).access_token;
-      },
-    });
-    const engine = engineForHttp(http, { poll: { minMs: 20, maxMs: 100 }, retry: { attempts: 4, baseMs: 10, maxMs: 50 } });
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken, refreshToken: emu.refreshTokenFor() });
     emu.addFault({ kind: 'expire-session', method: 'PUT', path: '/batches$', count: 1 });
     const result = await engine.start(request());
     expect(result).to.include({ successful: 300, failed: 0 });
-    expect(refreshes).to.equal(1);
+    expect(emu.requests.filter((r) => r.path === '/services/oauth2/token'), 'one refresh').to.have.length(1);
     expectEveryRowOnce(result.jobs.length);
   });
 
