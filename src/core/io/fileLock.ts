@@ -3,7 +3,7 @@
  * owner's pid, host and process start time. A lock whose owner died (kill -9, a closed laptop) is
  * stale: the next process that finds it takes it over. The start time guards against a reused pid.
  */
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync, fsyncSync, mkdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync, fsyncSync, mkdirSync, renameSync, linkSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 
@@ -88,13 +88,27 @@ export class FileLock {
       if (!found) continue; // released meanwhile
       // Held by this process through another FileLock object counts as held, like another process.
       if (found.owner && (isThisProcess(found.owner) || alive(found.owner))) throw new LockHeldError(this.path, found.owner);
-      // Stale: remove it only if it is still the file we judged (another process may have taken over).
-      if (readOwner(this.path)?.text === found.text) {
+      // Unreadable and young: its owner may be between creating it and writing its name.
+      if (!found.owner && this.young()) throw new LockHeldError(this.path, { pid: 0, host: hostname(), started: '', since: new Date().toISOString() });
+      // Stale: moved aside (atomic), then checked to be the file judged stale. Had another process
+      // taken it over meanwhile, its fresh lock is put back and this one goes on waiting.
+      const aside = `${this.path}.stale-${process.pid}`;
+      try {
+        renameSync(this.path, aside);
+      } catch {
+        continue; // someone else moved or released it
+      }
+      if (readOwner(aside)?.text !== found.text) {
         try {
-          unlinkSync(this.path);
+          linkSync(aside, this.path);
         } catch {
-          // gone already
+          // a third process holds the path now
         }
+      }
+      try {
+        unlinkSync(aside);
+      } catch {
+        // gone already
       }
     }
     const owner = readOwner(this.path)?.owner;
@@ -119,6 +133,15 @@ export class FileLock {
         told = true;
         await opts.sleep(opts.pollMs);
       }
+    }
+  }
+
+  /** A lock file made in the last few seconds (an unreadable one may still be being written). */
+  private young(): boolean {
+    try {
+      return Date.now() - statSync(this.path).mtimeMs < 5000;
+    } catch {
+      return false;
     }
   }
 

@@ -73,6 +73,8 @@ export type ChunkState = {
   journaled?: boolean;
   /** jobs this part left for a new one (job-dropped) */
   drops?: number;
+  /** one of them was left because its results held none of the part's rows */
+  neverHeldBefore?: boolean;
   jobId?: string;
   /** the job was found again after a crash rather than created by this chunk's own call */
   adopted?: boolean;
@@ -160,6 +162,7 @@ function applyChunkRecord(c: ChunkState | undefined, r: ChunkRecord): void {
       c.results = r;
       break;
     case 'job-dropped':
+      if (r.reason === 'never-held') c.neverHeldBefore = true;
       leaveJob(c);
       c.creatingAt = undefined;
       c.journaled = undefined;

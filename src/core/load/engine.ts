@@ -384,7 +384,11 @@ export class LoadEngine {
 
   private async drive(ledger: Ledger, runDir: string, state: RunState, deadline: Deadline): Promise<LoadResult> {
     const started = this.now();
-    if (state.spec.operation === 'hardDelete' && state.confirmed?.rows !== state.rows) throw new NotConfirmedError(state.spec.runId);
+    if (state.spec.operation === 'hardDelete' && state.confirmed?.rows !== state.rows) {
+      // Never confirmed (killed at the prompt, or before): it ends here, and resume --latest passes it by.
+      ledger.append({ t: 'abandoned', reason: 'hardDelete never confirmed' });
+      throw new NotConfirmedError(state.spec.runId);
+    }
     try {
       if (state.spec.backup && !state.backup) await this.backup(ledger, runDir, state);
     } catch (e) {

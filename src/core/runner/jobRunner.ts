@@ -100,15 +100,23 @@ export class JobRunner {
     this.workspace.reserve(Math.max(...pending.map((c) => c.chunk.rows)));
     const concurrency = ctx.state.spec.concurrency;
     const queue = [...pending];
+    // A part that fails stops the run: no other part starts, and the parts already under way are
+    // waited for, so the caller (who then lets the run's lock go) never leaves a worker behind.
+    let failure: { error: unknown } | undefined;
     const workers = Array.from({ length: Math.max(1, Math.min(concurrency, queue.length)) }, async () => {
-      for (let c = queue.shift(); c; c = queue.shift()) {
+      for (let c = queue.shift(); c && !failure; c = queue.shift()) {
         // Past the wait a parallel run still uploads every part (--wait 0 means "return after upload");
         // a serial run leaves the parts not started for resume, so its jobs never overlap.
         if (concurrency === 1 && !c.jobId && this.deps.now() > ctx.deadline.at && c !== pending[0]) break;
-        await this.runPart(ctx, c);
+        try {
+          await this.runPart(ctx, c);
+        } catch (error) {
+          failure ??= { error };
+        }
       }
     });
     await Promise.all(workers);
+    if (failure) throw failure.error;
   }
 
   /** Takes one part as far as it can go: submitted, finished, results joined. */
@@ -143,7 +151,10 @@ export class JobRunner {
       if (c.results) return;
       const counts = await this.join(state, c);
       const neverHeld = c.terminal!.state === 'JobComplete' && c.chunk.rows > 0 && counts.successful + counts.failed === 0;
-      if (neverHeld && (c.drops ?? 0) < MAX_DROPS) {
+      // Once only: a second part-less job would point at a fault of ours (a join that matches
+      // nothing), and sending again could then duplicate rows; the rows stay in retry.csv instead.
+      if (neverHeld && (c.drops ?? 0) < MAX_DROPS && !c.neverHeldBefore) {
+        c.neverHeldBefore = true;
         // The job finished without a single row of this part: they were never in it. Send them again.
         this.drop(ledger, c, 'never-held');
         continue;

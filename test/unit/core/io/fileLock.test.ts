@@ -3,7 +3,7 @@
  * is taken over; a torn lock file is stale; waiting is bounded.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -39,9 +39,13 @@ describe('file lock between processes', () => {
     lock.release();
   });
 
-  it('takes over a torn lock file (its writer died while writing it)', () => {
+  it('treats a young unreadable lock as held (its owner may be writing it), and an old one as torn', () => {
     const path = join(dir, 'run.lock');
+    writeFileSync(path, '');
+    expect(() => new FileLock(path).acquire()).to.throw(LockHeldError);
     writeFileSync(path, '{"pid": 12');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(path, old, old);
     const lock = new FileLock(path);
     lock.acquire();
     lock.release();
