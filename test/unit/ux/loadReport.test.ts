@@ -60,8 +60,15 @@ describe('load report: exit codes and what is printed', () => {
   });
 
   it('warns about a failed job and about rows that could not be joined', () => {
-    const { warnings } = run(result({ unmatched: 2, jobs: [{ id: '750x', chunk: 1, rows: 3, firstLine: 2, lastLine: 4, state: 'Failed', processed: 0, failed: 0, errorMessage: 'InvalidBatch : Field name not found : X' }] }));
-    expect(warnings.join('\n')).to.match(/750x failed: InvalidBatch/).and.match(/2 result rows could not be matched/);
+    const { warnings, code } = run(
+      result({
+        unmatched: 2,
+        unmatchedJobs: [{ chunk: 1, jobId: '750x', unmatched: 2 }],
+        jobs: [{ id: '750x', chunk: 1, rows: 3, firstLine: 2, lastLine: 4, state: 'Failed', processed: 0, failed: 0, errorMessage: 'InvalidBatch : Field name not found : X' }],
+      })
+    );
+    expect(warnings.join('\n')).to.match(/750x failed: InvalidBatch/).and.match(/2 result rows could not be joined/).and.match(/part 1 \(job 750x\): 2/);
+    expect(code).to.equal(68);
   });
 });
 
