@@ -5,8 +5,10 @@
  * disk (OutcomeSpill), then the rows are written out in input order, each as its line/Id/outcome
  * prefix and the bytes that were sent, so the result files read like the input file.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { syncDir, syncFile } from '../io/durable.js';
 import { Readable } from 'node:stream';
 import { parseCsvBatches, parseCsvRecords } from '../csv/fastParser.js';
 import { scanRecords } from '../csv/recordScanner.js';
@@ -267,7 +269,14 @@ async function writeParts(
     closeSync(linesFd);
   }
   for (const w of writers) await w.close();
-  for (const key of ['success', 'failed', 'unprocessed', 'retry'] as const) await rename(`${parts[key]}.tmp`, parts[key]);
+  // On disk before the ledger's 'results' record says the job's outcome is known: the parts are all
+  // that is left of it once results are no longer fetched.
+  for (const key of ['success', 'failed', 'unprocessed', 'retry'] as const) {
+    await syncFile(`${parts[key]}.tmp`);
+    await rename(`${parts[key]}.tmp`, parts[key]);
+  }
+  if (existsSync(parts.unmatched)) await syncFile(parts.unmatched);
+  await syncDir(dirname(parts.success));
 }
 
 /** The header of a part file (written by csvLine, so the fast parser reads it exactly). */

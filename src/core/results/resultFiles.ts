@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FileHandle, open, rename } from 'node:fs/promises';
 import { fileBlocks } from '../io/fileBlocks.js';
+import { syncDir, syncFile } from '../io/durable.js';
 import { csvLine } from '../csv/writer.js';
 import { PartPaths } from './join.js';
 
@@ -62,7 +63,10 @@ async function concat(path: string, header: string[], files: string[], buffer: B
   } finally {
     await out.close();
   }
+  // On disk before the ledger's 'merged' record, after which the parts are removed.
+  await syncFile(`${path}.tmp`);
   await rename(`${path}.tmp`, path);
+  await syncDir(dirname(path));
 }
 
 async function appendFile(out: FileHandle, path: string, buffer: Buffer): Promise<void> {

@@ -103,6 +103,34 @@ describe('load engine: ledger and files survive a crash mid-write', function () 
     expect(synced.get(req.ledgerDir)).to.deep.equal([]);
   });
 
+  it('fsyncs each job\'s result parts before its results record, and the result files before merged', async () => {
+    const file = join(work, 'contacts.csv');
+    const lines = ['LastName,External_Id__c'];
+    for (let i = 1; i <= 300; i++) lines.push(`Name${i},R-${i}`);
+    writeFileSync(file, lines.join('\n') + '\n');
+    const req = request(file, { keepChunks: true });
+    const runDir = join(req.ledgerDir, req.runId);
+    const synced = watchSyncs(runDir);
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const result = await engine.start(req);
+    expect(result.jobs.length).to.be.greaterThan(1);
+    const records = Ledger.read(runDir);
+    const resultsRecords = records.filter((r) => r.t === 'results').length;
+    for (const chunk of result.jobs.map((j) => j.chunk)) {
+      const part = join(runDir, 'parts', `${String(chunk).padStart(4, '0')}.success.csv.tmp`);
+      const before = synced.get(part);
+      expect(before, part).to.not.equal(undefined);
+      // When this part was synced, the ledger held fewer results records than chunks before it.
+      expect(before!.filter((t) => t === 'results').length, part).to.be.lessThan(chunk);
+    }
+    expect(resultsRecords).to.equal(result.jobs.length);
+    for (const name of ['success.csv', 'failed.csv', 'unprocessed.csv', 'retry.csv']) {
+      const merged = join(runDir, `${name}.tmp`);
+      expect(synced.get(merged), merged).to.not.equal(undefined);
+      expect(synced.get(merged), merged).to.not.include('merged');
+    }
+  });
+
   it('fsyncs the backup before the ledger records it', async () => {
     const ids = emu.insertRecords('Account', Array.from({ length: 30 }, (_, i) => ({ Name: `Acct ${i}` })));
     const file = join(work, 'ids.csv');
