@@ -5,8 +5,9 @@
  * themselves one at a time across processes, so the org's jobs come in the order of the intents
  * (see orphans.ts), and it says which jobs are claimed, so that no run adopts another's job.
  */
-import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { syncDirSync, syncFileSync } from '../io/durable.js';
 import { FileLock, LockOwner } from '../io/fileLock.js';
 import { Intent } from './orphans.js';
 
@@ -48,8 +49,8 @@ export class CreationJournal {
     }
   }
 
-  public intent(run: string, chunk: number): Intent {
-    const at = new Date(this.now()).toISOString();
+  /** Records an intent; `at` is the run ledger's time of the same intent, so the two compare exactly. */
+  public intent(run: string, chunk: number, at: string): Intent {
     this.append({ t: 'intent', run, chunk, at });
     return { run, chunk, at };
   }
@@ -106,9 +107,13 @@ export class CreationJournal {
   }
 
   private append(entry: Entry): void {
-    const fd = openSync(this.path, 'a');
+    const fd = openSync(this.path, 'a+');
     try {
-      writeSync(fd, `${JSON.stringify(entry)}\n`);
+      // A line torn by a crash mid-write gets its end, so this entry is not glued to it.
+      const size = fstatSync(fd).size;
+      const last = Buffer.alloc(1);
+      const torn = size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
+      writeSync(fd, `${torn ? '\n' : ''}${JSON.stringify(entry)}\n`);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -125,6 +130,8 @@ export class CreationJournal {
     const from = this.now() - KEEP_MS;
     const kept = this.read().filter((e) => Date.parse(e.at) >= from);
     writeFileSync(`${this.path}.tmp`, kept.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    syncFileSync(`${this.path}.tmp`);
     renameSync(`${this.path}.tmp`, this.path);
+    syncDirSync(dirname(this.path));
   }
 }

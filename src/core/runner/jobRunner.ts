@@ -269,7 +269,7 @@ export class JobRunner {
         const intent = ledger.append({ t: 'creating', chunk: index, journal: true });
         c.creatingAt = intent.at;
         c.journaled = true;
-        journal.intent(ctx.ledger.runDir, index);
+        journal.intent(ctx.ledger.runDir, index, intent.at);
         const job = await this.createJob(ctx, journal, c);
         // The most delicate moment: the org has the job, the ledger does not know it yet.
         crashIfAsked('after-create', index);
@@ -314,7 +314,8 @@ export class JobRunner {
    * creation on this machine is unresolved, can only be such attempts: they are aborted.
    */
   private async abortExtras(ctx: RunContext, journal: CreationJournal, c: ChunkState, job: JobInfo): Promise<void> {
-    const others = journal.unresolved().filter((i) => !(i.run === ctx.ledger.runDir && i.chunk === c.chunk.index));
+    const from = Date.parse(c.creatingAt!) - SKEW_MS;
+    const others = journal.unresolved().filter((i) => !(i.run === ctx.ledger.runDir && i.chunk === c.chunk.index) && Date.parse(i.at) >= from);
     if (others.length) return;
     const extras = (await this.candidates(ctx, journal, c.creatingAt!)).filter((j) => j.id !== job.id && byCreation(j, job) < 0);
     for (const extra of extras) {
