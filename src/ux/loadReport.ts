@@ -10,6 +10,7 @@ import {
   DuplicateRunError,
   JobGoneError,
   NotConfirmedError,
+  OtherUserError,
   PreflightFailedError,
   RunLockedError,
 } from '../core/load/engine.js';
@@ -133,6 +134,7 @@ export function loadErrorToSfError(e: unknown, ctx: { bin: string; ledgerDir: st
     return messages.createError('error.BackupShort', [e.records, e.ids, missing, list, e.missingFile, e.file]);
   }
   if (e instanceof RunLockedError) return messages.createError('error.RunLocked', [e.runId, `pid ${e.owner.pid} on ${e.owner.host}`, e.owner.since]);
+  if (e instanceof OtherUserError) return messages.createError('error.OtherUser', [e.runId, e.runUser, e.user], [e.runUser]);
   if (e instanceof AbandonedRunError) return messages.createError('error.AbandonedRun', [e.runId, e.reason]);
   if (e instanceof NotConfirmedError && e.runId) return messages.createError('error.NotConfirmedRun', [e.runId]);
   if (e instanceof AmbiguousOrphanError) {

@@ -29,6 +29,8 @@ export type RunSpec = {
   force?: boolean;
 };
 
+export type DropReason = 'holds-data' | 'unusable' | 'never-held';
+
 export type LedgerRecord =
   | ({ t: 'run'; at: string } & RunSpec)
   | {
@@ -55,9 +57,10 @@ export type LedgerRecord =
   | { t: 'aborted-orphan'; at: string; chunk: number; jobId: string }
   /**
    * The part leaves this job and gets a new one: the job already held someone else's data when we
-   * uploaded ('holds-data'), or its results hold none of the part's rows ('never-held').
+   * uploaded ('holds-data'), it was gone or past Open before we sent it anything ('unusable'), or
+   * its results hold none of the part's rows ('never-held').
    */
-  | { t: 'job-dropped'; at: string; chunk: number; jobId: string; reason: 'holds-data' | 'never-held' }
+  | { t: 'job-dropped'; at: string; chunk: number; jobId: string; reason: DropReason }
   /** hardDelete: the user confirmed this many rows of this org, as this user; no row is sent before it */
   | { t: 'confirmed'; at: string; rows: number; object: string; operation: IngestOperation; orgId: string; username: string }
   /** the run ended before it sent anything (refused, or its checks failed): resume never picks it up */

@@ -100,6 +100,14 @@ export class AbandonedRunError extends Error {
   }
 }
 
+/** resume as another user than the run's: its jobs and its confirmation are that user's. */
+export class OtherUserError extends Error {
+  public constructor(public readonly runId: string, public readonly runUser: string, public readonly user: string) {
+    super(`run ${runId} was loaded as ${runUser}, not ${user}`);
+    this.name = 'OtherUserError';
+  }
+}
+
 export const RUN_LOCK_FILE = 'run.lock';
 
 export class LoadEngine {
@@ -350,6 +358,9 @@ export class LoadEngine {
     try {
       let state = replay(records);
       if (state.abandoned) throw new AbandonedRunError(state.spec.runId, state.abandoned.reason);
+      // The run's jobs, its orphan search and a hardDelete's confirmation are the run's user's.
+      const me = await this.identity();
+      if (me.userId.slice(0, 15) !== state.spec.org.userId.slice(0, 15)) throw new OtherUserError(state.spec.runId, state.spec.org.username, me.username);
       if (!state.planned) {
         // The run stopped before its split finished: nothing was sent, so planning again from the
         // input files is safe and complete.

@@ -24,7 +24,7 @@ import { OrgApiError } from '../http/orgHttp.js';
 import { RetryPolicy } from '../http/retry.js';
 import { fileBlocks } from '../io/fileBlocks.js';
 import { Ledger } from '../ledger/ledger.js';
-import { ChunkState, RunState, leaveJob } from '../ledger/records.js';
+import { ChunkState, DropReason, RunState, leaveJob } from '../ledger/records.js';
 import { crashIfAsked } from '../load/crashPoints.js';
 import { PollSchedule } from '../load/pollSchedule.js';
 import { LoadEvent } from '../load/types.js';
@@ -192,7 +192,7 @@ export class JobRunner {
   }
 
   /** The part leaves its job: a new one is created for it. */
-  private drop(ledger: Ledger, c: ChunkState, reason: 'holds-data' | 'never-held'): void {
+  private drop(ledger: Ledger, c: ChunkState, reason: DropReason): void {
     ledger.append({ t: 'job-dropped', chunk: c.chunk.index, jobId: c.jobId!, reason });
     leaveJob(c);
     c.creatingAt = undefined;
@@ -208,11 +208,12 @@ export class JobRunner {
       if (!c.jobId) await this.creating.run(() => this.obtainJob(ctx, c));
       const jobId = c.jobId!;
       if (!c.uploaded) {
-        const landed = await this.upload(ledger, c);
-        if (!landed) {
-          // The job holds data this part never sent: not ours to use. Leave it, get another.
-          await this.abortIfOpen(jobId);
-          this.drop(ledger, c, 'holds-data');
+        const upload = await this.upload(ledger, c);
+        if (upload !== 'landed') {
+          // The job holds data this part never sent (not ours to use), or can no longer take any:
+          // leave it, get another.
+          if (upload === 'foreign') await this.abortIfOpen(jobId);
+          this.drop(ledger, c, upload === 'foreign' ? 'holds-data' : 'unusable');
           continue;
         }
         ledger.append({ t: 'uploaded', chunk: index, jobId });
@@ -381,17 +382,18 @@ export class JobRunner {
   }
 
   /**
-   * Uploads the part to its job. True when the data in the job is this part's: our upload was
+   * Uploads the part to its job. 'landed' when the data in the job is this part's: our upload was
    * answered, or the job refuses a repeat because it holds data that an earlier upload of ours to
-   * this job may have put there. False when the job holds data this part never sent.
+   * this job may have put there. 'foreign' when the job holds data this part never sent; 'unusable'
+   * when the job is gone or past Open before this part ever sent it anything (aborted meanwhile).
    */
-  private async upload(ledger: Ledger, c: ChunkState): Promise<boolean> {
+  private async upload(ledger: Ledger, c: ChunkState): Promise<'landed' | 'foreign' | 'unusable'> {
     const jobId = c.jobId!;
     let oursMayHaveLanded = c.uploading === true;
     if (oursMayHaveLanded) {
       // A job past Open took our upload and was closed (only we close it).
       const info = await this.gone(jobId, () => this.retrying('job info', () => this.deps.bulk.info(jobId)));
-      if (info.state !== 'Open') return true;
+      if (info.state !== 'Open') return 'landed';
     } else {
       ledger.append({ t: 'uploading', chunk: c.chunk.index, jobId });
       c.uploading = true;
@@ -400,12 +402,15 @@ export class JobRunner {
       const blocks = fileBlocks(c.chunk.file);
       return process.env.SF_BULKOPS_CRASH_AT?.startsWith('mid-upload') ? crashHalfway(blocks, c.chunk.bytes, c.chunk.index) : blocks;
     };
-    const once = async (): Promise<boolean> => {
+    const once = async (): Promise<'landed' | 'foreign' | 'unusable'> => {
       try {
         await this.deps.bulk.upload(jobId, body, c.chunk.bytes);
-        return true;
+        return 'landed';
       } catch (e) {
-        if (e instanceof OrgApiError && e.errorCode === 'INVALIDJOBSTATE' && /multiple contents|already/i.test(e.message)) return oursMayHaveLanded;
+        if (!(e instanceof OrgApiError)) throw e;
+        const refusedRepeat = e.errorCode === 'INVALIDJOBSTATE' && /multiple contents|already/i.test(e.message);
+        if (refusedRepeat) return oursMayHaveLanded ? 'landed' : 'foreign';
+        if (!oursMayHaveLanded && (e.status === 404 || e.errorCode === 'INVALIDJOBSTATE')) return 'unusable';
         throw e;
       }
     };
@@ -413,7 +418,7 @@ export class JobRunner {
       // The failed attempt may have reached the org before the failure.
       oursMayHaveLanded = true;
       const info = await this.deps.bulk.info(jobId);
-      return info.state === 'Open' ? once() : true;
+      return info.state === 'Open' ? once() : 'landed';
     });
   }
 

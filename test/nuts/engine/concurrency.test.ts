@@ -4,16 +4,17 @@
  * holds data the part never sent, a job whose results hold none of the part's rows, and a hardDelete
  * that was refused. Each ends with every row once in the org (or, for the refusal, none touched).
  */
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { runCrashChild, testEngine } from '../../helpers/engine.js';
+import { runCrashChild, testEngine, testHttp } from '../../helpers/engine.js';
+import { fetchIdentity } from '../../../src/core/org/identity.js';
 import { call } from '../../helpers/api.js';
 import { readCsv } from '../../helpers/csv.js';
 import type { LoadRequest } from '../../../src/core/load/types.js';
-import { NotConfirmedError, RunLockedError } from '../../../src/core/load/engine.js';
+import { NotConfirmedError, OtherUserError, RunLockedError } from '../../../src/core/load/engine.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import { latestRun } from '../../../src/core/ledger/runIndex.js';
 
@@ -146,6 +147,44 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
     expect(dropped.map((r) => r.t === 'job-dropped' && r.reason)).to.deep.equal(['never-held']);
   });
 
+  it('gives a part a new job when its job was aborted before the part sent it anything', async () => {
+    // A serial run with --wait 0 sends its first part only; part 2 is then given a job (as a crash
+    // right after its creation would leave it) that someone aborts before the resume uploads to it.
+    const req = request('zeta', 300, { waitMs: 0 });
+    const started = await testEngine(target()).engine.start(req);
+    expect(started.jobs.length).to.be.greaterThan(1);
+    const runDir = join(req.ledgerDir, req.runId);
+    const created = await call(emu, 'POST', '/services/data/v66.0/jobs/ingest', {
+      body: JSON.stringify({ object: 'Contact', operation: 'insert', contentType: 'CSV', lineEnding: 'LF' }),
+      contentType: 'application/json',
+    });
+    const jobId = (created.json as { id: string }).id;
+    await call(emu, 'PATCH', `/services/data/v66.0/jobs/ingest/${jobId}`, { body: JSON.stringify({ state: 'Aborted' }), contentType: 'application/json' });
+    const at = new Date().toISOString();
+    appendFileSync(join(runDir, 'ledger.jsonl'), `${JSON.stringify({ t: 'creating', chunk: 2, at })}\n${JSON.stringify({ t: 'created', chunk: 2, jobId, at })}\n`);
+    const result = await testEngine(target()).engine.resume(runDir, 60_000);
+    expect(result).to.include({ status: 'Completed', successful: 300, unprocessed: 0, unmatched: 0 });
+    expectOnce('zeta', 300);
+    const dropped = Ledger.read(runDir).filter((r) => r.t === 'job-dropped');
+    expect(dropped.map((r) => r.t === 'job-dropped' && [r.jobId, r.reason])).to.deep.equal([[jobId, 'unusable']]);
+  });
+
+  it('refuses to resume a run as another user than the one that loaded it', async () => {
+    const req = request('eta', 100, { waitMs: 0 });
+    await testEngine(target()).engine.start(req);
+    const runDir = join(req.ledgerDir, req.runId);
+    const lines = readFileSync(join(runDir, 'ledger.jsonl'), 'utf8').split('\n');
+    const run = JSON.parse(lines[0]) as { org: { userId: string; username: string } };
+    run.org = { ...run.org, userId: '005000000000999AAA', username: 'someone.else@example.com' };
+    writeFileSync(join(runDir, 'ledger.jsonl'), [JSON.stringify(run), ...lines.slice(1)].join('\n'));
+    let error: unknown;
+    await testEngine(target()).engine.resume(runDir, 60_000).catch((e: unknown) => {
+      error = e;
+    });
+    expect(error).to.be.instanceOf(OtherUserError);
+    expect((error as OtherUserError).runUser).to.equal('someone.else@example.com');
+  });
+
   describe('a refused hardDelete stays refused', () => {
     let ids: string[];
     beforeEach(() => {
@@ -189,7 +228,7 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
       // A run whose ledger holds no confirmation (a crash before the split leaves one like it).
       const runDir = join(req.ledgerDir, 'run-hd-unconfirmed');
       mkdirSync(runDir, { recursive: true });
-      const identity = { username: 'x', orgId: '00D000000000001AAA', userId: '005000000000001AAA', instanceUrl: emu.url };
+      const identity = await fetchIdentity(testHttp(target()));
       appendFileSync(
         join(runDir, 'ledger.jsonl'),
         `${JSON.stringify({ t: 'run', runId: 'run-hd-unconfirmed', object: 'Account', operation: 'hardDelete', files: req.files, resultsDir: runDir, org: identity, concurrency: 1, backup: true, at: new Date().toISOString() })}\n`
