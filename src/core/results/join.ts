@@ -8,8 +8,8 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { syncDir, syncFile } from '../io/durable.js';
 import { Readable } from 'node:stream';
+import { syncDir, syncFile } from '../io/durable.js';
 import { parseCsvBatches, parseCsvRecords } from '../csv/fastParser.js';
 import { scanRecords } from '../csv/recordScanner.js';
 import { ByteWriter } from '../io/byteWriter.js';
