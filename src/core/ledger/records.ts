@@ -76,8 +76,6 @@ export type ChunkState = {
   journaled?: boolean;
   /** jobs this part left for a new one (job-dropped) */
   drops?: number;
-  /** one of them was left because its results held none of the part's rows */
-  neverHeldBefore?: boolean;
   jobId?: string;
   /** the job was found again after a crash rather than created by this chunk's own call */
   adopted?: boolean;
@@ -101,6 +99,8 @@ export type RunState = {
   backup?: Extract<LedgerRecord, { t: 'backup' }>;
   confirmed?: Extract<LedgerRecord, { t: 'confirmed' }>;
   abandoned?: Extract<LedgerRecord, { t: 'abandoned' }>;
+  /** jobs a part left because they held data (job-dropped 'holds-data') not yet recorded as aborted */
+  toAbort: Array<{ chunk: number; jobId: string }>;
   merged: boolean;
   done: boolean;
 };
@@ -111,7 +111,7 @@ export function replay(records: LedgerRecord[]): RunState {
   if (first?.t !== 'run') throw new Error('ledger does not start with a run record');
   const { t, at, ...spec } = first;
   void t;
-  const state: RunState = { spec, startedAt: at, header: [], rows: 0, rejected: 0, chunks: [], planned: false, merged: false, done: false };
+  const state: RunState = { spec, startedAt: at, header: [], rows: 0, rejected: 0, chunks: [], planned: false, toAbort: [], merged: false, done: false };
   for (const r of records.slice(1)) {
     if (r.t === 'planned') {
       state.planned = true;
@@ -123,6 +123,8 @@ export function replay(records: LedgerRecord[]): RunState {
       state.chunks = r.chunks.map((chunk) => ({ chunk }));
       continue;
     }
+    if (r.t === 'job-dropped' && r.reason === 'holds-data') state.toAbort.push({ chunk: r.chunk, jobId: r.jobId });
+    if (r.t === 'aborted-orphan') state.toAbort = state.toAbort.filter((j) => j.jobId !== r.jobId);
     if (r.t === 'backup') state.backup = r;
     else if (r.t === 'confirmed') state.confirmed = r;
     else if (r.t === 'abandoned') state.abandoned = r;
@@ -165,7 +167,6 @@ function applyChunkRecord(c: ChunkState | undefined, r: ChunkRecord): void {
       c.results = r;
       break;
     case 'job-dropped':
-      if (r.reason === 'never-held') c.neverHeldBefore = true;
       leaveJob(c);
       c.creatingAt = undefined;
       c.journaled = undefined;

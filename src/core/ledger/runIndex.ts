@@ -25,9 +25,12 @@ export function listRuns(ledgerDir: string): RunEntry[] {
   return runs;
 }
 
-/** The latest run that can be resumed (a run that ended before sending anything cannot). */
+/**
+ * The latest run, even one that ended before sending anything (resume then says why): a pipeline's
+ * `resume --latest` after a refused load must fail with that refusal, not finish an earlier run.
+ */
 export function latestRun(ledgerDir: string): RunEntry | undefined {
-  const runs = listRuns(ledgerDir).filter((r) => !r.state.abandoned);
+  const runs = listRuns(ledgerDir);
   return runs.sort((a, b) => a.state.startedAt.localeCompare(b.state.startedAt)).pop();
 }
 

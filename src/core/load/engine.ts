@@ -233,11 +233,10 @@ export class LoadEngine {
       sending = true;
       return await this.drive(ledger, runDir, state, { at: this.now() + req.waitMs });
     } catch (e) {
-      // A start refused or failed before anything could be sent leaves no run behind for resume.
-      if (!sending) {
-        ledger.close();
-        await rm(runDir, { recursive: true, force: true });
-      }
+      // A start refused or failed before anything could be sent ends the run here: its parts go,
+      // and the ledger says why, so resume (--latest included) refuses it with that reason instead
+      // of picking up an earlier run.
+      if (!sending) await this.abandon(ledger, runDir, e);
       throw e;
     } finally {
       ledger.close();
@@ -248,6 +247,9 @@ export class LoadEngine {
   /** Reads, checks and splits the input into part files; records the plan. */
   private async plan(ledger: Ledger, runDir: string, spec: RunSpec, req: LoadRequest): Promise<RunState> {
     await mkdir(join(runDir, 'chunks'), { recursive: true });
+    // A results folder used before: files only some runs write must not pass for this run's.
+    await rm(join(spec.resultsDir, 'rejected.csv'), { force: true });
+    await rm(unmatchedPath(spec.resultsDir), { force: true });
     this.emit({ type: 'stage', stage: 'read' });
     const print = new Fingerprint(spec.files.length);
     const inputs = await this.openInputs(req, {}, print);
@@ -263,8 +265,9 @@ export class LoadEngine {
     const report = inputs.report();
     const { sha256, bytes } = print.digest();
     // Nothing has been sent yet. A second insert of the same file would create every record again:
-    // it stops here. Other operations are idempotent (an upsert or update sets the same values
-    // again, a delete finds the records gone): they go on, and the earlier run is named.
+    // it stops here. Other operations go on, and the earlier run is named: an upsert or update sets
+    // the same values again; a delete finds the records gone (its backup comes up short and stops
+    // it before anything is sent).
     const earlier = findSameLoad(dirname(runDir), { orgId: spec.org.orgId, object: spec.object, operation: spec.operation, fileSha256: sha256, runId: spec.runId });
     if (earlier && spec.operation === 'insert' && !spec.force) throw new DuplicateRunError(earlier.runId, earlier.runDir);
     if (earlier) this.emit({ type: 'loaded-before', runId: earlier.runId, runDir: earlier.runDir });
@@ -281,6 +284,12 @@ export class LoadEngine {
     });
     this.emit({ type: 'planned', rows: plan.rows, chunks: plan.chunks.length, bytes: plan.chunks.reduce((n, c) => n + c.bytes, 0), rejected: plan.rejected });
     return replay(Ledger.read(runDir));
+  }
+
+  /** Ends a run that sent nothing: the reason goes in its ledger, its parts go. */
+  private async abandon(ledger: Ledger, runDir: string, e: unknown): Promise<void> {
+    ledger.append({ t: 'abandoned', reason: e instanceof Error ? e.message : String(e) });
+    await rm(join(runDir, 'chunks'), { recursive: true, force: true });
   }
 
   /** Takes the run's lock: one process works on a run at a time. */
@@ -396,17 +405,17 @@ export class LoadEngine {
   private async drive(ledger: Ledger, runDir: string, state: RunState, deadline: Deadline): Promise<LoadResult> {
     const started = this.now();
     if (state.spec.operation === 'hardDelete' && state.confirmed?.rows !== state.rows) {
-      // Never confirmed (killed at the prompt, or before): it ends here, and resume --latest passes it by.
-      ledger.append({ t: 'abandoned', reason: 'hardDelete never confirmed' });
-      throw new NotConfirmedError(state.spec.runId);
+      // Never confirmed (killed at the prompt, or before): it can never delete; it ends here.
+      const refusal = new NotConfirmedError(state.spec.runId);
+      await this.abandon(ledger, runDir, refusal);
+      throw refusal;
     }
     try {
       if (state.spec.backup && !state.backup) await this.backup(ledger, runDir, state);
     } catch (e) {
-      // Nothing was sent: the run ends here (a short backup names what is missing; start again with load).
-      if (!state.chunks.some((c) => (c.creatingAt ?? c.jobId) !== undefined)) {
-        ledger.append({ t: 'abandoned', reason: e instanceof Error ? e.message : String(e) });
-      }
+      // A short backup refuses the delete (the missing Ids are named): the run ends here. Other
+      // failures (the network) leave it for resume.
+      if (e instanceof BackupShortError) await this.abandon(ledger, runDir, e);
       throw e;
     }
     this.emit({ type: 'stage', stage: 'upload' });

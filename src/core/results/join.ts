@@ -30,10 +30,16 @@ export type JoinCounts = {
   failed: number;
   unprocessed: number;
   retryable: number;
-  /** result rows that matched no sent row: a bug to report, never silently dropped */
+  /**
+   * result rows that matched no sent row (in the unmatched part), plus sent rows a completed job
+   * gave no result for: a bug to report, never silently dropped
+   */
   unmatched: number;
   errorCodes: Record<string, number>;
 };
+
+/** A join's counts, and how many result rows the job returned that matched no sent row. */
+export type JoinOutcome = JoinCounts & { strays: number };
 
 export function emptyCounts(): JoinCounts {
   return { successful: 0, created: 0, updated: 0, failed: 0, unprocessed: 0, retryable: 0, unmatched: 0, errorCodes: {} };
@@ -123,7 +129,7 @@ export async function joinJob(
   fetch: (kind: ResultKind) => Promise<Readable>,
   parts: PartPaths,
   opts: JoinOptions = {}
-): Promise<JoinCounts> {
+): Promise<JoinOutcome> {
   const index = (opts.workspace ?? new JoinWorkspace()).rowIndex(chunk.rows);
   const hasher = new RecordHasher();
   // The part file was written by us (csvLine): its records are hashed as bytes, no field is parsed.
@@ -142,6 +148,7 @@ export async function joinJob(
     const counts = emptyCounts();
     const row: string[] = new Array<string>(header.length);
     let matched = 0;
+    let strays = 0;
     for (const kind of ['successful', 'failed'] as ResultKind[]) {
       let order: number[] | undefined;
       for await (const batch of readBatches(await fetch(kind))) for (const record of batch) {
@@ -154,6 +161,7 @@ export async function joinJob(
         for (let c = 0; c < header.length; c++) row[c] = order[c] >= 0 ? record[order[c]] ?? '' : '';
         const pos = index.take(hasher.ofValues(row));
         if (pos === undefined) {
+          strays++;
           counts.unmatched++;
           unmatchedOut.text(csvLine([kind, record[0] ?? '', record[1] ?? '', ...row]));
           if (unmatchedOut.due) await unmatchedOut.flush();
@@ -167,7 +175,7 @@ export async function joinJob(
     spill.finish();
     await unmatchedOut.close();
     await writeParts(chunk, reportsEveryRow(jobState, matched, chunk.rows), spill, parts, counts, opts.fileLabel, opts.createdColumn ?? true);
-    return counts;
+    return { ...counts, strays };
   } finally {
     // Closes the unmatched part if a download broke off (after close() it does nothing).
     await unmatchedOut.abort();

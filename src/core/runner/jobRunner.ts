@@ -10,11 +10,12 @@
  *   time on this machine for the same user, object and operation (creationJournal.ts); an intent
  *   without an outcome is matched to the org's unclaimed Open jobs in order (orphans.ts), so an orphan
  *   job goes to at most one part, ever;
- * - an upload: it counts as landed only when this part's own upload was answered, or when the org
- *   refuses a repeat because the job holds data and this part's own earlier upload to that job may
- *   have got through; a job holding data this part never sent is left (aborted if Open) for a new one;
+ * - an upload: it counts as landed only when this part's own upload was answered; a job that refuses
+ *   it because it holds data (whose, no one can prove) is left for a new one, dropped in the ledger
+ *   before it is aborted (an Open job's data is never processed);
  * - a job past Open is never uploaded to again; results are fetched until one join completes;
- * - a completed job whose results hold none of the part's rows never held them: the part gets a new job.
+ * - a job that processed nothing and returned no result (aborted) never held the part's rows, and
+ *   never will: the part gets a new job. Results that match nothing sent are reported, never resent.
  */
 import { basename } from 'node:path';
 import { mkdir } from 'node:fs/promises';
@@ -74,7 +75,7 @@ export class AmbiguousOrphanError extends Error {
 
 /** A clock skew between this machine and the org that the orphan search allows for. */
 const SKEW_MS = 60_000;
-/** How many times a part may leave a job for a new one before its rows are left for a retry. */
+/** How many jobs a part may leave for a new one before the run stops (something keeps refusing its data). */
 const MAX_DROPS = 3;
 
 export class JobRunner {
@@ -95,6 +96,10 @@ export class JobRunner {
 
   /** Runs the parts that have no results yet, `concurrency` jobs at a time, until done or the deadline. */
   public async run(ctx: RunContext, parts: ChunkState[]): Promise<void> {
+    // Jobs left because they held data, whose abort a crash cut short: aborted now (an Open job's
+    // data is never processed; closed, it would be).
+    for (const { chunk, jobId } of [...ctx.state.toAbort]) await this.abortDropped(ctx.ledger, chunk, jobId);
+    ctx.state.toAbort = [];
     const pending = parts.filter((c) => !c.results);
     if (!pending.length) return;
     this.workspace.reserve(Math.max(...pending.map((c) => c.chunk.rows)));
@@ -149,13 +154,13 @@ export class JobRunner {
         });
       }
       if (c.results) return;
-      const counts = await this.join(state, c);
-      const neverHeld = c.terminal!.state === 'JobComplete' && c.chunk.rows > 0 && counts.successful + counts.failed === 0;
-      // Once only: a second part-less job would point at a fault of ours (a join that matches
-      // nothing), and sending again could then duplicate rows; the rows stay in retry.csv instead.
-      if (neverHeld && (c.drops ?? 0) < MAX_DROPS && !c.neverHeldBefore) {
-        c.neverHeldBefore = true;
-        // The job finished without a single row of this part: they were never in it. Send them again.
+      const { strays, ...counts } = await this.join(state, c);
+      // Nothing came back for the part, and the job says it processed nothing: its rows were never
+      // processed (an aborted job, or one that never held them), and a job in that state never will.
+      // They are sent again in a new job. Results that match nothing sent (strays) are never a reason
+      // to send again: that is reported (unmatched.csv, status Inconsistent), not guessed at.
+      const untouched = c.chunk.rows > 0 && counts.successful + counts.failed === 0 && strays === 0 && c.terminal!.processed === 0;
+      if (untouched && (c.terminal!.state === 'Aborted' || c.terminal!.state === 'JobComplete')) {
         this.drop(ledger, c, 'never-held');
         continue;
       }
@@ -191,8 +196,13 @@ export class JobRunner {
     );
   }
 
-  /** The part leaves its job: a new one is created for it. */
+  /**
+   * The part leaves its job: a new one is created for it. Written down before anything is done to
+   * the job (an abort), so a crash in between never lets a resume take that job for the part's.
+   * A part that has left MAX_DROPS jobs stops the run: something keeps refusing its data.
+   */
   private drop(ledger: Ledger, c: ChunkState, reason: DropReason): void {
+    if ((c.drops ?? 0) >= MAX_DROPS) throw new Error(`part ${c.chunk.index} has left ${MAX_DROPS} jobs (the last, ${c.jobId}: ${reason}); its rows are not sent again automatically`);
     ledger.append({ t: 'job-dropped', chunk: c.chunk.index, jobId: c.jobId!, reason });
     leaveJob(c);
     c.creatingAt = undefined;
@@ -210,10 +220,10 @@ export class JobRunner {
       if (!c.uploaded) {
         const upload = await this.upload(ledger, c);
         if (upload !== 'landed') {
-          // The job holds data this part never sent (not ours to use), or can no longer take any:
-          // leave it, get another.
-          if (upload === 'foreign') await this.abortIfOpen(jobId);
+          // The job holds data that cannot be proven this part's, or can no longer take any: leave
+          // it (dropped first, then aborted: data in an Open job is never processed), get another.
           this.drop(ledger, c, upload === 'foreign' ? 'holds-data' : 'unusable');
+          if (upload === 'foreign') await this.abortDropped(ledger, c.chunk.index, jobId);
           continue;
         }
         ledger.append({ t: 'uploaded', chunk: index, jobId });
@@ -275,6 +285,8 @@ export class JobRunner {
         // The most delicate moment: the org has the job, the ledger does not know it yet.
         crashIfAsked('after-create', index);
         journal.resolved(ctx.ledger.runDir, index, job.id);
+        // The journal knows the job, the ledger not yet: resume finds it through the journal.
+        crashIfAsked('after-claim', index);
         c.jobId = job.id;
         c.adopted = undefined;
         ledger.append({ t: 'created', chunk: index, jobId: job.id });
@@ -305,20 +317,24 @@ export class JobRunner {
       failedAttempts++;
       return (await this.findOrphan(ctx, journal, c)) ?? create();
     });
-    if (failedAttempts > 0) await this.abortExtras(ctx, journal, c, job);
+    if (failedAttempts > 0) await this.abortExtras(ctx, journal, c, job, failedAttempts);
     return job;
   }
 
   /**
    * After a creation that needed retries: an earlier attempt the org handled late may have made a
-   * second job. Open jobs of ours made since the intent, before this one, unclaimed, while no other
-   * creation on this machine is unresolved, can only be such attempts: they are aborted.
+   * job of its own. Only when no other creation on this machine is unresolved, and only Open jobs of
+   * ours made after the intent and before the job we got, unclaimed, no more of them than attempts
+   * failed (more would be someone else's too: then none is touched), are aborted.
    */
-  private async abortExtras(ctx: RunContext, journal: CreationJournal, c: ChunkState, job: JobInfo): Promise<void> {
-    const from = Date.parse(c.creatingAt!) - SKEW_MS;
-    const others = journal.unresolved().filter((i) => !(i.run === ctx.ledger.runDir && i.chunk === c.chunk.index) && Date.parse(i.at) >= from);
+  private async abortExtras(ctx: RunContext, journal: CreationJournal, c: ChunkState, job: JobInfo, failedAttempts: number): Promise<void> {
+    const since = Date.parse(c.creatingAt!);
+    const others = journal.unresolved().filter((i) => !(i.run === ctx.ledger.runDir && i.chunk === c.chunk.index) && Date.parse(i.at) >= since - SKEW_MS);
     if (others.length) return;
-    const extras = (await this.candidates(ctx, journal, c.creatingAt!)).filter((j) => j.id !== job.id && byCreation(j, job) < 0);
+    const extras = (await this.candidates(ctx, journal, c.creatingAt!)).filter(
+      (j) => j.id !== job.id && byCreation(j, job) < 0 && Date.parse(j.createdDate.replace(/\+0000$/, 'Z')) >= since
+    );
+    if (extras.length > failedAttempts) return;
     for (const extra of extras) {
       await this.abortIfOpen(extra.id);
       ctx.ledger.append({ t: 'aborted-orphan', chunk: c.chunk.index, jobId: extra.id });
@@ -382,16 +398,16 @@ export class JobRunner {
   }
 
   /**
-   * Uploads the part to its job. 'landed' when the data in the job is this part's: our upload was
-   * answered, or the job refuses a repeat because it holds data that an earlier upload of ours to
-   * this job may have put there. 'foreign' when the job holds data this part never sent; 'unusable'
-   * when the job is gone or past Open before this part ever sent it anything (aborted meanwhile).
+   * Uploads the part to its job. 'landed' when the org answered this part's upload, or when the job
+   * was closed by someone before the part recorded its upload (its results then tell whose rows it
+   * processed); 'foreign' when the org refuses the upload because the job holds data: whether an
+   * earlier attempt of ours put it there cannot be proven, so the job is never used; 'unusable' when
+   * the job is gone or past Open before this part sent it anything.
    */
   private async upload(ledger: Ledger, c: ChunkState): Promise<'landed' | 'foreign' | 'unusable'> {
     const jobId = c.jobId!;
     let oursMayHaveLanded = c.uploading === true;
     if (oursMayHaveLanded) {
-      // A job past Open took our upload and was closed (only we close it).
       const info = await this.gone(jobId, () => this.retrying('job info', () => this.deps.bulk.info(jobId)));
       if (info.state !== 'Open') return 'landed';
     } else {
@@ -408,8 +424,7 @@ export class JobRunner {
         return 'landed';
       } catch (e) {
         if (!(e instanceof OrgApiError)) throw e;
-        const refusedRepeat = e.errorCode === 'INVALIDJOBSTATE' && /multiple contents|already/i.test(e.message);
-        if (refusedRepeat) return oursMayHaveLanded ? 'landed' : 'foreign';
+        if (e.errorCode === 'INVALIDJOBSTATE' && /multiple contents|already/i.test(e.message)) return 'foreign';
         if (!oursMayHaveLanded && (e.status === 404 || e.errorCode === 'INVALIDJOBSTATE')) return 'unusable';
         throw e;
       }
@@ -420,6 +435,12 @@ export class JobRunner {
       const info = await this.deps.bulk.info(jobId);
       return info.state === 'Open' ? once() : 'landed';
     });
+  }
+
+  /** Aborts a job the part left, if still Open, and records it (a resume does the same for jobs left before a crash). */
+  private async abortDropped(ledger: Ledger, chunk: number, jobId: string): Promise<void> {
+    await this.abortIfOpen(jobId);
+    ledger.append({ t: 'aborted-orphan', chunk, jobId });
   }
 
   private async abortIfOpen(jobId: string): Promise<void> {

@@ -10,7 +10,9 @@
  * - the intents still unresolved and the candidates are matched in order, one to one: when there are
  *   exactly as many candidates as unresolved intents each intent gets its own; when there is none,
  *   no intent made a job; anything else (a job made by another machine under the same user, say) is
- *   ambiguous, and the caller stops and lists the candidates rather than guess.
+ *   ambiguous, and the caller stops and lists the candidates rather than guess. Another machine's
+ *   job can still pass for ours when the counts happen to match: this machine cannot see its intents.
+ *   (An upload never lands in a job that holds data, so that mistake loses no row: see jobRunner.ts.)
  */
 
 export type Intent = { run: string; chunk: number; at: string };

@@ -357,7 +357,7 @@ function problemsOf(emu: Emulator, plan: Plan, { result, runDir }: RoundOutcome)
   }
   for (const [jobId, parts] of partsOfJob) if (parts.size > 1) problems.push(`job ${jobId} was claimed by parts ${[...parts].join(', ')} (created or adopted)`);
 
-  // The org's jobs: none holds rows of two parts, no part's rows are in two jobs, none with data left unfinished.
+  // The org's jobs: none holds rows of two parts, no part's rows were processed in two jobs, none with data left unfinished.
   const partOfLine = (line: number): number => result.jobs.find((j) => line >= j.firstLine && line <= j.lastLine)?.chunk ?? 0;
   const jobsOfPart = new Map<number, string[]>();
   for (const job of emu.ingest.jobs.list()) {
@@ -365,10 +365,12 @@ function problemsOf(emu: Emulator, plan: Plan, { result, runDir }: RoundOutcome)
     if (!keys.length) continue;
     const parts = new Set(keys.map((k) => partOfLine(Number(k.slice(2)) + 1)));
     if (parts.size > 1) problems.push(`job ${job.id} holds rows of parts ${[...parts].join(', ')}`);
-    for (const p of parts) jobsOfPart.set(p, [...(jobsOfPart.get(p) ?? []), job.id]);
+    // A job aborted while its upload still waited (never processed) is one the runner left on purpose.
+    const neverProcessed = job.state === 'Aborted' && job.data !== undefined;
+    if (!neverProcessed) for (const p of parts) jobsOfPart.set(p, [...(jobsOfPart.get(p) ?? []), job.id]);
     if (!['JobComplete', 'Failed', 'Aborted'].includes(job.state)) problems.push(`job ${job.id} holds rows and was left ${job.state}`);
   }
-  for (const [part, jobs] of jobsOfPart) if (jobs.length > 1) problems.push(`part ${part}'s rows were sent in ${jobs.length} jobs: ${jobs.join(', ')}`);
+  for (const [part, jobs] of jobsOfPart) if (jobs.length > 1) problems.push(`part ${part}'s rows were processed in ${jobs.length} jobs: ${jobs.join(', ')}`);
   return problems;
 }
 

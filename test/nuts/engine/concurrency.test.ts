@@ -14,7 +14,7 @@ import { fetchIdentity } from '../../../src/core/org/identity.js';
 import { call } from '../../helpers/api.js';
 import { readCsv } from '../../helpers/csv.js';
 import type { LoadRequest } from '../../../src/core/load/types.js';
-import { NotConfirmedError, OtherUserError, RunLockedError } from '../../../src/core/load/engine.js';
+import { AbandonedRunError, NotConfirmedError, OtherUserError, RunLockedError } from '../../../src/core/load/engine.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import { latestRun } from '../../../src/core/ledger/runIndex.js';
 
@@ -127,7 +127,7 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
     expect(dropped.map((r) => r.t === 'job-dropped' && r.reason)).to.deep.equal(['holds-data']);
   });
 
-  it('sends a part again when its completed job’s results hold none of its rows (a ledger that named the wrong job)', async () => {
+  it('never sends a part again when its completed job’s results are not its rows (a ledger that named the wrong job): reported loudly instead', async () => {
     // A serial run with --wait 0 sends its first part only; then the ledger is made to say (as a
     // run of an earlier version could) that part 2 went into part 1's job.
     const req = request('epsilon', 300, { waitMs: 0 });
@@ -135,16 +135,45 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
     expect(started.jobs.length).to.be.greaterThan(1);
     const runDir = join(req.ledgerDir, req.runId);
     const firstJob = started.jobs[0].id;
+    const part2Rows = started.jobs[1].rows;
     const at = new Date().toISOString();
     for (const t of ['creating', 'created', 'uploading', 'uploaded', 'closed']) {
       appendFileSync(join(runDir, 'ledger.jsonl'), `${JSON.stringify({ t, chunk: 2, ...(t === 'creating' ? {} : { jobId: firstJob }), at })}\n`);
     }
     const result = await testEngine(target()).engine.resume(runDir, 60_000);
-    expect(result).to.include({ status: 'Completed', successful: 300, unmatched: 0, unprocessed: 0 });
-    expectOnce('epsilon', 300);
-    expect(readCsv(result.files!.success)).to.have.length(300);
+    // Results that match nothing sent are never a reason to send again: the part's rows wait in retry.csv.
+    expect(result.status).to.equal('Inconsistent');
+    expect(result.unmatchedJobs?.map((j) => j.chunk)).to.include(2);
+    expect(readCsv(result.files!.unmatched!).length).to.equal(started.jobs[0].rows);
+    expect(readCsv(result.files!.retry).length).to.be.at.least(part2Rows);
+    expect(Ledger.read(runDir).filter((r) => r.t === 'job-dropped')).to.deep.equal([]);
+    // Part 2's rows were never sent: none of them is in the org.
+    const ext = [...emu.store.all('Contact')].map((c) => String(c.External_Id__c)).filter((e) => e.startsWith('epsilon-'));
+    expect(ext.length).to.equal(300 - part2Rows);
+    expect(new Set(ext).size).to.equal(300 - part2Rows);
+  });
+
+  it('sends a part again when its job was aborted before it processed a row', async () => {
+    // Part 2's job is aborted by someone after its upload, before it was processed (a slow org).
+    const req = request('theta', 300, { waitMs: 0 });
+    const started = await testEngine(target()).engine.start(req);
+    const runDir = join(req.ledgerDir, req.runId);
+    const created = await call(emu, 'POST', '/services/data/v66.0/jobs/ingest', {
+      body: JSON.stringify({ object: 'Contact', operation: 'insert', contentType: 'CSV', lineEnding: 'LF' }),
+      contentType: 'application/json',
+    });
+    const jobId = (created.json as { id: string }).id;
+    await call(emu, 'PATCH', `/services/data/v66.0/jobs/ingest/${jobId}`, { body: JSON.stringify({ state: 'Aborted' }), contentType: 'application/json' });
+    const at = new Date().toISOString();
+    for (const t of ['creating', 'created', 'uploading', 'uploaded', 'closed']) {
+      appendFileSync(join(runDir, 'ledger.jsonl'), `${JSON.stringify({ t, chunk: 2, ...(t === 'creating' ? {} : { jobId }), at })}\n`);
+    }
+    expect(started.jobs.length).to.be.greaterThan(1);
+    const result = await testEngine(target()).engine.resume(runDir, 60_000);
+    expect(result).to.include({ status: 'Completed', successful: 300, unprocessed: 0, unmatched: 0 });
+    expectOnce('theta', 300);
     const dropped = Ledger.read(runDir).filter((r) => r.t === 'job-dropped');
-    expect(dropped.map((r) => r.t === 'job-dropped' && r.reason)).to.deep.equal(['never-held']);
+    expect(dropped.map((r) => r.t === 'job-dropped' && [r.jobId, r.reason])).to.deep.equal([[jobId, 'never-held']]);
   });
 
   it('gives a part a new job when its job was aborted before the part sent it anything', async () => {
@@ -213,8 +242,16 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
         error = e;
       });
       expect(error).to.be.instanceOf(NotConfirmedError);
-      expect(existsSync(join(req.ledgerDir, req.runId))).to.equal(false);
-      expect(latestRun(req.ledgerDir)).to.equal(undefined);
+      // The run ends there, and says so: resume --latest refuses it (it never picks an earlier run instead).
+      const latest = latestRun(req.ledgerDir);
+      expect(latest?.runId).to.equal(req.runId);
+      expect(latest?.state.abandoned?.reason).to.match(/not confirmed/);
+      expect(existsSync(join(req.ledgerDir, req.runId, 'chunks'))).to.equal(false);
+      let resumed: unknown;
+      await testEngine(target()).engine.resume(latest!.runDir, 60_000).catch((e: unknown) => {
+        resumed = e;
+      });
+      expect(resumed).to.be.instanceOf(AbandonedRunError);
       expect(emu.store.count('Account')).to.equal(20);
     });
 
@@ -223,8 +260,8 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
       const req = hardDelete({ confirm: () => Promise.resolve(true) });
       const child = await runCrashChild({ target: target(), request: { ...req, confirm: undefined } }, '');
       expect(child.stderr).to.match(/NotConfirmedError/);
-      // The child had no way to confirm: its start refused and left nothing behind.
-      expect(existsSync(join(req.ledgerDir, req.runId))).to.equal(false);
+      // The child had no way to confirm: its start was refused, and its run ended there.
+      expect(Ledger.read(join(req.ledgerDir, req.runId)).map((r) => r.t)).to.deep.equal(['run', 'planned', 'abandoned']);
       // A run whose ledger holds no confirmation (a crash before the split leaves one like it).
       const runDir = join(req.ledgerDir, 'run-hd-unconfirmed');
       mkdirSync(runDir, { recursive: true });

@@ -11,7 +11,7 @@ import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { runCrashChild, testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
 import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/load/types.js';
-import { DuplicateRunError } from '../../../src/core/load/engine.js';
+import { AbandonedRunError, DuplicateRunError } from '../../../src/core/load/engine.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 
 /** badEvery: rows the org refuses (their external ID is already taken), dupe rows preflight cannot see. */
@@ -105,7 +105,16 @@ describe('load engine against the emulator', function () {
     }
     expect(error).to.be.instanceOf(DuplicateRunError);
     expect((error as DuplicateRunError).earlierRunId).to.equal(first.runId);
-    expect(readdirSync(join(work, 'runs')), 'the refused run left no folder').to.deep.equal([first.runId]);
+    // The refused run keeps only its ledger, which says why: resume refuses it rather than finishing another run.
+    const refused = readdirSync(join(work, 'runs')).filter((r) => r !== first.runId);
+    expect(refused).to.have.length(1);
+    expect(readdirSync(join(work, 'runs', refused[0])).sort()).to.deep.equal(['ledger.jsonl']);
+    expect(Ledger.read(join(work, 'runs', refused[0])).map((r) => r.t)).to.deep.equal(['run', 'abandoned']);
+    let resumed: unknown;
+    await engine.resume(join(work, 'runs', refused[0]), 1000).catch((e: unknown) => {
+      resumed = e;
+    });
+    expect(resumed).to.be.instanceOf(AbandonedRunError);
     expect(emu.store.count('Contact')).to.equal(20 + 12);
     const forced = await engine.start(request(file, { force: true }));
     expect(forced.failed).to.equal(20); // External_Id__c is unique: the org refuses the copies
@@ -210,7 +219,7 @@ describe('load engine against the emulator', function () {
   });
 
   describe('kill -9 at a dangerous moment, then resume', () => {
-    const points = ['before-create:2', 'after-create:1', 'mid-upload:1', 'after-upload:2', 'after-close:1', 'mid-results:1', 'before-merge'];
+    const points = ['before-create:2', 'after-create:1', 'after-claim:2', 'mid-upload:1', 'after-upload:2', 'after-close:1', 'mid-results:1', 'before-merge'];
     for (const point of points) {
       it(`leaves exactly one record per input row after a crash at ${point}`, async () => {
         const file = join(work, 'contacts.csv');
@@ -231,8 +240,9 @@ describe('load engine against the emulator', function () {
         expect(jobs.filter((j) => j.state === 'Open' || j.state === 'UploadComplete')).to.have.length(0);
         expect(jobs.filter((j) => j.state === 'JobComplete').length).to.equal(result.jobs.length);
         expect(readCsv(result.files!.success)).to.have.length(495);
-        if (point.startsWith('after-create')) {
-          // The job the killed process created was found again and used, not created twice.
+        if (point.startsWith('after-create') || point.startsWith('after-claim')) {
+          // The job the killed process created was found again (in the org, or in the creation
+          // journal that named it before the ledger could) and used, not created twice.
           const adopted = Ledger.read(join(req.ledgerDir, req.runId)).filter((r) => r.t === 'created' && r.adopted);
           expect(adopted).to.have.length(1);
         }
