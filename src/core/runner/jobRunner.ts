@@ -202,7 +202,7 @@ export class JobRunner {
    * A part that has left MAX_DROPS jobs stops the run: something keeps refusing its data.
    */
   private drop(ledger: Ledger, c: ChunkState, reason: DropReason): void {
-    if ((c.drops ?? 0) >= MAX_DROPS) throw new Error(`part ${c.chunk.index} has left ${MAX_DROPS} jobs (the last, ${c.jobId}: ${reason}); its rows are not sent again automatically`);
+    if ((c.drops ?? 0) >= MAX_DROPS) throw new Error(`part ${c.chunk.index} has left ${MAX_DROPS} jobs (the last, ${c.jobId ?? ''}: ${reason}); its rows are not sent again automatically`);
     ledger.append({ t: 'job-dropped', chunk: c.chunk.index, jobId: c.jobId!, reason });
     leaveJob(c);
     c.creatingAt = undefined;

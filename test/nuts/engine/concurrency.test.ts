@@ -57,6 +57,17 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
     };
   };
 
+  /** A Contact insert job of the same user, aborted while Open (someone else's hand, or the org's). */
+  const abortedJob = async (): Promise<string> => {
+    const created = await call(emu, 'POST', '/services/data/v66.0/jobs/ingest', {
+      body: JSON.stringify({ object: 'Contact', operation: 'insert', contentType: 'CSV', lineEnding: 'LF' }),
+      contentType: 'application/json',
+    });
+    const jobId = (created.json as { id: string }).id;
+    await call(emu, 'PATCH', `/services/data/v66.0/jobs/ingest/${jobId}`, { body: JSON.stringify({ state: 'Aborted' }), contentType: 'application/json' });
+    return jobId;
+  };
+
   /** External IDs in the org with this prefix: each exactly once, all `rows` of them. */
   const expectOnce = (prefix: string, rows: number): void => {
     const ext = [...emu.store.all('Contact')].map((c) => String(c.External_Id__c)).filter((e) => e.startsWith(`${prefix}-`));
@@ -158,12 +169,7 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
     const req = request('theta', 300, { waitMs: 0 });
     const started = await testEngine(target()).engine.start(req);
     const runDir = join(req.ledgerDir, req.runId);
-    const created = await call(emu, 'POST', '/services/data/v66.0/jobs/ingest', {
-      body: JSON.stringify({ object: 'Contact', operation: 'insert', contentType: 'CSV', lineEnding: 'LF' }),
-      contentType: 'application/json',
-    });
-    const jobId = (created.json as { id: string }).id;
-    await call(emu, 'PATCH', `/services/data/v66.0/jobs/ingest/${jobId}`, { body: JSON.stringify({ state: 'Aborted' }), contentType: 'application/json' });
+    const jobId = await abortedJob();
     const at = new Date().toISOString();
     for (const t of ['creating', 'created', 'uploading', 'uploaded', 'closed']) {
       appendFileSync(join(runDir, 'ledger.jsonl'), `${JSON.stringify({ t, chunk: 2, ...(t === 'creating' ? {} : { jobId }), at })}\n`);
@@ -183,12 +189,7 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
     const started = await testEngine(target()).engine.start(req);
     expect(started.jobs.length).to.be.greaterThan(1);
     const runDir = join(req.ledgerDir, req.runId);
-    const created = await call(emu, 'POST', '/services/data/v66.0/jobs/ingest', {
-      body: JSON.stringify({ object: 'Contact', operation: 'insert', contentType: 'CSV', lineEnding: 'LF' }),
-      contentType: 'application/json',
-    });
-    const jobId = (created.json as { id: string }).id;
-    await call(emu, 'PATCH', `/services/data/v66.0/jobs/ingest/${jobId}`, { body: JSON.stringify({ state: 'Aborted' }), contentType: 'application/json' });
+    const jobId = await abortedJob();
     const at = new Date().toISOString();
     appendFileSync(join(runDir, 'ledger.jsonl'), `${JSON.stringify({ t: 'creating', chunk: 2, at })}\n${JSON.stringify({ t: 'created', chunk: 2, jobId, at })}\n`);
     const result = await testEngine(target()).engine.resume(runDir, 60_000);
