@@ -1,15 +1,14 @@
-import { join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages, Org } from '@salesforce/core';
 import { LoadResult } from '../../core/load/types.js';
 import { Ledger } from '../../core/ledger/ledger.js';
 import { replay } from '../../core/ledger/records.js';
-import { latestRun } from '../../core/ledger/runIndex.js';
 import { engineFor } from '../../core/org/engineFactory.js';
 import { loadDisplay } from '../../ux/loadStages.js';
 import { exitCodesSection } from '../../ux/exitCodes.js';
 import { loadErrorToSfError, reportLoad } from '../../ux/loadReport.js';
+import { runFolder } from '../../ux/runFolder.js';
 import { defaultLedgerDir } from './load.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -41,15 +40,7 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
   public async run(): Promise<BulkopsResumeResult> {
     const { flags } = await this.parse(BulkopsResume);
     const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
-    let runDir: string;
-    if (flags.latest) {
-      const latest = latestRun(ledgerDir);
-      if (!latest) throw messages.createError('error.NoRuns', [ledgerDir]);
-      runDir = latest.runDir;
-    } else {
-      runDir = join(ledgerDir, flags['run-id']!);
-      if (!existsSync(join(runDir, 'ledger.jsonl'))) throw messages.createError('error.NoRun', [flags['run-id'], ledgerDir]);
-    }
+    const runDir = runFolder(messages, ledgerDir, flags);
     // A record torn by a crash mid-write is ignored here; the engine cuts it off once it holds the run's lock.
     const state = replay(Ledger.read(runDir));
     const org = flags['target-org'] ?? (await Org.create({ aliasOrUsername: state.spec.org.username }));

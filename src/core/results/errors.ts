@@ -2,15 +2,21 @@
  * Reading Salesforce's per-row error text (`CODE:message:fields --`, bulk-api.md §6) and deciding
  * which failures are worth sending again unchanged.
  */
-export type RowError = { code: string; message: string };
+/** fields: the fields Salesforce names as the cause (the text's last part), possibly none. */
+export type RowError = { code: string; message: string; fields: string[] };
 
 export function parseRowError(text: string): RowError {
   const trimmed = text.replace(/\s*--\s*$/, '');
   const m = /^([A-Z][A-Z0-9_]*):(.*)$/s.exec(trimmed);
-  if (!m) return { code: 'UNKNOWN', message: trimmed };
+  if (!m) return { code: 'UNKNOWN', message: trimmed, fields: [] };
   // The message ends with ":field,field" (possibly empty); keep the field list out of it.
-  const message = m[2].replace(/:[\w,\s.]*$/, '');
-  return { code: m[1], message: message || m[2] };
+  const tail = /:([\w,\s.]*)$/.exec(m[2]);
+  const message = tail ? m[2].slice(0, tail.index) : m[2];
+  const fields = (tail?.[1] ?? '')
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '');
+  return { code: m[1], message: message || m[2], fields: message ? fields : [] };
 }
 
 /** Failures caused by the org's state at the time, not by the row: the same row can succeed later. */
@@ -21,6 +27,8 @@ const TRANSIENT = new Set([
   'QUERY_TIMEOUT',
   'TOO_MANY_LOCK_FAILURE',
   'UNKNOWN_EXCEPTION',
+  // a limit of the org at that moment (API requests in the rolling 24 hours)
+  'REQUEST_LIMIT_EXCEEDED',
 ]);
 
 export function isRetryable(code: string): boolean {

@@ -253,7 +253,7 @@ async function writeParts(
         counts.failed++;
         const err = parseRowError(outcomes.error(i));
         counts.errorCodes[err.code] = (counts.errorCodes[err.code] ?? 0) + 1;
-        row(out.failed, `${lead}${line},${csvField(outcomes.id(i))},${csvField(err.code)},${csvField(err.message)},`, buf, start, end);
+        row(out.failed, `${lead}${line},${csvField(outcomes.id(i))},${csvField(err.code)},${csvField(err.message)},${csvField(err.fields.join(','))},`, buf, start, end);
         if (isRetryable(err.code)) {
           counts.retryable++;
           row(out.retry, '', buf, start, end);

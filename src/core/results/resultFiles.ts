@@ -30,7 +30,7 @@ export function resultHeaders(header: string[], multiFile = false, createdColumn
   const lead = multiFile ? ['sf__File'] : [];
   return {
     success: [...lead, 'sf__Line', 'sf__Id', ...(createdColumn ? ['sf__Created'] : []), ...header],
-    failed: [...lead, 'sf__Line', 'sf__Id', 'sf__ErrorCode', 'sf__Error', ...header],
+    failed: [...lead, 'sf__Line', 'sf__Id', 'sf__ErrorCode', 'sf__Error', 'sf__Fields', ...header],
     unprocessed: [...lead, 'sf__Line', ...header],
     retry: header,
   };
