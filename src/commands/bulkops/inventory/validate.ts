@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
-import { Flags, SfCommand, toHelpSection } from '@salesforce/sf-plugins-core';
+import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages, SfError } from '@salesforce/core';
 import { checkInventoryFile, InventoryFileError, InventoryProblem } from '../../../core/inventory/validate.js';
+import { simpleExitCodesSection } from '../../../ux/exitCodes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.inventory.validate');
@@ -20,11 +21,7 @@ export default class BulkopsInventoryValidate extends SfCommand<BulkopsInventory
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
 
-  public static readonly errorCodes = toHelpSection('EXIT CODES', {
-    'Succeeded (0)': messages.getMessage('exitCode.succeeded'),
-    'Failed (1)': messages.getMessage('exitCode.failed'),
-    'UsageError (2)': messages.getMessage('exitCode.usage'),
-  });
+  public static readonly errorCodes = simpleExitCodesSection(messages);
 
   public static readonly flags = {
     file: Flags.file({ char: 'f', required: true, summary: messages.getMessage('flags.file.summary') }),
