@@ -13,3 +13,12 @@ export function exitCodesSection(messages: Messages<string>): ReturnType<typeof 
     'StillRunning (69)': messages.getMessage('exitCode.running'),
   });
 }
+
+/** The EXIT CODES section of a command that never ends with 68 or 69 (keys exitCode.succeeded, failed, usage). */
+export function simpleExitCodesSection(messages: Messages<string>): ReturnType<typeof toHelpSection> {
+  return toHelpSection('EXIT CODES', {
+    'Succeeded (0)': messages.getMessage('exitCode.succeeded'),
+    'Failed (1)': messages.getMessage('exitCode.failed'),
+    'UsageError (2)': messages.getMessage('exitCode.usage'),
+  });
+}

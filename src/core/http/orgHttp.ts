@@ -181,9 +181,12 @@ export class OrgHttp {
   }
 
   /** Every request names the session and our client (Sforce-Call-Options shows in the org's job list). */
-  private headers(req: { headers?: Record<string, string> }): Record<string, string> {
+  private headers(req: { path?: string; headers?: Record<string, string> }): Record<string, string> {
+    const token = this.session.accessToken();
     return {
-      Authorization: `Bearer ${this.session.accessToken()}`,
+      Authorization: `Bearer ${token}`,
+      // Bulk API V1 (/services/async/) reads the session from its own header.
+      ...(req.path?.startsWith('/services/async/') ? { 'X-SFDC-Session': token } : {}),
       'Sforce-Call-Options': `client=${CLIENT_NAME}`,
       'User-Agent': CLIENT_NAME,
       ...req.headers,
