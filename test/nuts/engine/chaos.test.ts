@@ -128,21 +128,29 @@ function randomFaults(d: Dice, n: number, budget: Budget): FaultSpec[] {
     const loose = d.chance(0.15);
     const route = ROUTES[d.pick(ROUTE_NAMES)];
     const where = loose ? { path: '/jobs/ingest' } : { method: route.method, path: route.path };
-    const kind = d.pick(['status', 'status', 'reset', 'reset', 'limit', 'slow', 'slow', 'expire-session'] as const);
+    const kind = d.pick(['status', 'status', 'reset', 'reset', 'limit', 'slow', 'slow', 'expire-session', 'cut', 'stall'] as const);
     if (kind === 'slow') {
       faults.push({ kind, ...where, count: d.int(1, 4), delayMs: d.int(5, 80) });
       continue;
     }
     const count = budget.take(kind === 'expire-session' ? 1 : d.int(1, 3));
     if (count < 1) continue;
-    if (kind === 'status') faults.push({ kind, ...where, count, status: d.pick([500, 502, 503] as const), when: d.pick(['before', 'after'] as const) });
-    else if (kind === 'reset') faults.push({ kind, ...where, count, when: d.pick(['before', 'after'] as const) });
+    // Retry-After: 1 s now and then (real seconds: kept rare and short).
+    const retryAfter = d.chance(0.2) ? { retryAfter: 1 } : {};
+    if (kind === 'status') {
+      const status = d.pick([500, 502, 503] as const);
+      faults.push({ kind, ...where, count, status, when: d.pick(['before', 'after'] as const), ...(status === 503 ? retryAfter : {}) });
+    } else if (kind === 'reset') faults.push({ kind, ...where, count, when: d.pick(['before', 'after'] as const) });
+    else if (kind === 'limit') faults.push({ kind, ...where, count, ...retryAfter });
+    // A body cut short, or one that stalls past the client's idle time-out (1 s in tests), after a few bytes.
+    else if (kind === 'cut') faults.push({ kind, ...where, count, afterBytes: d.int(0, 200) });
+    else if (kind === 'stall') faults.push({ kind, ...where, count, afterBytes: d.int(0, 200), delayMs: 1500 });
     else faults.push({ kind, ...where, count });
   }
   return faults;
 }
 
-const CRASH_POINTS: CrashPoint[] = ['before-create', 'after-create', 'mid-upload', 'after-upload', 'after-close', 'mid-results', 'before-merge'];
+const CRASH_POINTS: CrashPoint[] = ['before-create', 'after-create', 'after-claim', 'mid-upload', 'after-upload', 'after-close', 'mid-results', 'before-merge'];
 
 /** A resume has fewer calls to make than a load, and which is unknown beforehand: it is killed at its n-th job call of any kind. */
 function randomKill(d: Dice, parts: number, resume = false): Kill {
