@@ -99,7 +99,11 @@ describe('reconcile of a run', function () {
       const row = stateOf.get(line)!;
       if (kind === 'rejected') expect(row).to.include({ sf__State: 'rejected', sf__Action: 'fix-data', sf__Part: '', sf__JobId: '' });
       // A row of the job that failed half-way may be unprocessed instead.
-      else if (row.sf__State === 'failed') {
+      // A row that lost the race for its Account's lock fails with UNABLE_TO_LOCK_ROW before its own
+      // problem is looked at (which chunks overlap depends on the machine's pace).
+      else if (row.sf__State === 'failed' && row.sf__ErrorCode === 'UNABLE_TO_LOCK_ROW') {
+        expect(row.sf__Action).to.equal('retry');
+      } else if (row.sf__State === 'failed') {
         expect(row.sf__ErrorCode).to.equal(kind === 'duplicate' ? 'DUPLICATE_VALUE' : 'INVALID_CROSS_REFERENCE_KEY');
         expect(row.sf__Action).to.equal(kind === 'duplicate' ? 'use-upsert' : 'fix-reference');
       } else expect(row.sf__State, `line ${line}`).to.equal('unprocessed');
