@@ -179,6 +179,28 @@ describe('sf bulkops reconcile (through the real sf binary)', function () {
     expect(gone.json?.message).to.contain(`Job ${jobId} is not in the org: Salesforce deletes a job and its results 7 days after it ends`);
   });
 
+  it('--job-id twice --file: the jobs one file was split into are joined to its lines together', async () => {
+    const all = ['LastName,External_Id__c'];
+    for (let i = 1; i <= 20; i++) all.push(i === 15 ? `,SPLIT-${i}` : `Split ${i},SPLIT-${i}`);
+    const file = write('split.csv', `${all.join('\n')}\n`);
+    const half1 = write('split-1.csv', `${all.slice(0, 11).join('\n')}\n`);
+    const half2 = write('split-2.csv', `${[all[0], ...all.slice(11)].join('\n')}\n`);
+    emu.settings.processingDelayMs = 0;
+    const jobs: string[] = [];
+    for (const half of [half1, half2]) {
+      const imp = await sf.run(['data', 'import', 'bulk', '--file', half, '--sobject', 'Contact', '--wait', '2', '--target-org', 'emu', '--json']);
+      jobs.push((imp.json as unknown as { data?: { jobId: string }; result?: { jobId: string } }).data?.jobId ?? (imp.json as unknown as { result: { jobId: string } }).result.jobId);
+    }
+    const r = await sf.run(['bulkops', 'reconcile', '--job-id', jobs[0], '--job-id', jobs[1], '--file', file, '--target-org', 'emu', '--output-dir', 'rec-split', '--json']);
+    expect(r.code, r.stdout).to.equal(68);
+    const result = r.json?.result as ReconcileJson & { unmatched: number };
+    expect(result.unmatched).to.equal(0);
+    expect(result.counts).to.include({ rows: 20, succeeded: 19, failed: 1 });
+    const rows = readCsv(result.files.rows);
+    expect(rows.map((x) => [x.sf__Line, x.sf__State, x.External_Id__c])).to.deep.equal(all.slice(1).map((_, i) => [String(i + 2), i === 14 ? 'failed' : 'succeeded', `SPLIT-${i + 1}`]));
+    for (const x of rows.filter((y) => y.sf__State === 'succeeded')) expect(emu.store.get('Contact', x.sf__Id)?.External_Id__c).to.equal(x.External_Id__c);
+  });
+
   it('refuses an unknown run, and a run whose result file was deleted, with the action', async () => {
     const none = await sf.run(['bulkops', 'reconcile', '--run-id', 'no-such-run', '--json']);
     expect(none.code).to.equal(1);
