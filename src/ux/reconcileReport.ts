@@ -4,7 +4,8 @@
  */
 import { basename, dirname } from 'node:path';
 import { Messages } from '@salesforce/core';
-import type { ReconcileGroup, RunReconcile } from '../core/reconcile/reconcileRun.js';
+import type { ReconcileFolder, ReconcileGroup, RunReconcile } from '../core/reconcile/reconcileRun.js';
+import type { JobsReconcile } from '../core/reconcile/reconcileJobs.js';
 import { EXIT_FAILED_ROWS } from './loadReport.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -12,6 +13,9 @@ const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.reconcile');
 
 export type AdvisedGroup = ReconcileGroup & { advice: string };
 export type ReconcileOutput = Omit<RunReconcile, 'groups'> & { groups: AdvisedGroup[]; report?: string };
+export type JobsReconcileOutput = Omit<JobsReconcile, 'groups'> & { groups: AdvisedGroup[]; report?: string };
+/** What every reconcile has: a run's or jobs' */
+type Reconciled = Omit<ReconcileFolder, 'groups'> & { groups: AdvisedGroup[] };
 
 type Printer = {
   log: (line?: string) => void;
@@ -38,17 +42,17 @@ export function adviceFor(group: ReconcileGroup, externalId?: string): string {
   }
 }
 
-export function withAdvice(result: RunReconcile): ReconcileOutput {
+export function withAdvice<T extends { groups: ReconcileGroup[]; externalId?: string }>(result: T): Omit<T, 'groups'> & { groups: AdvisedGroup[] } {
   return { ...result, groups: result.groups.map((g) => ({ ...g, advice: adviceFor(g, result.externalId) })) };
 }
 
 /** Rows that are not loaded: the command then exits 68. */
-export function rowsNotLoaded(r: RunReconcile): number {
+export function rowsNotLoaded(r: Pick<ReconcileFolder, 'counts'>): number {
   const c = r.counts;
   return c.failed + c.unprocessed + c.rejected + c.pending + c.neverSent;
 }
 
-export function exitCodeOf(r: RunReconcile): number {
+export function exitCodeOf(r: Pick<ReconcileFolder, 'counts'>): number {
   return rowsNotLoaded(r) > 0 ? EXIT_FAILED_ROWS : 0;
 }
 
@@ -61,7 +65,21 @@ function summaryLines(r: ReconcileOutput, bin: string): string[] {
   return lines;
 }
 
-function fileLines(r: ReconcileOutput): string[] {
+/** The summary of a reconcile of jobs (--job-id). */
+function jobsSummaryLines(r: JobsReconcileOutput): string[] {
+  const c = r.counts;
+  const ids = r.jobs.map((j) => j.jobId).join(', ');
+  const states = r.jobs.map((j) => j.state).join(', ');
+  const lines = [messages.getMessage('info.jobsSummary', [ids, r.operation, r.object, states, c.rows, c.succeeded, c.failed, c.unprocessed])];
+  lines.push(r.file ? messages.getMessage('info.joined', [r.file]) : messages.getMessage('info.notJoined'));
+  if (c.created !== undefined && c.updated !== undefined && c.succeeded > 0) lines.push(messages.getMessage('info.summaryCreated', [c.created, c.updated]));
+  for (const j of r.jobs) if (j.errorMessage) lines.push(messages.getMessage('info.jobError', [j.jobId, j.state, j.errorMessage]));
+  if (r.unmatched > 0) lines.push(messages.getMessage('info.unmatched', [r.unmatched, r.files.unmatched ?? '']));
+  if (rowsNotLoaded(r) === 0) lines.push(messages.getMessage('info.allLoaded'));
+  return lines;
+}
+
+function fileLines(r: Reconciled & { counts: ReconcileFolder['counts'] }): string[] {
   const lines = [messages.getMessage('info.files', [r.files.folder]), `  ${messages.getMessage('info.rowsFile')}`];
   for (const g of r.groups) lines.push(`  ${basename(g.file)}: ${g.count}`);
   lines.push(`  ${r.counts.retryable ? messages.getMessage('info.retryFile', [r.counts.retryable]) : messages.getMessage('info.retryFileEmpty')}`);
@@ -71,13 +89,17 @@ function fileLines(r: ReconcileOutput): string[] {
 
 const COLUMNS = ['count', 'code', 'fields', 'action', 'file'] as const;
 
-function groupRows(r: ReconcileOutput): Array<Record<(typeof COLUMNS)[number], string>> {
+function groupRows(r: Reconciled): Array<Record<(typeof COLUMNS)[number], string>> {
   return r.groups.map((g) => ({ count: String(g.count), code: g.state === 'failed' ? g.code : 'unprocessed', fields: g.fields.join(', '), action: g.advice, file: basename(g.file) }));
 }
 
+function isJobs(r: ReconcileOutput | JobsReconcileOutput): r is JobsReconcileOutput {
+  return 'jobs' in r;
+}
+
 /** Prints the reconcile on the terminal; returns the exit code. */
-export function printReconcile(cmd: Printer, r: ReconcileOutput): number {
-  for (const line of summaryLines(r, cmd.config.bin)) cmd.log(line);
+export function printReconcile(cmd: Printer, r: ReconcileOutput | JobsReconcileOutput): number {
+  for (const line of isJobs(r) ? jobsSummaryLines(r) : summaryLines(r, cmd.config.bin)) cmd.log(line);
   if (r.groups.length) {
     cmd.log('');
     cmd.log(messages.getMessage('info.groups'));
@@ -90,9 +112,11 @@ export function printReconcile(cmd: Printer, r: ReconcileOutput): number {
 }
 
 /** The same as Markdown, for a ticket or a pull request. */
-export function reconcileMarkdown(r: ReconcileOutput, bin: string): string {
+export function reconcileMarkdown(r: ReconcileOutput | JobsReconcileOutput, bin: string): string {
   const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-  const out = [`# Reconcile of run ${r.runId}`, '', ...summaryLines(r, bin), ''];
+  const out = isJobs(r)
+    ? [`# Reconcile of job${r.jobs.length > 1 ? 's' : ''} ${r.jobs.map((j) => j.jobId).join(', ')}`, '', ...jobsSummaryLines(r), '']
+    : [`# Reconcile of run ${r.runId}`, '', ...summaryLines(r, bin), ''];
   const c = r.counts;
   out.push('| state | rows |', '|---|---:|');
   for (const [label, n] of [
@@ -109,6 +133,12 @@ export function reconcileMarkdown(r: ReconcileOutput, bin: string): string {
     out.push('', `## ${messages.getMessage('info.groups')}`, '');
     out.push(`| ${COLUMNS.map((k) => messages.getMessage(`column.${k}`)).join(' | ')} |`, `|${COLUMNS.map((k) => (k === 'count' ? '---:' : '---')).join('|')}|`);
     for (const row of groupRows(r)) out.push(`| ${COLUMNS.map((k) => cell(row[k])).join(' | ')} |`);
+  }
+  if (isJobs(r)) {
+    out.push('', '## Jobs', '', '| job | state | processed | failed | created by | created |', '|---|---|---:|---:|---|---|');
+    for (const j of r.jobs) out.push(`| ${j.jobId} | ${j.state} | ${j.processed} | ${j.failed} | ${j.createdById} | ${j.createdDate} |`);
+    out.push('', ...fileLines(r).map((l) => (l.startsWith('  ') ? `- ${l.trim()}` : l)), '');
+    return out.join('\n');
   }
   out.push('', '## Parts and jobs', '', '| part | file | lines | rows | jobs | state |', '|---:|---|---|---:|---|---|');
   for (const p of r.parts) {

@@ -87,14 +87,63 @@ export async function reconcileRun(runDir: string): Promise<RunReconcile> {
   const records = Ledger.read(runDir);
   const state = replay(records);
   const jobs = jobsOfParts(records);
+  const frame: RowsFrame = {
+    header: state.header,
+    fileNames: state.spec.files.length > 1 ? state.spec.files.map((f) => basename(f)) : [],
+    creates: createsRecords(state),
+    action: (row) => rowAction(row, state),
+    attempt: (row) => attemptOf(row.part, jobs),
+  };
   const finalDir = join(runDir, RECONCILE_DIR);
+  const out = await writeReconcileFolder(finalDir, frame, runRows(state));
+  return {
+    runId: state.spec.runId,
+    runDir,
+    status: state.abandoned ? 'Abandoned' : state.done ? 'Completed' : 'InProgress',
+    object: state.spec.object,
+    operation: state.spec.operation,
+    ...(state.spec.externalId ? { externalId: state.spec.externalId } : {}),
+    inputFiles: state.spec.files,
+    ...out,
+    parts: state.chunks.map((c) => partOf(c, jobs.get(c.chunk.index) ?? [], state)),
+  };
+}
+
+/** What the files of a reconcile need to know besides the rows themselves. */
+export type RowsFrame = {
+  /** the input columns */
+  header: string[];
+  /** the input files' names when there are several (rows then start with sf__File) */
+  fileNames: string[];
+  /** the operation can create records: succeeded rows are counted as created or updated */
+  creates: boolean;
+  /** what to do about a row that did not end loaded (undefined for succeeded rows) */
+  action: (row: RunRow) => Action | undefined;
+  /** sf__Part, sf__JobId and sf__Attempt of a row */
+  attempt: (row: RunRow) => string[];
+};
+
+export type ReconcileFolder = {
+  counts: ReconcileCounts;
+  groups: ReconcileGroup[];
+  errorCodes: Array<{ code: string; count: number }>;
+  files: { rows: string; retry: string; folder: string };
+};
+
+/**
+ * Writes the files of a reconcile (rows.csv, a file per failure group, retry.csv) into `finalDir`,
+ * from rows in input order: beside it first, then renamed in, so the folder always matches one
+ * reconcile. `more` adds files of its own to the folder before it is renamed in.
+ */
+export async function writeReconcileFolder(finalDir: string, frame: RowsFrame, rows: AsyncIterable<RunRow>, more?: (dir: string) => Promise<void>): Promise<ReconcileFolder> {
   const workDir = `${finalDir}.tmp-${process.pid}`;
   await rm(workDir, { recursive: true, force: true });
   await mkdir(workDir, { recursive: true });
-  const out = new ReconcileFiles(workDir, state, jobs);
+  const out = new ReconcileFiles(workDir, frame);
   try {
-    for await (const row of runRows(state)) await out.add(row);
+    for await (const row of rows) await out.add(row);
     await out.close();
+    if (more) await more(workDir);
   } catch (e) {
     await out.abort();
     await rm(workDir, { recursive: true, force: true });
@@ -105,13 +154,6 @@ export async function reconcileRun(runDir: string): Promise<RunReconcile> {
 
   const inFinal = (p: string): string => join(finalDir, basename(p));
   return {
-    runId: state.spec.runId,
-    runDir,
-    status: state.abandoned ? 'Abandoned' : state.done ? 'Completed' : 'InProgress',
-    object: state.spec.object,
-    operation: state.spec.operation,
-    ...(state.spec.externalId ? { externalId: state.spec.externalId } : {}),
-    inputFiles: state.spec.files,
     counts: out.counts,
     groups: [...out.groups.values()]
       .map(({ group }) => ({ ...group, file: inFinal(group.file) }))
@@ -119,7 +161,6 @@ export async function reconcileRun(runDir: string): Promise<RunReconcile> {
     errorCodes: Object.entries(out.codes)
       .map(([code, count]) => ({ code, count }))
       .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)),
-    parts: state.chunks.map((c) => partOf(c, jobs.get(c.chunk.index) ?? [], state)),
     files: { rows: join(finalDir, 'rows.csv'), retry: join(finalDir, 'retry.csv'), folder: finalDir },
   };
 }
@@ -136,24 +177,25 @@ class ReconcileFiles {
   private readonly rowsOut: ByteWriter;
   private readonly retryOut: ByteWriter;
 
-  public constructor(private readonly dir: string, private readonly state: RunState, private readonly jobs: Map<number, PartJobs>) {
-    this.counts = { rows: 0, succeeded: 0, failed: 0, unprocessed: 0, rejected: 0, pending: 0, neverSent: 0, retryable: 0, ...(createsRecords(state) ? { created: 0, updated: 0 } : {}) };
-    this.names = state.spec.files.length > 1 ? state.spec.files.map((f) => basename(f)) : [];
+  public constructor(private readonly dir: string, private readonly frame: RowsFrame) {
+    this.counts = { rows: 0, succeeded: 0, failed: 0, unprocessed: 0, rejected: 0, pending: 0, neverSent: 0, retryable: 0, ...(frame.creates ? { created: 0, updated: 0 } : {}) };
+    this.names = frame.fileNames;
     this.lead = this.names.length ? ['sf__File'] : [];
     this.rowsOut = new ByteWriter(join(dir, 'rows.csv'));
-    this.rowsOut.text(csvLine([...this.lead, 'sf__Line', 'sf__State', 'sf__Id', 'sf__Created', 'sf__ErrorCode', 'sf__Error', 'sf__Fields', 'sf__Action', 'sf__Part', 'sf__JobId', 'sf__Attempt', ...state.header]));
+    this.rowsOut.text(csvLine([...this.lead, 'sf__Line', 'sf__State', 'sf__Id', 'sf__Created', 'sf__ErrorCode', 'sf__Error', 'sf__Fields', 'sf__Action', 'sf__Part', 'sf__JobId', 'sf__Attempt', ...frame.header]));
     this.retryOut = new ByteWriter(join(dir, 'retry.csv'));
-    this.retryOut.text(csvLine(state.header));
+    this.retryOut.text(csvLine(frame.header));
   }
 
   public async add(row: RunRow): Promise<void> {
     if (row.state === 'failed') this.codes[row.code!] = (this.codes[row.code!] ?? 0) + 1;
-    const action = rowAction(row, this.state);
+    const action = this.frame.action(row);
     this.tally(row, action);
     const lead = this.names.length ? [this.names[row.fileIndex] ?? ''] : [];
-    const line = lineNumberText(row.line);
+    // A job's results without the input file have no line numbers.
+    const line = row.line > 0 ? lineNumberText(row.line) : '';
     const error = [row.code ?? '', row.message ?? '', (row.fields ?? []).join(',')];
-    this.rowsOut.text(csvLine([...lead, line, row.state, ...this.outcome(row), ...error, action ?? '', ...this.attempt(row.part), ...row.values]));
+    this.rowsOut.text(csvLine([...lead, line, row.state, ...this.outcome(row), ...error, action ?? '', ...this.frame.attempt(row), ...row.values]));
     if (action === 'retry') this.retryOut.text(csvLine(row.values));
     if (row.state === 'failed' || row.state === 'unprocessed') {
       const g = this.groupOf(row, action!);
@@ -166,13 +208,6 @@ class ReconcileFiles {
   /** sf__Id and sf__Created */
   private outcome(row: RunRow): string[] {
     return [row.id ?? '', row.created === undefined ? '' : String(row.created)];
-  }
-
-  /** sf__Part, sf__JobId and sf__Attempt (the part's how-many-th job) */
-  private attempt(part: ChunkState | undefined): string[] {
-    if (!part) return ['', '', ''];
-    const n = this.jobs.get(part.chunk.index)?.length ?? 0;
-    return [String(part.chunk.index), part.jobId ?? '', n ? String(n) : ''];
   }
 
   public async close(): Promise<void> {
@@ -210,12 +245,19 @@ class ReconcileFiles {
     const path = join(this.dir, `${label}.csv`);
     const out = new ByteWriter(path);
     const lead = this.lead;
-    out.text(csvLine(state === 'failed' ? [...lead, 'sf__Line', 'sf__Id', 'sf__ErrorCode', 'sf__Error', 'sf__Fields', ...this.state.header] : [...lead, 'sf__Line', ...this.state.header]));
+    out.text(csvLine(state === 'failed' ? [...lead, 'sf__Line', 'sf__Id', 'sf__ErrorCode', 'sf__Error', 'sf__Fields', ...this.frame.header] : [...lead, 'sf__Line', ...this.frame.header]));
     const firstFile = this.names[row.fileIndex];
     g = { group: { state, code: row.code ?? '', fields, action, count: 0, message: row.message ?? '', firstLine: row.line, ...(firstFile ? { firstFile } : {}), file: path }, out };
     this.groups.set(key, g);
     return g;
   }
+}
+
+/** sf__Part, sf__JobId and sf__Attempt (the part's how-many-th job) of a run's row */
+function attemptOf(part: ChunkState | undefined, jobs: Map<number, PartJobs>): string[] {
+  if (!part) return ['', '', ''];
+  const n = jobs.get(part.chunk.index)?.length ?? 0;
+  return [String(part.chunk.index), part.jobId ?? '', n ? String(n) : ''];
 }
 
 /** What to do about a row that did not end loaded (undefined for succeeded rows). */

@@ -37,6 +37,8 @@ export type RunRow = {
   fields?: string[];
   /** the part (1-based) the row was sent in, and its job; absent for rejected rows */
   part?: ChunkState;
+  /** a job's row reconciled by its job ID (--job-id): that job, when it is known */
+  jobId?: string;
   /** the row's values, in the run's column order */
   values: string[];
 };
@@ -67,7 +69,7 @@ export function jobsOfParts(records: LedgerRecord[]): Map<number, PartJobs> {
   return byPart;
 }
 
-type Source = AsyncIterator<RunRow>;
+export type Source = AsyncIterator<RunRow>;
 
 /** The rows of a run in input order (file by file, line by line). */
 export async function* runRows(state: RunState): AsyncGenerator<RunRow> {
@@ -96,6 +98,14 @@ export async function* runRows(state: RunState): AsyncGenerator<RunRow> {
     state.merged ? empty() : unsentRows(state, must),
   ];
   const parts = new PartFinder(state.chunks);
+  for await (const row of inLineOrder(sources)) {
+    if (row.state !== 'rejected') row.part ??= parts.of(row.fileIndex, row.line);
+    yield row;
+  }
+}
+
+/** Merges sources that are each in input order into one in input order (file by file, line by line). */
+export async function* inLineOrder(sources: Source[]): AsyncGenerator<RunRow> {
   const heads: Array<RunRow | undefined> = [];
   for (const s of sources) heads.push((await s.next()).value as RunRow | undefined);
   for (;;) {
@@ -107,7 +117,6 @@ export async function* runRows(state: RunState): AsyncGenerator<RunRow> {
     if (min < 0) return;
     const row = heads[min]!;
     heads[min] = (await sources[min].next()).value as RunRow | undefined;
-    if (row.state !== 'rejected') row.part ??= parts.of(row.fileIndex, row.line);
     yield row;
   }
 }
@@ -132,13 +141,13 @@ function ahead(c: ChunkState, fileIndex: number, line: number): boolean {
   return c.chunk.fileIndex > fileIndex || (c.chunk.fileIndex === fileIndex && c.chunk.firstLine > line);
 }
 
-type Kind = keyof ResultPaths | 'rejected';
+export type Kind = keyof ResultPaths | 'rejected';
 
 /**
  * Rows of a result file (a merged one has its header; a part has none, `header` gives it). Columns
  * are found by name, so files written before a column existed (sf__Fields) are read too.
  */
-async function* resultRows(file: string, header: string[] | undefined, kind: Kind, fileIndexOf: (name: string | undefined) => number): AsyncGenerator<RunRow> {
+export async function* resultRows(file: string, header: string[] | undefined, kind: Kind, fileIndexOf: (name: string | undefined) => number): AsyncGenerator<RunRow> {
   let cols = header;
   let at: Record<string, number> = header ? indexOf(header) : {};
   let valuesFrom = header ? header.findIndex((h) => !h.startsWith('sf__')) : 0;
@@ -196,6 +205,6 @@ async function* concat(sources: Source[]): AsyncGenerator<RunRow> {
   for (const s of sources) for (let r = await s.next(); !r.done; r = await s.next()) yield r.value;
 }
 
-function empty(): Source {
+export function empty(): Source {
   return [][Symbol.iterator]() as unknown as Source;
 }

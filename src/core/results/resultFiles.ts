@@ -55,6 +55,11 @@ export function unmatchedPath(dir: string): string {
   return join(dir, 'unmatched.csv');
 }
 
+/** Writes `path` anew: the header, then each file's bytes (those that exist). */
+export async function concatFiles(path: string, header: string[], files: string[], buffer = Buffer.allocUnsafe(1024 * 1024)): Promise<void> {
+  await concat(path, header, files, buffer);
+}
+
 async function concat(path: string, header: string[], files: string[], buffer: Buffer): Promise<void> {
   const out = await open(`${path}.tmp`, 'w');
   try {

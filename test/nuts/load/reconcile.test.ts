@@ -10,6 +10,7 @@ import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { PROJECT_ROOT, SfHome } from '../../helpers/sf.js';
 import { schemaErrors } from '../../helpers/schema.js';
 import { readCsv } from '../../helpers/csv.js';
+import { call } from '../../helpers/api.js';
 
 type ReconcileJson = {
   runId: string;
@@ -30,7 +31,7 @@ describe('sf bulkops reconcile (through the real sf binary)', function () {
     emu.insertRecords('Contact', [{ LastName: 'Taken', External_Id__c: 'REC-3' }]);
     sf = new SfHome();
     await sf.login(emu.url, emu.accessToken);
-    const link = await sf.run(['plugins', 'link', PROJECT_ROOT]);
+    const link = await sf.run(['plugins', 'link', PROJECT_ROOT, '--no-install']);
     expect(link.code, link.stderr).to.equal(0);
   });
 
@@ -91,6 +92,113 @@ describe('sf bulkops reconcile (through the real sf binary)', function () {
     const r = await sf.run(['bulkops', 'reconcile', '--latest']);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.contain('Every row is loaded.');
+  });
+
+  it('--job-id --file: joins the shuffled results of a job made by sf data import bulk to every line of its file, repeated rows included', async () => {
+    emu.insertRecords('Contact', [{ LastName: 'Held', External_Id__c: 'IMPJ-TAKEN' }]);
+    // 40 rows: most load; lines 11 to 13 are the same row (three identical records are created);
+    // lines 20 and 21 are the same row without LastName (both fail alike); line 30 takes an external ID the org holds.
+    const expected = new Map<number, string>();
+    const lines = ['LastName,Email,External_Id__c'];
+    for (let i = 1; i <= 40; i++) {
+      const line = i + 1;
+      if (line >= 11 && line <= 13) lines.push('Same,same@example.com,');
+      else if (line === 20 || line === 21) lines.push(',nobody@example.com,');
+      else if (line === 30) lines.push('Taken,taken@example.com,IMPJ-TAKEN');
+      else lines.push(`Imp ${i},imp${i}@example.com,IMPJ-${i}`);
+      expected.set(line, line === 20 || line === 21 || line === 30 ? 'failed' : 'succeeded');
+    }
+    const file = write('imported.csv', `${lines.join('\n')}\n`);
+    expect(lines[10]).to.equal(lines[12]);
+    emu.settings.processingDelayMs = 0;
+    const imp = await sf.run(['data', 'import', 'bulk', '--file', file, '--sobject', 'Contact', '--wait', '2', '--target-org', 'emu', '--json']);
+    expect(imp.code, imp.stdout).to.equal(1); // plugin-data reports failed rows as an error
+    const jobId = (imp.json as unknown as { data: { jobId: string } }).data.jobId;
+    expect(jobId).to.match(/^750/);
+
+    const r = await sf.run(['bulkops', 'reconcile', '--job-id', jobId, '--file', file, '--target-org', 'emu', '--output-dir', 'rec-job', '--report', 'job.md', '--json']);
+    expect(r.code, r.stdout).to.equal(68);
+    const result = r.json?.result as ReconcileJson & { jobs: Array<{ jobId: string; state: string }>; file: string; unmatched: number };
+    expect(schemaErrors('bulkops-reconcile.json', result)).to.deep.equal([]);
+    expect(result.jobs).to.have.length(1);
+    expect(result.jobs[0]).to.include({ jobId, state: 'JobComplete' });
+    expect(result.file).to.equal(file);
+    expect(result.unmatched).to.equal(0);
+    expect(result.counts).to.include({ rows: 40, succeeded: 37, failed: 3, unprocessed: 0, retryable: 0 });
+    expect(result.files.folder).to.equal(join(sf.home, 'rec-job'));
+
+    const rows = readCsv(result.files.rows);
+    expect(rows.map((x) => [Number(x.sf__Line), x.sf__State])).to.deep.equal([...expected.entries()]);
+    const byLine = new Map(rows.map((x) => [Number(x.sf__Line), x]));
+    // Every row carries its own line's values, and every succeeded row's Id is a record with those values.
+    lines.slice(1).forEach((text, i) => expect([byLine.get(i + 2)!.LastName, byLine.get(i + 2)!.Email, byLine.get(i + 2)!.External_Id__c].join(','), `line ${i + 2}`).to.equal(text));
+    const ids = rows.filter((x) => x.sf__State === 'succeeded').map((x) => x.sf__Id);
+    expect(new Set(ids).size).to.equal(37);
+    for (const x of rows.filter((y) => y.sf__State === 'succeeded')) {
+      expect(emu.store.get('Contact', x.sf__Id), `line ${x.sf__Line}`).to.include({ LastName: x.LastName, Email: x.Email });
+      expect(x).to.include({ sf__Created: 'true', sf__JobId: jobId });
+    }
+    expect(byLine.get(20)).to.include({ sf__ErrorCode: 'REQUIRED_FIELD_MISSING', sf__Fields: 'LastName', sf__Action: 'fix-data' });
+    expect(byLine.get(21)).to.include({ sf__ErrorCode: 'REQUIRED_FIELD_MISSING', sf__Fields: 'LastName', sf__Action: 'fix-data' });
+    expect(byLine.get(30)).to.include({ sf__ErrorCode: 'DUPLICATE_VALUE', sf__Action: 'use-upsert' });
+    const groups = new Map(result.groups.map((g) => [g.code, g]));
+    expect(groups.get('REQUIRED_FIELD_MISSING')).to.include({ count: 2, action: 'fix-data', advice: 'Fix the value of LastName in these rows, then load them again.' });
+    expect(readCsv(groups.get('DUPLICATE_VALUE')!.file).map((x) => x.sf__Line)).to.deep.equal(['30']);
+    expect(readFileSync(join(sf.home, 'job.md'), 'utf8')).to.contain(`# Reconcile of job ${jobId}`);
+
+    // What a person reads.
+    const text = await sf.run(['bulkops', 'reconcile', '--job-id', jobId, '--file', file, '--target-org', 'emu', '--output-dir', 'rec-job']);
+    expect(text.code, text.stderr).to.equal(68);
+    expect(text.stdout).to.contain(`Job ${jobId} (insert Contact, JobComplete): 40 rows: 37 succeeded, 3 failed, 0 unprocessed.`);
+    expect(text.stdout).to.contain(`Each result is joined to its line in ${file}.`);
+
+    // Without the file: the same outcomes, without line numbers.
+    const bare = await sf.run(['bulkops', 'reconcile', '--job-id', jobId, '--target-org', 'emu', '--output-dir', 'rec-bare', '--json']);
+    expect(bare.code, bare.stdout).to.equal(68);
+    const bareResult = bare.json?.result as ReconcileJson;
+    expect(bareResult.counts).to.include({ rows: 40, succeeded: 37, failed: 3 });
+    const bareRows = readCsv(bareResult.files.rows);
+    expect(bareRows.every((x) => x.sf__Line === '')).to.equal(true);
+    expect(bareRows.filter((x) => x.sf__State === 'succeeded').map((x) => x.sf__Id).sort()).to.deep.equal([...ids].sort());
+
+    // A file that is not the one loaded: result rows that match no line are kept and counted, never guessed at.
+    const other = write('other.csv', `${lines.slice(0, 21).join('\n')}\nSomeone else,else@example.com,ELSE-1\n`);
+    const wrong = await sf.run(['bulkops', 'reconcile', '--job-id', jobId, '--file', other, '--target-org', 'emu', '--output-dir', 'rec-other', '--json']);
+    const wrongResult = wrong.json?.result as ReconcileJson & { unmatched: number; files: { unmatched: string } };
+    expect(wrongResult.unmatched).to.equal(20);
+    expect(readCsv(wrongResult.files.unmatched)).to.have.length(20);
+    // The row of other.csv no result names: a completed job reports every row, so it may be in the org under another job.
+    expect(readCsv(wrongResult.files.rows).find((x) => x.sf__Line === '22')).to.include({ sf__State: 'unprocessed', sf__Action: 'check-org' });
+
+    // Past the org's retention (7 days after the job ended) the job is gone: said plainly, with what to do.
+    const moved = await call(emu, 'POST', '/__emulator/clock', { body: JSON.stringify({ advanceDays: 8 }), contentType: 'application/json' });
+    expect(moved.status).to.equal(200);
+    const gone = await sf.run(['bulkops', 'reconcile', '--job-id', jobId, '--file', file, '--target-org', 'emu', '--json']);
+    expect(gone.code, gone.stdout).to.equal(1);
+    expect(gone.json?.name).to.equal('JobNotFoundError');
+    expect(gone.json?.message).to.contain(`Job ${jobId} is not in the org: Salesforce deletes a job and its results 7 days after it ends`);
+  });
+
+  it('--job-id twice --file: the jobs one file was split into are joined to its lines together', async () => {
+    const all = ['LastName,External_Id__c'];
+    for (let i = 1; i <= 20; i++) all.push(i === 15 ? `,SPLIT-${i}` : `Split ${i},SPLIT-${i}`);
+    const file = write('split.csv', `${all.join('\n')}\n`);
+    const half1 = write('split-1.csv', `${all.slice(0, 11).join('\n')}\n`);
+    const half2 = write('split-2.csv', `${[all[0], ...all.slice(11)].join('\n')}\n`);
+    emu.settings.processingDelayMs = 0;
+    const jobs: string[] = [];
+    for (const half of [half1, half2]) {
+      const imp = await sf.run(['data', 'import', 'bulk', '--file', half, '--sobject', 'Contact', '--wait', '2', '--target-org', 'emu', '--json']);
+      jobs.push((imp.json as unknown as { data?: { jobId: string }; result?: { jobId: string } }).data?.jobId ?? (imp.json as unknown as { result: { jobId: string } }).result.jobId);
+    }
+    const r = await sf.run(['bulkops', 'reconcile', '--job-id', jobs[0], '--job-id', jobs[1], '--file', file, '--target-org', 'emu', '--output-dir', 'rec-split', '--json']);
+    expect(r.code, r.stdout).to.equal(68);
+    const result = r.json?.result as ReconcileJson & { unmatched: number };
+    expect(result.unmatched).to.equal(0);
+    expect(result.counts).to.include({ rows: 20, succeeded: 19, failed: 1 });
+    const rows = readCsv(result.files.rows);
+    expect(rows.map((x) => [x.sf__Line, x.sf__State, x.External_Id__c])).to.deep.equal(all.slice(1).map((_, i) => [String(i + 2), i === 14 ? 'failed' : 'succeeded', `SPLIT-${i + 1}`]));
+    for (const x of rows.filter((y) => y.sf__State === 'succeeded')) expect(emu.store.get('Contact', x.sf__Id)?.External_Id__c).to.equal(x.External_Id__c);
   });
 
   it('refuses an unknown run, and a run whose result file was deleted, with the action', async () => {
