@@ -33,7 +33,7 @@ async function traced(args: string[], trace: string): Promise<{ code: number; pe
 
 try {
   await sf.login(emu.url, emu.token);
-  await sf.run(['plugins', 'link', PROJECT_ROOT]);
+  await sf.linkPlugin();
   const load = await traced(['bulkops', 'load', '--file', file, '--sobject', 'Account', '--wait', '120', '--target-org', 'emu', '--json', '--force', ...extra], traces.load);
   const idle = await traced(['org', 'display', '--target-org', 'emu', '--json'], traces.idle);
   process.stdout.write(

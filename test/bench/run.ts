@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const sf = new SfHome();
   try {
     await sf.login(emu.url, emu.token);
-    await sf.run(['plugins', 'link', PROJECT_ROOT]);
+    await sf.linkPlugin();
     const env = sf.env({ SF_BULKOPS_POLL_MS: '500' });
     const run = (args: string[]): Promise<Measured> => measure(process.execPath, [SF_BIN, ...args], env, sf.home);
     const rows: string[] = [];

@@ -76,6 +76,16 @@ export class SfHome {
   }
 
   /**
+   * `sf plugins link` of this project, as a developer links it: sf then runs the compiled lib/ (built
+   * first). --no-install: the project's node_modules are already in place (an install would replace
+   * them, and take a minute).
+   */
+  public async linkPlugin(): Promise<void> {
+    const link = await this.run(['plugins', 'link', PROJECT_ROOT, '--no-install']);
+    if (link.code !== 0) throw new Error(`sf plugins link failed (${link.code}): ${link.stderr}`);
+  }
+
+  /**
    * For tests that run @salesforce/core in this process (jsforce through a Connection): its state and
    * logs go to this throw-away home. Returns the function that puts the environment back.
    */

@@ -15,8 +15,7 @@ describe('sf bulkops inventory validate (through the real sf binary)', function 
 
   before(async () => {
     sf = new SfHome();
-    const link = await sf.run(['plugins', 'link', PROJECT_ROOT]);
-    expect(link.code, link.stderr).to.equal(0);
+    await sf.linkPlugin();
   });
 
   after(() => sf.dispose());

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { PROJECT_ROOT, SfHome } from '../../helpers/sf.js';
+import { SfHome } from '../../helpers/sf.js';
 import { schemaErrors } from '../../helpers/schema.js';
 import { readSeedFile } from '../../emulator/seed.js';
 
@@ -34,8 +34,7 @@ describe('sf bulkops jobs (through the real sf binary)', function () {
     sf = new SfHome();
     historyDir = mkdtempSync(join(tmpdir(), 'bulkops-jobs-history-'));
     await sf.login(emu.url, emu.accessToken);
-    const link = await sf.run(['plugins', 'link', PROJECT_ROOT]);
-    expect(link.code, link.stderr).to.equal(0);
+    await sf.linkPlugin();
   });
 
   after(async () => {

@@ -6,7 +6,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { PROJECT_ROOT, SfHome } from '../../helpers/sf.js';
+import { SfHome } from '../../helpers/sf.js';
 
 describe('sf bulkops load --operation hardDelete, refused, then resume', function () {
   this.timeout(300_000);
@@ -17,8 +17,7 @@ describe('sf bulkops load --operation hardDelete, refused, then resume', functio
     emu = await startEmulator();
     sf = new SfHome();
     await sf.login(emu.url, emu.accessToken);
-    const link = await sf.run(['plugins', 'link', PROJECT_ROOT]);
-    expect(link.code, link.stderr).to.equal(0);
+    await sf.linkPlugin();
   });
 
   after(async () => {

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { PROJECT_ROOT, SfHome } from '../../helpers/sf.js';
+import { SfHome } from '../../helpers/sf.js';
 import { schemaErrors } from '../../helpers/schema.js';
 import { readCsv } from '../../helpers/csv.js';
 import { startTlsFront, write as writeFile } from '../conformance/support.js';
@@ -33,8 +33,7 @@ describe('sf bulkops load (through the real sf binary)', function () {
     emu = await startEmulator();
     sf = new SfHome();
     await sf.login(emu.url, emu.accessToken);
-    const link = await sf.run(['plugins', 'link', PROJECT_ROOT]);
-    expect(link.code, link.stderr).to.equal(0);
+    await sf.linkPlugin();
   });
 
   after(async () => {

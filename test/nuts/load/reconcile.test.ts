@@ -7,7 +7,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { PROJECT_ROOT, SfHome } from '../../helpers/sf.js';
+import { SfHome } from '../../helpers/sf.js';
 import { schemaErrors } from '../../helpers/schema.js';
 import { readCsv } from '../../helpers/csv.js';
 import { call } from '../../helpers/api.js';
@@ -31,8 +31,7 @@ describe('sf bulkops reconcile (through the real sf binary)', function () {
     emu.insertRecords('Contact', [{ LastName: 'Taken', External_Id__c: 'REC-3' }]);
     sf = new SfHome();
     await sf.login(emu.url, emu.accessToken);
-    const link = await sf.run(['plugins', 'link', PROJECT_ROOT, '--no-install']);
-    expect(link.code, link.stderr).to.equal(0);
+    await sf.linkPlugin();
   });
 
   after(async () => {
