@@ -25,7 +25,7 @@ SF=sf
 
 bulkops_start_emulator
 bulkops_login_emulator "$SF" bulkops-emulator
-"$SF" plugins link . > /dev/null 2>&1
+"$SF" plugins link . --no-install > /dev/null 2>&1
 
 echo
 echo "$ sf bulkops load --sobject Account --file test/fixtures/sample-accounts.csv --target-org bulkops-emulator --results-dir tmp/demo-results"
