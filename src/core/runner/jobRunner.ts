@@ -75,8 +75,12 @@ export class AmbiguousOrphanError extends Error {
 
 /** A clock skew between this machine and the org that the orphan search allows for. */
 const SKEW_MS = 60_000;
-/** How many jobs a part may leave for a new one before the run stops (something keeps refusing its data). */
-const MAX_DROPS = 3;
+/**
+ * How many jobs a part may leave for a new one before the run stops (something keeps refusing its
+ * data). An upload whose answer was lost costs one (the job that then refuses a repeat is left), so
+ * the limit allows for a bad network, not only for a bug.
+ */
+const MAX_DROPS = 8;
 
 export class JobRunner {
   /** One creation at a time in this process (the journal's lock does it between processes). */
