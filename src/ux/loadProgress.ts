@@ -28,6 +28,9 @@ export class LoadProgress {
         this.total = e.rows;
         this.write(plannedLine(e, this.file));
         break;
+      case 'part-given-up':
+        this.write(messages.getMessage('partGivenUp', [e.chunk, e.jobs, e.jobId]));
+        break;
       case 'ledger-repaired':
         this.write(e.message);
         break;

@@ -96,6 +96,9 @@ class TerminalStages implements LoadDisplay {
         this.tally.job(e.jobId, e.processed, e.failed);
         this.refreshCounts(1);
         break;
+      case 'part-given-up':
+        this.mso.updateData({ note: messages.getMessage('partGivenUp', [e.chunk, e.jobs, e.jobId]) });
+        break;
       case 'ledger-repaired':
         this.mso.updateData({ note: e.message });
         break;

@@ -54,7 +54,7 @@ export default class BulkopsReconcile extends SfCommand<BulkopsReconcileResult> 
         result = withAdvice(await reconcileRun(runDir));
       } catch (e) {
         if (e instanceof RunFileMissingError) throw messages.createError('error.RunFileMissing', [e.runId, e.file]);
-        throw e;
+        throw loadErrorToSfError(e, { bin: this.config.bin, ledgerDir });
       }
     }
     if (flags.report) {

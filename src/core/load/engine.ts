@@ -27,6 +27,7 @@ import type { DescribeSource } from '../preflight/describe.js';
 import type { PreflightReport, Problem } from '../preflight/problems.js';
 import { CsvRecord, CsvSource } from '../csv/reader.js';
 import { CsvInputError } from '../csv/errors.js';
+import { PreflightError } from '../preflight/errors.js';
 import { csvMessages } from '../csv/messages.js';
 import { mergeReports } from '../preflight/problems.js';
 import { addCounts, emptyCounts, partPaths } from '../results/join.js';
@@ -205,6 +206,7 @@ export class LoadEngine {
     const lock = this.lockRun(runDir, req.runId);
     const ledger = new Ledger(runDir, this.now);
     let sending = false;
+    let refused = false;
     try {
       const spec: RunSpec = {
         runId: req.runId,
@@ -227,16 +229,20 @@ export class LoadEngine {
       const state = await this.plan(ledger, runDir, spec, req);
       if (req.operation === 'hardDelete') {
         // The confirmation is in the ledger before any row can be sent: a run without it never deletes.
+        // Whatever the confirmation throws (a wrong count, no terminal to ask on) is a refusal too.
+        refused = true;
         if (!req.confirm || !(await req.confirm({ rows: state.rows, object: req.object, operation: req.operation }))) throw new NotConfirmedError();
+        refused = false;
         state.confirmed = ledger.append({ t: 'confirmed', rows: state.rows, object: req.object, operation: req.operation, orgId: identity.orgId, username: identity.username }) as RunState['confirmed'];
       }
       sending = true;
       return await this.drive(ledger, runDir, state, { at: this.now() + req.waitMs });
     } catch (e) {
-      // A start refused or failed before anything could be sent ends the run here: its parts go,
-      // and the ledger says why, so resume (--latest included) refuses it with that reason instead
-      // of picking up an earlier run.
-      if (!sending) await this.abandon(ledger, runDir, e);
+      // A start refused before anything could be sent (the file, the org or the user said no) ends
+      // the run here: its parts go, and the ledger says why, so resume (--latest included) refuses
+      // it with that reason instead of picking up an earlier run. A start cut short by the network
+      // or the machine stays resumable: resume plans it again.
+      if (!sending && (refused || isRefusal(e))) await this.abandon(ledger, runDir, e);
       throw e;
     } finally {
       ledger.close();
@@ -247,9 +253,6 @@ export class LoadEngine {
   /** Reads, checks and splits the input into part files; records the plan. */
   private async plan(ledger: Ledger, runDir: string, spec: RunSpec, req: LoadRequest): Promise<RunState> {
     await mkdir(join(runDir, 'chunks'), { recursive: true });
-    // A results folder used before: files only some runs write must not pass for this run's.
-    await rm(join(spec.resultsDir, 'rejected.csv'), { force: true });
-    await rm(unmatchedPath(spec.resultsDir), { force: true });
     this.emit({ type: 'stage', stage: 'read' });
     const print = new Fingerprint(spec.files.length);
     const inputs = await this.openInputs(req, {}, print);
@@ -263,6 +266,8 @@ export class LoadEngine {
       fileNames: spec.files.map((f) => basename(f)),
     });
     const report = inputs.report();
+    // A results folder used before: a rejected.csv this run did not write must not pass for its own.
+    if (plan.rejected === 0) await rm(join(spec.resultsDir, 'rejected.csv'), { force: true });
     const { sha256, bytes } = print.digest();
     // Nothing has been sent yet. A second insert of the same file would create every record again:
     // it stops here. Other operations go on, and the earlier run is named: an upsert or update sets
@@ -557,6 +562,17 @@ function checkSameColumns(first: CsvSource, other: CsvSource): void {
       ])
     );
   }
+}
+
+/** A refusal ends a run that sent nothing; anything else (the network, the disk) leaves it for resume. */
+function isRefusal(e: unknown): boolean {
+  return (
+    e instanceof DuplicateRunError ||
+    e instanceof PreflightFailedError ||
+    e instanceof PreflightError ||
+    e instanceof NotConfirmedError ||
+    e instanceof CsvInputError
+  );
 }
 
 /** Whether the run's operation can create records (delete and hardDelete cannot: no sf__Created column). */

@@ -108,6 +108,8 @@ export type LoadEvent =
   | { type: 'planned'; rows: number; chunks: number; bytes: number; rejected: number }
   /** an earlier run loaded the same file into this org with this operation (an idempotent one: the load goes on) */
   | { type: 'loaded-before'; runId: string; runDir: string }
+  /** no job would take the part's data (`jobs` tried): its rows are left unprocessed, in retry.csv */
+  | { type: 'part-given-up'; chunk: number; jobId: string; jobs: number }
   /** resume cut a record torn by a crash off the ledger (the message says where its bytes are kept) */
   | { type: 'ledger-repaired'; message: string }
   | { type: 'job-created'; jobId: string; chunk: number; rows: number; adopted: boolean }

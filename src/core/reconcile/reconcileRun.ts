@@ -14,7 +14,7 @@ import { csvLine, lineNumberText } from '../csv/writer.js';
 import { ByteWriter } from '../io/byteWriter.js';
 import { Ledger } from '../ledger/ledger.js';
 import { ChunkState, RunState, replay } from '../ledger/records.js';
-import { createsRecords } from '../load/engine.js';
+import { AbandonedRunError, createsRecords } from '../load/engine.js';
 import { Action, actionFor } from './classify.js';
 import { jobsOfParts, PartJobs, RowState, RunRow, runRows } from './runRows.js';
 
@@ -70,7 +70,7 @@ export type ReconcilePart = {
 export type RunReconcile = {
   runId: string;
   runDir: string;
-  status: 'Completed' | 'InProgress' | 'Abandoned';
+  status: 'Completed' | 'InProgress';
   object: string;
   operation: IngestOperation;
   externalId?: string;
@@ -86,6 +86,8 @@ export type RunReconcile = {
 export async function reconcileRun(runDir: string): Promise<RunReconcile> {
   const records = Ledger.read(runDir);
   const state = replay(records);
+  // Nothing of it was sent: its rows are all still only in the input file, and its parts are gone.
+  if (state.abandoned) throw new AbandonedRunError(state.spec.runId, state.abandoned.reason);
   const jobs = jobsOfParts(records);
   const frame: RowsFrame = {
     header: state.header,
@@ -99,7 +101,7 @@ export async function reconcileRun(runDir: string): Promise<RunReconcile> {
   return {
     runId: state.spec.runId,
     runDir,
-    status: state.abandoned ? 'Abandoned' : state.done ? 'Completed' : 'InProgress',
+    status: state.done ? 'Completed' : 'InProgress',
     object: state.spec.object,
     operation: state.spec.operation,
     ...(state.spec.externalId ? { externalId: state.spec.externalId } : {}),

@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { FileHandle, open, rename } from 'node:fs/promises';
+import { FileHandle, open, rename, rm } from 'node:fs/promises';
 import { fileBlocks } from '../io/fileBlocks.js';
 import { syncDir, syncFile } from '../io/durable.js';
 import { csvLine } from '../csv/writer.js';
@@ -48,6 +48,8 @@ export async function mergeParts(paths: ResultPaths, header: string[], parts: Pa
   // Result rows that matched no row sent (a bug to report): kept, never dropped with the parts.
   const unmatched = parts.map((p) => p.unmatched).filter((f) => existsSync(f) && statSync(f).size > 0);
   if (unmatched.length) await concat(unmatchedPath(dirname(paths.success)), ['sf__Result', 'sf__Id', 'sf__Detail', ...header], unmatched, buffer);
+  // A results folder used before: an unmatched.csv this run did not write must not pass for its own.
+  else await rm(unmatchedPath(dirname(paths.success)), { force: true });
 }
 
 /** unmatched.csv: result rows the join could not match to a row sent (the result set, Id, sf__Created or sf__Error, the fields). */

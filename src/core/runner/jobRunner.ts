@@ -18,6 +18,7 @@
  *   never will: the part gets a new job. Results that match nothing sent are reported, never resent.
  */
 import { basename } from 'node:path';
+import { Readable } from 'node:stream';
 import { mkdir } from 'node:fs/promises';
 import { BulkV2 } from '../bulk/bulkV2.js';
 import { JobInfo, TERMINAL_STATES } from '../bulk/types.js';
@@ -76,9 +77,9 @@ export class AmbiguousOrphanError extends Error {
 /** A clock skew between this machine and the org that the orphan search allows for. */
 const SKEW_MS = 60_000;
 /**
- * How many jobs a part may leave for a new one before the run stops (something keeps refusing its
- * data). An upload whose answer was lost costs one (the job that then refuses a repeat is left), so
- * the limit allows for a bad network, not only for a bug.
+ * How many jobs a part may leave for a new one before it is given up (its rows go to retry.csv, the
+ * run goes on). An upload whose answer was lost costs one (the job that then refuses a repeat is
+ * left), so the limit allows for a bad network, not only for a bug.
  */
 const MAX_DROPS = 8;
 
@@ -132,7 +133,10 @@ export class JobRunner {
   private async runPart(ctx: RunContext, c: ChunkState): Promise<void> {
     const { ledger, state } = ctx;
     for (;;) {
-      if (!c.closed) await this.submit(ctx, c);
+      if (!c.closed && !(await this.submit(ctx, c))) {
+        await this.giveUp(ctx, c);
+        return;
+      }
       if (!c.terminal) {
         if (this.deps.now() >= ctx.deadline.at) return;
         this.deps.emit({ type: 'stage', stage: 'processing' });
@@ -164,7 +168,7 @@ export class JobRunner {
       // They are sent again in a new job. Results that match nothing sent (strays) are never a reason
       // to send again: that is reported (unmatched.csv, status Inconsistent), not guessed at.
       const untouched = c.chunk.rows > 0 && counts.successful + counts.failed === 0 && strays === 0 && c.terminal!.processed === 0;
-      if (untouched && (c.terminal!.state === 'Aborted' || c.terminal!.state === 'JobComplete')) {
+      if (untouched && (c.terminal!.state === 'Aborted' || c.terminal!.state === 'JobComplete') && (c.drops ?? 0) < MAX_DROPS) {
         this.drop(ledger, c, 'never-held');
         continue;
       }
@@ -174,7 +178,8 @@ export class JobRunner {
     }
   }
 
-  private async join(state: RunState, c: ChunkState): ReturnType<typeof joinJob> {
+  /** Joins the job's results to the part's rows; `none`: the job has none to give (every row unprocessed). */
+  private async join(state: RunState, c: ChunkState, none = false): ReturnType<typeof joinJob> {
     const partsDir = JobRunner.partsDir(state);
     await mkdir(partsDir, { recursive: true });
     const jobId = c.jobId!;
@@ -184,8 +189,9 @@ export class JobRunner {
       this.retrying('results', () =>
         joinJob(
           c.chunk,
-          c.terminal!.state,
+          none ? 'Aborted' : c.terminal!.state,
           async (kind) => {
+            if (none) return Readable.from([]);
             if (fetched++ === 1) crashIfAsked('mid-results', c.chunk.index);
             return this.gone(jobId, () => this.deps.bulk.results(jobId, kind));
           },
@@ -203,10 +209,8 @@ export class JobRunner {
   /**
    * The part leaves its job: a new one is created for it. Written down before anything is done to
    * the job (an abort), so a crash in between never lets a resume take that job for the part's.
-   * A part that has left MAX_DROPS jobs stops the run: something keeps refusing its data.
    */
   private drop(ledger: Ledger, c: ChunkState, reason: DropReason): void {
-    if ((c.drops ?? 0) >= MAX_DROPS) throw new Error(`part ${c.chunk.index} has left ${MAX_DROPS} jobs (the last, ${c.jobId ?? ''}: ${reason}); its rows are not sent again automatically`);
     ledger.append({ t: 'job-dropped', chunk: c.chunk.index, jobId: c.jobId!, reason });
     leaveJob(c);
     c.creatingAt = undefined;
@@ -215,7 +219,7 @@ export class JobRunner {
   }
 
   /** Create (or find again), upload and close the part's job, each step recorded before and after. */
-  private async submit(ctx: RunContext, c: ChunkState): Promise<void> {
+  private async submit(ctx: RunContext, c: ChunkState): Promise<boolean> {
     const { ledger } = ctx;
     const index = c.chunk.index;
     for (;;) {
@@ -225,7 +229,12 @@ export class JobRunner {
         const upload = await this.upload(ledger, c);
         if (upload !== 'landed') {
           // The job holds data that cannot be proven this part's, or can no longer take any: leave
-          // it (dropped first, then aborted: data in an Open job is never processed), get another.
+          // it (dropped first, then aborted: data in an Open job is never processed), get another;
+          // past the limit the part is given up (its rows wait in retry.csv), the job aborted still.
+          if ((c.drops ?? 0) >= MAX_DROPS) {
+            if (upload === 'foreign') await this.abortIfOpen(jobId);
+            return false;
+          }
           this.drop(ledger, c, upload === 'foreign' ? 'holds-data' : 'unusable');
           if (upload === 'foreign') await this.abortDropped(ledger, c.chunk.index, jobId);
           continue;
@@ -256,6 +265,20 @@ export class JobRunner {
     c.closed = true;
     this.deps.emit({ type: 'job-uploaded', jobId, chunk: index });
     crashIfAsked('after-close', index);
+    return true;
+  }
+
+  /**
+   * A part whose data no job would take, MAX_DROPS times: its rows were never processed. They are
+   * recorded as unprocessed and worth sending again (retry.csv) against its last job, and the run goes on.
+   */
+  private async giveUp(ctx: RunContext, c: ChunkState): Promise<void> {
+    this.deps.emit({ type: 'part-given-up', chunk: c.chunk.index, jobId: c.jobId!, jobs: (c.drops ?? 0) + 1 });
+    c.terminal = undefined;
+    const { strays, ...counts } = await this.join(ctx.state, c, true);
+    void strays;
+    c.results = ctx.ledger.append({ t: 'results', chunk: c.chunk.index, jobId: c.jobId!, ...counts }) as ChunkState['results'];
+    this.deps.emit({ type: 'results-written', successful: counts.successful, failed: counts.failed, unprocessed: counts.unprocessed });
   }
 
   /**

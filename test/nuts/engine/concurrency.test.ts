@@ -13,10 +13,11 @@ import { runCrashChild, testEngine, testHttp } from '../../helpers/engine.js';
 import { fetchIdentity } from '../../../src/core/org/identity.js';
 import { call } from '../../helpers/api.js';
 import { readCsv } from '../../helpers/csv.js';
-import type { LoadRequest } from '../../../src/core/load/types.js';
+import type { LoadEvent, LoadRequest } from '../../../src/core/load/types.js';
 import { AbandonedRunError, NotConfirmedError, OtherUserError, RunLockedError } from '../../../src/core/load/engine.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import { latestRun } from '../../../src/core/ledger/runIndex.js';
+import { reconcileRun } from '../../../src/core/reconcile/reconcileRun.js';
 
 function contacts(prefix: string, rows: number): string {
   const lines = ['LastName,External_Id__c'];
@@ -215,6 +216,58 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
     expect((error as OtherUserError).runUser).to.equal('someone.else@example.com');
   });
 
+  it('gives a part up when job after job refuses its data: its rows wait in retry.csv, the other parts load', async () => {
+    // Every upload of the first part lands and loses its answer; the repeat is refused ("already has
+    // data"), so each job is left (aborted while Open) for a new one, until the part is given up.
+    const req = request('iota', 200);
+    // The emulator hands out job Ids in sequence: the part's first nine jobs are …001AAA to …009AAA.
+    for (let n = 1; n <= 9; n++) emu.addFault({ kind: 'reset', when: 'after', method: 'PUT', path: `00000000${n}AAA/batches$`, count: 1 });
+    const events: LoadEvent[] = [];
+    const result = await testEngine(target(), (e) => events.push(e)).engine.start(req);
+    const first = result.jobs[0];
+    expect(events.filter((e) => e.type === 'part-given-up').map((e) => e.type === 'part-given-up' && e.chunk)).to.deep.equal([1]);
+    expect(result).to.include({ status: 'Completed', unprocessed: first.rows, retryable: first.rows, unmatched: 0 });
+    expect(result.successful).to.equal(200 - first.rows);
+    const retry = readCsv(result.files!.retry);
+    expect(retry.map((r) => r.External_Id__c)).to.deep.equal(Array.from({ length: first.rows }, (_, i) => `iota-${i + 1}`));
+    // None of the part's rows reached the org, none of the others twice; every job it tried was aborted.
+    const ext = [...emu.store.all('Contact')].map((c) => String(c.External_Id__c)).filter((e) => e.startsWith('iota-'));
+    expect(ext.some((e) => retry.some((r) => r.External_Id__c === e))).to.equal(false);
+    expect(new Set(ext).size).to.equal(200 - first.rows);
+    expect(emu.ingest.jobs.list().filter((j) => j.state === 'Aborted')).to.have.length(9);
+    expect(emu.ingest.jobs.list().filter((j) => j.state === 'Open')).to.have.length(0);
+  });
+
+  it('keeps a start cut short by the network resumable (only refusals end a run before it sends)', async () => {
+    const req = request('kappa', 100);
+    // The describe fails past the retries of the start, then answers again.
+    emu.addFault({ kind: 'status', status: 500, method: 'GET', path: '/sobjects/Contact/describe', count: 8 });
+    let error: unknown;
+    await testEngine(target()).engine.start(req).catch((e: unknown) => {
+      error = e;
+    });
+    expect(error).to.be.instanceOf(Error);
+    const runDir = join(req.ledgerDir, req.runId);
+    expect(Ledger.read(runDir).map((r) => r.t)).to.deep.equal(['run']);
+    const result = await testEngine(target()).engine.resume(runDir, 60_000);
+    expect(result).to.include({ status: 'Completed', successful: 100 });
+    expectOnce('kappa', 100);
+  });
+
+  it('leaves the rejected.csv of an earlier run in a shared results folder alone when a later run is refused', async () => {
+    const out = join(work, 'out');
+    const bad = join(work, 'bad.csv');
+    writeFileSync(bad, 'LastName,External_Id__c\nOk 1,LAM-1\n,LAM-2\n');
+    const first = await testEngine(target()).engine.start({ ...request('lambda', 1), files: [bad], resultsDir: out });
+    expect(first.rejected).to.equal(1);
+    const typo = join(work, 'typo.csv');
+    writeFileSync(typo, 'LastNmae,External_Id__c\nX,LAM-3\n');
+    await testEngine(target())
+      .engine.start({ ...request('mu', 1), files: [typo], runId: 'run-typo', resultsDir: out })
+      .catch(() => undefined);
+    expect(readCsv(join(out, 'rejected.csv')).map((r) => r.External_Id__c)).to.deep.equal(['LAM-2']);
+  });
+
   describe('a refused hardDelete stays refused', () => {
     let ids: string[];
     beforeEach(() => {
@@ -253,6 +306,12 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
         resumed = e;
       });
       expect(resumed).to.be.instanceOf(AbandonedRunError);
+      // reconcile says the same: nothing of it was sent.
+      let reconciled: unknown;
+      await reconcileRun(latest!.runDir).catch((e: unknown) => {
+        reconciled = e;
+      });
+      expect(reconciled).to.be.instanceOf(AbandonedRunError);
       expect(emu.store.count('Account')).to.equal(20);
     });
 
