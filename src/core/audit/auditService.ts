@@ -5,12 +5,11 @@
  */
 import type { OrgHttp } from '../http/orgHttp.js';
 import type { Retrier } from '../http/retry.js';
-import { fetchIdentity } from '../org/identity.js';
 import { attribute } from '../inventory/attribution.js';
 import type { Inventory } from '../inventory/schema.js';
-import { Gap, JobHistory } from '../jobs/history.js';
-import { connectedApps, HistorySave, saveToHistory } from '../jobs/jobsService.js';
-import { listOrgJobs, queryAll, usersById, usersByUsername } from '../jobs/orgJobs.js';
+import type { Gap } from '../jobs/history.js';
+import { HistorySave, updatedHistory } from '../jobs/jobsService.js';
+import { queryAll, usersByUsername } from '../jobs/orgJobs.js';
 import { reviewJobs } from '../jobs/review.js';
 import { JobRecord, id15 } from '../jobs/types.js';
 import { AsyncApexJob, audit, AuditJob, Finding, IntegrationSummary, Severity, Throughput } from './findings.js';
@@ -38,13 +37,7 @@ export type AuditReport = {
 export async function auditOrg(http: OrgHttp, retry: Retrier, opts: { inventory: Inventory; historyDir: string; since: number; now?: number }): Promise<AuditReport> {
   const now = opts.now ?? Date.now();
   const { inventory, since } = opts;
-  const { orgId } = await retry('identity', () => fetchIdentity(http));
-  const history = new JobHistory(opts.historyDir, orgId);
-  const current = await listOrgJobs(http, retry, now);
-  const saved = await saveToHistory(http, retry, history, current, now);
-  const all = [...history.jobs().values()];
-  const users = await usersById(http, retry, all.map((j) => j.createdById));
-  const apps = await connectedApps(http, retry);
+  const { orgId, history, saved, all, users, apps } = await updatedHistory(http, retry, opts.historyDir, now);
   const attributed = (j: JobRecord): Pick<AuditJob, 'integration' | 'exception' | 'connectedApp'> => {
     const connectedApp = j.connectedAppId ? apps.get(id15(j.connectedAppId)) : undefined;
     const found = attribute(inventory, { username: users.get(id15(j.createdById))?.username, connectedApp, client: j.client }, j.createdDate.slice(0, 10));

@@ -3,19 +3,12 @@
  * seed and the inventory its team keeps: what a user reads in each format, the exit code, the
  * JSON against its schema, and the errors.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { PROJECT_ROOT, SfHome } from '../../helpers/sf.js';
+import type { SfHome } from '../../helpers/sf.js';
 import { schemaErrors } from '../../helpers/schema.js';
-import { readSeedFile } from '../../emulator/seed.js';
-
-const SEED_FILE = fileURLToPath(new URL('../../emulator/seeds/audit-org.json', import.meta.url));
-const INVENTORY_FILE = fileURLToPath(new URL('../../fixtures/inventory/audit-seed.yaml', import.meta.url));
-const DAY = 86_400_000;
+import { type SeededSf, seedInventoryText, sfOnAuditSeed } from '../../helpers/auditSeed.js';
 
 type AuditJson = {
   findings: Array<{ kind: string; severity: string; integration?: string; user?: string }>;
@@ -25,28 +18,19 @@ type AuditJson = {
 
 describe('sf bulkops audit (through the real sf binary)', function () {
   this.timeout(300_000);
-  let emu: Emulator;
+  let seeded: SeededSf;
   let sf: SfHome;
   let historyDir: string;
   let inventory: string;
 
   before(async () => {
-    emu = await startEmulator({ seed: readSeedFile(SEED_FILE) });
-    sf = new SfHome();
-    historyDir = mkdtempSync(join(tmpdir(), 'bulkops-audit-history-'));
+    seeded = await sfOnAuditSeed();
+    ({ sf, historyDir } = seeded);
     inventory = join(sf.home, 'bulkops-inventory.yaml');
-    const reviewed = new Date(emu.clock.now() - 10 * DAY).toISOString().slice(0, 10);
-    writeFileSync(inventory, readFileSync(INVENTORY_FILE, 'utf8').replace(/^reviewed: .*$/m, `reviewed: ${reviewed}`));
-    await sf.login(emu.url, emu.accessToken);
-    const link = await sf.run(['plugins', 'link', PROJECT_ROOT]);
-    expect(link.code, link.stderr).to.equal(0);
+    writeFileSync(inventory, seedInventoryText(seeded.emu.clock.now()));
   });
 
-  after(async () => {
-    await emu.stop();
-    sf.dispose();
-    rmSync(historyDir, { recursive: true, force: true });
-  });
+  after(() => seeded.stop());
 
   const audit = (...args: string[]): ReturnType<SfHome['run']> => sf.run(['bulkops', 'audit', '--target-org', 'emu', '--inventory', inventory, '--history-dir', historyDir, ...args]);
 

@@ -4,7 +4,7 @@
  * (test/fixtures/inventory/audit-seed.yaml): exactly the seeded problems are found, with the
  * right first and last seen days and volumes, and nothing for the declared sources.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,23 +15,13 @@ import { readSeedFile, type Seed } from '../../emulator/seed.js';
 import type { HistoricalJob } from '../../emulator/audit.js';
 import { auditOrg } from '../../../src/core/audit/auditService.js';
 import { JobHistory } from '../../../src/core/jobs/history.js';
-import { checkInventoryText } from '../../../src/core/inventory/validate.js';
-import type { Inventory } from '../../../src/core/inventory/schema.js';
+import { seedInventory } from '../../helpers/auditSeed.js';
 import type { OrgHttp } from '../../../src/core/http/orgHttp.js';
 import type { Retrier } from '../../../src/core/http/retry.js';
 
 const SEED_FILE = fileURLToPath(new URL('../../emulator/seeds/audit-org.json', import.meta.url));
-const INVENTORY_FILE = fileURLToPath(new URL('../../fixtures/inventory/audit-seed.yaml', import.meta.url));
 const DAY = 86_400_000;
 const retry: Retrier = (_what, fn) => fn();
-
-/** The seed's inventory, reviewed `reviewedDaysAgo` days before `now`. */
-export function seedInventory(now: number, reviewedDaysAgo = 10): Inventory {
-  const text = readFileSync(INVENTORY_FILE, 'utf8').replace(/^reviewed: .*$/m, `reviewed: ${new Date(now - reviewedDaysAgo * DAY).toISOString().slice(0, 10)}`);
-  const { inventory, problems } = checkInventoryText(text);
-  expect(problems).to.deep.equal([]);
-  return inventory!;
-}
 
 describe('audit (audit seed)', function () {
   this.timeout(120_000);
