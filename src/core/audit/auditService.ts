@@ -115,15 +115,11 @@ export async function asyncApexJobs(http: OrgHttp, retry: Retrier, since: number
 }
 
 /**
- * The usernames holding Bulk API Hard Delete, through a profile or a permission set (Permission
- * Set Assignment; bulk-api.md §8.5). An org (or emulator) without that object but with the
- * permission on User answers the second query; undefined when neither can be read.
+ * The active users holding Bulk API Hard Delete, through a profile or a permission set
+ * (PermissionSetAssignment; bulk-api.md §8.5); undefined when the org does not let this user read
+ * permission set assignments.
  */
 export async function hardDeleteUsers(http: OrgHttp, retry: Retrier): Promise<string[] | undefined> {
-  const refused = (e: unknown): boolean => {
-    const status = (e as { status?: number }).status;
-    return status !== undefined && status >= 400 && status < 500;
-  };
   try {
     const rows = await queryAll<{ Assignee: { Username: string; IsActive: boolean } | null }>(
       http,
@@ -132,13 +128,8 @@ export async function hardDeleteUsers(http: OrgHttp, retry: Retrier): Promise<st
     );
     return [...new Set(rows.flatMap((r) => (r.Assignee?.IsActive ? [r.Assignee.Username] : [])))];
   } catch (e) {
-    if (!refused(e)) throw e;
-  }
-  try {
-    const rows = await queryAll<{ Username: string }>(http, retry, 'SELECT Username FROM User WHERE PermissionsBulkApiHardDelete = true AND IsActive = true');
-    return rows.map((r) => r.Username);
-  } catch (e) {
-    if (!refused(e)) throw e;
-    return undefined;
+    const status = (e as { status?: number }).status;
+    if (status !== undefined && status >= 400 && status < 500) return undefined;
+    throw e;
   }
 }
