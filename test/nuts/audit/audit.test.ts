@@ -82,6 +82,21 @@ describe('sf bulkops audit (through the real sf binary)', function () {
     expect(lines[1]).to.match(/^critical,undeclared-operation,case-purge,,,,Case,hardDelete,/);
   });
 
+  it('--format json prints the report; the table format writes Markdown to --output', async () => {
+    const json = await audit('--format', 'json', '--fail-on', 'critical');
+    expect(json.code, json.stderr).to.equal(68);
+    const report = JSON.parse(json.stdout) as AuditJson;
+    expect(schemaErrors('bulkops-audit.json', report)).to.deep.equal([]);
+    expect(report.counts).to.include({ critical: 1, high: 7 });
+
+    const file = join(sf.home, 'audit.md');
+    const md = await audit('--output', file);
+    expect(md.code, md.stderr).to.equal(68);
+    expect(md.stdout).to.include(`Report (markdown) written to ${file}.`);
+    expect(md.stdout).to.not.include('What To Do');
+    expect(readFileSync(file, 'utf8')).to.match(/^# Bulk API audit of org 00D/);
+  });
+
   it('a bad --since, a broken inventory and an unwritable --output stop with what to do', async () => {
     const since = await audit('--since', 'last quarter', '--json');
     expect(since.code).to.equal(1);
