@@ -22,3 +22,13 @@ export function simpleExitCodesSection(messages: Messages<string>): ReturnType<t
     'UsageError (2)': messages.getMessage('exitCode.usage'),
   });
 }
+
+/** The EXIT CODES section of a command that ends with 68 when its result needs a look (keys exitCode.succeeded, failed, usage, partial). */
+export function partialExitCodesSection(messages: Messages<string>): ReturnType<typeof toHelpSection> {
+  return toHelpSection('EXIT CODES', {
+    'Succeeded (0)': messages.getMessage('exitCode.succeeded'),
+    'Failed (1)': messages.getMessage('exitCode.failed'),
+    'UsageError (2)': messages.getMessage('exitCode.usage'),
+    'PartialSuccess (68)': messages.getMessage('exitCode.partial'),
+  });
+}

@@ -255,6 +255,30 @@ export const STANDARD_OBJECTS: ObjectSeed[] = [
     ],
   },
   {
+    // Who may do what: a user's permissions come from permission sets (profiles own one each); the
+    // emulator makes one set per permission it grants and assigns it to the users that hold it.
+    name: 'PermissionSet',
+    keyPrefix: '0PS',
+    createable: false,
+    updateable: false,
+    deletable: false,
+    fields: [
+      text('Name', 80, { idLookup: true, createable: false, updateable: false }),
+      text('Label', 80, { createable: false, updateable: false }),
+      { name: 'IsOwnedByProfile', type: 'boolean', createable: false, updateable: false },
+      { name: 'PermissionsBulkApiHardDelete', type: 'boolean', createable: false, updateable: false },
+      { name: 'PermissionsManageDataIntegrations', type: 'boolean', createable: false, updateable: false },
+    ],
+  },
+  {
+    name: 'PermissionSetAssignment',
+    keyPrefix: '0Pa',
+    createable: false,
+    updateable: false,
+    deletable: false,
+    fields: [ref('AssigneeId', 'User', 'Assignee', { createable: false, updateable: false }), ref('PermissionSetId', 'PermissionSet', 'PermissionSet', { createable: false, updateable: false })],
+  },
+  {
     name: 'Organization',
     keyPrefix: '00D',
     createable: false,

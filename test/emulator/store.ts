@@ -161,7 +161,7 @@ export class Store {
   public addUser(u: UserSeed): SObjectRecord {
     const def = this.describe('User')!;
     const id = u.id ? canonicalId(u.id) : this.ids.next('005');
-    return this.insert(
+    const user = this.insert(
       def,
       {
         Username: u.username,
@@ -178,6 +178,16 @@ export class Store {
       id,
       id
     );
+    if (u.hardDelete) this.assign(user, 'Bulk_API_Hard_Delete', 'Bulk API Hard Delete', { PermissionsBulkApiHardDelete: true });
+    if (u.manageDataIntegrations) this.assign(user, 'Manage_Data_Integrations', 'Manage Data Integrations', { PermissionsManageDataIntegrations: true });
+    return user;
+  }
+
+  /** Assigns a user the permission set of this name, made the first time it is needed. */
+  private assign(user: SObjectRecord, name: string, label: string, permissions: SObjectRecord): void {
+    const setDef = this.describe('PermissionSet')!;
+    const set = [...this.all('PermissionSet')].find((p) => p.Name === name) ?? this.insert(setDef, { Name: name, Label: label, IsOwnedByProfile: false, ...permissions }, user.Id as string);
+    this.insert(this.describe('PermissionSetAssignment')!, { AssigneeId: user.Id, PermissionSetId: set.Id }, user.Id as string);
   }
 
   public snapshot(): { ids: Record<string, number>; records: Record<string, SObjectRecord[]> } {

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Flags, SfCommand, toHelpSection } from '@salesforce/sf-plugins-core';
+import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages, Org } from '@salesforce/core';
 import { BulkV2 } from '../../core/bulk/bulkV2.js';
 import { CsvInputError } from '../../core/csv/errors.js';
@@ -11,6 +11,7 @@ import { orgHttp, retrier, retrySettings } from '../../core/org/engineFactory.js
 import { JobsReconcileOutput, printReconcile, reconcileMarkdown, ReconcileOutput, withAdvice } from '../../ux/reconcileReport.js';
 import { loadErrorToSfError } from '../../ux/loadReport.js';
 import { runFolder } from '../../ux/runFolder.js';
+import { partialExitCodesSection } from '../../ux/exitCodes.js';
 import { defaultLedgerDir } from './load.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -23,12 +24,7 @@ export default class BulkopsReconcile extends SfCommand<BulkopsReconcileResult> 
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
 
-  public static readonly errorCodes = toHelpSection('EXIT CODES', {
-    'Succeeded (0)': messages.getMessage('exitCode.succeeded'),
-    'Failed (1)': messages.getMessage('exitCode.failed'),
-    'UsageError (2)': messages.getMessage('exitCode.usage'),
-    'PartialSuccess (68)': messages.getMessage('exitCode.partial'),
-  });
+  public static readonly errorCodes = partialExitCodesSection(messages);
 
   public static readonly flags = {
     'run-id': Flags.string({ summary: messages.getMessage('flags.run-id.summary'), exactlyOne: ['run-id', 'latest', 'job-id'] }),

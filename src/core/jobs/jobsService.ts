@@ -90,6 +90,30 @@ export async function saveToHistory(http: OrgHttp, retry: Retrier, history: JobH
   };
 }
 
+export type UpdatedHistory = {
+  orgId: string;
+  history: JobHistory;
+  saved: HistorySave;
+  /** every job of the history, its latest state */
+  all: JobRecord[];
+  /** the users that created them, by 15-character Id */
+  users: Map<string, OrgUser>;
+  /** connected app names by 15-character Id */
+  apps: Map<string, string>;
+};
+
+/** The org's job history brought up to date (the org's jobs now, unread event logs), with its users and connected apps. */
+export async function updatedHistory(http: OrgHttp, retry: Retrier, historyDir: string, now: number): Promise<UpdatedHistory> {
+  const { orgId } = await retry('identity', () => fetchIdentity(http));
+  const history = new JobHistory(historyDir, orgId);
+  const current = await listOrgJobs(http, retry, now);
+  const saved = await saveToHistory(http, retry, history, current, now);
+  const all = [...history.jobs().values()];
+  const users = await usersById(http, retry, all.map((j) => j.createdById));
+  const apps = await connectedApps(http, retry);
+  return { orgId, history, saved, all, users, apps };
+}
+
 export async function connectedApps(http: OrgHttp, retry: Retrier): Promise<Map<string, string>> {
   try {
     const rows = await queryAll<{ Id: string; Name: string }>(http, retry, 'SELECT Id, Name FROM ConnectedApplication');

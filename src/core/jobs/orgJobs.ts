@@ -135,16 +135,29 @@ export async function queryAll<T>(http: OrgHttp, retry: Retrier, soql: string): 
 
 /** The users with these Ids (15 or 18 characters), keyed by their 15-character Id. */
 export async function usersById(http: OrgHttp, retry: Retrier, ids: Iterable<string>): Promise<Map<string, OrgUser>> {
-  const wanted = [...new Set([...ids].map((i) => i.slice(0, 15)))];
   const out = new Map<string, OrgUser>();
+  for (const u of await usersWhere(http, retry, 'Id', [...ids].map((i) => i.slice(0, 15).replace(/[^A-Za-z0-9]/g, '')))) out.set(u.id.slice(0, 15), u);
+  return out;
+}
+
+/** The users with these usernames, keyed by the lower-case username. */
+export async function usersByUsername(http: OrgHttp, retry: Retrier, usernames: Iterable<string>): Promise<Map<string, OrgUser>> {
+  const out = new Map<string, OrgUser>();
+  for (const u of await usersWhere(http, retry, 'Username', [...usernames].map((n) => n.replace(/\\/g, '\\\\').replace(/'/g, "\\'")))) out.set(u.username.toLowerCase(), u);
+  return out;
+}
+
+async function usersWhere(http: OrgHttp, retry: Retrier, field: 'Id' | 'Username', values: string[]): Promise<OrgUser[]> {
+  const wanted = [...new Set(values)];
+  const out: OrgUser[] = [];
   for (let i = 0; i < wanted.length; i += 200) {
     const list = wanted
       .slice(i, i + 200)
-      .map((id) => `'${id.replace(/[^A-Za-z0-9]/g, '')}'`)
+      .map((v) => `'${v}'`)
       .join(',');
     // eslint-disable-next-line no-await-in-loop -- a few hundred users a query
-    const rows = await queryAll<{ Id: string; Username: string; Name: string; IsActive: boolean }>(http, retry, `SELECT Id, Username, Name, IsActive FROM User WHERE Id IN (${list})`);
-    for (const u of rows) out.set(u.Id.slice(0, 15), { id: u.Id, username: u.Username, name: u.Name, isActive: u.IsActive });
+    const rows = await queryAll<{ Id: string; Username: string; Name: string; IsActive: boolean }>(http, retry, `SELECT Id, Username, Name, IsActive FROM User WHERE ${field} IN (${list})`);
+    out.push(...rows.map((u) => ({ id: u.Id, username: u.Username, name: u.Name, isActive: u.IsActive })));
   }
   return out;
 }

@@ -167,8 +167,7 @@ export class JobRunner {
       // processed (an aborted job, or one that never held them), and a job in that state never will.
       // They are sent again in a new job. Results that match nothing sent (strays) are never a reason
       // to send again: that is reported (unmatched.csv, status Inconsistent), not guessed at.
-      const untouched = c.chunk.rows > 0 && counts.successful + counts.failed === 0 && strays === 0 && c.terminal!.processed === 0;
-      if (untouched && (c.terminal!.state === 'Aborted' || c.terminal!.state === 'JobComplete') && (c.drops ?? 0) < MAX_DROPS) {
+      if (untouched(c, counts.successful + counts.failed, strays) && (c.drops ?? 0) < MAX_DROPS) {
         this.drop(ledger, c, 'never-held');
         continue;
       }
@@ -506,6 +505,12 @@ export class JobRunner {
       throw e;
     }
   }
+}
+
+/** The part's job ended without processing or returning anything of it (Aborted, or complete but empty). */
+function untouched(c: ChunkState, results: number, strays: number): boolean {
+  const t = c.terminal!;
+  return c.chunk.rows > 0 && results === 0 && strays === 0 && t.processed === 0 && (t.state === 'Aborted' || t.state === 'JobComplete');
 }
 
 /** Passes the blocks on, and crashes the process (kill -9 style) once half the bytes went by (tests only). */

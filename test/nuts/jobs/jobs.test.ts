@@ -2,17 +2,13 @@
  * `sf bulkops jobs` through the real `sf` binary (plugin linked) against the emulator's audit seed:
  * the table a user reads, the JSON shape, the history written, and the errors.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { SfHome } from '../../helpers/sf.js';
+import type { SfHome } from '../../helpers/sf.js';
 import { schemaErrors } from '../../helpers/schema.js';
+import { AUDIT_SEED_FILE, type SeededSf, sfOnAuditSeed } from '../../helpers/auditSeed.js';
 import { readSeedFile } from '../../emulator/seed.js';
-
-const SEED_FILE = fileURLToPath(new URL('../../emulator/seeds/audit-org.json', import.meta.url));
 
 type JobsJson = {
   listed: number;
@@ -23,25 +19,18 @@ type JobsJson = {
 
 describe('sf bulkops jobs (through the real sf binary)', function () {
   this.timeout(300_000);
-  let emu: Emulator;
+  let seeded: SeededSf;
   let sf: SfHome;
   let historyDir: string;
   let seedJobs: number;
 
   before(async () => {
-    emu = await startEmulator({ seed: readSeedFile(SEED_FILE) });
-    seedJobs = readSeedFile(SEED_FILE).audit!.jobs!.length;
-    sf = new SfHome();
-    historyDir = mkdtempSync(join(tmpdir(), 'bulkops-jobs-history-'));
-    await sf.login(emu.url, emu.accessToken);
-    await sf.linkPlugin();
+    seeded = await sfOnAuditSeed();
+    ({ sf, historyDir } = seeded);
+    seedJobs = readSeedFile(AUDIT_SEED_FILE).audit!.jobs!.length;
   });
 
-  after(async () => {
-    await emu.stop();
-    sf.dispose();
-    rmSync(historyDir, { recursive: true, force: true });
-  });
+  after(() => seeded.stop());
 
   it('lists the org jobs with users and review marks, and saves them with six months of event logs to the history', async () => {
     const r = await sf.run(['bulkops', 'jobs', '--target-org', 'emu', '--history-dir', historyDir, '--json']);
