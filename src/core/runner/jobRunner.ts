@@ -235,6 +235,8 @@ export class JobRunner {
             return false;
           }
           this.drop(ledger, c, upload === 'foreign' ? 'holds-data' : 'unusable');
+          // Left in the ledger, not yet aborted: a resume aborts it (state.toAbort).
+          crashIfAsked('after-drop', index);
           if (upload === 'foreign') await this.abortDropped(ledger, c.chunk.index, jobId);
           continue;
         }

@@ -150,7 +150,7 @@ function randomFaults(d: Dice, n: number, budget: Budget): FaultSpec[] {
   return faults;
 }
 
-const CRASH_POINTS: CrashPoint[] = ['before-create', 'after-create', 'after-claim', 'mid-upload', 'after-upload', 'after-close', 'mid-results', 'before-merge'];
+const CRASH_POINTS: CrashPoint[] = ['before-create', 'after-create', 'after-claim', 'after-drop', 'mid-upload', 'after-upload', 'after-close', 'mid-results', 'before-merge'];
 
 /** A resume has fewer calls to make than a load, and which is unknown beforehand: it is killed at its n-th job call of any kind. */
 function randomKill(d: Dice, parts: number, resume = false): Kill {

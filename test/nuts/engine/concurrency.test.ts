@@ -139,6 +139,41 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
     expect(dropped.map((r) => r.t === 'job-dropped' && r.reason)).to.deep.equal(['holds-data']);
   });
 
+  it('aborts, on resume, a job it left for holding foreign data when a crash came between leaving it and aborting it', async () => {
+    const req = request('nu', 200, { maxJobBytes: 64 * 1024 });
+    const child = await runCrashChild({ target: target(), request: req }, 'after-create:1');
+    expect(child.signal, child.stderr).to.equal('SIGKILL');
+    const [orphan] = emu.ingest.jobs.list();
+    await call(emu, 'PUT', `/services/data/v66.0/jobs/ingest/${orphan.id}/batches`, { body: 'LastName,External_Id__c\nForeign,FOREIGN-2\n', contentType: 'text/csv' });
+    const runDir = join(req.ledgerDir, req.runId);
+    // The resume adopts the orphan, is refused (it holds data), leaves it in the ledger and dies.
+    const resumed = await runCrashChild({ target: target(), resume: { runDir, waitMs: 60_000 } }, 'after-drop:1');
+    expect(resumed.signal, resumed.stderr).to.equal('SIGKILL');
+    expect(emu.ingest.jobs.get(orphan.id)?.state).to.equal('Open');
+    const result = await testEngine(target()).engine.resume(runDir, 60_000);
+    expect(result).to.include({ status: 'Completed', successful: 200, unmatched: 0 });
+    expect(emu.ingest.jobs.get(orphan.id)?.state).to.equal('Aborted');
+    expectOnce('nu', 200);
+    expect([...emu.store.all('Contact')].some((c) => c.External_Id__c === 'FOREIGN-2')).to.equal(false);
+  });
+
+  it('sends a part again whose upload was under way when someone aborted its job (it processed nothing)', async () => {
+    const req = request('xi', 600, { waitMs: 0 });
+    const started = await testEngine(target()).engine.start(req);
+    expect(started.jobs.length).to.be.greaterThan(1);
+    const runDir = join(req.ledgerDir, req.runId);
+    const jobId = await abortedJob();
+    const at = new Date().toISOString();
+    for (const t of ['creating', 'created', 'uploading']) {
+      appendFileSync(join(runDir, 'ledger.jsonl'), `${JSON.stringify({ t, chunk: 2, ...(t === 'creating' ? {} : { jobId }), at })}\n`);
+    }
+    const result = await testEngine(target()).engine.resume(runDir, 60_000);
+    expect(result).to.include({ status: 'Completed', successful: 600, unprocessed: 0, unmatched: 0 });
+    expectOnce('xi', 600);
+    const dropped = Ledger.read(runDir).filter((r) => r.t === 'job-dropped');
+    expect(dropped.map((r) => r.t === 'job-dropped' && [r.jobId, r.reason])).to.deep.equal([[jobId, 'never-held']]);
+  });
+
   it('never sends a part again when its completed job’s results are not its rows (a ledger that named the wrong job): reported loudly instead', async () => {
     // A serial run with --wait 0 sends its first part only; then the ledger is made to say (as a
     // run of an earlier version could) that part 2 went into part 1's job.
@@ -289,7 +324,7 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
       };
     };
 
-    it('leaves no run that resume --latest could pick after a refusal', async () => {
+    it('ends a refused hardDelete run with its reason: resume --latest and reconcile refuse it, never an earlier run', async () => {
       const req = hardDelete({ confirm: () => Promise.resolve(false) });
       let error: unknown;
       await testEngine(target()).engine.start(req).catch((e: unknown) => {

@@ -1,0 +1,128 @@
+/*
+ * The job runner against a scripted org (no emulator), for what the emulator cannot stage: a job
+ * creation the org handles late, so the retry made a second job. The first one is aborted as an
+ * extra job of ours, and never used.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { expect } from 'chai';
+import type { BulkV2 } from '../../../../src/core/bulk/bulkV2.js';
+import type { JobInfo, JobState } from '../../../../src/core/bulk/types.js';
+import { OrgNetworkError } from '../../../../src/core/http/orgHttp.js';
+import { Ledger } from '../../../../src/core/ledger/ledger.js';
+import { replay } from '../../../../src/core/ledger/records.js';
+import { planChunks } from '../../../../src/core/load/planner.js';
+import { csvLine } from '../../../../src/core/csv/writer.js';
+import { JobRunner } from '../../../../src/core/runner/jobRunner.js';
+
+const USER = '005000000000001AAA';
+
+/** An org whose first job creation is handled but answered with a reset, and whose job list lags one call behind. */
+class LateOrg {
+  public readonly jobs = new Map<string, JobInfo & { data?: string }>();
+  private creations = 0;
+  private lists = 0;
+
+  public bulk(): BulkV2 {
+    const job = (id: string): JobInfo & { data?: string } => {
+      const j = this.jobs.get(id);
+      if (!j) throw new Error(`no job ${id}`);
+      return j;
+    };
+    const make = (): JobInfo => {
+      const id = `750${String(++this.creations).padStart(12, '0')}AAA`;
+      const info = { id, object: 'Contact', operation: 'insert', createdById: USER, createdDate: new Date(Date.now() + this.creations * 1000).toISOString(), state: 'Open' as JobState };
+      this.jobs.set(id, info);
+      return info;
+    };
+    const fake = {
+      createIngestJob: (): Promise<JobInfo> => {
+        const info = make();
+        // The first creation reaches the org, but its answer is lost.
+        if (this.creations === 1) return Promise.reject(new OrgNetworkError('socket hang up', 'POST', '/jobs/ingest', 'ECONNRESET'));
+        return Promise.resolve({ ...info });
+      },
+      // The first look finds nothing yet (the org lists the late job only afterwards).
+      listJobs: (): Promise<{ done: boolean; records: JobInfo[]; nextRecordsUrl: null }> =>
+        Promise.resolve({ done: true, records: this.lists++ === 0 ? [] : [...this.jobs.values()].map((j) => ({ ...j })), nextRecordsUrl: null }),
+      info: (id: string): Promise<JobInfo> => Promise.resolve({ ...job(id) }),
+      upload: async (id: string, body: () => AsyncIterable<Buffer>): Promise<void> => {
+        const chunks: Buffer[] = [];
+        for await (const b of body()) chunks.push(Buffer.from(b));
+        job(id).data = Buffer.concat(chunks).toString('utf8');
+      },
+      close: (id: string): Promise<JobInfo> => {
+        const j = job(id);
+        const rows = (j.data ?? '').trim().split('\n').length - 1;
+        Object.assign(j, { state: 'JobComplete', numberRecordsProcessed: rows, numberRecordsFailed: 0 });
+        return Promise.resolve({ ...j });
+      },
+      abort: (id: string): Promise<JobInfo> => {
+        job(id).state = 'Aborted';
+        return Promise.resolve({ ...job(id) });
+      },
+      results: (id: string, kind: string): Promise<Readable> => {
+        const [header, ...rows] = (job(id).data ?? '').trim().split('\n');
+        const text =
+          kind === 'successful'
+            ? [csvLine(['sf__Id', 'sf__Created']).trimEnd() + `,${header}`, ...rows.map((r, i) => `003${String(i).padStart(15, '0')},true,${r}`)].join('\n') + '\n'
+            : csvLine(['sf__Id', 'sf__Error', ...header.split(',')]);
+        return Promise.resolve(Readable.from([Buffer.from(text)]));
+      },
+    };
+    return fake as unknown as BulkV2;
+  }
+}
+
+describe('job runner: a creation the org handled late', () => {
+  let work: string;
+  beforeEach(() => {
+    work = mkdtempSync(join(tmpdir(), 'bulkops-runner-'));
+  });
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  it('aborts the extra job the lost attempt made, and loads the part once into the job it got', async () => {
+    const runDir = join(work, 'run');
+    mkdirSync(runDir);
+    const header = ['LastName', 'External_Id__c'];
+    const rows = Array.from({ length: 5 }, (_, i) => ({ line: i + 2, fields: [`Name ${i}`, `X-${i}`] }));
+    const plan = await planChunks(Readable.from(rows), { dir: work, header });
+    const ledger = new Ledger(runDir);
+    ledger.append({
+      t: 'run',
+      runId: 'r',
+      object: 'Contact',
+      operation: 'insert',
+      files: ['in.csv'],
+      resultsDir: runDir,
+      org: { username: 'u', orgId: '00D000000000001AAA', userId: USER, instanceUrl: 'http://x' },
+      concurrency: 1,
+      backup: false,
+    });
+    ledger.append({ t: 'planned', chunks: plan.chunks, rows: 5, rejected: 0, header, fileSha256: 'x', fileBytes: 1 });
+    const state = replay(Ledger.read(runDir));
+    const org = new LateOrg();
+    const runner = new JobRunner({
+      bulk: org.bulk(),
+      now: Date.now,
+      sleep: () => Promise.resolve(),
+      emit: () => {},
+      retry: { attempts: 4, baseMs: 1, maxMs: 1, budgetMs: 60_000 },
+      poll: { minMs: 1, maxMs: 1 },
+      stateDir: join(work, 'state'),
+    });
+    await runner.run({ ledger, state, deadline: { at: Date.now() + 60_000 } }, state.chunks);
+    ledger.close();
+
+    const [late, used] = [...org.jobs.values()];
+    expect(late.state, 'the late job is aborted').to.equal('Aborted');
+    expect(late.data, 'and never got data').to.equal(undefined);
+    expect(used.state).to.equal('JobComplete');
+    expect(state.chunks[0].results).to.include({ successful: 5, unmatched: 0 });
+    const records = Ledger.read(runDir);
+    expect(records.filter((r) => r.t === 'aborted-orphan').map((r) => r.t === 'aborted-orphan' && r.jobId)).to.deep.equal([late.id]);
+    expect(records.filter((r) => r.t === 'created').map((r) => r.t === 'created' && r.jobId)).to.deep.equal([used.id]);
+  });
+});
