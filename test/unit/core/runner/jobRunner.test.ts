@@ -107,8 +107,8 @@ describe('job runner: a creation the org handled late', () => {
     const runner = new JobRunner({
       bulk: org.bulk(),
       now: Date.now,
-      sleep: () => Promise.resolve(),
-      emit: () => {},
+      sleep: (): Promise<void> => Promise.resolve(),
+      emit: (): void => {},
       retry: { attempts: 4, baseMs: 1, maxMs: 1, budgetMs: 60_000 },
       poll: { minMs: 1, maxMs: 1 },
       stateDir: join(work, 'state'),
