@@ -103,7 +103,7 @@ async function* batchesOf(
     raw.on('data', (b) => bytes.update(b as Buffer));
     raw.on('end', () => bytes.endFile());
   }
-  const decoded: Readable = encoding && !/^utf-?8$/i.test(encoding) ? raw.pipe(new Transcoder(encoding)) : raw.pipe(new Utf8Guard());
+  const decoded: Readable = encoding && !/^utf-?8$/i.test(encoding) ? raw.pipe(transcoder(file, encoding)) : raw.pipe(new Utf8Guard());
   // Errors of the file stream do not travel through pipe(): hand them on.
   raw.on('error', (e) => decoded.destroy(e));
   try {
@@ -121,6 +121,15 @@ function toInputError(file: string, e: unknown): Error {
     return new CsvInputError(e.code === 'quote' ? 'quote' : 'record-too-large', file, e.line, csvMessages.getMessage('cannotParse', [e.message]));
   }
   return e as Error;
+}
+
+/** The converter for --encoding; an encoding Node does not know is the input's problem, named with its file. */
+function transcoder(file: string, encoding: string): Transcoder {
+  try {
+    return new Transcoder(encoding);
+  } catch (e) {
+    throw new CsvInputError('encoding', file, 1, (e as Error).message);
+  }
 }
 
 /** Converts another encoding to UTF-8 as the bytes stream by. */

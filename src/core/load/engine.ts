@@ -7,7 +7,8 @@
  * row twice; a run folder is worked on by one process at a time (its lock).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { syncDir } from '../io/durable.js';
 import { basename, dirname, join } from 'node:path';
 import { BulkV2 } from '../bulk/bulkV2.js';
 import { JobState } from '../bulk/types.js';
@@ -262,12 +263,12 @@ export class LoadEngine {
       header: inputs.header,
       maxBytes: req.maxJobBytes,
       check: inputs.check,
-      rejectedFile: join(spec.resultsDir, 'rejected.csv'),
+      // Kept in the run folder until the run is past every refusal: a shared results folder keeps
+      // an earlier run's rejected.csv until this run really loads (publishRejected).
+      rejectedFile: pendingRejectedPath(runDir),
       fileNames: spec.files.map((f) => basename(f)),
     });
     const report = inputs.report();
-    // A results folder used before: a rejected.csv this run did not write must not pass for its own.
-    if (plan.rejected === 0) await rm(join(spec.resultsDir, 'rejected.csv'), { force: true });
     const { sha256, bytes } = print.digest();
     // Nothing has been sent yet. A second insert of the same file would create every record again:
     // it stops here. Other operations go on, and the earlier run is named: an upsert or update sets
@@ -295,6 +296,16 @@ export class LoadEngine {
   private async abandon(ledger: Ledger, runDir: string, e: unknown): Promise<void> {
     ledger.append({ t: 'abandoned', reason: e instanceof Error ? e.message : String(e) });
     await rm(join(runDir, 'chunks'), { recursive: true, force: true });
+  }
+
+  /** resume's planning of a run stopped before its split: a refusal ends the run, as it does at start. */
+  private async planAgain(ledger: Ledger, runDir: string, spec: RunSpec, req: LoadRequest): Promise<RunState> {
+    try {
+      return await this.plan(ledger, runDir, spec, req);
+    } catch (e) {
+      if (isRefusal(e)) await this.abandon(ledger, runDir, e);
+      throw e;
+    }
   }
 
   /** Takes the run's lock: one process works on a run at a time. */
@@ -379,7 +390,7 @@ export class LoadEngine {
         // The run stopped before its split finished: nothing was sent, so planning again from the
         // input files is safe and complete.
         const spec = state.spec;
-        state = await this.plan(ledger, runDir, spec, {
+        state = await this.planAgain(ledger, runDir, spec, {
           object: spec.object,
           operation: spec.operation,
           externalId: spec.externalId,
@@ -423,6 +434,7 @@ export class LoadEngine {
       if (e instanceof BackupShortError) await this.abandon(ledger, runDir, e);
       throw e;
     }
+    await publishRejected(runDir, state);
     this.emit({ type: 'stage', stage: 'upload' });
     await this.runner.run({ ledger, state, deadline, claimedByOtherRuns: () => jobsOfOtherRuns(runDir) }, state.chunks);
 
@@ -573,6 +585,27 @@ function isRefusal(e: unknown): boolean {
     e instanceof NotConfirmedError ||
     e instanceof CsvInputError
   );
+}
+
+/** Where a run keeps its rejected rows until it is past every refusal (removed with its parts if refused). */
+export function pendingRejectedPath(runDir: string): string {
+  return join(runDir, 'chunks', 'rejected.csv');
+}
+
+/**
+ * The run is past its refusals and about to send: its rejected rows become the results folder's
+ * rejected.csv; a run with none removes a rejected.csv an earlier run left there (once, before its
+ * first job: a resume does not touch a file another run may have written since).
+ */
+async function publishRejected(runDir: string, state: RunState): Promise<void> {
+  const target = join(state.spec.resultsDir, 'rejected.csv');
+  const pending = pendingRejectedPath(runDir);
+  if (existsSync(pending)) {
+    await rename(pending, target);
+    await syncDir(state.spec.resultsDir);
+  } else if (state.rejected === 0 && !state.chunks.some((c) => c.creatingAt !== undefined)) {
+    await rm(target, { force: true });
+  }
 }
 
 /** Whether the run's operation can create records (delete and hardDelete cannot: no sf__Created column). */

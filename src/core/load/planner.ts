@@ -10,6 +10,7 @@ import { createHash, Hash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { CsvRecord } from '../csv/reader.js';
+import { CsvInputError } from '../csv/errors.js';
 import { csvLine, lineNumberText } from '../csv/writer.js';
 import { ByteWriter } from '../io/byteWriter.js';
 import { syncDir, syncFile } from '../io/durable.js';
@@ -189,7 +190,10 @@ export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable
       // A row already in csvLine's form goes as it was read; others are written again.
       const text = record.text === undefined ? csvLine(record.fields) : `${record.text}\n`;
       const bytes = Buffer.byteLength(text);
-      if (headerBytes + bytes > maxBytes) throw new Error(`line ${record.line}: one record is larger than the job size limit (${maxBytes} bytes)`);
+      if (headerBytes + bytes > maxBytes) {
+        const file = opts.fileNames?.[record.fileIndex ?? 0] ?? 'the input';
+        throw new CsvInputError('record-too-large', file, record.line, `one record is larger than the job size limit (${maxBytes} bytes)`);
+      }
       const fileIndex = record.fileIndex ?? 0;
       // A part never passes the size limit, and never mixes rows of two files.
       if (current && (current.bytes + bytes > maxBytes || current.fileIndex !== fileIndex)) {

@@ -97,7 +97,7 @@ export async function reconcileRun(runDir: string): Promise<RunReconcile> {
     attempt: (row) => attemptOf(row.part, jobs),
   };
   const finalDir = join(runDir, RECONCILE_DIR);
-  const out = await writeReconcileFolder(finalDir, frame, runRows(state));
+  const out = await writeReconcileFolder(finalDir, frame, runRows(state, runDir));
   return {
     runId: state.spec.runId,
     runDir,

@@ -15,7 +15,7 @@ import { basename } from 'node:path';
 import { parseCsvRecords } from '../csv/fastParser.js';
 import { fileBlocks } from '../io/fileBlocks.js';
 import { ChunkState, DropReason, LedgerRecord, RunState } from '../ledger/records.js';
-import { createsRecords } from '../load/engine.js';
+import { createsRecords, pendingRejectedPath } from '../load/engine.js';
 import { partPaths } from '../results/join.js';
 import { ResultPaths, resultHeaders, resultPaths } from '../results/resultFiles.js';
 import { JobRunner } from '../runner/jobRunner.js';
@@ -72,7 +72,7 @@ export function jobsOfParts(records: LedgerRecord[]): Map<number, PartJobs> {
 export type Source = AsyncIterator<RunRow>;
 
 /** The rows of a run in input order (file by file, line by line). */
-export async function* runRows(state: RunState): AsyncGenerator<RunRow> {
+export async function* runRows(state: RunState, runDir?: string): AsyncGenerator<RunRow> {
   const resultsDir = state.spec.resultsDir;
   const multi = state.spec.files.length > 1;
   const names = state.spec.files.map((f) => basename(f));
@@ -89,7 +89,9 @@ export async function* runRows(state: RunState): AsyncGenerator<RunRow> {
     const files = state.chunks.filter((c) => c.results).map((c) => must(partPaths(JobRunner.partsDir(state), c.chunk.index)[key]));
     return concat(files.map((f) => resultRows(f, headers[key], key, fileIndexOf)));
   };
-  const rejectedFile = `${resultsDir}/rejected.csv`;
+  // Until the run sends its first job, its rejected rows wait in the run folder (engine.ts publishRejected).
+  const pending = runDir ? pendingRejectedPath(runDir) : undefined;
+  const rejectedFile = pending && existsSync(pending) ? pending : `${resultsDir}/rejected.csv`;
   const sources: Source[] = [
     results('success'),
     results('failed'),

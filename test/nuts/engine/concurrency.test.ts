@@ -14,7 +14,7 @@ import { fetchIdentity } from '../../../src/core/org/identity.js';
 import { call } from '../../helpers/api.js';
 import { readCsv } from '../../helpers/csv.js';
 import type { LoadEvent, LoadRequest } from '../../../src/core/load/types.js';
-import { AbandonedRunError, NotConfirmedError, OtherUserError, RunLockedError } from '../../../src/core/load/engine.js';
+import { AbandonedRunError, DuplicateRunError, NotConfirmedError, OtherUserError, RunLockedError } from '../../../src/core/load/engine.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import { latestRun } from '../../../src/core/ledger/runIndex.js';
 import { reconcileRun } from '../../../src/core/reconcile/reconcileRun.js';
@@ -300,6 +300,18 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
     await testEngine(target())
       .engine.start({ ...request('mu', 1), files: [typo], runId: 'run-typo', resultsDir: out })
       .catch(() => undefined);
+    expect(readCsv(join(out, 'rejected.csv')).map((r) => r.External_Id__c)).to.deep.equal(['LAM-2']);
+    // A clean file inserted before, refused as a duplicate after its split: the folder's file stays too.
+    const clean = join(work, 'clean.csv');
+    writeFileSync(clean, 'LastName,External_Id__c\nC 1,LAM-9\n');
+    await testEngine(target()).engine.start({ ...request('omicron', 1), files: [clean], runId: 'run-clean-1', resultsDir: join(work, 'elsewhere') });
+    let refused: unknown;
+    await testEngine(target())
+      .engine.start({ ...request('omicron', 1), files: [clean], runId: 'run-clean-2', resultsDir: out })
+      .catch((e: unknown) => {
+        refused = e;
+      });
+    expect(refused).to.be.instanceOf(DuplicateRunError);
     expect(readCsv(join(out, 'rejected.csv')).map((r) => r.External_Id__c)).to.deep.equal(['LAM-2']);
   });
 

@@ -10,6 +10,7 @@ import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { runCrashChild, testEngine } from '../../helpers/engine.js';
 import type { LoadRequest } from '../../../src/core/load/types.js';
+import { pendingRejectedPath } from '../../../src/core/load/engine.js';
 import { Ledger, LEDGER_FILE } from '../../../src/core/ledger/ledger.js';
 import { syncWatch } from '../../../src/core/io/durable.js';
 
@@ -93,7 +94,7 @@ describe('load engine: ledger and files survive a crash mid-write', function () 
     expect(result).to.include({ successful: 196, rejected: 4 });
     const planned = Ledger.read(runDir).find((r) => r.t === 'planned');
     if (planned?.t !== 'planned') throw new Error('no planned record');
-    const named = [...planned.chunks.flatMap((c) => [c.file, c.linesFile]), join(runDir, 'rejected.csv')];
+    const named = [...planned.chunks.flatMap((c) => [c.file, c.linesFile]), pendingRejectedPath(runDir)];
     for (const path of [...named, ...new Set(named.map((p) => dirname(p)))]) {
       expect(synced.get(path), path).to.not.equal(undefined);
       expect(synced.get(path), path).to.not.include('planned');
