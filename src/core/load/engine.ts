@@ -8,8 +8,8 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { syncDir } from '../io/durable.js';
 import { basename, dirname, join } from 'node:path';
+import { syncDir } from '../io/durable.js';
 import { BulkV2 } from '../bulk/bulkV2.js';
 import { JobState } from '../bulk/types.js';
 import { DEFAULT_RETRY, RetryPolicy } from '../http/retry.js';
