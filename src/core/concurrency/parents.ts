@@ -98,7 +98,7 @@ export class ParentCensus {
   private rows = 0;
 
   public constructor(private readonly columns: ParentColumn[], private readonly capacity = 50_000) {
-    this.counts = columns.map(() => new Map());
+    this.counts = columns.map(() => new Map<string, number>());
     this.drops = columns.map(() => 0);
     this.withParent = columns.map(() => 0);
   }

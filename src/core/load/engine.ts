@@ -32,6 +32,8 @@ import { mergeReports } from '../preflight/problems.js';
 import { addCounts, emptyCounts, partPaths } from '../results/join.js';
 import { mergeParts, resultPaths, unmatchedPath } from '../results/resultFiles.js';
 import { Deadline, JobRunner } from '../runner/jobRunner.js';
+import { autoGate, planAuto } from '../concurrency/auto.js';
+import type { InFlightChange } from '../runner/inFlight.js';
 import { crashIfAsked } from './crashPoints.js';
 import { Fingerprint } from './fingerprint.js';
 import { planChunks } from './planner.js';
@@ -117,6 +119,8 @@ export class LoadEngine {
   private readonly retryPolicy: RetryPolicy;
   private readonly runner: JobRunner;
   private identityCache?: Identity;
+  /** --concurrency auto: the running gate's eyes on the runner's events */
+  private watch?: (e: LoadEvent) => void;
 
   public constructor(private readonly deps: EngineDeps) {
     this.now = deps.now ?? Date.now;
@@ -127,7 +131,10 @@ export class LoadEngine {
       bulk: deps.bulk,
       now: this.now,
       sleep: this.sleep,
-      emit: this.emit,
+      emit: (e): void => {
+        this.watch?.(e);
+        this.emit(e);
+      },
       retry: this.retryPolicy,
       poll: deps.poll ?? { minMs: 1000, maxMs: 10_000 },
       stateDir: deps.stateDir,
@@ -215,6 +222,8 @@ export class LoadEngine {
         resultsDir: req.resultsDir ?? runDir,
         org: { username: identity.username, orgId: identity.orgId, userId: identity.userId, instanceUrl: identity.instanceUrl },
         concurrency: req.concurrency,
+        ...(req.autoConcurrency ? { autoConcurrency: true } : {}),
+        ...(req.chunkRows ? { chunkRows: req.chunkRows } : {}),
         backup: req.operation === 'hardDelete' || (req.operation === 'delete' && req.backup !== false),
         ...(req.keepChunks ? { keepChunks: true } : {}),
         // What planning needs, so that resume can plan a run that stopped before its split.
@@ -254,7 +263,12 @@ export class LoadEngine {
     const print = new Fingerprint(spec.files.length);
     const inputs = await this.openInputs(req, {}, print);
     await mkdir(spec.resultsDir, { recursive: true });
+    const auto = req.autoConcurrency
+      ? await planAuto({ ...req, header: inputs.header, files: spec.files.length, describe: this.deps.describe, rows: inputs.reread, maxInFlight: req.concurrency })
+      : undefined;
+    if (auto) this.emit({ type: 'concurrency', mode: auto.decision.mode, reason: auto.decision.reason });
     const plan = await planChunks(inputs.records, {
+      ...auto?.split(runDir),
       dir: join(runDir, 'chunks'),
       header: inputs.header,
       maxBytes: req.maxJobBytes,
@@ -281,6 +295,7 @@ export class LoadEngine {
       ...(report ? { preflight: report } : {}),
       fileSha256: sha256,
       fileBytes: bytes,
+      ...(auto ? { concurrency: auto.decision } : {}),
     });
     this.emit({ type: 'planned', rows: plan.rows, chunks: plan.chunks.length, bytes: plan.chunks.reduce((n, c) => n + c.bytes, 0), rejected: plan.rejected });
     return replay(Ledger.read(runDir));
@@ -317,6 +332,8 @@ export class LoadEngine {
     problems: ((r: CsvRecord) => Problem[]) | undefined;
     headerProblems: Array<{ fileIndex: number; problem: Problem }>;
     report: () => PreflightReport | undefined;
+    /** every row again, from a new read of the files */
+    reread: () => AsyncIterable<CsvRecord[]>;
   }> {
     const sources: CsvSource[] = [];
     const preflights: Preflight[] = [];
@@ -352,6 +369,7 @@ export class LoadEngine {
       problems: preflights.length === 0 ? undefined : (r: CsvRecord): Problem[] => byFile(r).checkRow(r),
       headerProblems: preflights.flatMap((p, fileIndex) => p.jobProblems.map((problem) => ({ fileIndex, problem }))),
       report: () => (preflights.length ? mergeReports(preflights.map((p) => p.report(req.problemExamples)), req.problemExamples) : undefined),
+      reread: () => all(true),
     };
   }
 
@@ -384,6 +402,8 @@ export class LoadEngine {
           resultsDir: spec.resultsDir,
           waitMs,
           concurrency: spec.concurrency,
+          autoConcurrency: spec.autoConcurrency,
+          chunkRows: spec.chunkRows,
           maxJobBytes: spec.maxJobBytes,
           csv: spec.csv,
           keepInvalidRows: spec.keepInvalidRows,
@@ -419,7 +439,20 @@ export class LoadEngine {
       throw e;
     }
     this.emit({ type: 'stage', stage: 'upload' });
-    await this.runner.run({ ledger, state, deadline, claimedByOtherRuns: () => jobsOfOtherRuns(runDir) }, state.chunks);
+    // An auto run: conflicting parts kept apart, jobs in flight lowered when lock failures or throttling rise.
+    const changes: InFlightChange[] = [];
+    const auto = state.concurrency
+      ? autoGate(state, (c) => {
+          changes.push(c);
+          this.emit({ type: 'in-flight', limit: c.limit, reason: c.reason });
+        })
+      : undefined;
+    this.watch = auto?.watch;
+    try {
+      await this.runner.run({ ledger, state, deadline, claimedByOtherRuns: () => jobsOfOtherRuns(runDir), inFlight: auto?.gate }, state.chunks);
+    } finally {
+      this.watch = undefined;
+    }
 
     const done = state.chunks.every((c) => c.results);
     if (done && !state.done) {
@@ -431,7 +464,11 @@ export class LoadEngine {
         state.header,
         state.chunks.map((c) => partPaths(JobRunner.partsDir(state), c.chunk.index)),
         state.spec.files.length > 1,
-        createsRecords(state)
+        createsRecords(state),
+        // A grouped load's parts hold rows sorted by parent: the result files are put back in input order.
+        state.concurrency?.mode === 'grouped'
+          ? { dir: join(runDir, 'sort-results'), fileNames: state.spec.files.map((f) => basename(f)), completed: state.chunks.map((c) => c.terminal?.state === 'JobComplete') }
+          : undefined
       );
       ledger.append({ t: 'merged' });
       ledger.append({ t: 'done' });
@@ -441,7 +478,8 @@ export class LoadEngine {
     // Also after a crash that came between 'done' and this: resume tidies what is left.
     if (state.done && !state.spec.keepChunks) await this.tidy(runDir, state);
     this.emit({ type: 'stage', stage: 'done' });
-    return this.result(runDir, state, started);
+    const result = this.result(runDir, state, started);
+    return state.concurrency ? { ...result, concurrency: { decision: state.concurrency, changes } } : result;
   }
 
   /** Exports the target records before the first delete job; a short backup stops the run. */

@@ -6,7 +6,7 @@ import type { CsvRecord } from '../../../../src/core/csv/reader.js';
 import { sortedByKey, type KeyedRecord } from '../../../../src/core/concurrency/externalSort.js';
 
 async function* batches(records: CsvRecord[], size = 7): AsyncGenerator<CsvRecord[]> {
-  for (let i = 0; i < records.length; i += size) yield records.slice(i, i + size);
+  for (let i = 0; i < records.length; i += size) yield await Promise.resolve(records.slice(i, i + size));
 }
 
 async function collect(it: AsyncIterable<KeyedRecord[]>): Promise<KeyedRecord[]> {

@@ -29,7 +29,7 @@ const CONTACT = normalizeDescribe({
 });
 const describeSource = describeFromObjects([ACCOUNT, CONTACT]);
 
-const columnsOf = async (header: string[]): ReturnType<typeof parentColumns> =>
+const columnsOf = async (header: string[]): Promise<ReturnType<typeof parentColumns>> =>
   parentColumns(await planHeader({ object: CONTACT, operation: 'insert', header, describe: describeSource }));
 
 const column = (over: Partial<ColumnShape>): ColumnShape => ({
