@@ -75,6 +75,13 @@ export class SfHome {
     return alias;
   }
 
+  /** Logs in to the emulator as `emu` and links this plugin: what a test of a bulkops command through `sf` starts with. */
+  public async loginAndLink(instanceUrl: string, accessToken: string): Promise<void> {
+    await this.login(instanceUrl, accessToken);
+    const link = await this.run(['plugins', 'link', PROJECT_ROOT]);
+    if (link.code !== 0) throw new Error(`plugins link failed (${link.code}): ${link.stderr}`);
+  }
+
   /**
    * For tests that run @salesforce/core in this process (jsforce through a Connection): its state and
    * logs go to this throw-away home. Returns the function that puts the environment back.

@@ -502,7 +502,9 @@ export class LoadEngine {
    * the per-job result parts (together about twice the input's size): they go.
    */
   private async tidy(runDir: string, state: RunState): Promise<void> {
-    await rm(join(runDir, 'chunks'), { recursive: true, force: true });
+    // A grouped load keeps its parts' .lines (4 bytes a row): reconcile finds each line's part there.
+    if (state.concurrency?.mode === 'grouped') for (const c of state.chunks) await rm(c.chunk.file, { force: true });
+    else await rm(join(runDir, 'chunks'), { recursive: true, force: true });
     await rm(JobRunner.partsDir(state), { recursive: true, force: true });
   }
 

@@ -7,7 +7,7 @@
  * The emulator's chunks are made 1,000 rows (and the engine told so) and its lock time-out 500 ms,
  * so that a few thousand rows show what 10,000-row chunks show at scale.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -16,6 +16,7 @@ import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js'
 import { readCsv } from '../../helpers/csv.js';
 import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/load/types.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
+import { reconcileRun } from '../../../src/core/reconcile/reconcileRun.js';
 
 const CHUNK = 1000;
 /** Children per Account: skewed, one Account holds more than a chunk. */
@@ -123,6 +124,23 @@ describe('--concurrency auto against the emulator', function () {
       expect(autoLocks).to.equal(0);
       expect(auto).to.include({ status: 'Completed', rows: 6000, successful: 6000, failed: 0 });
       expectEveryRowOnce(auto, parents);
+
+      // Reconcile finds each line's part, though the parts' line ranges overlap: only the .lines files stay.
+      expect(readdirSync(join(auto.runDir, 'chunks')).every((f) => f.endsWith('.lines'))).to.equal(true);
+      const rec = await reconcileRun(auto.runDir);
+      expect(rec.counts).to.include({ rows: 6000, succeeded: 6000, failed: 0, pending: 0, neverSent: 0 });
+      const seen = SKEW.map(() => 0);
+      const partOf = parents.map((a) => {
+        // Parent a's children, in line order, fill the parts after those of the parents before it.
+        const start = a === 0 ? 0 : [2500, 4000, 5000, 5000, 5000][a - 1];
+        const at = a >= 3 ? 5000 : start + seen[a]++;
+        return Math.floor(at / CHUNK) + 1;
+      });
+      const jobOf = new Map(auto.jobs.map((j) => [j.chunk, j.id]));
+      for (const row of readCsv(rec.files.rows)) {
+        const i = Number(row.sf__Line) - 2;
+        expect([row.sf__State, row.sf__Part, row.sf__JobId], `line ${row.sf__Line}`).to.deep.equal(['succeeded', String(partOf[i]), jobOf.get(partOf[i])]);
+      }
     });
   }
 
