@@ -41,6 +41,8 @@ export class InFlight<T> {
   public readonly changes: InFlightChange[] = [];
   private current: number;
   private readonly running = new Set<T>();
+  /** parts whose job still runs in the org though this process stopped waiting for it (the wait ran out) */
+  private readonly lingering = new Set<T>();
   private wake: Array<() => void> = [];
   private closed = false;
   private readonly jobs = new Map<string, JobSeen>();
@@ -61,27 +63,32 @@ export class InFlight<T> {
 
   /**
    * The next part of the queue that may start now, taken off the queue and counted in flight;
-   * waits while none may. Undefined once the queue is empty or the run stopped (close()).
+   * waits while none may. Undefined once the queue is empty, the run stopped (close()), or nothing
+   * left may start and nothing in flight can change that (the rest conflicts with jobs left running:
+   * resume sends it).
    */
   public async next(queue: T[]): Promise<T | undefined> {
     for (;;) {
       if (this.closed || queue.length === 0) return undefined;
-      if (this.running.size < this.current) {
-        const i = queue.findIndex((p) => !this.conflicting(p));
-        if (i >= 0) {
-          const [part] = queue.splice(i, 1);
-          this.running.add(part);
-          this.notify();
-          return part;
-        }
+      const i = queue.findIndex((p) => !this.conflicting(p));
+      if (i >= 0 && this.running.size < this.current) {
+        const [part] = queue.splice(i, 1);
+        this.running.add(part);
+        this.notify();
+        return part;
       }
+      if (i < 0 && this.running.size === 0) return undefined;
       await new Promise<void>((resolve) => this.wake.push(resolve));
     }
   }
 
-  /** The part is no longer in flight (finished, left for resume, or failed). */
-  public done(part: T): void {
+  /**
+   * The part is no longer in flight here (finished, left for resume, or failed). `stillRunning`: its
+   * job goes on in the org (the wait ran out), so parts that conflict with it do not start.
+   */
+  public done(part: T, stillRunning = false): void {
     this.running.delete(part);
+    if (stillRunning) this.lingering.add(part);
     this.notify();
   }
 
@@ -160,6 +167,7 @@ export class InFlight<T> {
     const conflicts = this.opts.conflicts;
     if (!conflicts) return false;
     for (const r of this.running) if (conflicts(part, r)) return true;
+    for (const r of this.lingering) if (conflicts(part, r)) return true;
     return false;
   }
 

@@ -123,7 +123,8 @@ export class JobRunner {
           failure ??= { error };
           gate.close();
         } finally {
-          gate.done(c);
+          // A job closed but not ended (the wait ran out) still holds its rows' parent locks in the org.
+          gate.done(c, c.closed === true && !c.terminal);
         }
       }
     });

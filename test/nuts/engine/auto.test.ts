@@ -177,6 +177,19 @@ describe('--concurrency auto against the emulator', function () {
     expect(result.jobs.some((j) => j.rows > CHUNK)).to.equal(true);
   });
 
+  it('--wait 0 sends no part that shares a parent with a job still running; resume sends the rest, with no lock failure', async () => {
+    const { file, parents } = writeContacts('AccountId');
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const req = request(file, { autoConcurrency: true, waitMs: 0 });
+    const first = await engine.start(req);
+    expect(first.status).to.equal('InProgress');
+    // Parts 2 and 3 hold children of the first Account, as part 1 does (3 also of the second, as 4 does).
+    expect(first.jobs.filter((j) => j.id !== '').map((j) => j.chunk)).to.deep.equal([1, 4, 5, 6]);
+    const done = await engine.resume(join(req.ledgerDir, req.runId), 240_000);
+    expect(done).to.include({ status: 'Completed', rows: 6000, successful: 6000, failed: 0 });
+    expectEveryRowOnce(done, parents);
+  });
+
   it('resumes a grouped load killed mid-way exactly: every row once, lines joined', async () => {
     const { file, parents } = writeContacts('AccountId');
     const req = request(file, { autoConcurrency: true });

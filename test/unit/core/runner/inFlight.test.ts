@@ -45,6 +45,23 @@ describe('jobs in flight', () => {
     expect((await gate.next(queue))?.id).to.equal(3);
   });
 
+  it('keeps parts that conflict with a job left running (the wait ran out) from starting, and stops when only those are left', async () => {
+    const gate = new InFlight<Part>({ max: 5, conflicts: overlap });
+    const queue: Part[] = [
+      { id: 1, range: ['a', 'b'] },
+      { id: 2, range: ['b', 'c'] },
+      { id: 3, range: ['x', 'y'] },
+    ];
+    const first = await gate.next(queue);
+    gate.done(first!, true);
+    const third = await gate.next(queue);
+    expect(third?.id, 'part 2 shares b with the job still running').to.equal(3);
+    const waiting = gate.next(queue);
+    gate.done(third!);
+    expect(await waiting, 'part 2 cannot start in this process: left for resume').to.equal(undefined);
+    expect(queue.map((p) => p.id)).to.deep.equal([2]);
+  });
+
   it('close() releases every waiter with nothing', async () => {
     const gate = new InFlight<Part>({ max: 1 });
     const queue: Part[] = [{ id: 1 }, { id: 2 }];
