@@ -177,6 +177,39 @@ describe('--concurrency auto against the emulator', function () {
     expect(result.jobs.some((j) => j.rows > CHUNK)).to.equal(true);
   });
 
+  it('lowers the jobs in flight when lock failures rise where the file shows no parent (an update of master-detail children)', async () => {
+    // Invoices of one Account: an update by Id locks each invoice's master-detail Account, which no column shows.
+    const ids = emu.insertRecords('Invoice__c', Array.from({ length: 8000 }, (_, i) => ({ Account__c: accounts[0], Invoice_Number__c: `INV-${i}` })));
+    const file = join(work, 'invoices.csv');
+    writeFileSync(file, 'Id,Amount__c\n' + ids.map((id, i) => `${id},${i}`).join('\n') + '\n');
+    const events: LoadEvent[] = [];
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken }, (e) => events.push(e));
+    // Parts of about 2,000 rows: two chunks each, which the org runs side by side.
+    const result = await engine.start(request(file, { object: 'Invoice__c', operation: 'update', autoConcurrency: true, maxJobBytes: 48 * 1024 }));
+    expect(result.concurrency!.decision.mode).to.equal('parallel');
+    const lowered = events.filter((e): e is Extract<LoadEvent, { type: 'in-flight' }> => e.type === 'in-flight');
+    console.log(`      ${locks(result)} UNABLE_TO_LOCK_ROW of 8,000 in ${result.jobs.length} jobs; jobs in flight: ${lowered.map((e) => `${e.limit} (${e.reason})`).join(', ')}`);
+    expect(lowered.length).to.be.greaterThan(0);
+    expect(lowered[0].limit).to.be.lessThan(5);
+    expect(lowered[0].reason).to.match(/^UNABLE_TO_LOCK_ROW on \d+\.\d% of the last [\d,]+ rows$/);
+    expect(result.concurrency!.changes.map((c) => c.limit)).to.deep.equal(lowered.map((e) => e.limit));
+  });
+
+  it('lowers the jobs in flight when the org throttles, and says so in an event and the JSON', async () => {
+    const file = join(work, 'accounts.csv');
+    writeFileSync(file, 'Name\n' + Array.from({ length: 3000 }, (_, i) => `Account ${i}`).join('\n') + '\n');
+    // The first job's first two polls are refused as over the API limit (then retried).
+    emu.addFault({ kind: 'limit', method: 'GET', path: '/jobs/ingest/750', count: 2 });
+    const events: LoadEvent[] = [];
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken }, (e) => events.push(e));
+    const result = await engine.start(request(file, { object: 'Account', autoConcurrency: true }));
+    expect(result).to.include({ status: 'Completed', successful: 3000 });
+    const reason = 'the org throttles requests (REQUEST_LIMIT_EXCEEDED)';
+    // Two throttled calls in a row: lowered once (a cool-down of 10 s between changes).
+    expect(events.filter((e) => e.type === 'in-flight')).to.deep.equal([{ type: 'in-flight', limit: 4, reason }]);
+    expect(result.concurrency!.changes.map((c) => [c.limit, c.reason])).to.deep.equal([[4, reason]]);
+  });
+
   it('--wait 0 sends no part that shares a parent with a job still running; resume sends the rest, with no lock failure', async () => {
     const { file, parents } = writeContacts('AccountId');
     const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
