@@ -14,17 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../helpers/emulator.js';
 import { contactLoad, testEngine } from '../helpers/engine.js';
+import { scrambledParents } from '../helpers/skew.js';
 
 const SKEW = [60_000, 40_000, 25_000, 15_000, 10_000, 10_000, 8000, 6000, 5000, 4000, 3000, 3000, 2500, 2000, 2000, 1500, 1000, 1000, 500, 500];
 const work = mkdtempSync(join(tmpdir(), 'bulkops-skew-'));
-const parents = SKEW.flatMap((n, a) => Array.from({ length: n }, (): number => a));
-// A fixed shuffle (LCG): every chunk of the file holds children of most Accounts.
-let seed = 7;
-for (let i = parents.length - 1; i > 0; i--) {
-  seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-  const j = seed % (i + 1);
-  [parents[i], parents[j]] = [parents[j], parents[i]];
-}
+const parents = scrambledParents(SKEW);
 try {
   for (const mode of ['parallel', 'serial', 'auto'] as const) {
     const emu = await startEmulator();

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js';
+import { scrambledParents } from '../../helpers/skew.js';
 import { readCsv } from '../../helpers/csv.js';
 import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/load/types.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
@@ -40,17 +41,7 @@ describe('--concurrency auto against the emulator', function () {
   });
 
   /** Contacts over the Accounts in a scrambled (deterministic) order; line i + 2 holds contact i. */
-  const childRows = (): number[] => {
-    const parents = SKEW.flatMap((n, a) => Array.from({ length: n }, (): number => a));
-    // A fixed shuffle (LCG), so that every chunk of the file holds children of most parents.
-    let seed = 7;
-    for (let i = parents.length - 1; i > 0; i--) {
-      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-      const j = seed % (i + 1);
-      [parents[i], parents[j]] = [parents[j], parents[i]];
-    }
-    return parents;
-  };
+  const childRows = (): number[] => scrambledParents(SKEW);
   const writeContacts = (by: 'AccountId' | 'Account.External_Id__c'): { file: string; parents: number[] } => {
     const parents = childRows();
     const file = join(work, `contacts-${by === 'AccountId' ? 'id' : 'ext'}.csv`);
