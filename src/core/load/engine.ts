@@ -264,7 +264,17 @@ export class LoadEngine {
     const inputs = await this.openInputs(req, {}, print);
     await mkdir(spec.resultsDir, { recursive: true });
     const auto = req.autoConcurrency
-      ? await planAuto({ ...req, header: inputs.header, files: spec.files.length, describe: this.deps.describe, rows: inputs.reread, maxInFlight: req.concurrency })
+      ? await planAuto({
+          object: req.object,
+          operation: req.operation,
+          externalId: req.externalId,
+          header: inputs.header,
+          files: spec.files.length,
+          describe: this.deps.describe,
+          rows: inputs.reread,
+          maxInFlight: req.concurrency,
+          chunkRows: req.chunkRows,
+        })
       : undefined;
     if (auto) this.emit({ type: 'concurrency', mode: auto.decision.mode, reason: auto.decision.reason });
     const plan = await planChunks(inputs.records, {
