@@ -51,6 +51,12 @@ export class LoadProgress {
         this.tally.job(e.jobId, e.processed, e.failed);
         this.write(messages.getMessage('jobDone', [e.jobId, e.state, e.processed, e.failed]));
         break;
+      case 'concurrency':
+        this.write(messages.getMessage('concurrency', [e.reason]));
+        break;
+      case 'in-flight':
+        this.write(messages.getMessage('inFlight', [e.limit, e.reason]));
+        break;
       case 'retry':
         this.write(messages.getMessage('retry', [e.what, e.reason, (e.delayMs / 1000).toFixed(1), e.attempt]));
         break;

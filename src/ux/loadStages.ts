@@ -109,6 +109,12 @@ class TerminalStages implements LoadDisplay {
         // A resumed run has no 'planned' event: its row count comes with the progress.
         this.mso.updateData({ rows: e.total });
         break;
+      case 'concurrency':
+        this.mso.updateData({ note: messages.getMessage('concurrency', [e.reason]) });
+        break;
+      case 'in-flight':
+        this.mso.updateData({ note: messages.getMessage('inFlight', [e.limit, e.reason]) });
+        break;
       case 'retry':
         this.mso.updateData({ note: messages.getMessage('retry', [e.what, e.reason, (e.delayMs / 1000).toFixed(1), e.attempt]) });
         break;

@@ -57,6 +57,20 @@ export function testEngine(target: EngineTarget, onEvent?: (e: LoadEvent) => voi
   return { engine, http };
 }
 
+/** A Contact insert of one file into a run under `work`/runs, as the engine tests make them; `extra` overrides. */
+export function contactLoad(file: string, work: string, extra: Partial<LoadRequest> = {}): LoadRequest {
+  return {
+    object: 'Contact',
+    operation: 'insert',
+    files: [file],
+    runId: `run-${Math.random().toString(36).slice(2, 8)}`,
+    ledgerDir: join(work, 'runs'),
+    waitMs: 60_000,
+    concurrency: 5,
+    ...extra,
+  };
+}
+
 /** What engineChild.ts runs: a new load (request), or the resume of a run folder. */
 export type ChildInput = { target: EngineTarget; request: LoadRequest } | { target: EngineTarget; resume: { runDir: string; waitMs: number } };
 

@@ -75,6 +75,13 @@ export class SfHome {
     return alias;
   }
 
+  /** Logs in to the emulator as `emu` and links this plugin: what a test of a bulkops command through `sf` starts with. */
+  public async loginAndLink(instanceUrl: string, accessToken: string): Promise<void> {
+    await this.login(instanceUrl, accessToken);
+    const link = await this.run(['plugins', 'link', PROJECT_ROOT]);
+    if (link.code !== 0) throw new Error(`plugins link failed (${link.code}): ${link.stderr}`);
+  }
+
   /**
    * `sf plugins link` of this project, as a developer links it: sf then runs the compiled lib/ (built
    * first). --no-install: the project's node_modules are already in place (an install would replace

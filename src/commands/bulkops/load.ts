@@ -16,7 +16,7 @@ const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.load');
 
 export type BulkopsLoadResult = LoadResult;
 
-export const CONCURRENCY = { parallel: 5, serial: 1 } as const;
+export const CONCURRENCY = { auto: 5, parallel: 5, serial: 1 } as const;
 
 export function defaultLedgerDir(): string {
   return join(Global.SF_DIR, 'bulkops', 'runs');
@@ -47,8 +47,8 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
       char: 'c',
       summary: messages.getMessage('flags.concurrency.summary'),
       description: messages.getMessage('flags.concurrency.description'),
-      options: ['parallel', 'serial'] as const,
-      default: 'parallel',
+      options: ['auto', 'parallel', 'serial'] as const,
+      default: 'auto',
     })(),
     'results-dir': Flags.directory({ char: 'r', summary: messages.getMessage('flags.results-dir.summary') }),
     'ledger-dir': Flags.directory({ summary: messages.getMessage('flags.ledger-dir.summary') }),
@@ -116,6 +116,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
         resultsDir: flags['results-dir'] ? resolve(flags['results-dir']) : undefined,
         waitMs: flags.wait.milliseconds,
         concurrency: CONCURRENCY[flags.concurrency],
+        autoConcurrency: flags.concurrency === 'auto',
         maxJobBytes: flags['max-job-size'] ? flags['max-job-size'] * 1024 * 1024 : undefined,
         force: flags.force,
         backup: flags.backup,

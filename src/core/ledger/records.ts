@@ -7,6 +7,7 @@ import { IngestOperation, JobState } from '../bulk/types.js';
 import { PlannedChunk } from '../load/planner.js';
 import type { PreflightReport } from '../preflight/problems.js';
 import type { CsvReadOptions } from '../csv/reader.js';
+import type { ConcurrencyDecision } from '../concurrency/decide.js';
 
 export type RunSpec = {
   runId: string;
@@ -18,6 +19,10 @@ export type RunSpec = {
   resultsDir: string;
   org: { username: string; orgId: string; userId: string; instanceUrl: string };
   concurrency: number;
+  /** --concurrency auto: the split reads the data shape and decides (see the planned record's concurrency) */
+  autoConcurrency?: boolean;
+  /** rows per Bulk API chunk of an auto run (absent: 10,000) */
+  chunkRows?: number;
   /** a backup of the target records must exist before the first job is created (delete, hardDelete) */
   backup: boolean;
   /** keep the uploaded parts and per-job result parts once the run is done (they are removed by default) */
@@ -44,6 +49,8 @@ export type LedgerRecord =
       /** sha256 of the input bytes, and size: the fingerprint that spots a second load of the same file */
       fileSha256: string;
       fileBytes: number;
+      /** --concurrency auto: how the parts are sent, and why */
+      concurrency?: ConcurrencyDecision;
     }
   /** journal: the intent is also in the machine's creation journal (runner/creationJournal.ts), written right before the request */
   | { t: 'creating'; at: string; chunk: number; journal?: boolean }
@@ -94,6 +101,8 @@ export type RunState = {
   rejected: number;
   preflight?: PreflightReport;
   fileSha256?: string;
+  /** --concurrency auto: the decision the plan was made for */
+  concurrency?: ConcurrencyDecision;
   chunks: ChunkState[];
   planned: boolean;
   backup?: Extract<LedgerRecord, { t: 'backup' }>;
@@ -120,6 +129,7 @@ export function replay(records: LedgerRecord[]): RunState {
       state.rejected = r.rejected;
       state.preflight = r.preflight;
       state.fileSha256 = r.fileSha256;
+      state.concurrency = r.concurrency;
       state.chunks = r.chunks.map((chunk) => ({ chunk }));
       continue;
     }

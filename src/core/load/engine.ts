@@ -34,6 +34,8 @@ import { mergeReports } from '../preflight/problems.js';
 import { addCounts, emptyCounts, partPaths } from '../results/join.js';
 import { mergeParts, resultPaths, unmatchedPath } from '../results/resultFiles.js';
 import { Deadline, JobRunner } from '../runner/jobRunner.js';
+import { autoGate, planAuto } from '../concurrency/auto.js';
+import type { InFlightChange } from '../runner/inFlight.js';
 import { crashIfAsked } from './crashPoints.js';
 import { Fingerprint } from './fingerprint.js';
 import { planChunks } from './planner.js';
@@ -119,6 +121,8 @@ export class LoadEngine {
   private readonly retryPolicy: RetryPolicy;
   private readonly runner: JobRunner;
   private identityCache?: Identity;
+  /** --concurrency auto: the running gate's eyes on the runner's events */
+  private watch?: (e: LoadEvent) => void;
 
   public constructor(private readonly deps: EngineDeps) {
     this.now = deps.now ?? Date.now;
@@ -129,7 +133,10 @@ export class LoadEngine {
       bulk: deps.bulk,
       now: this.now,
       sleep: this.sleep,
-      emit: this.emit,
+      emit: (e): void => {
+        this.watch?.(e);
+        this.emit(e);
+      },
       retry: this.retryPolicy,
       poll: deps.poll ?? { minMs: 1000, maxMs: 10_000 },
       stateDir: deps.stateDir,
@@ -218,6 +225,8 @@ export class LoadEngine {
         resultsDir: req.resultsDir ?? runDir,
         org: { username: identity.username, orgId: identity.orgId, userId: identity.userId, instanceUrl: identity.instanceUrl },
         concurrency: req.concurrency,
+        ...(req.autoConcurrency ? { autoConcurrency: true } : {}),
+        ...(req.chunkRows ? { chunkRows: req.chunkRows } : {}),
         backup: req.operation === 'hardDelete' || (req.operation === 'delete' && req.backup !== false),
         ...(req.keepChunks ? { keepChunks: true } : {}),
         // What planning needs, so that resume can plan a run that stopped before its split.
@@ -258,7 +267,22 @@ export class LoadEngine {
     const print = new Fingerprint(spec.files.length);
     const inputs = await this.openInputs(req, {}, print);
     await mkdir(spec.resultsDir, { recursive: true });
+    const auto = req.autoConcurrency
+      ? await planAuto({
+          object: req.object,
+          operation: req.operation,
+          externalId: req.externalId,
+          header: inputs.header,
+          files: spec.files.length,
+          describe: this.deps.describe,
+          rows: inputs.reread,
+          maxInFlight: req.concurrency,
+          chunkRows: req.chunkRows,
+        })
+      : undefined;
+    if (auto) this.emit({ type: 'concurrency', mode: auto.decision.mode, reason: auto.decision.reason });
     const plan = await planChunks(inputs.records, {
+      ...auto?.split(runDir),
       dir: join(runDir, 'chunks'),
       header: inputs.header,
       maxBytes: req.maxJobBytes,
@@ -287,6 +311,7 @@ export class LoadEngine {
       ...(report ? { preflight: report } : {}),
       fileSha256: sha256,
       fileBytes: bytes,
+      ...(auto ? { concurrency: auto.decision } : {}),
     });
     this.emit({ type: 'planned', rows: plan.rows, chunks: plan.chunks.length, bytes: plan.chunks.reduce((n, c) => n + c.bytes, 0), rejected: plan.rejected });
     return replay(Ledger.read(runDir));
@@ -333,6 +358,8 @@ export class LoadEngine {
     problems: ((r: CsvRecord) => Problem[]) | undefined;
     headerProblems: Array<{ fileIndex: number; problem: Problem }>;
     report: () => PreflightReport | undefined;
+    /** every row again, from a new read of the files */
+    reread: () => AsyncIterable<CsvRecord[]>;
   }> {
     const sources: CsvSource[] = [];
     const preflights: Preflight[] = [];
@@ -368,6 +395,7 @@ export class LoadEngine {
       problems: preflights.length === 0 ? undefined : (r: CsvRecord): Problem[] => byFile(r).checkRow(r),
       headerProblems: preflights.flatMap((p, fileIndex) => p.jobProblems.map((problem) => ({ fileIndex, problem }))),
       report: () => (preflights.length ? mergeReports(preflights.map((p) => p.report(req.problemExamples)), req.problemExamples) : undefined),
+      reread: () => all(true),
     };
   }
 
@@ -400,6 +428,8 @@ export class LoadEngine {
           resultsDir: spec.resultsDir,
           waitMs,
           concurrency: spec.concurrency,
+          autoConcurrency: spec.autoConcurrency,
+          chunkRows: spec.chunkRows,
           maxJobBytes: spec.maxJobBytes,
           csv: spec.csv,
           keepInvalidRows: spec.keepInvalidRows,
@@ -436,7 +466,20 @@ export class LoadEngine {
     }
     await publishRejected(runDir, state);
     this.emit({ type: 'stage', stage: 'upload' });
-    await this.runner.run({ ledger, state, deadline, claimedByOtherRuns: () => jobsOfOtherRuns(runDir) }, state.chunks);
+    // An auto run: conflicting parts kept apart, jobs in flight lowered when lock failures or throttling rise.
+    const changes: InFlightChange[] = [];
+    const auto = state.concurrency
+      ? autoGate(state, (c) => {
+          changes.push(c);
+          this.emit({ type: 'in-flight', limit: c.limit, reason: c.reason });
+        })
+      : undefined;
+    this.watch = auto?.watch;
+    try {
+      await this.runner.run({ ledger, state, deadline, claimedByOtherRuns: () => jobsOfOtherRuns(runDir), inFlight: auto?.gate }, state.chunks);
+    } finally {
+      this.watch = undefined;
+    }
 
     const done = state.chunks.every((c) => c.results);
     if (done && !state.done) {
@@ -448,7 +491,11 @@ export class LoadEngine {
         state.header,
         state.chunks.map((c) => partPaths(JobRunner.partsDir(state), c.chunk.index)),
         state.spec.files.length > 1,
-        createsRecords(state)
+        createsRecords(state),
+        // A grouped load's parts hold rows sorted by parent: the result files are put back in input order.
+        state.concurrency?.mode === 'grouped'
+          ? { dir: join(runDir, 'sort-results'), fileNames: state.spec.files.map((f) => basename(f)), completed: state.chunks.map((c) => c.terminal?.state === 'JobComplete') }
+          : undefined
       );
       ledger.append({ t: 'merged' });
       ledger.append({ t: 'done' });
@@ -458,7 +505,8 @@ export class LoadEngine {
     // Also after a crash that came between 'done' and this: resume tidies what is left.
     if (state.done && !state.spec.keepChunks) await this.tidy(runDir, state);
     this.emit({ type: 'stage', stage: 'done' });
-    return this.result(runDir, state, started);
+    const result = this.result(runDir, state, started);
+    return state.concurrency ? { ...result, concurrency: { decision: state.concurrency, changes } } : result;
   }
 
   /** Exports the target records before the first delete job; a short backup stops the run. */
@@ -481,7 +529,9 @@ export class LoadEngine {
    * the per-job result parts (together about twice the input's size): they go.
    */
   private async tidy(runDir: string, state: RunState): Promise<void> {
-    await rm(join(runDir, 'chunks'), { recursive: true, force: true });
+    // A grouped load keeps its parts' .lines (4 bytes a row): reconcile finds each line's part there.
+    if (state.concurrency?.mode === 'grouped') for (const c of state.chunks) await rm(c.chunk.file, { force: true });
+    else await rm(join(runDir, 'chunks'), { recursive: true, force: true });
     await rm(JobRunner.partsDir(state), { recursive: true, force: true });
   }
 

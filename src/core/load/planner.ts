@@ -29,6 +29,8 @@ export type PlannedChunk = {
   firstLine: number;
   lastLine: number;
   sha256: string;
+  /** grouped parts (--concurrency auto): the first and last parent key of the part's rows, in key order */
+  parentKeys?: { first: string; last: string };
 };
 
 export type PlanOptions = {
@@ -41,6 +43,14 @@ export type PlanOptions = {
   rejectedFile?: string;
   /** input file names, when there are several: rejected rows then say which file they come from */
   fileNames?: string[];
+  /** puts the rows the checks let through in another order (the sort by parent of a grouped load) */
+  order?: (rows: AsyncIterable<CsvRecord[]>) => AsyncIterable<CsvRecord[]>;
+  /**
+   * Parts of at most `rows` rows (one Bulk API chunk each). With `key` (rows come sorted by it), a
+   * parent's rows start a new part when they would fit in one but not in what is left of this one
+   * (`count`: the parent's rows, when known), and each part records its first and last key.
+   */
+  group?: { rows: number; key?: (record: CsvRecord) => string | undefined; count?: (key: string) => number | undefined };
 };
 
 class ChunkWriter {
@@ -48,6 +58,7 @@ class ChunkWriter {
   public bytes = 0;
   public firstLine = 0;
   public lastLine = 0;
+  public parentKeys?: { first: string; last: string };
   private readonly hash: Hash = createHash('sha256');
   /** rows are copied into one reused buffer: no string grows per row, nothing big is left for the GC */
   private readonly out: ByteWriter;
@@ -66,6 +77,14 @@ class ChunkWriter {
     this.lines = createWriteStream(linesFile);
     this.bytes = Buffer.byteLength(headerLine);
     this.out.text(headerLine);
+  }
+
+  /** A grouped part's next row has this parent key (rows come in key order); returns it. */
+  public parent(key: string | undefined): string | undefined {
+    if (key === undefined) return undefined;
+    this.parentKeys ??= { first: key, last: key };
+    this.parentKeys.last = key;
+    return key;
   }
 
   /** Adds a row; returns a promise only when it had to write (so the caller awaits rarely). */
@@ -112,6 +131,7 @@ class ChunkWriter {
       firstLine: this.firstLine,
       lastLine: this.lastLine,
       sha256: this.hash.digest('hex'),
+      ...(this.parentKeys ? { parentKeys: this.parentKeys } : {}),
     };
   }
 }
@@ -131,6 +151,15 @@ async function discard(stream: WriteStream): Promise<void> {
 async function end(stream: WriteStream): Promise<void> {
   stream.end();
   await once(stream, 'finish');
+}
+
+/** A grouped part is full, or the next parent fits whole in a part of its own but not in what is left of this one. */
+function startsPart(group: PlanOptions['group'], rows: number, key: string | undefined, lastKey: string | undefined): boolean {
+  if (!group) return false;
+  if (rows >= group.rows) return true;
+  if (key === undefined || key === lastKey) return false;
+  const count = group.count?.(key);
+  return count !== undefined && count <= group.rows && rows + count > group.rows;
 }
 
 export type PlanResult = { chunks: PlannedChunk[]; rows: number; rejected: number };
@@ -179,14 +208,28 @@ export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable
     const name = `chunk-${String(index).padStart(4, '0')}`;
     return new ChunkWriter(index, fileIndex, join(opts.dir, `${name}.csv`), join(opts.dir, `${name}.lines`), headerLine);
   };
-  try {
-  for await (const item of input as AsyncIterable<CsvRecord | CsvRecord[]>) {
-    for (const record of Array.isArray(item) ? item : [item]) {
-      const reason = opts.check?.(record);
-      if (reason !== undefined) {
-        await rejected.add(record, reason);
+  // The rows the checks let through, a batch at a time; rejected ones go to rejected.csv, in input order.
+  async function* accepted(): AsyncGenerator<CsvRecord[]> {
+    for await (const item of input as AsyncIterable<CsvRecord | CsvRecord[]>) {
+      const batch = Array.isArray(item) ? item : [item];
+      if (!opts.check) {
+        yield batch;
         continue;
       }
+      const kept: CsvRecord[] = [];
+      for (const record of batch) {
+        const reason = opts.check(record);
+        if (reason === undefined) kept.push(record);
+        else await rejected.add(record, reason);
+      }
+      yield kept;
+    }
+  }
+  const group = opts.group;
+  let lastKey: string | undefined;
+  try {
+  for await (const batch of opts.order ? opts.order(accepted()) : accepted()) {
+    for (const record of batch) {
       // A row already in csvLine's form goes as it was read; others are written again.
       const text = record.text === undefined ? csvLine(record.fields) : `${record.text}\n`;
       const bytes = Buffer.byteLength(text);
@@ -195,12 +238,14 @@ export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable
         throw new CsvInputError('record-too-large', file, record.line, `one record is larger than the job size limit (${maxBytes} bytes)`);
       }
       const fileIndex = record.fileIndex ?? 0;
+      const key = group?.key?.(record);
       // A part never passes the size limit, and never mixes rows of two files.
-      if (current && (current.bytes + bytes > maxBytes || current.fileIndex !== fileIndex)) {
+      if (current && (current.bytes + bytes > maxBytes || current.fileIndex !== fileIndex || startsPart(group, current.rows, key, lastKey))) {
         chunks.push(await current.finish());
         current = undefined;
       }
       current ??= open(fileIndex);
+      lastKey = current.parent(key) ?? lastKey;
       const pending = current.add(text, bytes, record.line);
       if (pending) await pending;
       rows++;

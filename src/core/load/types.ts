@@ -5,6 +5,8 @@ import { IngestOperation, JobState } from '../bulk/types.js';
 import { CsvReadOptions } from '../csv/reader.js';
 import type { PreflightReport } from '../preflight/problems.js';
 import type { DuplicatePolicy } from '../preflight/keyCensus.js';
+import type { ConcurrencyDecision, ConcurrencyMode } from '../concurrency/decide.js';
+import type { InFlightChange } from '../runner/inFlight.js';
 
 export type LoadRequest = {
   object: string;
@@ -19,8 +21,12 @@ export type LoadRequest = {
   resultsDir?: string;
   /** how long to wait for the jobs to finish; 0 returns after upload */
   waitMs: number;
-  /** jobs in flight at once (1 = serial) */
+  /** jobs in flight at once (1 = serial); with autoConcurrency, the most */
   concurrency: number;
+  /** --concurrency auto: read the data shape first and decide (parallel, grouped by parent, or serial) */
+  autoConcurrency?: boolean;
+  /** rows per Bulk API chunk, for the parts of a grouped or serial auto load (default 10,000; tests set the emulator's) */
+  chunkRows?: number;
   maxJobBytes?: number;
   csv?: CsvReadOptions;
   /** load even though an earlier run already loaded this file into this org */
@@ -98,6 +104,8 @@ export type LoadResult = {
   alreadyLoaded?: { runId: string; runDir: string };
   /** the export taken before a delete: records found for the Ids of the file */
   backup?: { file: string; ids: number; records: number };
+  /** --concurrency auto: what was decided and why, and each change of the jobs in flight while they ran (this process) */
+  concurrency?: { decision: ConcurrencyDecision; changes: InFlightChange[] };
   startedAt: string;
   finishedAt: string;
   elapsedMs: number;
@@ -117,6 +125,12 @@ export type LoadEvent =
   | { type: 'job-progress'; jobId: string; state: JobState; processed: number; failed: number }
   | { type: 'job-done'; jobId: string; chunk: number; state: JobState; processed: number; failed: number; errorMessage?: string }
   | { type: 'progress'; processed: number; failed: number; total: number; recordsPerSecond: number }
-  | { type: 'retry'; what: string; attempt: number; delayMs: number; reason: string }
+  /** code: the org's error code, when the org answered with one (REQUEST_LIMIT_EXCEEDED: throttled) */
+  | { type: 'retry'; what: string; attempt: number; delayMs: number; reason: string; code?: string }
+  /** --concurrency auto decided how to send, and why (one line) */
+  | { type: 'concurrency'; mode: ConcurrencyMode; reason: string }
+  /** --concurrency auto changed how many jobs may be in flight, and why */
+  | { type: 'in-flight'; limit: number; reason: string }
   | { type: 'backup'; file: string; ids: number; records: number }
-  | { type: 'results-written'; successful: number; failed: number; unprocessed: number };
+  /** a job's results are joined (errorCodes: failed rows per code) */
+  | { type: 'results-written'; chunk?: number; jobId?: string; processed?: number; successful: number; failed: number; unprocessed: number; errorCodes?: Record<string, number> }

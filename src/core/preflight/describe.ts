@@ -35,6 +35,8 @@ export type FieldDescribe = {
   label?: string;
   /** unique/external ID values compare case-sensitively (default: case-insensitively) */
   caseSensitive?: boolean;
+  /** a master-detail reference (the describe gives it a relationshipOrder); other references are lookups */
+  masterDetail?: boolean;
 };
 
 export type ObjectDescribe = {
@@ -51,6 +53,7 @@ export type DescribeSource = (objectName: string) => Promise<ObjectDescribe>;
 type RawField = Partial<Omit<FieldDescribe, 'picklistValues'>> & {
   name: string;
   picklistValues?: Array<{ value?: string; active?: boolean }> | null;
+  relationshipOrder?: number | null;
 };
 type RawDescribe = { name: string; createable?: boolean; updateable?: boolean; deletable?: boolean; fields?: RawField[] };
 type RawGlobal = { sobjects?: Array<{ name: string }> };
@@ -145,6 +148,7 @@ function normalizeField(f: RawField): FieldDescribe {
     ...(f.digits !== undefined ? { digits: f.digits } : {}),
     ...(f.label !== undefined ? { label: f.label } : {}),
     ...(f.caseSensitive !== undefined ? { caseSensitive: f.caseSensitive } : {}),
+    ...(typeof f.relationshipOrder === 'number' || f.masterDetail ? { masterDetail: true } : {}),
   };
 }
 

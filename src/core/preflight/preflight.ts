@@ -347,7 +347,7 @@ function cannotClear(field: FieldDescribe): BlankRule | undefined {
  * IDs by their 15-character case-sensitive form, numbers by value, text ignoring case unless the
  * field is case-sensitive.
  */
-function keyIdentity(field: FieldDescribe): { text: (v: string) => string; fold: boolean } {
+export function keyIdentity(field: FieldDescribe): { text: (v: string) => string; fold: boolean } {
   if (field.type === 'id' || field.type === 'reference') return { text: (v) => v.slice(0, 15), fold: false };
   if (['int', 'double', 'currency', 'percent'].includes(field.type)) return { text: (v) => String(Number(v)), fold: false };
   return { text: (v) => v, fold: field.caseSensitive !== true };

@@ -99,7 +99,8 @@ export async function* runRows(state: RunState, runDir?: string): AsyncGenerator
     state.rejected > 0 ? resultRows(must(rejectedFile), undefined, 'rejected', fileIndexOf) : empty(),
     state.merged ? empty() : unsentRows(state, must),
   ];
-  const parts = new PartFinder(state.chunks);
+  // A grouped load's parts hold rows sorted by parent: their line ranges overlap, their .lines files say.
+  const parts = state.concurrency?.mode === 'grouped' ? await PartsByLine.read(state.chunks, must) : new PartFinder(state.chunks);
   for await (const row of inLineOrder(sources)) {
     if (row.state !== 'rejected') row.part ??= parts.of(row.fileIndex, row.line);
     yield row;
@@ -136,6 +137,35 @@ class PartFinder {
     const fits = (c: ChunkState): boolean => c.chunk.fileIndex === fileIndex && c.chunk.firstLine <= line && line <= c.chunk.lastLine;
     while (this.at < this.chunks.length && !fits(this.chunks[this.at]) && !ahead(this.chunks[this.at], fileIndex, line)) this.at++;
     return this.at < this.chunks.length && fits(this.chunks[this.at]) ? this.chunks[this.at] : undefined;
+  }
+}
+
+/**
+ * The part of each line of a grouped load, from the parts' .lines files (kept for it when the run is
+ * tidied): a part number per input line, 2 bytes a line (4 past 65,535 parts).
+ */
+class PartsByLine {
+  private constructor(private readonly chunks: ChunkState[], private readonly byFile: Array<Uint16Array | Uint32Array>) {}
+
+  public static async read(chunks: ChunkState[], must: (file: string) => string): Promise<PartsByLine> {
+    // The .lines file: the input line of each row, a little-endian uint32 each (planner.ts); read
+    // one at a time, twice (the highest line first), so that only the map stays in memory.
+    const each = async (visit: (fileIndex: number, line: number, part: number) => void): Promise<void> => {
+      for (const [i, c] of chunks.entries()) {
+        const lines = await readFile(must(c.chunk.linesFile));
+        for (let at = 0; at < lines.length; at += 4) visit(c.chunk.fileIndex, lines.readUInt32LE(at), i + 1);
+      }
+    };
+    const last: number[] = [];
+    await each((f, line) => (last[f] = Math.max(last[f] ?? 0, line)));
+    const byFile = Array.from(last, (max) => (chunks.length < 65_535 ? new Uint16Array((max ?? 0) + 1) : new Uint32Array((max ?? 0) + 1)));
+    await each((f, line, part) => (byFile[f][line] = part));
+    return new PartsByLine(chunks, byFile);
+  }
+
+  public of(fileIndex: number, line: number): ChunkState | undefined {
+    const part = this.byFile[fileIndex]?.[line] ?? 0;
+    return part ? this.chunks[part - 1] : undefined;
   }
 }
 

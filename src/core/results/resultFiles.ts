@@ -10,6 +10,7 @@ import { fileBlocks } from '../io/fileBlocks.js';
 import { syncDir, syncFile } from '../io/durable.js';
 import { csvLine } from '../csv/writer.js';
 import { PartPaths } from './join.js';
+import { LineOrder, removeSorted, sortPartsByLine } from './lineOrder.js';
 
 export type ResultPaths = { success: string; failed: string; unprocessed: string; retry: string };
 
@@ -41,10 +42,13 @@ export function resultHeaders(header: string[], multiFile = false, createdColumn
  * crash. One buffer is reused for every copy: streams would allocate a buffer per 64 KB read, and
  * gigabytes of those leave the process larger than it needs to be.
  */
-export async function mergeParts(paths: ResultPaths, header: string[], parts: PartPaths[], multiFile = false, createdColumn = true): Promise<void> {
+export async function mergeParts(paths: ResultPaths, header: string[], parts: PartPaths[], multiFile = false, createdColumn = true, lineOrder?: LineOrder): Promise<void> {
   const headers = resultHeaders(header, multiFile, createdColumn);
   const buffer = Buffer.allocUnsafe(1024 * 1024);
-  for (const key of Object.keys(paths) as Array<keyof ResultPaths>) await concat(paths[key], headers[key], parts.map((p) => p[key]), buffer);
+  // Parts not in input order (a grouped load): their rows are sorted back by line first.
+  const sorted = lineOrder ? await sortPartsByLine(parts, lineOrder) : undefined;
+  for (const key of Object.keys(paths) as Array<keyof ResultPaths>) await concat(paths[key], headers[key], sorted ? [sorted[key]] : parts.map((p) => p[key]), buffer);
+  if (lineOrder) await removeSorted(lineOrder);
   // Result rows that matched no row sent (a bug to report): kept, never dropped with the parts.
   const unmatched = parts.map((p) => p.unmatched).filter((f) => existsSync(f) && statSync(f).size > 0);
   if (unmatched.length) await concat(unmatchedPath(dirname(paths.success)), ['sf__Result', 'sf__Id', 'sf__Detail', ...header], unmatched, buffer);

@@ -32,6 +32,7 @@ import { PollSchedule } from '../load/pollSchedule.js';
 import { LoadEvent } from '../load/types.js';
 import { joinJob, JoinWorkspace, partPaths } from '../results/join.js';
 import { CreationJournal } from './creationJournal.js';
+import { InFlight } from './inFlight.js';
 import { retryingWithEvents, Retrying } from './retrying.js';
 import { byCreation, Intent, matchOrphan } from './orphans.js';
 
@@ -56,6 +57,8 @@ export type RunContext = {
   deadline: Deadline;
   /** Job Ids that other runs' ledgers name (runs made before the creation journal existed) */
   claimedByOtherRuns?: () => Set<string>;
+  /** jobs in flight and parts that may not overlap (default: the run's concurrency, parts in order) */
+  inFlight?: InFlight<ChunkState>;
 };
 
 /** The org no longer knows a job of the run (deleted, or purged 7 days after it ended). */
@@ -108,20 +111,25 @@ export class JobRunner {
     const pending = parts.filter((c) => !c.results);
     if (!pending.length) return;
     this.workspace.reserve(Math.max(...pending.map((c) => c.chunk.rows)));
-    const concurrency = ctx.state.spec.concurrency;
+    // Asked before each part starts: how many jobs may be in flight, and which parts may not overlap.
+    const gate = ctx.inFlight ?? new InFlight<ChunkState>({ max: ctx.state.spec.concurrency });
     const queue = [...pending];
     // A part that fails stops the run: no other part starts, and the parts already under way are
     // waited for, so the caller (who then lets the run's lock go) never leaves a worker behind.
     let failure: { error: unknown } | undefined;
-    const workers = Array.from({ length: Math.max(1, Math.min(concurrency, queue.length)) }, async () => {
-      for (let c = queue.shift(); c && !failure; c = queue.shift()) {
-        // Past the wait a parallel run still uploads every part (--wait 0 means "return after upload");
-        // a serial run leaves the parts not started for resume, so its jobs never overlap.
-        if (concurrency === 1 && !c.jobId && this.deps.now() > ctx.deadline.at && c !== pending[0]) break;
+    const workers = Array.from({ length: Math.min(gate.max, queue.length) }, async () => {
+      for (let c = await gate.next(queue); c; c = await gate.next(queue)) {
         try {
+          // Past the wait a parallel run still uploads every part (--wait 0 means "return after upload");
+          // a serial run leaves the parts not started for resume, so its jobs never overlap.
+          if (gate.max === 1 && !c.jobId && this.deps.now() > ctx.deadline.at && c !== pending[0]) break;
           await this.runPart(ctx, c);
         } catch (error) {
           failure ??= { error };
+          gate.close();
+        } finally {
+          // A job closed but not ended (the wait ran out) still holds its rows' parent locks in the org.
+          gate.done(c, c.closed === true && !c.terminal);
         }
       }
     });
@@ -172,7 +180,7 @@ export class JobRunner {
         continue;
       }
       c.results = ledger.append({ t: 'results', chunk: c.chunk.index, jobId: c.jobId!, ...counts }) as ChunkState['results'];
-      this.deps.emit({ type: 'results-written', successful: counts.successful, failed: counts.failed, unprocessed: counts.unprocessed });
+      this.deps.emit({ type: 'results-written', chunk: c.chunk.index, jobId: c.jobId!, processed: c.terminal!.processed, successful: counts.successful, failed: counts.failed, unprocessed: counts.unprocessed, errorCodes: counts.errorCodes });
       return;
     }
   }
