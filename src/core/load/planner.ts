@@ -194,6 +194,12 @@ class RejectedRows {
   }
 }
 
+/** A record no job could take: the input's problem, named with its file and line. */
+function tooLarge(record: CsvRecord, maxBytes: number, fileNames?: string[]): CsvInputError {
+  const file = fileNames?.[record.fileIndex ?? 0] ?? 'the input';
+  return new CsvInputError('record-too-large', file, record.line, `one record is larger than the job size limit (${maxBytes} bytes)`);
+}
+
 /** Takes records one at a time or in batches (the fast path: no await per row, see fastParser.ts). */
 export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable<CsvRecord[]>, opts: PlanOptions): Promise<PlanResult> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_JOB_BYTES;
@@ -233,10 +239,7 @@ export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable
       // A row already in csvLine's form goes as it was read; others are written again.
       const text = record.text === undefined ? csvLine(record.fields) : `${record.text}\n`;
       const bytes = Buffer.byteLength(text);
-      if (headerBytes + bytes > maxBytes) {
-        const file = opts.fileNames?.[record.fileIndex ?? 0] ?? 'the input';
-        throw new CsvInputError('record-too-large', file, record.line, `one record is larger than the job size limit (${maxBytes} bytes)`);
-      }
+      if (headerBytes + bytes > maxBytes) throw tooLarge(record, maxBytes, opts.fileNames);
       const fileIndex = record.fileIndex ?? 0;
       const key = group?.key?.(record);
       // A part never passes the size limit, and never mixes rows of two files.
