@@ -10,6 +10,7 @@ import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
 import type { LoadRequest } from '../../../src/core/load/types.js';
+import { Ledger } from '../../../src/core/ledger/ledger.js';
 import { CsvInputError } from '../../../src/core/csv/errors.js';
 
 describe('load engine: input formats', function () {
@@ -102,6 +103,23 @@ describe('load engine: input formats', function () {
 
     await load('latin1-converted.csv', latin1, { csv: { encoding: 'latin1' } });
     expect(lastNames()).to.deep.equal(['Müller', 'Ok']);
+  });
+
+  it('refuses an encoding Node does not know, and a record larger than a job, as input errors that end the run', async () => {
+    for (const [name, content, extra, kind] of [
+      ['unknown-encoding.csv', 'LastName\nA\n', { csv: { encoding: 'klingon-8' } }, 'encoding'],
+      ['huge-record.csv', `LastName,Title\nA,${'x'.repeat(3000)}\n`, { maxJobBytes: 1024, preflight: false }, 'record-too-large'],
+    ] as const) {
+      let error: unknown;
+      await load(name, content, extra).catch((e: unknown) => {
+        error = e;
+      });
+      expect(error, name).to.be.instanceOf(CsvInputError);
+      expect((error as CsvInputError).kind).to.equal(kind);
+      // A refusal: the run ends with the reason, so resume --latest says it instead of retrying forever.
+      expect(Ledger.read(join(work, 'runs', name)).map((r) => r.t).pop()).to.equal('abandoned');
+    }
+    expect(emu.ingest.jobs.list(), 'nothing was sent').to.have.length(0);
   });
 
   it('stops on a quote that is never closed, naming the line', async () => {
