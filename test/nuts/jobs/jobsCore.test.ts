@@ -2,7 +2,7 @@
  * The job listing and the job history against the emulator's audit seed (six months of an org's
  * bulk activity; the org lists the last 7 days, the event logs hold the rest).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,6 +77,8 @@ describe('job listing and history (audit seed)', function () {
     expect(again.history).to.include({ added: 0, changed: 0, jobs: seed.audit!.jobs!.length });
     expect(again.history!.eventLogs.filesRead).to.equal(0);
     expect(readFileSync(join(h.dir, 'jobs.jsonl'), 'utf8').trim().split('\n')).to.have.length(lines.length);
+    // No session token in anything the history keeps (a pipeline may commit or cache the folder).
+    for (const name of readdirSync(h.dir)) expect(readFileSync(join(h.dir, name), 'utf8'), name).to.not.include(emu.accessToken);
   });
 
   it('with an inventory: jobs from sources it does not name are marked unknown-source', async () => {
