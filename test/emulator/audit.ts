@@ -1,5 +1,5 @@
 /*
- * Audit data an org carries (emulator.md "Audit data in the seed"; bulk-api.md §8): connected apps,
+ * Audit data an org carries (README: "The org emulator", Audit data in the seed; Object Reference: EventLogFile): connected apps,
  * Apex classes and async Apex jobs, historical bulk jobs (2.0 ingest and query, V1) and, when the
  * org has Event Monitoring, EventLogFile rows of type BulkApi, BulkApi2 and ApiTotalUsage whose
  * LogFile blob is CSV.

@@ -1,5 +1,5 @@
 /*
- * Bulk API V1 ("classic"): jobs and batches under /services/async/XX.X/ (bulk-api.md §5).
+ * Bulk API V1 ("classic"): jobs and batches under /services/async/XX.X/ (Bulk API Developer Guide: Bulk API (V1)).
  *
  * A job takes any number of batches while it is Open; each batch is validated and processed on its
  * own, asynchronously (a bad header still returns Queued, then the batch turns Failed), through the
@@ -30,7 +30,7 @@ import { sfDateTime } from './store.js';
 export const ASYNC_NS = 'http://www.force.com/2009/06/asyncapi/dataload';
 const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
 
-/** bulk-api.md §5.7 */
+/** Bulk API Developer Guide: Bulk API Limits */
 export const V1_LIMITS = { recordsPerBatch: 10_000, bytesPerBatch: 10 * 1024 * 1024, charactersPerBatch: 10_000_000 };
 
 const OPERATIONS: ReadonlySet<string> = new Set(['insert', 'update', 'upsert', 'delete', 'hardDelete']);
@@ -95,7 +95,7 @@ export function sendBulkV1Error(req: IncomingMessage, res: ServerResponse, err: 
   const message = mapped?.message ?? err.message;
   const format = errorFormats.get(req) ?? requestFormat(req);
   if (format === 'JSON') {
-    // bulk-api.md §5.6: the JSON shape is unverified.
+    // Bulk API Developer Guide: Bulk API Status Codes: the JSON shape is unverified.
     sendText(res, status, JSON.stringify({ exceptionCode: code, exceptionMessage: message }), 'application/json', err.headers);
   } else {
     const body = xmlDocument('error', [
@@ -192,7 +192,7 @@ export class BulkV1 {
     if (operation === 'query' || operation === 'queryAll') {
       throw v1Error('InvalidJob', 'Bulk API V1 query jobs are not emulated; use Bulk API 2.0 query');
     }
-    // Exact case only: INSERT or Insert are refused (bulk-api.md §5.3). Unverified wording.
+    // Exact case only: INSERT or Insert are refused (Bulk API Developer Guide: JobInfo). Unverified wording.
     if (!operation || !OPERATIONS.has(operation)) throw v1Error('InvalidJob', `Invalid operation: ${operation ?? ''}`);
     const objectName = str('object');
     const def = objectName ? store.describe(objectName) : undefined;
@@ -255,18 +255,18 @@ export class BulkV1 {
     this.send(ctx, 200, jobFormat(job), 'jobInfo', this.jobFields(job, jobFormat(job)));
   }
 
-  /** POST /job/{id}: Closed or Aborted; the body may hold nothing but `state` (bulk-api.md §5.3). */
+  /** POST /job/{id}: Closed or Aborted; the body may hold nothing but `state` (Bulk API Developer Guide: JobInfo). */
   private async changeState(ctx: RequestContext): Promise<void> {
     const job = this.job(ctx);
     const body = await readJobInfo(ctx.req, requestFormat(ctx.req));
     const extra = Object.keys(body).find((k) => k !== 'state');
-    // The observed text is "CreatedById cannot be specified" (bulk-api.md §5.3).
+    // The observed text is "CreatedById cannot be specified" (Bulk API Developer Guide: JobInfo).
     if (extra) throw v1Error('InvalidJob', `${extra.charAt(0).toUpperCase()}${extra.slice(1)} cannot be specified`);
     const state = body.state;
     const userId = ctx.session!.userId;
     const user = this.org.store.get('User', userId);
     if (state === 'Closed') {
-      // Only the creator can close (bulk-api.md §5.3). Unverified wording.
+      // Only the creator can close (Bulk API Developer Guide: JobInfo). Unverified wording.
       if (userId !== job.createdById) throw v1Error('InvalidUser', 'Only the user who created the job can close it');
       if (job.state !== 'Open') throw v1Error('InvalidJobState', `Job already ${job.state.toLowerCase()}`); // unverified wording
       this.setJobState(job, 'Closed');
@@ -278,7 +278,7 @@ export class BulkV1 {
         throw v1Error('InvalidJobState', `Job already ${job.state.toLowerCase()}`); // unverified wording
       }
       this.setJobState(job, 'Aborted');
-      // Batches not started are never processed; one already running finishes (bulk-api.md §5.4).
+      // Batches not started are never processed; one already running finishes (Bulk API Developer Guide: BatchInfo).
       for (const b of job.batches) {
         if (b.state === 'Queued') this.setBatchState(b, 'NotProcessed');
       }
@@ -319,7 +319,7 @@ export class BulkV1 {
     if (usage.bulkBatches >= this.org.settings.dailyBulkApiBatches) {
       throw v1Error('ExceededQuota', 'ApiBatchItems Limit exceeded.');
     }
-    // The daily allocation counts a batch even when the job refuses it (bulk-api.md §5.7).
+    // The daily allocation counts a batch even when the job refuses it (Bulk API Developer Guide: Bulk API Limits).
     usage.bulkBatches++;
     if (job.state !== 'Open') {
       throw v1Error('InvalidJobState', `Failed to create batch, since the Job is not Open. Current job state is '${job.state}'`);
@@ -385,7 +385,7 @@ export class BulkV1 {
     ctx.res.end(batch.request);
   }
 
-  /** Per-row results, one per input row, in input order (bulk-api.md §5.5). */
+  /** Per-row results, one per input row, in input order (Bulk API Developer Guide: Get Batch Results). */
   private batchResult(ctx: RequestContext): void {
     const job = this.job(ctx);
     const batch = this.batch(ctx, job);
@@ -493,7 +493,7 @@ export class BulkV1 {
           record(r, { success: false, created: false, id: raw && isValidId(raw) ? canonicalId(raw) : '', error: lockError(lockedId) });
         }
       },
-      // An abort does not stop a batch already running (bulk-api.md §5.4).
+      // An abort does not stop a batch already running (Bulk API Developer Guide: BatchInfo).
       stopped: () => false,
       onEnd: (result): void => {
         batch.totalProcessingTime += result.totalMs;
@@ -504,7 +504,7 @@ export class BulkV1 {
         job.apexProcessingTime += result.apexMs;
         job.retries += result.retries;
         if (result.status === 'done') finish('Completed');
-        // Rows never reached have no result; the ones processed keep theirs (bulk-api.md §5.4).
+        // Rows never reached have no result; the ones processed keep theirs (Bulk API Developer Guide: BatchInfo).
         else if (result.status === 'exhausted') finish('Failed', retriedMessage(org.settings.batchMaxRetries));
       },
     };
@@ -526,7 +526,7 @@ export class BulkV1 {
 
   // ---- representations ----------------------------------------------------------------------
 
-  /** JobInfo in the XSD's element order (bulk-api.md §5.3). */
+  /** JobInfo in the XSD's element order (Bulk API Developer Guide: JobInfo). */
   private jobFields(job: V1Job, format: V1Format): Field[] {
     const count = (s: BatchState): number => job.batches.filter((b) => b.state === s).length;
     const date = dateFormatter(format);
@@ -607,7 +607,7 @@ class ApiVersion {
 
 /**
  * Job and batch dates are kept to the second, so the milliseconds always read .000: XML writes
- * `2009-04-14T18:15:59.000Z`, JSON `2015-12-15T21:56:43.000+0000` (bulk-api.md §5.3).
+ * `2009-04-14T18:15:59.000Z`, JSON `2015-12-15T21:56:43.000+0000` (Bulk API Developer Guide: JobInfo).
  */
 function dateFormatter(format: V1Format): (ms: number) => string {
   return (ms) => {

@@ -1,6 +1,6 @@
 /*
  * Bulk API 2.0 ingest: create (JSON or multipart), one upload, close/abort, info, delete, results,
- * Get All Jobs (bulk-api.md §1). Processing runs after close in 10,000-row chunks, queued and timed
+ * Get All Jobs (Bulk API Developer Guide: Bulk API 2.0 Ingest). Processing runs after close in 10,000-row chunks, queued and timed
  * by the processing model (processing.ts), through the row engine in dml.ts.
  */
 import { ApiError, notFound, readBody, readJson, sendEmpty, sendJson, sendText } from './http.js';
@@ -91,7 +91,7 @@ export class Bulk2Ingest {
     const job = this.newJob(ctx, body);
     this.jobs.add(job);
     if (content) {
-      // The multipart form uploads and closes in one request (bulk-api.md §1.4).
+      // The multipart form uploads and closes in one request (Bulk API Developer Guide: Create a Job (multipart)).
       this.acceptUpload(job, content);
       this.transition(job, 'UploadComplete');
     }
@@ -423,7 +423,7 @@ export class Bulk2Ingest {
       onStart: (first): boolean => {
         if (first) {
           if (job.state === 'Aborted' || job.deleted === true || job.failure !== undefined) return false;
-          // Each chunk uses one batch of the daily allocation shared with V1 (bulk-api.md §2.1, §7.1).
+          // Each chunk uses one batch of the daily allocation shared with V1 (Bulk API Developer Guide: How Requests Are Processed; Salesforce Developer Limits and Allocations Quick Reference: Bulk API and Bulk API 2.0 Limits).
           if (org.usage.bulkBatches >= org.settings.dailyBulkApiBatches) {
             job.failure = BATCH_QUOTA_MESSAGE;
             return false;

@@ -1,6 +1,6 @@
 /*
  * Bulk API 2.0 query jobs: create, info, results paged with Sforce-Locator, abort, delete, list
- * (bulk-api.md §4). The query runs when the job starts; results are a snapshot of that moment.
+ * (Bulk API Developer Guide: Bulk API 2.0 Query). The query runs when the job starts; results are a snapshot of that moment.
  */
 import { ApiError, notFound, readJson, sendEmpty, sendJson, sendText } from './http.js';
 import { Org, RequestContext, Route } from './context.js';

@@ -9,7 +9,7 @@ import type { ProcessingModel } from './processing.js';
 import type { FaultBook } from './faults.js';
 
 export type Settings = {
-  /** shuffle ingest result rows as Salesforce may (bulk-api.md §3); tests can turn it off */
+  /** shuffle ingest result rows as Salesforce may (Bulk API Developer Guide: Get Job Successful and Failed Record Results); tests can turn it off */
   shuffleResults: boolean;
   /** wall-clock ms between a job's close and the start of its processing, so clients see UploadComplete */
   processingDelayMs: number;

@@ -1,6 +1,6 @@
 /*
  * CSV as the Bulk APIs read and write it: the job declares the delimiter and line ending, and
- * Salesforce does not forgive a mismatch or strip a BOM (bulk-api.md §2).
+ * Salesforce does not forgive a mismatch or strip a BOM (Bulk API Developer Guide: Prepare CSV Files).
  */
 import { parse } from 'csv-parse/sync';
 

@@ -2,7 +2,7 @@
  * The per-row data engine behind Bulk API ingest jobs (2.0 now, V1 later). A job checks its CSV header
  * once (checkHeader), then feeds the rows chunk by chunk (applyChunk). Each row gets the outcome
  * Salesforce would give it: a record id and created flag, or the sf__Error text in Salesforce's
- * `CODE:message:fields --` form (bulk-api.md §6).
+ * `CODE:message:fields --` form (Bulk API Developer Guide: Get Job Failed Record Results).
  *
  * Wording sources, where Salesforce's exact text is known from captures: the CSV deserialiser's
  * `Failed to deserialize field at col N` (0-based column), `Foreign key external ID: … not found …`,
@@ -54,7 +54,7 @@ export type RowOutcome = {
   error: string;
 };
 
-/** The CSV value that sets a field to null (bulk-api.md §2). */
+/** The CSV value that sets a field to null (Bulk API Developer Guide: Prepare CSV Files). */
 const NULL_MARKER = '#N/A';
 
 const TEXT_TYPES: ReadonlySet<FieldType> = new Set<FieldType>([
@@ -105,14 +105,14 @@ export function checkExternalIdField(
 
 /**
  * Whole-job check of the CSV header before any row is processed. Names match case-insensitively
- * (API names are case-insensitive elsewhere in the API; bulk-api.md §2 marks this unverified), but
+ * (API names are case-insensitive elsewhere in the API; Bulk API Developer Guide: Prepare CSV Files marks this unverified), but
  * nothing is trimmed or stripped, so a BOM or a stray space makes the name unknown.
  */
 export function checkHeader(store: Store, ctx: JobContext, header: string[]): HeaderCheck {
   const def = ctx.object;
 
   if (ctx.operation === 'delete' || ctx.operation === 'hardDelete') {
-    // Only Id is read; other columns, even unknown ones, are ignored (bulk-api.md §2).
+    // Only Id is read; other columns, even unknown ones, are ignored (Bulk API Developer Guide: Prepare CSV Files).
     const columns = header.map((h): ColumnPlan => (h.toLowerCase() === 'id' ? { header: h, kind: 'id' } : { header: h, kind: 'ignored' }));
     // Unverified wording: Salesforce's text for a delete file without an Id column is not captured.
     return columns.some((c) => c.kind === 'id') ? { ok: true, columns } : notFound('Id');
@@ -135,7 +135,7 @@ export function checkHeader(store: Store, ctx: JobContext, header: string[]): He
   if (keyField) {
     const keyName = keyField.name;
     const hasKey = columns.some((c) => c.kind === 'id' || (c.kind === 'field' && c.field === keyName));
-    // The file must carry the external ID column, or Id (bulk-api.md §2). Unverified wording.
+    // The file must carry the external ID column, or Id (Bulk API Developer Guide: Prepare CSV Files). Unverified wording.
     // Keyed on Id itself, a file without an Id column is accepted and every row is inserted:
     // plugin-data's NUTs upsert such a file (--external-id Id) into real scratch orgs and get one
     // created record per row.
@@ -172,7 +172,7 @@ function planColumn(store: Store, def: ObjectDef, header: string): ColumnPlan | 
     parentName = ref.referenceTo[0];
   } else {
     if (!polymorphic) {
-      // The documented complaint (bulk-api.md §2); the surrounding text is unverified.
+      // The documented complaint (Bulk API Developer Guide: Prepare CSV Files); the surrounding text is unverified.
       return {
         message: `InvalidBatch : Field name not found : ${header}. The object type ${typeName} is not needed for non polymorphic foreign key references`,
       };
@@ -227,7 +227,7 @@ function validYmd(y: number, m: number, d: number): boolean {
   return d <= (m === 2 && leap ? 29 : DAYS_IN_MONTH[m - 1]);
 }
 
-/** yyyy-MM-dd with a real calendar day; no time zone (bulk-api.md §2). */
+/** yyyy-MM-dd with a real calendar day; no time zone (Bulk API Developer Guide: Prepare CSV Files). */
 function parseDate(raw: string): string | null {
   const m = DATE_RE.exec(raw);
   return m && validYmd(Number(m[1]), Number(m[2]), Number(m[3])) ? raw : null;
@@ -436,7 +436,7 @@ class ChunkRun {
           this.keyField = key;
         }
       }
-      // Without the external ID column the file may still key on Id (bulk-api.md §2).
+      // Without the external ID column the file may still key on Id (Bulk API Developer Guide: Prepare CSV Files).
       if (this.keyCol < 0) this.keyCol = this.idCol;
     }
 

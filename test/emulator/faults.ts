@@ -1,5 +1,5 @@
 /*
- * Faults on demand (emulator.md "Faults on demand"): tests ask for a failure on chosen routes, a
+ * Faults on demand (README: "The org emulator", Faults on demand): tests ask for a failure on chosen routes, a
  * chosen number of times, through `POST /__emulator/faults` or `emu.addFault(spec)`, and clients
  * see it as they would from Salesforce or the network in front of it.
  *

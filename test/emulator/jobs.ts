@@ -40,7 +40,7 @@ export function isTerminal(state: JobState): boolean {
   return TERMINAL.has(state);
 }
 
-/** The summary Get All Jobs lists: no counters (bulk-api.md §1.7). */
+/** The summary Get All Jobs lists: no counters (Bulk API Developer Guide: Get Information About All Jobs). */
 export function jobSummary(job: JobBase): Record<string, unknown> {
   return {
     id: job.id,

@@ -1,5 +1,5 @@
 /*
- * Which records a row of an ingest chunk locks while the chunk runs (emulator.md "Row locks";
+ * Which records a row of an ingest chunk locks while the chunk runs (README: "The org emulator", Row locks;
  * Salesforce's "Organize Data to Minimize Lock Contention" / V1 planning guidelines): the parent
  * records its lookup and master-detail columns point to, and the record it updates or deletes
  * (with that record's master-detail parents).

@@ -1,6 +1,6 @@
 /*
  * The processing model: one org-wide queue, in simulated time, that runs Bulk 2.0 ingest chunks
- * and Bulk V1 batches the way an org does (emulator.md "Processing model"; bulk-api.md §2.1, §5.7).
+ * and Bulk V1 batches the way an org does (README: "The org emulator", Processing model; Bulk API Developer Guide: How Requests Are Processed; Bulk API Limits).
  *
  * - Chunks (10,000 rows of a 2.0 job, or one V1 batch) wait in one FIFO queue served by
  *   `settings.workers` workers, so concurrent jobs compete. Chunks sharing a `serialKey` (the
@@ -24,7 +24,7 @@
 import type { Clock } from './clock.js';
 import type { Settings } from './context.js';
 
-/** Salesforce's per-row lock failure (bulk-api.md §6: "…or 1 records: <id>" form). */
+/** Salesforce's per-row lock failure (Bulk API Developer Guide: Get Job Failed Record Results: "…or 1 records: <id>" form). */
 export function lockError(lockedId: string): string {
   return `UNABLE_TO_LOCK_ROW:unable to obtain exclusive access to this record or 1 records: ${lockedId}:--`;
 }

@@ -1,6 +1,6 @@
 /*
  * The REST surface clients need around the Bulk APIs: versions, identity, OAuth refresh, describe,
- * query/queryAll with paging, single records and limits (bulk-api.md §7.2, §9).
+ * query/queryAll with paging, single records and limits (REST API Developer Guide: Limits; REST API Developer Guide: Resources).
  */
 import { ApiError, notFound, readBody, sendJson } from './http.js';
 import { Org, RequestContext, Route } from './context.js';

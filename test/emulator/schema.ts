@@ -1,6 +1,6 @@
 /*
  * Describe metadata the emulator serves and enforces. Field properties follow the REST describe
- * (bulk-api.md §9.4): the same flags drive both what `describe` returns and how rows are checked.
+ * (REST API Developer Guide: sObject Describe): the same flags drive both what `describe` returns and how rows are checked.
  */
 
 export type FieldType =

@@ -366,7 +366,7 @@ export class Emulator {
     }
   }
 
-  /** Bulk V1 reads the session from X-SFDC-Session; a bad or expired one is a 400 (bulk-api.md §5.6). */
+  /** Bulk V1 reads the session from X-SFDC-Session; a bad or expired one is a 400 (Bulk API Developer Guide: Bulk API Status Codes). */
   private authenticateV1(ctx: RequestContext): void {
     const session = this.sessions.lookup(header(ctx.req, 'x-sfdc-session'));
     if (!session || session.expired) throw new ApiError(400, 'InvalidSessionId', 'Invalid session id');

@@ -116,7 +116,7 @@ export async function asyncApexJobs(http: OrgHttp, retry: Retrier, since: number
 
 /**
  * The active users holding Bulk API Hard Delete, through a profile or a permission set
- * (PermissionSetAssignment; bulk-api.md §8.5); undefined when the org does not let this user read
+ * (Object Reference: PermissionSetAssignment); undefined when the org does not let this user read
  * permission set assignments.
  */
 export async function hardDeleteUsers(http: OrgHttp, retry: Retrier): Promise<string[] | undefined> {

@@ -1,5 +1,5 @@
 /*
- * Bulk API 2.0 query jobs (bulk-api.md §4): create, poll, and results paged with Sforce-Locator,
+ * Bulk API 2.0 query jobs (Bulk API Developer Guide: Bulk API 2.0 Query): create, poll, and results paged with Sforce-Locator,
  * streamed page by page so an export of any size passes in flat memory.
  */
 import { Readable } from 'node:stream';

@@ -1,5 +1,5 @@
 /*
- * Bulk API 2.0 shapes as the org sends them (bulk-api.md §1.3).
+ * Bulk API 2.0 shapes as the org sends them (Bulk API Developer Guide: Get Job Info).
  */
 export type IngestOperation = 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
 export type JobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';

@@ -17,7 +17,7 @@ import { ConcurrencyDecision, decideConcurrency } from './decide.js';
 import { sortedByKey, type KeyedRecord } from './externalSort.js';
 import { ParentCensus, parentColumns, parentKey } from './parents.js';
 
-/** Bulk API 2.0 cuts a job into chunks of this many rows (bulk-api.md §2.1). */
+/** Bulk API 2.0 cuts a job into chunks of this many rows (Bulk API Developer Guide: How Requests Are Processed). */
 export const CHUNK_ROWS = 10_000;
 
 export type AutoInput = {

@@ -3,7 +3,7 @@
  *
  * Bulk API 2.0 cuts a job into 10,000-row chunks in file order and runs chunks in parallel; a chunk
  * locks the parent of every row it saves, so children of one parent in two chunks at once lock each
- * other out (UNABLE_TO_LOCK_ROW). There is no Serial mode in 2.0 (bulk-api.md §1.2, §2.1):
+ * other out (UNABLE_TO_LOCK_ROW). There is no Serial mode in 2.0 (Bulk API Developer Guide: Create a Job; How Requests Are Processed):
  * - parallel: nothing to lock, or so few rows share a parent that conflicts stay rare;
  * - grouped: rows sorted by parent and cut into one-chunk parts that keep each parent whole where it
  *   fits, so parallel chunks rarely share a parent; the few parts that do (a parent with more

@@ -1,5 +1,5 @@
 /*
- * The data shape `--concurrency auto` decides on (hard-parts.md §4): which columns point to a parent
+ * The data shape `--concurrency auto` decides on (Bulk API Developer Guide: How Requests Are Processed (10,000-row chunks run in parallel)): which columns point to a parent
  * record that a Bulk API chunk locks while it saves the row (lookup and master-detail fields, by Id
  * or by the parent's external ID: `AccountId`, `Account.External_Id__c`), and how many rows share
  * each parent, counted in one streamed pass.

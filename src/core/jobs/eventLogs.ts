@@ -1,5 +1,5 @@
 /*
- * Jobs as the event logs tell them (orgs with Event Monitoring; bulk-api.md §8.2): EventLogFile rows
+ * Jobs as the event logs tell them (orgs with Event Monitoring; Object Reference: EventLogFile Supported Event Types): EventLogFile rows
  * of type BulkApi2 (Bulk API 2.0 ingest and query, a row per job state), BulkApi (V1, a row per
  * batch) and ApiTotalUsage (every call, with the client name and connected app). Job Ids in the
  * logs have 15 characters. Files already read (the history keeps their Ids) are not read again.

@@ -1,5 +1,5 @@
 /*
- * What a run's ledger records (hard-parts.md §2). Every remote action is written down before it
+ * What a run's ledger records (README: "How a job is never made twice"). Every remote action is written down before it
  * starts (intent) and after it ends (outcome), so a crash at any point leaves enough to finish the
  * run without sending a row twice. Records hold IDs, counts and paths: never a token.
  */

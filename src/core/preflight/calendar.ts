@@ -1,5 +1,5 @@
 /*
- * Date and date-time cells in the forms Bulk API accepts (bulk-api.md §2): date `yyyy-MM-dd`,
+ * Date and date-time cells in the forms Bulk API accepts (Bulk API Developer Guide: Prepare CSV Files): date `yyyy-MM-dd`,
  * date-time `yyyy-MM-ddTHH:mm:ss(.SSS)?(Z|±HH:mm)`. Parsed by hand, character by character: these
  * run once per cell of multi-million-row files, and a real-date check needs the numbers anyway.
  */

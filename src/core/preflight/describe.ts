@@ -1,5 +1,5 @@
 /*
- * The parts of an sObject describe that preflight checks a CSV against (bulk-api.md §9.4), and where
+ * The parts of an sObject describe that preflight checks a CSV against (REST API Developer Guide: sObject Describe), and where
  * they come from: the org (GET sobjects/X/describe, once per object per run) or, in tests and dry runs
  * with a saved describe, plain objects.
  */

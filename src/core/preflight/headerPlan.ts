@@ -1,6 +1,6 @@
 /*
  * What each header column writes, checked against the describe the way Salesforce reads a Bulk API
- * header (bulk-api.md §2, §9.4): field names case-insensitively, `Rel.Field` and `Type:Rel.Field`
+ * header (Bulk API Developer Guide: Prepare CSV Files; REST API Developer Guide: sObject Describe): field names case-insensitively, `Rel.Field` and `Type:Rel.Field`
  * parent lookups through an External ID or ID lookup field of the parent, the key column each
  * operation needs, and the fields the operation may write. What is wrong here fails the whole job
  * (InvalidBatch : Field name not found) or every row, so it is found before anything is sent.
@@ -261,7 +261,7 @@ class HeaderPlanner {
     const column =
       field.type === 'id' ? idColumn : columns.findIndex((c) => c.role.kind === 'field' && c.role.field === field);
     if (column >= 0) return { column, field };
-    // Salesforce also matches an upsert on Id when the file has Id but not the external ID (bulk-api.md §2).
+    // Salesforce also matches an upsert on Id when the file has Id but not the external ID (Bulk API Developer Guide: Prepare CSV Files).
     const idField = this.fields.get('id');
     if (idColumn >= 0 && idField) return { column: idColumn, field: idField };
     this.report('missing-external-id-column', field.name, preflightMessages.getMessage('missingExternalIdColumn', [field.name, field.name]));

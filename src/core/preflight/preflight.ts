@@ -27,7 +27,7 @@ export type { DescribeSource, FieldDescribe, ObjectDescribe } from './describe.j
 export { KeyCensus, type DuplicatePolicy } from './keyCensus.js';
 export type { KindSummary, PreflightReport, Problem, ProblemExample, ProblemKind, ProblemScope } from './problems.js';
 
-/** The CSV value that sets a field to null (bulk-api.md §2). */
+/** The CSV value that sets a field to null (Bulk API Developer Guide: Prepare CSV Files). */
 const NULL_MARKER = '#N/A';
 
 export type PreflightOptions = {

@@ -1,5 +1,5 @@
 /*
- * Reading Salesforce's per-row error text (`CODE:message:fields --`, bulk-api.md §6) and deciding
+ * Reading Salesforce's per-row error text (`CODE:message:fields --`, Bulk API Developer Guide: Get Job Failed Record Results) and deciding
  * which failures are worth sending again unchanged.
  */
 /** fields: the fields Salesforce names as the cause (the text's last part), possibly none. */

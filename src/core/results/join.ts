@@ -1,5 +1,5 @@
 /*
- * Joins a job's result files back to the input rows that were sent in it (hard-parts.md §1).
+ * Joins a job's result files back to the input rows that were sent in it (README: "Join the results").
  * Each chunk's rows are hashed into a RowIndex (from the part file's bytes); every result row (in
  * whatever order the org returns them) claims an identical sent row. Each row's outcome waits on
  * disk (OutcomeSpill), then the rows are written out in input order, each as its line/Id/outcome

@@ -110,7 +110,7 @@ describe('conformance: jsforce through @salesforce/core', function () {
       pollTimeout: 20_000,
     });
     expect(results.successfulResults).to.deep.equal([{ sf__Id: live, sf__Created: 'false', Id: live, Title: 'After' }]);
-    // Since v53 a failed update row carries the Id it named (bulk-api.md §3).
+    // Since v53 a failed update row carries the Id it named (Bulk API Developer Guide: Get Job Successful and Failed Record Results).
     expect(results.failedResults).to.deep.equal([{ sf__Id: binned, sf__Error: 'ENTITY_IS_DELETED:entity is deleted:--', Id: binned, Title: 'After' }]);
     expect(emu.store.get('Contact', live)).to.include({ Title: 'After' });
     expect(emu.store.get('Contact', binned)).to.include({ Title: 'Before', IsDeleted: true });

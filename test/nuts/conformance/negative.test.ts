@@ -1,6 +1,6 @@
 /*
  * Conformance: whole-job failures and refused calls, as the official `sf` CLI and the raw Bulk 2.0
- * API see them (bulk-api.md §1.5, §1.6, §2): unknown or BOM-polluted header fields, a line ending
+ * API see them (Bulk API Developer Guide: Job States; Bulk API 2.0 Errors; Prepare CSV Files): unknown or BOM-polluted header fields, a line ending
  * that does not match the job, a second upload, and state changes a job may not make.
  */
 import { expect } from 'chai';
@@ -104,7 +104,7 @@ describe('conformance: job failures and refused calls', function () {
     expect(second.status).to.equal(400);
     const err = firstError(second);
     expect(err.errorCode).to.equal('INVALIDJOBSTATE');
-    // Observed wording (bulk-api.md §1.6); the exact error code is not documented.
+    // Observed wording (Bulk API Developer Guide: Bulk API 2.0 Errors); the exact error code is not documented.
     expect(err.message).to.match(/^Found multiple contents for job/);
     await call(emu, 'PATCH', `${INGEST}/${id}`, { body: JSON.stringify({ state: 'UploadComplete' }), contentType: 'application/json' });
     const info = await waitForJob(emu, id);

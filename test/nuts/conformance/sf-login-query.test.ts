@@ -27,7 +27,7 @@ describe('conformance: sf login and REST query', function () {
 
   it('sf org login access-token stores the user the token belongs to and the instance URL', async () => {
     // The login handshake the CLI made in before(): userinfo, then the User record on the
-    // hard-coded v51.0 path, which gives the stored username (bulk-api.md §9.2).
+    // hard-coded v51.0 path, which gives the stored username (the requests @salesforce/core's org login makes).
     const paths = emu.requests.map((r) => `${r.method} ${r.path} ${r.status}`);
     expect(paths).to.include('GET /services/oauth2/userinfo 200');
     expect(paths).to.include(`GET /services/data/v51.0/sobjects/User/${emu.defaultUserId} 200`);

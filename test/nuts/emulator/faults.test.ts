@@ -1,5 +1,5 @@
 /*
- * Faults on demand (emulator.md "Faults on demand"), each set through the control API or
+ * Faults on demand (README: "The org emulator", Faults on demand), each set through the control API or
  * `emu.addFault`, and each checked as a client sees it on the wire: status, headers, body, a reset
  * connection, an expired session until the refresh-token grant, a job that fails mid-way, and the
  * daily batch allocation running out.

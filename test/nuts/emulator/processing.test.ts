@@ -1,5 +1,5 @@
 /*
- * The processing model (emulator.md "Processing model"): an org-wide queue of 10,000-row chunks
+ * The processing model (README: "The org emulator", Processing model): an org-wide queue of 10,000-row chunks
  * (V2) and batches (V1) served by a few workers, per-row cost from a base cost plus the object's
  * automation cost, parent-record locks held for a chunk's processing time with UNABLE_TO_LOCK_ROW
  * past the 10 s lock time-out, chunk retries and unprocessed rows, job info that matches the

@@ -1,5 +1,5 @@
 /*
- * Retention (bulk-api.md §1.5, §5.7): jobs in a terminal state are deleted 7 days after they end;
+ * Retention (Bulk API Developer Guide: Job States; Bulk API Limits): jobs in a terminal state are deleted 7 days after they end;
  * V1 jobs 7 days after their youngest batch. Measured on the emulator's clock, which the control
  * API advances.
  */

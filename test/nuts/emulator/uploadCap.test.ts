@@ -1,5 +1,5 @@
 /*
- * The Bulk 2.0 upload cap is measured on the base64 length of the data (bulk-api.md §2: 150 MB after
+ * The Bulk 2.0 upload cap is measured on the base64 length of the data (Bulk API Developer Guide: Bulk API 2.0 Limits: 150 MB after
  * base64, about 112 MB raw), here with a small cap so the boundary can be checked exactly.
  */
 import { expect } from 'chai';
