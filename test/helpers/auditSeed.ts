@@ -11,8 +11,9 @@ import { expect } from 'chai';
 import { readSeedFile } from '../emulator/seed.js';
 import { checkInventoryText } from '../../src/core/inventory/validate.js';
 import type { Inventory } from '../../src/core/inventory/schema.js';
-import { Emulator, startEmulator } from './emulator.js';
-import { SfHome } from './sf.js';
+import type { Emulator } from './emulator.js';
+import type { SfHome } from './sf.js';
+import { sfOnEmulator } from './sfOnEmulator.js';
 
 export const AUDIT_SEED_FILE = fileURLToPath(new URL('../emulator/seeds/audit-org.json', import.meta.url));
 export const AUDIT_INVENTORY_FILE = fileURLToPath(new URL('../fixtures/inventory/audit-seed.yaml', import.meta.url));
@@ -34,18 +35,13 @@ export type SeededSf = { emu: Emulator; sf: SfHome; historyDir: string; stop(): 
 
 /** An emulator with the audit seed, a real sf logged in to it as "emu" with the plugin linked, an empty job history folder. */
 export async function sfOnAuditSeed(): Promise<SeededSf> {
-  const emu = await startEmulator({ seed: readSeedFile(AUDIT_SEED_FILE) });
-  const sf = new SfHome();
+  const linked = await sfOnEmulator({ seed: readSeedFile(AUDIT_SEED_FILE) });
   const historyDir = mkdtempSync(join(tmpdir(), 'bulkops-history-'));
-  await sf.login(emu.url, emu.accessToken);
-  await sf.linkPlugin();
   return {
-    emu,
-    sf,
+    ...linked,
     historyDir,
     stop: async (): Promise<void> => {
-      await emu.stop();
-      sf.dispose();
+      await linked.stop();
       rmSync(historyDir, { recursive: true, force: true });
     },
   };

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { runCrashChild, testEngine } from '../../helpers/engine.js';
+import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js';
 import type { LoadRequest } from '../../../src/core/load/types.js';
 import { pendingRejectedPath } from '../../../src/core/load/engine.js';
 import { Ledger, LEDGER_FILE } from '../../../src/core/ledger/ledger.js';
@@ -30,17 +30,7 @@ describe('load engine: ledger and files survive a crash mid-write', function () 
     rmSync(work, { recursive: true, force: true });
   });
 
-  const request = (file: string, extra: Partial<LoadRequest> = {}): LoadRequest => ({
-    object: 'Contact',
-    operation: 'insert',
-    files: [file],
-    runId: `run-${Math.random().toString(36).slice(2, 8)}`,
-    ledgerDir: join(work, 'runs'),
-    waitMs: 60_000,
-    concurrency: 1,
-    maxJobBytes: 2 * 1024,
-    ...extra,
-  });
+  const request = (file: string, extra: Partial<LoadRequest> = {}): LoadRequest => contactLoad(file, work, { concurrency: 1, maxJobBytes: 2 * 1024, ...extra });
 
   const contacts = (rows: number): string => {
     const file = join(work, 'contacts.csv');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { runCrashChild, testEngine } from '../../helpers/engine.js';
+import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
 import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/load/types.js';
 import { AbandonedRunError, DuplicateRunError } from '../../../src/core/load/engine.js';
@@ -54,17 +54,7 @@ describe('load engine against the emulator', function () {
     rmSync(work, { recursive: true, force: true });
   });
 
-  const request = (file: string, extra: Partial<LoadRequest> = {}): LoadRequest => ({
-    object: 'Contact',
-    operation: 'insert',
-    files: [file],
-    runId: `run-${Math.random().toString(36).slice(2, 8)}`,
-    ledgerDir: join(work, 'runs'),
-    waitMs: 60_000,
-    concurrency: 5,
-    maxJobBytes: 8 * 1024,
-    ...extra,
-  });
+  const request = (file: string, extra: Partial<LoadRequest> = {}): LoadRequest => contactLoad(file, work, { maxJobBytes: 8 * 1024, ...extra });
 
   it('loads a file over the job size as several jobs, every row once, results joined to the right lines', async () => {
     const file = join(work, 'contacts.csv');

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { testEngine } from '../../helpers/engine.js';
+import { contactLoad, testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
 import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/load/types.js';
 
@@ -38,17 +38,7 @@ describe('load engine: transient faults', function () {
     rmSync(work, { recursive: true, force: true });
   });
 
-  const request = (extra: Partial<LoadRequest> = {}): LoadRequest => ({
-    object: 'Contact',
-    operation: 'insert',
-    files: [file],
-    runId: `run-${Math.random().toString(36).slice(2, 8)}`,
-    ledgerDir: join(work, 'runs'),
-    waitMs: 30_000,
-    concurrency: 2,
-    maxJobBytes: 2 * 1024,
-    ...extra,
-  });
+  const request = (extra: Partial<LoadRequest> = {}): LoadRequest => contactLoad(file, work, { waitMs: 30_000, concurrency: 2, maxJobBytes: 2 * 1024, ...extra });
 
   const expectEveryRowOnce = (chunks: number): void => {
     const ext = [...emu.store.all('Contact')].map((c) => c.External_Id__c);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { testEngine } from '../../helpers/engine.js';
+import { contactLoad, testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
 import type { LoadRequest } from '../../../src/core/load/types.js';
 import { reconcileRun } from '../../../src/core/reconcile/reconcileRun.js';
@@ -37,17 +37,7 @@ describe('reconcile of a run', function () {
     rmSync(work, { recursive: true, force: true });
   });
 
-  const request = (file: string, extra: Partial<LoadRequest> = {}): LoadRequest => ({
-    object: 'Contact',
-    operation: 'insert',
-    files: [file],
-    runId: `run-${Math.random().toString(36).slice(2, 8)}`,
-    ledgerDir: join(work, 'runs'),
-    waitMs: 60_000,
-    concurrency: 5,
-    maxJobBytes: 3 * 1024,
-    ...extra,
-  });
+  const request = (file: string, extra: Partial<LoadRequest> = {}): LoadRequest => contactLoad(file, work, { maxJobBytes: 3 * 1024, ...extra });
 
   /** 300 rows: every row on the live Account, except the kinds of trouble at fixed lines. */
   const writeInput = (): { file: string; lines: Map<number, string> } => {

@@ -5,7 +5,8 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { Emulator, startEmulator } from '../../helpers/emulator.js';
+import type { Emulator } from '../../helpers/emulator.js';
+import { type LinkedSf, sfOnEmulator } from '../../helpers/sfOnEmulator.js';
 import { SfHome } from '../../helpers/sf.js';
 
 describe('sf bulkops load --operation hardDelete, refused, then resume', function () {
@@ -13,17 +14,14 @@ describe('sf bulkops load --operation hardDelete, refused, then resume', functio
   let emu: Emulator;
   let sf: SfHome;
 
+  let linked: LinkedSf;
+
   before(async () => {
-    emu = await startEmulator();
-    sf = new SfHome();
-    await sf.login(emu.url, emu.accessToken);
-    await sf.linkPlugin();
+    linked = await sfOnEmulator();
+    ({ emu, sf } = linked);
   });
 
-  after(async () => {
-    await emu.stop();
-    sf.dispose();
-  });
+  after(() => linked.stop());
 
   it('deletes nothing, and leaves no run for resume to pick up', async () => {
     const ids = emu.insertRecords('Account', Array.from({ length: 6 }, (_, i) => ({ Name: `Keep ${i}` })));

@@ -5,7 +5,8 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { Emulator, startEmulator } from '../../helpers/emulator.js';
+import type { Emulator } from '../../helpers/emulator.js';
+import { type LinkedSf, sfOnEmulator } from '../../helpers/sfOnEmulator.js';
 import { SfHome } from '../../helpers/sf.js';
 import { schemaErrors } from '../../helpers/schema.js';
 import { readCsv } from '../../helpers/csv.js';
@@ -29,17 +30,14 @@ describe('sf bulkops load (through the real sf binary)', function () {
   let emu: Emulator;
   let sf: SfHome;
 
+  let linked: LinkedSf;
+
   before(async () => {
-    emu = await startEmulator();
-    sf = new SfHome();
-    await sf.login(emu.url, emu.accessToken);
-    await sf.linkPlugin();
+    linked = await sfOnEmulator();
+    ({ emu, sf } = linked);
   });
 
-  after(async () => {
-    await emu.stop();
-    sf.dispose();
-  });
+  after(() => linked.stop());
 
   const write = (name: string, text: string): string => {
     const path = join(sf.home, name);

@@ -6,7 +6,8 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { Emulator, startEmulator } from '../../helpers/emulator.js';
+import type { Emulator } from '../../helpers/emulator.js';
+import { type LinkedSf, sfOnEmulator } from '../../helpers/sfOnEmulator.js';
 import { SfHome } from '../../helpers/sf.js';
 import { schemaErrors } from '../../helpers/schema.js';
 import { readCsv } from '../../helpers/csv.js';
@@ -26,18 +27,15 @@ describe('sf bulkops reconcile (through the real sf binary)', function () {
   let emu: Emulator;
   let sf: SfHome;
 
+  let linked: LinkedSf;
+
   before(async () => {
-    emu = await startEmulator();
+    linked = await sfOnEmulator();
+    ({ emu, sf } = linked);
     emu.insertRecords('Contact', [{ LastName: 'Taken', External_Id__c: 'REC-3' }]);
-    sf = new SfHome();
-    await sf.login(emu.url, emu.accessToken);
-    await sf.linkPlugin();
   });
 
-  after(async () => {
-    await emu.stop();
-    sf.dispose();
-  });
+  after(() => linked.stop());
 
   const write = (name: string, text: string): string => {
     const path = join(sf.home, name);
