@@ -42,9 +42,9 @@ function job(emu: Emulator, over: Partial<HistoricalJob> & { startedMinAgo: numb
 
 const asOf = (emu: Emulator): string => iso(emu.clock.now()).slice(0, 10);
 
-/** A failed Bulk API 2.0 job, added now. */
-export function addFailedJob(emu: Emulator, errorMessage = 'InvalidBatch : Field name not found : Nmae'): string {
-  const j = job(emu, { startedMinAgo: 30, state: 'Failed', numberRecordsProcessed: 0, errorMessage });
+/** A failed Bulk API 2.0 job that started `startedMinAgo` minutes ago and ended 2 minutes later. */
+export function addFailedJob(emu: Emulator, errorMessage = 'InvalidBatch : Field name not found : Nmae', startedMinAgo = 30): string {
+  const j = job(emu, { startedMinAgo, state: 'Failed', numberRecordsProcessed: 0, errorMessage });
   emu.addAuditData({ asOf: asOf(emu), jobs: [j] });
   return j.id;
 }

@@ -117,7 +117,7 @@ describe('monitor (core, emulator, local webhook receiver)', function () {
     expect(second.firstRun).to.equal(false);
     expect(receiver.requests).to.have.length(2);
 
-    const another = addFailedJob(emu, 'ClientInputError : LineEnding is invalid on user data');
+    const another = addFailedJob(emu, 'ClientInputError : LineEnding is invalid on user data', 3);
     const third = await monitor();
     expect(third.problems.map((p) => p.key)).to.deep.equal([`failed:${another.slice(0, 15)}`]);
     expect(receiver.requests).to.have.length(4);
