@@ -36,7 +36,7 @@ export default class BulkopsMonitor extends SfCommand<BulkopsMonitorResult> {
     'failure-rate': Flags.integer({ min: 0, max: 100, default: 5, summary: messages.getMessage('flags.failure-rate.summary') }),
     'failed-records': Flags.integer({ min: 1, summary: messages.getMessage('flags.failed-records.summary') }),
     'long-after': Flags.integer({ min: 1, default: 120, summary: messages.getMessage('flags.long-after.summary') }),
-    'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary') }),
+    'dry-run': Flags.boolean({ default: false, summary: messages.getMessage('flags.dry-run.summary') }),
     'history-dir': Flags.directory({ summary: messages.getMessage('flags.history-dir.summary') }),
   };
 

@@ -45,6 +45,8 @@ export type DeliveryReport = {
 
 export type MonitorReport = {
   orgId: string;
+  /** the username the monitor ran as */
+  org: string;
   /** the period checked (ISO 8601) */
   since: string;
   until: string;
@@ -129,7 +131,7 @@ async function monitorLocked(http: OrgHttp, retry: Retrier, store: MonitorStore,
     store.write(state, now);
   }
   const pending = Object.fromEntries(DESTINATIONS.map((d) => [d, state.pending[d]?.length ?? 0])) as Record<Destination, number>;
-  return { ...ctx, orgId: up.orgId, firstRun, dryRun: opts.dryRun, problems: fresh, deliveries, pending, history: up.saved };
+  return { ...ctx, orgId: up.orgId, firstRun, dryRun: opts.dryRun === true, problems: fresh, deliveries, pending, history: up.saved };
 }
 
 function uniqueByKey(problems: Problem[]): Problem[] {
