@@ -89,7 +89,7 @@ function jobProblem(j: ReviewedJob, kind: ProblemKind, t: Thresholds, cmd: Comma
     failed: () => `Bulk job ${id15(j.id)} (${what}) by ${user} failed${counts}${j.errorMessage ? `: ${j.errorMessage}` : '.'}`,
     aborted: () => `Bulk job ${id15(j.id)} (${what}) by ${user} was aborted${counts}.`,
     'failure-rate': () =>
-      `Bulk job ${id15(j.id)} (${what}) by ${user} failed ${j.numberRecordsFailed} of ${j.numberRecordsProcessed} records (${pct(j.failureRate ?? 0)}; the threshold is ${pct(t.failureRate)}${t.failedRecords !== undefined ? ` or ${t.failedRecords} records` : ''}).`,
+      `Bulk job ${id15(j.id)} (${what}) by ${user} failed ${j.numberRecordsFailed ?? 0} of ${j.numberRecordsProcessed ?? 0} records (${pct(j.failureRate ?? 0)}; the threshold is ${pct(t.failureRate)}${t.failedRecords !== undefined ? ` or ${t.failedRecords} records` : ''}).`,
     'long-running': () =>
       `Bulk job ${id15(j.id)} (${what}) by ${user} has run ${minutes(j.durationMs)}${j.typicalMs !== undefined && j.signals.includes('long') ? `; its source's jobs usually take ${minutes(j.typicalMs)}` : ` (the threshold is ${minutes(t.longAfterMs)})`}; it is ${j.state}.`,
     'unknown-source': () => `Bulk job ${id15(j.id)} (${what}) was run by ${user}, a source no entry of the inventory names.`,

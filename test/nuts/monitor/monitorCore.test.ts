@@ -52,7 +52,7 @@ describe('monitor (core, emulator, local webhook receiver)', function () {
     dryRun: false,
     bin: 'sf',
     // Waits are recorded, not slept (what matters is that they are asked for); the event loop still turns.
-    sleep: (ms) => {
+    sleep: (ms): Promise<void> => {
       waits.push(ms);
       return new Promise((resolve) => setTimeout(resolve, 0));
     },
