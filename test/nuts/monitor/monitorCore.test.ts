@@ -4,6 +4,7 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
@@ -16,6 +17,7 @@ import type { WebhookPayload } from '../../../src/core/monitor/webhook.js';
 import type { SlackMessage } from '../../../src/core/monitor/slack.js';
 import { checkInventoryText } from '../../../src/core/inventory/validate.js';
 import type { OrgHttp } from '../../../src/core/http/orgHttp.js';
+import { BulkV2 } from '../../../src/core/bulk/bulkV2.js';
 import type { Retrier } from '../../../src/core/http/retry.js';
 
 const retry: Retrier = (_what, fn) => fn();
@@ -127,6 +129,20 @@ describe('monitor (core, emulator, local webhook receiver)', function () {
     expect(third.history.jobs).to.equal(6);
     const kept = allText(dir);
     for (const secret of [SLACK_PATH, HOOK_PATH, 'secret', String(receiver.boundPort)]) expect(kept).to.not.include(secret);
+  });
+
+  it('a real Bulk API 2.0 job over the threshold: the alert names its first failed record\'s error', async () => {
+    const bulk = new BulkV2(http);
+    const job = await bulk.createIngestJob({ object: 'Contact', operation: 'insert', columnDelimiter: 'COMMA', lineEnding: 'LF' });
+    const csv = Buffer.from('LastName,Email\nSmith,smith@example.com\n,nolastname@example.com\n');
+    await bulk.upload(job.id, () => Readable.from([csv]), csv.length);
+    await bulk.close(job.id);
+    // eslint-disable-next-line no-await-in-loop -- polls the job until it ends, as a client does
+    while (!['JobComplete', 'Failed'].includes((await bulk.info(job.id)).state)) await new Promise((r) => setTimeout(r, 50));
+    const r = await monitor({ targets: [{ kind: 'webhook', url: receiver.url(HOOK_PATH) }] });
+    expect(r.problems.map((p) => p.key)).to.deep.equal([`failure-rate:${job.id.slice(0, 15)}`]);
+    expect(r.problems[0]).to.include({ processed: 2, failed: 1, failureRate: 0.5 });
+    expect(r.problems[0].firstError).to.match(/^REQUIRED_FIELD_MISSING:.*LastName/);
   });
 
   it('a receiver that fails twice (503, then 429 with Retry-After) and then succeeds gets the alert once', async () => {
