@@ -2,7 +2,9 @@
  * A local webhook receiver for the monitor's tests: records every request, and answers as told
  * (fail the next N requests with a status and headers, or be down altogether).
  */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 export type Received = { path: string; headers: Record<string, string | string[] | undefined>; body: string; status: number };
@@ -57,4 +59,18 @@ export class WebhookReceiver {
   public get boundPort(): number {
     return this.port;
   }
+}
+
+/** Every file under a folder as one text, to look for a secret in (files that vanish meanwhile are passed over). */
+export function allFilesText(dir: string): string {
+  return readdirSync(dir, { recursive: true })
+    .map((f) => join(dir, String(f)))
+    .flatMap((f) => {
+      try {
+        return statSync(f).isFile() ? [readFileSync(f, 'latin1')] : [];
+      } catch {
+        return [];
+      }
+    })
+    .join('\n');
 }

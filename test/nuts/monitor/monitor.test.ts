@@ -3,33 +3,20 @@
  * local webhook receiver: two monitors started at once, exit code 68, the JSON shape, the table and
  * --dry-run a user reads, and the webhook URLs in no output, log or state file.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { SfRun } from '../../helpers/sf.js';
 import { schemaErrors } from '../../helpers/schema.js';
 import { type LinkedSf, sfOnEmulator } from '../../helpers/sfOnEmulator.js';
-import { WebhookReceiver } from '../../helpers/webhookReceiver.js';
+import { allFilesText, WebhookReceiver } from '../../helpers/webhookReceiver.js';
 import { ADMIN_INVENTORY, addFailedJob, addMonitorJobs } from '../../helpers/monitorSeed.js';
 import type { MonitorReport } from '../../../src/core/monitor/monitorService.js';
 
 const SLACK_PATH = '/services/T0E2E/B0E2E/slack-e2e-secret-9f8e7d';
 const HOOK_PATH = '/hooks/e2e-secret-7c6b5a';
 
-function filesText(dir: string): string {
-  return readdirSync(dir, { recursive: true })
-    .map((f) => join(dir, String(f)))
-    .filter((f) => {
-      try {
-        return statSync(f).isFile() && statSync(f).size < 50_000_000;
-      } catch {
-        return false;
-      }
-    })
-    .map((f) => readFileSync(f, 'latin1'))
-    .join('\n');
-}
 
 describe('sf bulkops monitor (through the real sf binary)', function () {
   this.timeout(300_000);
@@ -109,7 +96,7 @@ describe('sf bulkops monitor (through the real sf binary)', function () {
   it('the webhook URLs appear in no output, log, history or state file', () => {
     expect(runs.length).to.be.at.least(5);
     const outputs = runs.map((r) => r.stdout + r.stderr).join('\n');
-    const files = filesText(linked.sf.home) + filesText(historyDir);
+    const files = allFilesText(linked.sf.home) + allFilesText(historyDir);
     for (const secret of [SLACK_PATH, HOOK_PATH, 'e2e-secret']) {
       expect(outputs, secret).to.not.include(secret);
       expect(files, secret).to.not.include(secret);

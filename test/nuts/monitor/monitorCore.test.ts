@@ -2,7 +2,7 @@
  * The monitor against the emulator with a local webhook receiver: one alert per problem, once;
  * retries, pending alerts, two monitors at once, --dry-run; the URL kept out of the state.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { testHttp } from '../../helpers/engine.js';
 import { schemaErrors } from '../../helpers/schema.js';
-import { WebhookReceiver } from '../../helpers/webhookReceiver.js';
+import { allFilesText, WebhookReceiver } from '../../helpers/webhookReceiver.js';
 import { ADMIN, ADMIN_INVENTORY, LOADER, addFailedJob, addMonitorJobs, type MonitorJobs } from '../../helpers/monitorSeed.js';
 import { runMonitor, type MonitorOptions, type MonitorReport } from '../../../src/core/monitor/monitorService.js';
 import type { WebhookPayload } from '../../../src/core/monitor/webhook.js';
@@ -24,14 +24,6 @@ const retry: Retrier = (_what, fn) => fn();
 const SLACK_PATH = '/services/T000/B000/slack-secret-0123456789';
 const HOOK_PATH = '/hooks/generic-secret-abcdef';
 
-/** Every file under a folder, as text. */
-function allText(dir: string): string {
-  return readdirSync(dir, { recursive: true })
-    .map((f) => join(dir, String(f)))
-    .filter((f) => statSync(f).isFile())
-    .map((f) => readFileSync(f, 'utf8'))
-    .join('\n');
-}
 
 describe('monitor (core, emulator, local webhook receiver)', function () {
   this.timeout(120_000);
@@ -127,7 +119,7 @@ describe('monitor (core, emulator, local webhook receiver)', function () {
 
     // The history got every job (a daily monitor keeps the audit complete); no URL in any file kept.
     expect(third.history.jobs).to.equal(6);
-    const kept = allText(dir);
+    const kept = allFilesText(dir);
     for (const secret of [SLACK_PATH, HOOK_PATH, 'secret', String(receiver.boundPort)]) expect(kept).to.not.include(secret);
   });
 
