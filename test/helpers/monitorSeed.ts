@@ -49,6 +49,14 @@ export function addFailedJob(emu: Emulator, errorMessage = 'InvalidBatch : Field
   return j.id;
 }
 
+/** A failed Bulk API (V1) job and an aborted Bulk API 2.0 query job, added now. */
+export function addV1AndQueryJobs(emu: Emulator): { v1: string; query: string } {
+  const v1 = job(emu, { id: freshId('750'), jobType: 'Classic', startedMinAgo: 20, object: 'Lead', operation: 'update', state: 'Failed', numberRecordsProcessed: 0 });
+  const query = job(emu, { id: freshId('750'), jobType: 'V2Query', startedMinAgo: 15, object: 'Account', operation: 'query', state: 'Aborted', numberRecordsProcessed: 0 });
+  emu.addAuditData({ asOf: asOf(emu), jobs: [v1, query] });
+  return { v1: v1.id, query: query.id };
+}
+
 /** One job of each kind the monitor alerts on, a healthy one, and a failed async Apex job. */
 export function addMonitorJobs(emu: Emulator): MonitorJobs {
   const now = emu.clock.now();

@@ -11,7 +11,7 @@ import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { testHttp } from '../../helpers/engine.js';
 import { schemaErrors } from '../../helpers/schema.js';
 import { allFilesText, WebhookReceiver } from '../../helpers/webhookReceiver.js';
-import { ADMIN, ADMIN_INVENTORY, LOADER, addFailedJob, addMonitorJobs, type MonitorJobs } from '../../helpers/monitorSeed.js';
+import { ADMIN, ADMIN_INVENTORY, LOADER, addFailedJob, addMonitorJobs, addV1AndQueryJobs, type MonitorJobs } from '../../helpers/monitorSeed.js';
 import { runMonitor, type MonitorOptions, type MonitorReport } from '../../../src/core/monitor/monitorService.js';
 import type { WebhookPayload } from '../../../src/core/monitor/webhook.js';
 import type { SlackMessage } from '../../../src/core/monitor/slack.js';
@@ -121,6 +121,17 @@ describe('monitor (core, emulator, local webhook receiver)', function () {
     expect(third.history.jobs).to.equal(6);
     const kept = allFilesText(dir);
     for (const secret of [SLACK_PATH, HOOK_PATH, 'secret', String(receiver.boundPort)]) expect(kept).to.not.include(secret);
+  });
+
+  it('a failed Bulk API (V1) job and an aborted query job: one alert each, pointing at the job listing', async () => {
+    const { v1, query } = addV1AndQueryJobs(emu);
+    const r = await monitor({ targets: [{ kind: 'webhook', url: receiver.url(HOOK_PATH) }] });
+    expect(r.problems.map((p) => [p.key, p.api, p.state])).to.deep.equal([
+      [`failed:${v1.slice(0, 15)}`, 'Classic', 'Failed'],
+      [`aborted:${query.slice(0, 15)}`, 'V2Query', 'Aborted'],
+    ]);
+    expect(r.problems[0]).to.include({ object: 'Lead', operation: 'update', action: `Look at it: sf bulkops jobs --target-org ${ADMIN} --state Failed --object Lead` });
+    expect(receiver.delivered()).to.have.length(1);
   });
 
   it('a real Bulk API 2.0 job over the threshold: the alert names its first failed record\'s error', async () => {
