@@ -6,6 +6,10 @@ import type { Messages } from '@salesforce/core';
 import type { SfCommand } from '@salesforce/sf-plugins-core';
 import type { MonitorReport } from '../core/monitor/monitorService.js';
 import type { Problem } from '../core/monitor/problems.js';
+import type { Destination } from '../core/monitor/state.js';
+
+/** How a destination is named to the user. */
+export const DESTINATION_LABEL: Record<Destination, string> = { slack: 'Slack', webhook: 'JSON' };
 
 const cut = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
@@ -32,13 +36,14 @@ export function printMonitor(cmd: SfCommand<unknown>, report: MonitorReport, mes
     for (const p of report.problems) cmd.log(`- ${p.message}\n  ${p.action}`);
   }
   for (const d of report.deliveries) {
+    const label = DESTINATION_LABEL[d.destination];
     if (report.dryRun) {
-      cmd.log(messages.getMessage('info.dryRun', [d.problems, d.destination, d.host]));
+      cmd.log(messages.getMessage('info.dryRun', [d.problems, label, d.host]));
       cmd.log(JSON.stringify(d.body, null, 2));
-    } else if (d.delivered) cmd.log(messages.getMessage('info.delivered', [d.problems, d.destination, d.host]));
+    } else if (d.delivered) cmd.log(messages.getMessage('info.delivered', [d.problems, label, d.host]));
     else {
-      cmd.warn(messages.getMessage('warn.notDelivered', [d.problems, d.destination, d.host, d.reason ?? '', d.attempts]));
-      if (d.reconfigure) cmd.warn(messages.getMessage('warn.reconfigure', [d.destination, d.host, d.reason ?? '']));
+      cmd.warn(messages.getMessage('warn.notDelivered', [d.problems, label, d.host, d.reason ?? '', d.attempts]));
+      if (d.reconfigure) cmd.warn(messages.getMessage('warn.reconfigure', [label, d.host, d.reason ?? '']));
     }
   }
   const h = report.history;

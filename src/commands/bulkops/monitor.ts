@@ -8,7 +8,7 @@ import { MonitorReport, runMonitor, Target } from '../../core/monitor/monitorSer
 import { orgHttp, retrier, retrySettings } from '../../core/org/engineFactory.js';
 import { readInventoryFlag } from '../../ux/inventoryInput.js';
 import { partialExitCodesSection } from '../../ux/exitCodes.js';
-import { printMonitor } from '../../ux/monitorReport.js';
+import { DESTINATION_LABEL, printMonitor } from '../../ux/monitorReport.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.monitor');
@@ -72,7 +72,7 @@ export default class BulkopsMonitor extends SfCommand<BulkopsMonitorResult> {
     }
     printMonitor(this, report, messages);
     for (const kind of ['slack', 'webhook'] as const) {
-      if (report.pending[kind] > 0 && !targets.some((t) => t.kind === kind)) this.warn(messages.getMessage('warn.pendingNoTarget', [report.pending[kind], kind]));
+      if (report.pending[kind] > 0 && !targets.some((t) => t.kind === kind)) this.warn(messages.getMessage('warn.pendingNoTarget', [report.pending[kind], DESTINATION_LABEL[kind]]));
     }
     if (report.problems.length > 0 || report.pending.slack + report.pending.webhook > 0) process.exitCode = 68;
     return report;
@@ -91,7 +91,7 @@ function webhookTargets(urls: { slack?: string; webhook?: string }): Target[] {
     } catch {
       protocol = '';
     }
-    if (protocol !== 'https:' && protocol !== 'http:') throw messages.createError('error.badWebhook', [kind]);
+    if (protocol !== 'https:' && protocol !== 'http:') throw messages.createError('error.badWebhook', [kind === 'slack' ? '--slack-webhook (BULKOPS_SLACK_WEBHOOK)' : '--webhook (BULKOPS_WEBHOOK)']);
     out.push({ kind, url });
   }
   return out;

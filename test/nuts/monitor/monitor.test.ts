@@ -80,17 +80,24 @@ describe('sf bulkops monitor (through the real sf binary)', function () {
     expect(dry.stdout).to.match(/1 new problems from .* to /);
     expect(dry.stdout).to.match(/Problem.*Job ID.*What.*State.*User.*Integration.*Processed \/ Failed.*First error/s);
     expect(dry.stdout).to.include(failed.slice(0, 15));
-    expect(dry.stdout).to.include(`Dry run: would send 1 problems to the slack webhook at 127.0.0.1:${receiver.boundPort}:`);
+    expect(dry.stdout).to.include(`Dry run: would send 1 problems to the Slack webhook at 127.0.0.1:${receiver.boundPort}:`);
     expect(dry.stdout).to.include('InvalidBatch : Field name not found : Emial');
     expect(receiver.requests).to.have.length(2);
 
     const real = await monitor([], true);
     expect(real.code, real.stderr).to.equal(68);
-    expect(real.stdout).to.include(`Sent 1 problems to the webhook webhook at 127.0.0.1:${receiver.boundPort}.`);
+    expect(real.stdout).to.include(`Sent 1 problems to the JSON webhook at 127.0.0.1:${receiver.boundPort}.`);
     expect(receiver.delivered()).to.have.length(4);
     const quiet = await monitor([]);
     expect(quiet.code, quiet.stderr).to.equal(0);
     expect(quiet.stdout).to.match(/No new problems from /);
+  });
+
+  it('a webhook that is not a URL stops the run with an error that does not repeat it', async () => {
+    const r = await linked.sf.run(['bulkops', 'monitor', '--target-org', 'emu', '--history-dir', historyDir, '--json'], { env: { BULKOPS_WEBHOOK: 'hooks.example.com/e2e-secret-typo' } });
+    runs.push(r);
+    expect(r.code).to.equal(1);
+    expect(r.json?.message).to.equal('The value of --webhook (BULKOPS_WEBHOOK) is not an http or https URL.');
   });
 
   it('the webhook URLs appear in no output, log, history or state file', () => {
