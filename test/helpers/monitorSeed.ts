@@ -57,6 +57,17 @@ export function addV1AndQueryJobs(emu: Emulator): { v1: string; query: string } 
   return { v1: v1.id, query: query.id };
 }
 
+/**
+ * Five finished Account upserts by the loader over the last days (2 minutes each), and a sixth
+ * running for 40 minutes: under the absolute threshold, long against its source's own history.
+ */
+export function addLongAgainstHistory(emu: Emulator): string {
+  const past = [1, 2, 3, 4, 5].map((d) => job(emu, { startedMinAgo: d * 24 * 60, operation: 'upsert', externalIdFieldName: 'External_Id__c', createdById: userId(emu, LOADER) }));
+  const running = job(emu, { startedMinAgo: 40, tookMin: 39, operation: 'upsert', externalIdFieldName: 'External_Id__c', createdById: userId(emu, LOADER), state: 'InProgress' });
+  emu.addAuditData({ asOf: asOf(emu), jobs: [...past, running] });
+  return running.id;
+}
+
 /** One job of each kind the monitor alerts on, a healthy one, and a failed async Apex job. */
 export function addMonitorJobs(emu: Emulator): MonitorJobs {
   const now = emu.clock.now();

@@ -11,7 +11,7 @@ import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { testHttp } from '../../helpers/engine.js';
 import { schemaErrors } from '../../helpers/schema.js';
 import { allFilesText, WebhookReceiver } from '../../helpers/webhookReceiver.js';
-import { ADMIN, ADMIN_INVENTORY, LOADER, addFailedJob, addMonitorJobs, addV1AndQueryJobs, type MonitorJobs } from '../../helpers/monitorSeed.js';
+import { ADMIN, ADMIN_INVENTORY, LOADER, addFailedJob, addMonitorJobs, addLongAgainstHistory, addV1AndQueryJobs, type MonitorJobs } from '../../helpers/monitorSeed.js';
 import { runMonitor, type MonitorOptions, type MonitorReport } from '../../../src/core/monitor/monitorService.js';
 import type { WebhookPayload } from '../../../src/core/monitor/webhook.js';
 import type { SlackMessage } from '../../../src/core/monitor/slack.js';
@@ -132,6 +132,14 @@ describe('monitor (core, emulator, local webhook receiver)', function () {
     ]);
     expect(r.problems[0]).to.include({ object: 'Lead', operation: 'update', action: `Look at it: sf bulkops jobs --target-org ${ADMIN} --state Failed --object Lead` });
     expect(receiver.delivered()).to.have.length(1);
+  });
+
+  it('a job under the absolute threshold but far longer than its source usually takes is long-running', async () => {
+    const running = addLongAgainstHistory(emu);
+    const r = await monitor({ inventory: undefined, targets: [] });
+    expect(r.problems.map((p) => p.key)).to.deep.equal([`long-running:${running.slice(0, 15)}`]);
+    expect(r.problems[0]).to.include({ user: LOADER, typicalMs: 120_000 });
+    expect(r.problems[0].message).to.match(/has run 4\d min; its source's jobs usually take 2 min/);
   });
 
   it('a real Bulk API 2.0 job over the threshold: the alert names its first failed record\'s error', async () => {
