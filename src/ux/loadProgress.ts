@@ -3,6 +3,7 @@
  * Nothing is printed under --json (the command does not subscribe then).
  */
 import { Messages } from '@salesforce/core';
+import { roundEventLine } from './roundLines.js';
 import { LoadEvent } from '../core/load/types.js';
 import { ProgressTally } from './progressTally.js';
 
@@ -63,6 +64,10 @@ export class LoadProgress {
       case 'progress':
         // A resumed run has no 'planned' event: its row count comes with the progress.
         this.total ||= e.total;
+        break;
+      case 'round':
+      case 'round-done':
+        this.write(roundEventLine(e)!);
         break;
       default:
         break;

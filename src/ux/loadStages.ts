@@ -5,6 +5,7 @@
  * so scripted runs do not pay for it in memory.
  */
 import { Messages } from '@salesforce/core';
+import { roundEventLine } from './roundLines.js';
 import type { MultiStageOutput } from '@oclif/multi-stage-output';
 import { LoadEvent } from '../core/load/types.js';
 import { LoadProgress } from './loadProgress.js';
@@ -117,6 +118,10 @@ class TerminalStages implements LoadDisplay {
         break;
       case 'retry':
         this.mso.updateData({ note: messages.getMessage('retry', [e.what, e.reason, (e.delayMs / 1000).toFixed(1), e.attempt]) });
+        break;
+      case 'round':
+      case 'round-done':
+        this.mso.updateData({ note: roundEventLine(e) });
         break;
       default:
         break;
