@@ -57,7 +57,8 @@ export async function fixedRows(state: RunState, runDir: string, file: string, c
     last = r;
     while (run && (run.fileIndex < r.fileIndex || (run.fileIndex === r.fileIndex && run.line < r.line))) run = (await it.next()).value as RunRow | undefined;
     const own = run && run.fileIndex === r.fileIndex && run.line === r.line ? run : undefined;
-    if (own?.state === 'succeeded') refuse(r, 'succeeded', String(own.round ?? 0));
+    // Loaded by a round after it failed: already succeeded. Loaded by the load itself: it never failed.
+    if (own?.state === 'succeeded' && own.round) refuse(r, 'succeeded', String(own.round));
     else if (!own || !mayResend(own)) refuse(r, 'not-a-failure');
     else {
       const problem = check?.({ line: r.line, fileIndex: r.fileIndex, fields: r.values });
