@@ -3,8 +3,8 @@
  * Nothing is printed under --json (the command does not subscribe then).
  */
 import { Messages } from '@salesforce/core';
-import { roundEventLine } from './roundLines.js';
 import { LoadEvent } from '../core/load/types.js';
+import { roundEventLine } from './roundLines.js';
 import { ProgressTally } from './progressTally.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);

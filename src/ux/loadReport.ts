@@ -96,10 +96,11 @@ function summaryLine(r: LoadResult): string {
 /** Each round after the load: what it sent again and what became of those rows. */
 export function roundLines(rounds: RoundSummary[]): string[] {
   return rounds.map((r) => {
-    const how = [r.round, roundKindText(r.kind), r.serial ? messages.getMessage('info.roundOneAtATime') : ''];
+    const kind = roundKindText(r.kind);
+    const serial = r.serial ? messages.getMessage('info.roundOneAtATime') : '';
     return r.status === 'Completed'
-      ? messages.getMessage('info.round', [...how, r.rows, r.succeeded ?? 0, r.failed ?? 0, r.stillLocked ?? 0, r.unprocessed ?? 0])
-      : messages.getMessage('info.roundInProgress', [...how, r.rows]);
+      ? messages.getMessage('info.round', [r.round, kind, serial, r.rows, r.succeeded ?? 0, r.failed ?? 0, r.stillLocked ?? 0, r.unprocessed ?? 0])
+      : messages.getMessage('info.roundInProgress', [r.round, kind, serial, r.rows]);
   });
 }
 

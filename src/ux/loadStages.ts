@@ -5,9 +5,9 @@
  * so scripted runs do not pay for it in memory.
  */
 import { Messages } from '@salesforce/core';
-import { roundEventLine } from './roundLines.js';
 import type { MultiStageOutput } from '@oclif/multi-stage-output';
 import { LoadEvent } from '../core/load/types.js';
+import { roundEventLine } from './roundLines.js';
 import { LoadProgress } from './loadProgress.js';
 import { ProgressTally } from './progressTally.js';
 

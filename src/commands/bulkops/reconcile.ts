@@ -12,7 +12,6 @@ import { JobsReconcileOutput, printReconcile, reconcileMarkdown, ReconcileOutput
 import { loadErrorToSfError } from '../../ux/loadReport.js';
 import { runFolder } from '../../ux/runFolder.js';
 import { partialExitCodesSection } from '../../ux/exitCodes.js';
-import { Duration } from '@salesforce/kit';
 import { FixedFileError } from '../../core/attempts/fixedFile.js';
 import { resend, ResendOutcome } from '../../core/attempts/resend.js';
 import { Ledger } from '../../core/ledger/ledger.js';
@@ -77,7 +76,7 @@ export default class BulkopsReconcile extends SfCommand<BulkopsReconcileResult> 
   }
 
   /** --retry, --fixed-file: a new round of the run, through the org the run loaded into. */
-  private async resend(runDir: string, flags: { retry?: boolean; 'fixed-file'?: string; 'target-org'?: Org; 'api-version'?: string; wait: Duration }): Promise<ResendOutcome> {
+  private async resend(runDir: string, flags: { retry?: boolean; 'fixed-file'?: string; 'target-org'?: Org; 'api-version'?: string; wait: { milliseconds: number } }): Promise<ResendOutcome> {
     const state = replay(Ledger.read(runDir));
     const org = flags['target-org'] ?? (await Org.create({ aliasOrUsername: state.spec.org.username }));
     if (org.getOrgId().slice(0, 15) !== state.spec.org.orgId.slice(0, 15)) throw messages.createError('error.OtherOrg', [state.spec.runId, state.spec.org.orgId, org.getOrgId()]);

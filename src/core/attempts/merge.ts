@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { csvLine, lineNumberText } from '../csv/writer.js';
 import { ByteWriter } from '../io/byteWriter.js';
 import { syncDir, syncFile } from '../io/durable.js';
@@ -63,61 +63,87 @@ async function* keptRows(state: RunState, runDir: string, round: AttemptState): 
 
 type Final = AttemptOutcome['final'];
 
-async function rewriteResults(runDir: string, state: RunState, round: AttemptState): Promise<Final> {
-  const paths = resultPaths(state.spec.resultsDir);
-  const rejectedFile = join(state.spec.resultsDir, 'rejected.csv');
-  const multi = state.spec.files.length > 1;
-  const names = state.spec.files.map((f) => basename(f));
-  const creates = createsRecords(state);
-  const headers = resultHeaders(state.header, multi, creates);
-  const targets = { ...paths, ...(state.rejected > 0 && existsSync(rejectedFile) ? { rejected: rejectedFile } : {}) };
-  const out: Record<string, ByteWriter> = {};
-  for (const [key, path] of Object.entries(targets)) {
-    out[key] = new ByteWriter(`${path}.tmp`);
-    out[key].text(csvLine(key === 'rejected' ? [...(multi ? ['sf__File'] : []), 'sf__Line', 'sf__Reason', ...state.header] : headers[key as keyof typeof headers]));
-  }
-  const final: Final = { successful: 0, created: 0, updated: 0, failed: 0, unprocessed: 0, retryable: 0, rejected: 0, errorCodes: {} };
-  try {
-    for await (const row of inLineOrder([keptRows(state, runDir, round), roundRows(state, round)])) {
-      const lead = multi ? [names[row.fileIndex] ?? ''] : [];
-      const line = lineNumberText(row.line);
-      const put = (key: string, fields: string[]): void => out[key]?.text(csvLine(fields));
-      if (row.state === 'succeeded') {
-        final.successful++;
-        if (row.created === true) final.created++;
-        else if (row.created === false) final.updated++;
-        put('success', [...lead, line, row.id ?? '', ...(creates ? [String(row.created === true)] : []), ...row.values]);
-      } else if (row.state === 'failed') {
-        final.failed++;
-        final.errorCodes[row.code!] = (final.errorCodes[row.code!] ?? 0) + 1;
-        put('failed', [...lead, line, row.id ?? '', row.code ?? '', row.message ?? '', (row.fields ?? []).join(','), ...row.values]);
-        if (isRetryable(row.code ?? '')) {
-          final.retryable++;
-          put('retry', row.values);
-        }
-      } else if (row.state === 'unprocessed') {
-        final.unprocessed++;
-        put('unprocessed', [...lead, line, ...row.values]);
-        // A completed job reports every row: one without a result may have been saved, never resent blindly.
-        if (row.part?.terminal?.state !== 'JobComplete') {
-          final.retryable++;
-          put('retry', row.values);
-        }
-      } else if (row.state === 'rejected') {
-        final.rejected++;
-        put('rejected', [...lead, line, row.message ?? '', ...row.values]);
-      }
-      for (const w of Object.values(out)) if (w.due) await w.flush();
+/** The run's result files written anew, row by row (in input order), with the counts of what they hold. */
+class FinalFiles {
+  public readonly final: Final = { successful: 0, created: 0, updated: 0, failed: 0, unprocessed: 0, retryable: 0, rejected: 0, errorCodes: {} };
+  private readonly out: Record<string, ByteWriter> = {};
+  private readonly names: string[];
+  private readonly creates: boolean;
+
+  public constructor(private readonly state: RunState, public readonly targets: Record<string, string>) {
+    const multi = state.spec.files.length > 1;
+    this.names = multi ? state.spec.files.map((f) => basename(f)) : [];
+    this.creates = createsRecords(state);
+    const headers = resultHeaders(state.header, multi, this.creates);
+    for (const [key, path] of Object.entries(targets)) {
+      this.out[key] = new ByteWriter(`${path}.tmp`);
+      this.out[key].text(csvLine(key === 'rejected' ? [...(multi ? ['sf__File'] : []), 'sf__Line', 'sf__Reason', ...state.header] : headers[key as keyof typeof headers]));
     }
-    for (const w of Object.values(out)) await w.close();
+  }
+
+  public async add(row: RunRow): Promise<void> {
+    const lead = this.names.length ? [this.names[row.fileIndex] ?? ''] : [];
+    const line = lineNumberText(row.line);
+    const f = this.final;
+    if (row.state === 'succeeded') this.succeeded(row, lead, line);
+    else if (row.state === 'failed') {
+      f.failed++;
+      f.errorCodes[row.code!] = (f.errorCodes[row.code!] ?? 0) + 1;
+      this.put('failed', [...lead, line, row.id ?? '', row.code ?? '', row.message ?? '', (row.fields ?? []).join(','), ...row.values]);
+      if (isRetryable(row.code ?? '')) this.retry(row);
+    } else if (row.state === 'unprocessed') {
+      f.unprocessed++;
+      this.put('unprocessed', [...lead, line, ...row.values]);
+      // A completed job reports every row: one without a result may have been saved, never resent blindly.
+      if (row.part?.terminal?.state !== 'JobComplete') this.retry(row);
+    } else if (row.state === 'rejected') {
+      f.rejected++;
+      this.put('rejected', [...lead, line, row.message ?? '', ...row.values]);
+    }
+    for (const w of Object.values(this.out)) if (w.due) await w.flush();
+  }
+
+  /** Closes the files and renames them in, each on disk first. */
+  public async close(): Promise<void> {
+    for (const w of Object.values(this.out)) await w.close();
+    for (const path of Object.values(this.targets)) {
+      await syncFile(`${path}.tmp`);
+      await rename(`${path}.tmp`, path);
+    }
+    await syncDir(this.state.spec.resultsDir);
+  }
+
+  public async abort(): Promise<void> {
+    for (const w of Object.values(this.out)) await w.abort();
+  }
+
+  private succeeded(row: RunRow, lead: string[], line: string): void {
+    this.final.successful++;
+    if (row.created === true) this.final.created++;
+    else if (row.created === false) this.final.updated++;
+    this.put('success', [...lead, line, row.id ?? '', ...(this.creates ? [String(row.created === true)] : []), ...row.values]);
+  }
+
+  private retry(row: RunRow): void {
+    this.final.retryable++;
+    this.put('retry', row.values);
+  }
+
+  private put(key: string, fields: string[]): void {
+    this.out[key]?.text(csvLine(fields));
+  }
+}
+
+async function rewriteResults(runDir: string, state: RunState, round: AttemptState): Promise<Final> {
+  const rejectedFile = join(state.spec.resultsDir, 'rejected.csv');
+  const targets = { ...resultPaths(state.spec.resultsDir), ...(state.rejected > 0 && existsSync(rejectedFile) ? { rejected: rejectedFile } : {}) };
+  const files = new FinalFiles(state, targets);
+  try {
+    for await (const row of inLineOrder([keptRows(state, runDir, round), roundRows(state, round)])) await files.add(row);
   } catch (e) {
-    for (const w of Object.values(out)) await w.abort();
+    await files.abort();
     throw e;
   }
-  for (const path of Object.values(targets)) {
-    await syncFile(`${path}.tmp`);
-    await rename(`${path}.tmp`, path);
-  }
-  await syncDir(dirname(paths.success));
-  return final;
+  await files.close();
+  return files.final;
 }

@@ -6,6 +6,7 @@
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { CsvRecord } from '../csv/reader.js';
 import { syncDir, syncFile } from '../io/durable.js';
 import { Ledger } from '../ledger/ledger.js';
@@ -51,11 +52,9 @@ export async function planRound(
   const dir = roundDir(runDir, number);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  async function* records(): AsyncGenerator<CsvRecord[]> {
-    yield round.rows.map((r) => ({ line: r.line, fileIndex: r.fileIndex, fields: r.values }));
-  }
+  const records = Readable.from([round.rows.map((r): CsvRecord => ({ line: r.line, fileIndex: r.fileIndex, fields: r.values }))]) as AsyncIterable<CsvRecord[]>;
   const chunkRows = state.spec.chunkRows ?? CHUNK_ROWS;
-  const plan = await planChunks(records(), { dir, header: state.header, maxBytes: state.spec.maxJobBytes, group: round.serial ? { rows: chunkRows } : undefined });
+  const plan = await planChunks(records, { dir, header: state.header, maxBytes: state.spec.maxJobBytes, group: round.serial ? { rows: chunkRows } : undefined });
   const offset = allChunks(state).reduce((n, c) => Math.max(n, c.chunk.index), 0);
   const chunks = plan.chunks.map((c) => ({ ...c, index: c.index + offset }));
   crashIfAsked('before-round-planned');

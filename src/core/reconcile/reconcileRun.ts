@@ -15,10 +15,10 @@ import { ByteWriter } from '../io/byteWriter.js';
 import { Ledger } from '../ledger/ledger.js';
 import { ChunkState, RunState, replay } from '../ledger/records.js';
 import { AbandonedRunError, createsRecords } from '../load/engine.js';
-import { Action, actionFor } from './classify.js';
 import { historyText, RoundHistory, roundDir, roundFiles } from '../attempts/roundLines.js';
 import { roundSummaries } from '../attempts/summary.js';
 import type { RoundSummary } from '../load/types.js';
+import { Action, actionFor } from './classify.js';
 import { jobsOfParts, PartJobs, resultRows, RowState, RunRow, runRows } from './runRows.js';
 
 export const RECONCILE_DIR = 'reconcile';
