@@ -419,18 +419,8 @@ export class LoadEngine {
 
   /** Picks up a run from its ledger and finishes it (or goes on until the wait runs out). */
   public async resume(runDir: string, waitMs: number): Promise<LoadResult> {
-    const first = replay(Ledger.read(runDir));
-    const lock = this.lockRun(runDir, first.spec.runId);
-    // Read again under the lock (the process that held it may have written more); a record torn by
-    // a crash mid-write is cut off first, and only now: no other process can be writing it.
-    const { ledger, records, repaired } = Ledger.open(runDir, this.now);
-    if (repaired) this.emit({ type: 'ledger-repaired', message: repaired.message });
-    try {
-      let state = replay(records);
-      if (state.abandoned) throw new AbandonedRunError(state.spec.runId, state.abandoned.reason);
-      // The run's jobs, its orphan search and a hardDelete's confirmation are the run's user's.
-      const me = await this.identity();
-      if (me.userId.slice(0, 15) !== state.spec.org.userId.slice(0, 15)) throw new OtherUserError(state.spec.runId, state.spec.org.username, me.username);
+    return this.continueRun(runDir, async (ledger, found) => {
+      let state = found;
       if (!state.planned) {
         // The run stopped before its split finished: nothing was sent, so planning again from the
         // input files is safe and complete.
@@ -453,7 +443,26 @@ export class LoadEngine {
           force: spec.force,
         });
       }
-      return await this.drive(ledger, runDir, state, { at: this.now() + waitMs });
+      return this.drive(ledger, runDir, state, { at: this.now() + waitMs });
+    });
+  }
+
+  /**
+   * Opens a run to go on with it, under its lock: the ledger read again under the lock (the process
+   * that held it may have written more), a record torn by a crash mid-write cut off first (and only
+   * now: no other process can be writing it). An abandoned run, or another user's, is refused.
+   */
+  private async continueRun<T>(runDir: string, body: (ledger: Ledger, state: RunState) => Promise<T>): Promise<T> {
+    const lock = this.lockRun(runDir, replay(Ledger.read(runDir)).spec.runId);
+    const { ledger, records, repaired } = Ledger.open(runDir, this.now);
+    if (repaired) this.emit({ type: 'ledger-repaired', message: repaired.message });
+    try {
+      const state = replay(records);
+      if (state.abandoned) throw new AbandonedRunError(state.spec.runId, state.abandoned.reason);
+      // The run's jobs, its orphan search and a hardDelete's confirmation are the run's user's.
+      const me = await this.identity();
+      if (me.userId.slice(0, 15) !== state.spec.org.userId.slice(0, 15)) throw new OtherUserError(state.spec.runId, state.spec.org.username, me.username);
+      return await body(ledger, state);
     } finally {
       ledger.close();
       lock.release();
@@ -466,14 +475,7 @@ export class LoadEngine {
    * round runs like the load's parts, in the same ledger, under the run's lock.
    */
   public async sendAgain<T>(runDir: string, choose: (state: RunState, check: RowCheck | undefined) => Promise<RoundPick<T>>, waitMs: number): Promise<{ result: LoadResult; picked?: RoundPick<T>; round?: number }> {
-    const lock = this.lockRun(runDir, replay(Ledger.read(runDir)).spec.runId);
-    const { ledger, records, repaired } = Ledger.open(runDir, this.now);
-    if (repaired) this.emit({ type: 'ledger-repaired', message: repaired.message });
-    try {
-      const state = replay(records);
-      if (state.abandoned) throw new AbandonedRunError(state.spec.runId, state.abandoned.reason);
-      const me = await this.identity();
-      if (me.userId.slice(0, 15) !== state.spec.org.userId.slice(0, 15)) throw new OtherUserError(state.spec.runId, state.spec.org.username, me.username);
+    return this.continueRun(runDir, async (ledger, state) => {
       if (!state.done) throw new RunNotDoneError(state.spec.runId);
       const deadline = { at: this.now() + waitMs };
       const rounds = { runner: this.runner, ledger, runDir, state, deadline, emit: this.emit, claimedByOtherRuns: () => jobsOfOtherRuns(runDir) };
@@ -482,10 +484,7 @@ export class LoadEngine {
       const picked = await choose(state, await this.rowCheck(state));
       const round = await planRound(ledger, runDir, state, picked);
       return { result: await this.drive(ledger, runDir, state, deadline), picked, ...(round ? { round: round.round } : {}) };
-    } finally {
-      ledger.close();
-      lock.release();
-    }
+    });
   }
 
   /** The load's check of one row (its preflight), for rows sent again with new values. */
