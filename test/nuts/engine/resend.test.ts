@@ -194,11 +194,12 @@ describe('reconcile --retry and --fixed-file: new rounds of a run', function () 
     expect(r.counts).to.include({ failed: 1, rejected: 2 });
   });
 
-  for (const [what, crashAt] of [
-    ['--retry, at the creation of its first job', 'after-create'],
-    ['--fixed-file, before its round is merged', 'before-round-merged'],
+  for (const [what, crashAt, finish] of [
+    ['--retry, at the creation of its first job', 'after-create', 'resume'],
+    ['--retry, mid-way through its results', 'mid-results', 'again'],
+    ['--fixed-file, before its round is merged', 'before-round-merged', 'resume'],
   ] as const) {
-    it(`killed during ${what}, then resumed: one record per input row`, async () => {
+    it(`killed during ${what}, then ${finish === 'resume' ? 'resumed' : 'run again'}: one record per input row`, async () => {
       const load = await troubledLoad();
       const { engine } = testEngine(target);
       const firstRoundPart = load.jobs.length + 1;
@@ -207,9 +208,14 @@ describe('reconcile --retry and --fixed-file: new rounds of a run', function () 
         await resend(engine, load.runDir, { kind: 'retry' }, 120_000);
         how = { kind: 'fixed', file: fixedCopy(load.files!.failed, 'failed-fixed.csv', fixData) };
       }
-      const point = crashAt === 'after-create' ? `after-create:${firstRoundPart}` : crashAt;
+      const point = crashAt === 'before-round-merged' ? crashAt : `${crashAt}:${firstRoundPart}`;
       const killed = await runCrashChild({ target, resend: { runDir: load.runDir, how, waitMs: 120_000 } }, point);
       expect(killed.signal, killed.stderr).to.equal('SIGKILL');
+      if (finish === 'again') {
+        // The same command again finishes the round first; then nothing is left worth sending again.
+        const again = await resend(engine, load.runDir, how, 120_000);
+        expect(again).to.include({ sent: 0, status: 'Completed' });
+      }
       const resumed = await engine.resume(load.runDir, 120_000);
       expect(resumed.status).to.equal('Completed');
       expect(resumed.rounds!.every((x) => x.status === 'Completed')).to.equal(true);

@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { contactLoad, testEngine } from '../../helpers/engine.js';
+import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
 import { scrambledParents } from '../../helpers/skew.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
+import { replay } from '../../../src/core/ledger/records.js';
 import { reconcileRun } from '../../../src/core/reconcile/reconcileRun.js';
 import type { LoadEvent, LoadResult } from '../../../src/core/load/types.js';
 
@@ -88,5 +89,31 @@ describe('lock failures sent again, one job at a time, after the load', function
       expect(x.sf__History.startsWith('0:failed:UNABLE_TO_LOCK_ROW')).to.equal(true);
       expect(x.sf__History.endsWith(`${x.sf__Round}:succeeded`)).to.equal(true);
     }
+  });
+
+  it('killed before a lock round is recorded, at its first job creation and before its merge, then resumed: every row once, 0 lock failures', async () => {
+    const { file, parents } = writeContacts();
+    const target = { instanceUrl: emu.url, accessToken: emu.accessToken };
+    const request = contactLoad(file, work, { waitMs: 240_000, maxJobBytes: 1000 * 42, chunkRows: CHUNK, lockRounds: 3 });
+    const runDir = join(request.ledgerDir, request.runId);
+    const first = await runCrashChild({ target, request }, 'before-round-planned');
+    expect(first.signal, first.stderr).to.equal('SIGKILL');
+    const state = replay(Ledger.read(runDir));
+    expect(state.done, 'the load itself finished').to.equal(true);
+    expect(state.attempts).to.have.length(0);
+    // The round's first part is numbered after the load's parts.
+    const second = await runCrashChild({ target, resume: { runDir, waitMs: 240_000 } }, `after-create:${state.chunks.length + 1}`);
+    expect(second.signal, second.stderr).to.equal('SIGKILL');
+    expect(replay(Ledger.read(runDir)).attempts).to.have.length(1);
+    const third = await runCrashChild({ target, resume: { runDir, waitMs: 240_000 } }, 'before-round-merged');
+    expect(third.signal, third.stderr).to.equal('SIGKILL');
+    const { engine } = testEngine(target);
+    const result = await engine.resume(runDir, 240_000);
+    expect(result).to.include({ status: 'Completed', successful: parents.length, failed: 0 });
+    expect(result.rounds!.at(-1)!.stillLocked).to.equal(0);
+    const ids = [...emu.store.all('Contact')].map((c) => c.External_Id__c as string);
+    expect(ids).to.have.length(parents.length);
+    expect(new Set(ids).size).to.equal(parents.length);
+    expect(readCsv(result.files!.success).map((r) => Number(r.sf__Line))).to.deep.equal(parents.map((_, i) => i + 2));
   });
 });
