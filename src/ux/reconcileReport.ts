@@ -74,7 +74,7 @@ function resendLines(s: ResendOutcome): string[] {
   if (s.earlierRoundPending) lines.push(messages.getMessage('info.earlierRound'));
   else lines.push(s.round ? messages.getMessage(`info.sent.${s.kind}`, [s.sent, s.round]) : messages.getMessage(`info.nothingSent.${s.kind}`));
   if (s.refused) {
-    lines.push(messages.getMessage('info.refused', [s.refused, s.refusedFile ?? '']));
+    lines.push(s.refusedFile ? messages.getMessage('info.refused', [s.refused, s.refusedFile]) : messages.getMessage('info.refusedRetry', [s.refused]));
     for (const r of s.refusals) lines.push(`  ${messages.getMessage(`refusal.${r.reason}`, [r.file ? `${r.file}:${r.line}` : r.line, r.detail ?? ''])}`);
   }
   return lines;

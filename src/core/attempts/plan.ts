@@ -6,7 +6,6 @@
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { CsvRecord } from '../csv/reader.js';
 import { syncDir, syncFile } from '../io/durable.js';
 import { Ledger } from '../ledger/ledger.js';
@@ -39,22 +38,24 @@ export function mayResend(row: Pick<RunRow, 'state'>): boolean {
  * each with its latest outcome, which mayResend must allow. Serial rounds send parts of at most one
  * Bulk API chunk, one job at a time: no two of its rows are ever processed at the same time.
  */
-export async function planRound(
-  ledger: Ledger,
-  runDir: string,
-  state: RunState,
-  round: { kind: AttemptKind; serial: boolean; rows: Array<RoundRow & Pick<RunRow, 'state'>> }
-): Promise<AttemptState | undefined> {
-  if (!round.rows.length) return undefined;
-  for (const r of round.rows) if (!mayResend(r)) throw new AlreadySucceededError(r.line);
-  if (state.attempts.length === 0) await keepLoadFailures(runDir, state);
+export async function planRound(ledger: Ledger, runDir: string, state: RunState, round: { kind: AttemptKind; serial: boolean; rows: ResendRows }): Promise<AttemptState | undefined> {
   const number = state.attempts.length + 1;
   const dir = roundDir(runDir, number);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const records = Readable.from([round.rows.map((r): CsvRecord => ({ line: r.line, fileIndex: r.fileIndex, fields: r.values }))]) as AsyncIterable<CsvRecord[]>;
   const chunkRows = state.spec.chunkRows ?? CHUNK_ROWS;
-  const plan = await planChunks(records, { dir, header: state.header, maxBytes: state.spec.maxJobBytes, group: round.serial ? { rows: chunkRows } : undefined });
+  let plan;
+  try {
+    plan = await planChunks(guarded(round.rows), { dir, header: state.header, maxBytes: state.spec.maxJobBytes, group: round.serial ? { rows: chunkRows } : undefined });
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+  if (!plan.rows) {
+    await rm(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  if (state.attempts.length === 0) await keepLoadFailures(runDir, state);
   const offset = allChunks(state).reduce((n, c) => Math.max(n, c.chunk.index), 0);
   const chunks = plan.chunks.map((c) => ({ ...c, index: c.index + offset }));
   crashIfAsked('before-round-planned');
@@ -62,6 +63,23 @@ export async function planRound(
   const attempt: AttemptState = { round: number, kind: round.kind, rows: plan.rows, serial: round.serial, dir, chunks: chunks.map((chunk) => ({ chunk })) };
   state.attempts.push(attempt);
   return attempt;
+}
+
+/** Rows to send again, in input order, each with its latest outcome: a list, or a stream (memory stays flat). */
+export type ResendRows = Iterable<RoundRow & Pick<RunRow, 'state'>> | AsyncIterable<RoundRow & Pick<RunRow, 'state'>>;
+
+/** The rows as records to split, each through the one guard; a batch at a time. */
+async function* guarded(rows: ResendRows): AsyncGenerator<CsvRecord[]> {
+  let batch: CsvRecord[] = [];
+  for await (const r of rows) {
+    if (!mayResend(r)) throw new AlreadySucceededError(r.line);
+    batch.push({ line: r.line, fileIndex: r.fileIndex, fields: r.values });
+    if (batch.length === 1000) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
 }
 
 /**

@@ -48,9 +48,13 @@ async function runRound(ctx: RoundContext, round: AttemptState): Promise<boolean
   return true;
 }
 
-/** The rows whose latest outcome is a lock failure, in input order. */
-async function lockFailures(state: RunState, runDir: string): Promise<Array<RoundRow & Pick<RunRow, 'state'>>> {
-  return collect(runRows(state, runDir), (row) => row.state === 'failed' && row.code === 'UNABLE_TO_LOCK_ROW');
+/** The rows whose latest outcome is a lock failure, in input order (read as they are split: memory stays flat). */
+async function* lockFailures(state: RunState, runDir: string): AsyncGenerator<RoundRow & Pick<RunRow, 'state'>> {
+  for await (const row of runRows(state, runDir)) if (row.state === 'failed' && row.code === 'UNABLE_TO_LOCK_ROW') yield resendRow(row);
+}
+
+function resendRow(row: RunRow): RoundRow & Pick<RunRow, 'state'> {
+  return { fileIndex: row.fileIndex, line: row.line, values: row.values, state: row.state };
 }
 
 /**
@@ -62,40 +66,47 @@ export async function lockRounds(ctx: RoundContext): Promise<boolean> {
   const max = ctx.state.spec.lockRounds ?? 0;
   if (!(await finishRounds(ctx))) return false;
   while (ctx.state.attempts.length < max && ctx.state.attempts.every((a) => a.kind === 'lock-retry')) {
-    const rows = await lockFailures(ctx.state, ctx.runDir);
-    const round = await planRound(ctx.ledger, ctx.runDir, ctx.state, { kind: 'lock-retry', serial: true, rows });
+    const round = await planRound(ctx.ledger, ctx.runDir, ctx.state, { kind: 'lock-retry', serial: true, rows: lockFailures(ctx.state, ctx.runDir) });
     if (!round) break;
     if (!(await runRound(ctx, round))) return false;
   }
   return true;
 }
 
-export type RetryChoice = { rows: Array<RoundRow & Pick<RunRow, 'state'>>; locks: number; succeededSince: Array<{ fileIndex: number; line: number; round: number }> };
+/** --retry: how many rows go and how many are lock failures, and the rows an earlier round loaded (the first few, and how many). */
+export type RetryChoice = {
+  rows: () => AsyncIterable<RoundRow & Pick<RunRow, 'state'>>;
+  count: number;
+  locks: number;
+  succeededSince: { count: number; first: Array<{ fileIndex: number; line: number; round: number }> };
+};
 
 /**
  * reconcile --retry: the rows whose latest outcome is worth sending again as it is (the retry set of
  * reconcile's classification: lock failures, time-outs, limits, server errors, rows never
- * processed). Rows an earlier round sent again that have succeeded since are named, never sent.
+ * processed). Rows an earlier round sent again that have succeeded since are named, never sent. One
+ * read counts them (whether the round must run one job at a time); the rows are read again as they
+ * are split, so memory stays flat.
  */
-export async function retryableRows(state: RunState, runDir: string): Promise<RetryChoice> {
-  const choice: RetryChoice = { rows: [], locks: 0, succeededSince: [] };
+export async function retryableRows(state: RunState, runDir: string, listed: number): Promise<RetryChoice> {
+  const choice: RetryChoice = { rows: () => retryable(state, runDir), count: 0, locks: 0, succeededSince: { count: 0, first: [] } };
   for await (const row of runRows(state, runDir)) {
-    if (row.state === 'succeeded' && row.round) choice.succeededSince.push({ fileIndex: row.fileIndex, line: row.line, round: row.round });
-    if (!mayResend(row) || !isRetryableRow(row)) continue;
-    if (row.code === 'UNABLE_TO_LOCK_ROW') choice.locks++;
-    choice.rows.push({ fileIndex: row.fileIndex, line: row.line, values: row.values, state: row.state });
+    if (row.state === 'succeeded' && row.round) {
+      if (choice.succeededSince.count++ < listed) choice.succeededSince.first.push({ fileIndex: row.fileIndex, line: row.line, round: row.round });
+    } else if (mayResend(row) && isRetryableRow(row)) {
+      choice.count++;
+      if (row.code === 'UNABLE_TO_LOCK_ROW') choice.locks++;
+    }
   }
   return choice;
+}
+
+async function* retryable(state: RunState, runDir: string): AsyncGenerator<RoundRow & Pick<RunRow, 'state'>> {
+  for await (const row of runRows(state, runDir)) if (mayResend(row) && isRetryableRow(row)) yield resendRow(row);
 }
 
 /** A failed row with a retryable code, or a row no job processed (a job that completed may have saved it: not that one). */
 export function isRetryableRow(row: RunRow): boolean {
   if (row.state === 'failed') return isRetryable(row.code ?? '');
   return row.state === 'unprocessed' && row.part?.terminal?.state !== 'JobComplete';
-}
-
-async function collect(rows: AsyncIterable<RunRow>, keep: (row: RunRow) => boolean): Promise<Array<RoundRow & Pick<RunRow, 'state'>>> {
-  const out: Array<RoundRow & Pick<RunRow, 'state'>> = [];
-  for await (const row of rows) if (keep(row)) out.push({ fileIndex: row.fileIndex, line: row.line, values: row.values, state: row.state });
-  return out;
 }

@@ -37,8 +37,7 @@ import { Deadline, JobRunner } from '../runner/jobRunner.js';
 import { autoGate, planAuto } from '../concurrency/auto.js';
 import type { InFlightChange } from '../runner/inFlight.js';
 import { finishRounds, lockRounds } from '../attempts/rounds.js';
-import { planRound, type RoundRow } from '../attempts/plan.js';
-import type { RunRow } from '../reconcile/runRows.js';
+import { planRound, type ResendRows } from '../attempts/plan.js';
 import { roundsOf } from '../attempts/summary.js';
 import { crashIfAsked } from './crashPoints.js';
 import { Fingerprint } from './fingerprint.js';
@@ -126,7 +125,7 @@ export class RunNotDoneError extends Error {
 
 export type RowCheck = (record: CsvRecord) => string | undefined;
 /** The rows a new round sends (none: no round), and what the chooser has to say besides (refusals). */
-export type RoundPick<T> = { kind: AttemptKind; serial: boolean; rows: Array<RoundRow & Pick<RunRow, 'state'>> } & T;
+export type RoundPick<T> = { kind: AttemptKind; serial: boolean; rows: ResendRows } & T;
 
 export const RUN_LOCK_FILE = 'run.lock';
 
@@ -474,7 +473,7 @@ export class LoadEngine {
    * short is finished first; then `choose` picks the rows from each row's latest outcome and the
    * round runs like the load's parts, in the same ledger, under the run's lock.
    */
-  public async sendAgain<T>(runDir: string, choose: (state: RunState, check: RowCheck | undefined) => Promise<RoundPick<T>>, waitMs: number): Promise<{ result: LoadResult; picked?: RoundPick<T>; round?: number }> {
+  public async sendAgain<T>(runDir: string, choose: (state: RunState, check: RowCheck | undefined) => Promise<RoundPick<T>>, waitMs: number): Promise<{ result: LoadResult; picked?: RoundPick<T>; round?: { round: number; rows: number } }> {
     return this.continueRun(runDir, async (ledger, state) => {
       if (!state.done) throw new RunNotDoneError(state.spec.runId);
       const deadline = { at: this.now() + waitMs };
@@ -483,7 +482,7 @@ export class LoadEngine {
       if (!(await finishRounds(rounds))) return { result: await this.drive(ledger, runDir, state, deadline) };
       const picked = await choose(state, await this.rowCheck(state));
       const round = await planRound(ledger, runDir, state, picked);
-      return { result: await this.drive(ledger, runDir, state, deadline), picked, ...(round ? { round: round.round } : {}) };
+      return { result: await this.drive(ledger, runDir, state, deadline), picked, ...(round ? { round: { round: round.round, rows: round.rows } } : {}) };
     });
   }
 
