@@ -99,7 +99,7 @@ export function roundLines(rounds: RoundSummary[]): string[] {
     const kind = roundKindText(r.kind);
     const serial = r.serial ? messages.getMessage('info.roundOneAtATime') : '';
     return r.status === 'Completed'
-      ? messages.getMessage('info.round', [r.round, kind, serial, r.rows, r.succeeded ?? 0, r.failed ?? 0, r.stillLocked ?? 0, r.unprocessed ?? 0])
+      ? messages.getMessage('info.round', [r.round, kind, serial, r.rows, r.succeeded ?? 0, r.failed ?? 0, r.unprocessed ?? 0, r.stillLocked ?? 0])
       : messages.getMessage('info.roundInProgress', [r.round, kind, serial, r.rows]);
   });
 }

@@ -111,7 +111,7 @@ describe('sf bulkops reconcile (through the real sf binary)', function () {
     expect(last.stdout).to.contain('Sent 1 corrected rows, in round 2.');
     expect(last.stdout).to.contain('1 rows refused');
     expect(last.stdout).to.contain('line 2: not a row of this run that failed, was not processed or was left out by the checks');
-    expect(last.stdout).to.contain('Round 2 (corrected rows): 1 rows sent again, 1 succeeded, 0 still failing');
+    expect(last.stdout).to.contain('Round 2 (corrected rows): 1 rows sent again, 1 succeeded, 0 failed, 0 not processed; lock failures left in the run: 0.');
     expect(last.stdout).to.contain('Every row is loaded.');
     // One record per input row: FIX-1 once (line 2 was not sent again), the corrected lines once each.
     const ids = [...emu.store.all('Contact')].map((c) => c.External_Id__c as string).filter((x) => x?.startsWith('FIX-'));
