@@ -194,6 +194,37 @@ describe('reconcile --retry and --fixed-file: new rounds of a run', function () 
     expect(r.counts).to.include({ failed: 1, rejected: 2 });
   });
 
+  it('a run of two files: a fixed rejected.csv names each row by file and line, and each file\'s row loads once', async () => {
+    const a = join(work, 'a.csv');
+    const b = join(work, 'b.csv');
+    writeFileSync(a, `LastName,External_Id__c,AccountId\nA1,MA-1,${live}\n,MA-2,${live}\n`);
+    writeFileSync(b, `LastName,External_Id__c,AccountId\n,MB-1,${live}\nB2,MB-2,${live}\n`);
+    const { engine } = testEngine(target);
+    const load = await engine.start(contactLoad(a, work, { files: [a, b] }));
+    expect(load).to.include({ successful: 2, rejected: 2 });
+    const fixed = fixedCopy(load.files!.rejected!, 'rejected-fixed.csv', (row) => (row.LastName = `Fixed ${row.External_Id__c}`));
+    expect(readCsv(fixed).map((x) => [x.sf__File, x.sf__Line])).to.deep.equal([
+      ['a.csv', '3'],
+      ['b.csv', '2'],
+    ]);
+    expect(await resend(engine, load.runDir, { kind: 'fixed', file: fixed }, 120_000)).to.include({ round: 1, sent: 2, refused: 0 });
+    const ids = [...emu.store.all('Contact')].map((c) => c.External_Id__c as string).filter((x) => x.startsWith('M'));
+    expect(ids.sort()).to.deep.equal(['MA-1', 'MA-2', 'MB-1', 'MB-2']);
+    const rows = readCsv((await reconcileRun(load.runDir)).files.rows);
+    expect(rows.map((x) => [x.sf__File, x.sf__Line, x.sf__State, x.sf__Round])).to.deep.equal([
+      ['a.csv', '2', 'succeeded', '0'],
+      ['a.csv', '3', 'succeeded', '1'],
+      ['b.csv', '2', 'succeeded', '1'],
+      ['b.csv', '3', 'succeeded', '0'],
+    ]);
+    expect(readCsv(load.files!.success).map((x) => [x.sf__File, x.sf__Line])).to.deep.equal([
+      ['a.csv', '2'],
+      ['a.csv', '3'],
+      ['b.csv', '2'],
+      ['b.csv', '3'],
+    ]);
+  });
+
   for (const [what, crashAt, finish] of [
     ['--retry, at the creation of its first job', 'after-create', 'resume'],
     ['--retry, mid-way through its results', 'mid-results', 'again'],
