@@ -17,6 +17,7 @@ import { resend } from '../../../src/core/attempts/resend.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import { replay } from '../../../src/core/ledger/records.js';
 import type { LoadResult } from '../../../src/core/load/types.js';
+import { RunNotDoneError } from '../../../src/core/load/engine.js';
 import { reconcileRun } from '../../../src/core/reconcile/reconcileRun.js';
 import { csvLine } from '../../../src/core/csv/writer.js';
 
@@ -192,6 +193,21 @@ describe('reconcile --retry and --fixed-file: new rounds of a run', function () 
     expect(emu.store.count('Contact')).to.equal(before + 2);
     const r = await reconcileRun(load.runDir);
     expect(r.counts).to.include({ failed: 1, rejected: 2 });
+  });
+
+  it('refuses to send rows of a run not finished yet, naming it (resume finishes it first)', async () => {
+    const { engine } = testEngine(target);
+    const load = await engine.start(contactLoad(writeInput(), work, { waitMs: 0 }));
+    expect(load.status).to.equal('InProgress');
+    let error: unknown;
+    try {
+      await resend(engine, load.runDir, { kind: 'retry' }, 60_000);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(RunNotDoneError);
+    expect((error as RunNotDoneError).runId).to.equal(load.runId);
+    expect(Ledger.read(load.runDir).some((r) => r.t === 'attempt')).to.equal(false);
   });
 
   it('a run of two files: a fixed rejected.csv names each row by file and line, and each file\'s row loads once', async () => {
