@@ -4,6 +4,7 @@
  */
 import { Messages } from '@salesforce/core';
 import { LoadEvent } from '../core/load/types.js';
+import { roundEventLine } from './roundLines.js';
 import { ProgressTally } from './progressTally.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -63,6 +64,10 @@ export class LoadProgress {
       case 'progress':
         // A resumed run has no 'planned' event: its row count comes with the progress.
         this.total ||= e.total;
+        break;
+      case 'round':
+      case 'round-done':
+        this.write(roundEventLine(e)!);
         break;
       default:
         break;

@@ -2,7 +2,7 @@
  * The end of a load or resume: the summary lines, warnings, exit code, and the errors users can act on.
  */
 import { Messages, SfError } from '@salesforce/core';
-import { LoadResult } from '../core/load/types.js';
+import { LoadResult, RoundSummary } from '../core/load/types.js';
 import { CsvInputError, type CsvProblemKind } from '../core/csv/errors.js';
 import {
   AbandonedRunError,
@@ -19,6 +19,7 @@ import { BackupShortError, restorePath } from '../core/backup/backup.js';
 import { OrgApiError, OrgNetworkError } from '../core/http/orgHttp.js';
 import type { PreflightReport } from '../core/preflight/problems.js';
 import { preflightLines } from './preflightReport.js';
+import { roundKindText } from './roundLines.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.report');
@@ -52,6 +53,7 @@ export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boo
     return opts.waited ? EXIT_STILL_RUNNING : 0;
   }
   cmd.log(summaryLine(result));
+  for (const line of roundLines(result.rounds ?? [])) cmd.log(line);
   if (result.preflight?.duplicates) cmd.log(duplicatesLine(result.preflight));
   if (result.errorCodes.length) {
     cmd.log(messages.getMessage('info.errorCodes', [result.errorCodes.map((c) => `${c.code} ${c.count}`).join(', ')]));
@@ -89,6 +91,17 @@ function summaryLine(r: LoadResult): string {
   return r.operation === 'upsert' && r.created !== undefined && r.updated !== undefined
     ? messages.getMessage('info.summaryUpsert', [r.rows, r.successful, r.created, r.updated, r.failed, r.unprocessed, r.rejected])
     : messages.getMessage('info.summary', [r.rows, r.successful, r.failed, r.unprocessed, r.rejected]);
+}
+
+/** Each round after the load: what it sent again and what became of those rows. */
+export function roundLines(rounds: RoundSummary[]): string[] {
+  return rounds.map((r) => {
+    const kind = roundKindText(r.kind);
+    const serial = r.serial ? messages.getMessage('info.roundOneAtATime') : '';
+    return r.status === 'Completed'
+      ? messages.getMessage('info.round', [r.round, kind, serial, r.rows, r.succeeded ?? 0, r.failed ?? 0, r.unprocessed ?? 0, r.stillLocked ?? 0])
+      : messages.getMessage('info.roundInProgress', [r.round, kind, serial, r.rows]);
+  });
 }
 
 /** --duplicates first|last: which row of an external ID was sent, and how many were left out. */

@@ -7,6 +7,7 @@
 import { Messages } from '@salesforce/core';
 import type { MultiStageOutput } from '@oclif/multi-stage-output';
 import { LoadEvent } from '../core/load/types.js';
+import { roundEventLine } from './roundLines.js';
 import { LoadProgress } from './loadProgress.js';
 import { ProgressTally } from './progressTally.js';
 
@@ -117,6 +118,10 @@ class TerminalStages implements LoadDisplay {
         break;
       case 'retry':
         this.mso.updateData({ note: messages.getMessage('retry', [e.what, e.reason, (e.delayMs / 1000).toFixed(1), e.attempt]) });
+        break;
+      case 'round':
+      case 'round-done':
+        this.mso.updateData({ note: roundEventLine(e) });
         break;
       default:
         break;

@@ -32,6 +32,23 @@ export type RunSpec = {
   maxJobBytes?: number;
   keepInvalidRows?: boolean;
   force?: boolean;
+  /** rounds of serial re-sends of the rows that failed with UNABLE_TO_LOCK_ROW once the load is done (absent: none) */
+  lockRounds?: number;
+};
+
+/**
+ * Why rows of a run are sent again, in a new round: lock failures at the end of the load
+ * ('lock-retry'), the retryable rows (reconcile --retry) or corrected rows (reconcile --fixed-file).
+ */
+export type AttemptKind = 'lock-retry' | 'retry' | 'fixed';
+
+/** What a round left: its rows' outcomes, and the run's final counts once it was merged. */
+export type AttemptOutcome = {
+  succeeded: number;
+  failed: number;
+  unprocessed: number;
+  /** the run's rows, across every round: the counts of its result files once this round was merged */
+  final: { successful: number; created: number; updated: number; failed: number; unprocessed: number; retryable: number; rejected: number; errorCodes: Record<string, number> };
 };
 
 export type DropReason = 'holds-data' | 'unusable' | 'never-held';
@@ -74,7 +91,26 @@ export type LedgerRecord =
   | { t: 'abandoned'; at: string; reason: string }
   | { t: 'backup'; at: string; file: string; ids: number; records: number; queryJobs: string[] }
   | { t: 'merged'; at: string }
-  | { t: 'done'; at: string };
+  | { t: 'done'; at: string }
+  /**
+   * A new round of the run: rows taken from earlier rounds' outcomes (by input line), written as new
+   * parts whose numbers follow the run's last part; their jobs are recorded like the load's.
+   * serial: one job at a time. Ledgers written before rounds existed have none.
+   */
+  | { t: 'attempt'; at: string; round: number; kind: AttemptKind; chunks: PlannedChunk[]; rows: number; serial: boolean; dir: string }
+  /** the round's outcomes are in the run's result files (each row's latest outcome) */
+  | ({ t: 'attempt-merged'; at: string; round: number } & AttemptOutcome);
+
+export type AttemptState = {
+  round: number;
+  kind: AttemptKind;
+  rows: number;
+  serial: boolean;
+  /** the round's folder: its part files, its .lines and its own result files */
+  dir: string;
+  chunks: ChunkState[];
+  merged?: AttemptOutcome;
+};
 
 export type ChunkState = {
   chunk: PlannedChunk;
@@ -112,7 +148,24 @@ export type RunState = {
   toAbort: Array<{ chunk: number; jobId: string }>;
   merged: boolean;
   done: boolean;
+  /** the rounds after the load, in order (none in ledgers written before rounds existed) */
+  attempts: AttemptState[];
 };
+
+/** The part with this number: one of the load's, or of a later round's. */
+export function chunkAt(state: RunState, index: number): ChunkState | undefined {
+  if (index <= state.chunks.length) return state.chunks[index - 1];
+  for (const a of state.attempts) {
+    const first = a.chunks[0]?.chunk.index ?? Infinity;
+    if (index >= first && index < first + a.chunks.length) return a.chunks[index - first];
+  }
+  return undefined;
+}
+
+/** Every part of the run, the load's and each round's. */
+export function allChunks(state: RunState): ChunkState[] {
+  return [...state.chunks, ...state.attempts.flatMap((a) => a.chunks)];
+}
 
 /** Replays a ledger into the state of each chunk. */
 export function replay(records: LedgerRecord[]): RunState {
@@ -120,7 +173,7 @@ export function replay(records: LedgerRecord[]): RunState {
   if (first?.t !== 'run') throw new Error('ledger does not start with a run record');
   const { t, at, ...spec } = first;
   void t;
-  const state: RunState = { spec, startedAt: at, header: [], rows: 0, rejected: 0, chunks: [], planned: false, toAbort: [], merged: false, done: false };
+  const state: RunState = { spec, startedAt: at, header: [], rows: 0, rejected: 0, chunks: [], planned: false, toAbort: [], merged: false, done: false, attempts: [] };
   for (const r of records.slice(1)) {
     if (r.t === 'planned') {
       state.planned = true;
@@ -133,6 +186,18 @@ export function replay(records: LedgerRecord[]): RunState {
       state.chunks = r.chunks.map((chunk) => ({ chunk }));
       continue;
     }
+    if (r.t === 'attempt') {
+      state.attempts.push({ round: r.round, kind: r.kind, rows: r.rows, serial: r.serial, dir: r.dir, chunks: r.chunks.map((chunk) => ({ chunk })) });
+      continue;
+    }
+    if (r.t === 'attempt-merged') {
+      const { t: tag, at: when, round, ...outcome } = r;
+      void tag;
+      void when;
+      const a = state.attempts.find((x) => x.round === round);
+      if (a) a.merged = outcome;
+      continue;
+    }
     if (r.t === 'job-dropped' && r.reason === 'holds-data') state.toAbort.push({ chunk: r.chunk, jobId: r.jobId });
     if (r.t === 'aborted-orphan') state.toAbort = state.toAbort.filter((j) => j.jobId !== r.jobId);
     if (r.t === 'backup') state.backup = r;
@@ -140,12 +205,12 @@ export function replay(records: LedgerRecord[]): RunState {
     else if (r.t === 'abandoned') state.abandoned = r;
     else if (r.t === 'merged') state.merged = true;
     else if (r.t === 'done') state.done = true;
-    else if (r.t !== 'run') applyChunkRecord(state.chunks[r.chunk - 1], r);
+    else if (r.t !== 'run') applyChunkRecord(chunkAt(state, r.chunk), r);
   }
   return state;
 }
 
-type ChunkRecord = Exclude<LedgerRecord, { t: 'run' | 'planned' | 'merged' | 'done' | 'backup' | 'confirmed' | 'abandoned' }>;
+type ChunkRecord = Exclude<LedgerRecord, { t: 'run' | 'planned' | 'merged' | 'done' | 'backup' | 'confirmed' | 'abandoned' | 'attempt' | 'attempt-merged' }>;
 
 function applyChunkRecord(c: ChunkState | undefined, r: ChunkRecord): void {
   if (!c) return;

@@ -3,7 +3,7 @@
  * tests can prove that `resume` finishes a run whatever the moment of the crash. Unset, it costs a
  * string compare.
  */
-export type CrashPoint = 'before-planned' | 'before-create' | 'after-create' | 'after-claim' | 'after-drop' | 'mid-upload' | 'after-upload' | 'after-close' | 'mid-results' | 'before-merge';
+export type CrashPoint = 'before-round-planned' | 'before-round-merged' | 'before-planned' | 'before-create' | 'after-create' | 'after-claim' | 'after-drop' | 'mid-upload' | 'after-upload' | 'after-close' | 'mid-results' | 'before-merge';
 
 export function crashIfAsked(point: CrashPoint, chunk?: number): void {
   const spec = process.env.SF_BULKOPS_CRASH_AT;

@@ -17,7 +17,7 @@ import { retryingWithEvents } from '../runner/retrying.js';
 import { openCsv } from '../csv/reader.js';
 import { FileLock, LockHeldError, LockOwner } from '../io/fileLock.js';
 import { Ledger } from '../ledger/ledger.js';
-import { RunSpec, RunState, replay } from '../ledger/records.js';
+import { allChunks, type AttemptKind, RunSpec, RunState, replay } from '../ledger/records.js';
 import { findSameLoad, listRuns } from '../ledger/runIndex.js';
 import { Identity } from '../org/identity.js';
 import { BulkV2Query } from '../bulk/bulkV2Query.js';
@@ -36,6 +36,9 @@ import { mergeParts, resultPaths, unmatchedPath } from '../results/resultFiles.j
 import { Deadline, JobRunner } from '../runner/jobRunner.js';
 import { autoGate, planAuto } from '../concurrency/auto.js';
 import type { InFlightChange } from '../runner/inFlight.js';
+import { finishRounds, lockRounds } from '../attempts/rounds.js';
+import { planRound, type ResendRows } from '../attempts/plan.js';
+import { roundsOf } from '../attempts/summary.js';
 import { crashIfAsked } from './crashPoints.js';
 import { Fingerprint } from './fingerprint.js';
 import { planChunks } from './planner.js';
@@ -111,6 +114,18 @@ export class OtherUserError extends Error {
     this.name = 'OtherUserError';
   }
 }
+
+/** A new round needs the run finished first (resume finishes it). */
+export class RunNotDoneError extends Error {
+  public constructor(public readonly runId: string) {
+    super(`run ${runId} is not finished`);
+    this.name = 'RunNotDoneError';
+  }
+}
+
+export type RowCheck = (record: CsvRecord) => string | undefined;
+/** The rows a new round sends (none: no round), and what the chooser has to say besides (refusals). */
+export type RoundPick<T> = { kind: AttemptKind; serial: boolean; rows: ResendRows } & T;
 
 export const RUN_LOCK_FILE = 'run.lock';
 
@@ -234,6 +249,7 @@ export class LoadEngine {
         ...(req.maxJobBytes ? { maxJobBytes: req.maxJobBytes } : {}),
         ...(req.keepInvalidRows ? { keepInvalidRows: true } : {}),
         ...(req.force ? { force: true } : {}),
+        ...(req.lockRounds ? { lockRounds: req.lockRounds } : {}),
       };
       ledger.append({ t: 'run', ...spec });
       const state = await this.plan(ledger, runDir, spec, req);
@@ -402,18 +418,8 @@ export class LoadEngine {
 
   /** Picks up a run from its ledger and finishes it (or goes on until the wait runs out). */
   public async resume(runDir: string, waitMs: number): Promise<LoadResult> {
-    const first = replay(Ledger.read(runDir));
-    const lock = this.lockRun(runDir, first.spec.runId);
-    // Read again under the lock (the process that held it may have written more); a record torn by
-    // a crash mid-write is cut off first, and only now: no other process can be writing it.
-    const { ledger, records, repaired } = Ledger.open(runDir, this.now);
-    if (repaired) this.emit({ type: 'ledger-repaired', message: repaired.message });
-    try {
-      let state = replay(records);
-      if (state.abandoned) throw new AbandonedRunError(state.spec.runId, state.abandoned.reason);
-      // The run's jobs, its orphan search and a hardDelete's confirmation are the run's user's.
-      const me = await this.identity();
-      if (me.userId.slice(0, 15) !== state.spec.org.userId.slice(0, 15)) throw new OtherUserError(state.spec.runId, state.spec.org.username, me.username);
+    return this.continueRun(runDir, async (ledger, found) => {
+      let state = found;
       if (!state.planned) {
         // The run stopped before its split finished: nothing was sent, so planning again from the
         // input files is safe and complete.
@@ -436,11 +442,56 @@ export class LoadEngine {
           force: spec.force,
         });
       }
-      return await this.drive(ledger, runDir, state, { at: this.now() + waitMs });
+      return this.drive(ledger, runDir, state, { at: this.now() + waitMs });
+    });
+  }
+
+  /**
+   * Opens a run to go on with it, under its lock: the ledger read again under the lock (the process
+   * that held it may have written more), a record torn by a crash mid-write cut off first (and only
+   * now: no other process can be writing it). An abandoned run, or another user's, is refused.
+   */
+  private async continueRun<T>(runDir: string, body: (ledger: Ledger, state: RunState) => Promise<T>): Promise<T> {
+    const lock = this.lockRun(runDir, replay(Ledger.read(runDir)).spec.runId);
+    const { ledger, records, repaired } = Ledger.open(runDir, this.now);
+    if (repaired) this.emit({ type: 'ledger-repaired', message: repaired.message });
+    try {
+      const state = replay(records);
+      if (state.abandoned) throw new AbandonedRunError(state.spec.runId, state.abandoned.reason);
+      // The run's jobs, its orphan search and a hardDelete's confirmation are the run's user's.
+      const me = await this.identity();
+      if (me.userId.slice(0, 15) !== state.spec.org.userId.slice(0, 15)) throw new OtherUserError(state.spec.runId, state.spec.org.username, me.username);
+      return await body(ledger, state);
     } finally {
       ledger.close();
       lock.release();
     }
+  }
+
+  /**
+   * A new round of a finished run (reconcile --retry, --fixed-file): a round a crash or the wait cut
+   * short is finished first; then `choose` picks the rows from each row's latest outcome and the
+   * round runs like the load's parts, in the same ledger, under the run's lock.
+   */
+  public async sendAgain<T>(runDir: string, choose: (state: RunState, check: RowCheck | undefined) => Promise<RoundPick<T>>, waitMs: number): Promise<{ result: LoadResult; picked?: RoundPick<T>; round?: { round: number; rows: number } }> {
+    return this.continueRun(runDir, async (ledger, state) => {
+      if (!state.done) throw new RunNotDoneError(state.spec.runId);
+      const deadline = { at: this.now() + waitMs };
+      const rounds = { runner: this.runner, ledger, runDir, state, deadline, emit: this.emit, claimedByOtherRuns: () => jobsOfOtherRuns(runDir) };
+      // An earlier round still under way when the wait ran out: no new round (picked is absent).
+      if (!(await finishRounds(rounds))) return { result: await this.drive(ledger, runDir, state, deadline) };
+      const picked = await choose(state, await this.rowCheck(state));
+      const round = await planRound(ledger, runDir, state, picked);
+      return { result: await this.drive(ledger, runDir, state, deadline), picked, ...(round ? { round: { round: round.round, rows: round.rows } } : {}) };
+    });
+  }
+
+  /** The load's check of one row (its preflight), for rows sent again with new values. */
+  private async rowCheck(state: RunState): Promise<RowCheck | undefined> {
+    if (!this.deps.describe) return undefined;
+    const spec = state.spec;
+    const p = await Preflight.create({ file: spec.files[0], object: spec.object, operation: spec.operation, externalId: spec.externalId, header: state.header, headerLine: 1, describe: this.deps.describe });
+    return (record) => p.rowReason(record);
   }
 
   private async identity(): Promise<Identity> {
@@ -502,10 +553,12 @@ export class LoadEngine {
       state.merged = true;
       state.done = true;
     }
+    // Rounds after the load: lock failures sent again one job at a time, or a round a crash cut short.
+    const roundsDone = state.done && (await lockRounds({ runner: this.runner, ledger, runDir, state, deadline, emit: this.emit, claimedByOtherRuns: () => jobsOfOtherRuns(runDir) }));
     // Also after a crash that came between 'done' and this: resume tidies what is left.
-    if (state.done && !state.spec.keepChunks) await this.tidy(runDir, state);
+    if (roundsDone && !state.spec.keepChunks) await this.tidy(runDir, state);
     this.emit({ type: 'stage', stage: 'done' });
-    const result = this.result(runDir, state, started);
+    const result = roundsOf(this.result(runDir, state, started), state);
     return state.concurrency ? { ...result, concurrency: { decision: state.concurrency, changes } } : result;
   }
 
@@ -668,7 +721,7 @@ function jobsOfOtherRuns(runDir: string): Set<string> {
   const ids = new Set<string>();
   for (const run of listRuns(dirname(runDir))) {
     if (run.runDir === runDir) continue;
-    for (const c of run.state.chunks) if (c.jobId) ids.add(c.jobId);
+    for (const c of allChunks(run.state)) if (c.jobId) ids.add(c.jobId);
   }
   return ids;
 }

@@ -45,6 +45,22 @@ export type LoadRequest = {
   duplicates?: DuplicatePolicy;
   /** how many examples of each problem kind the report keeps */
   problemExamples?: number;
+  /** rounds of serial re-sends of the lock failures once the load is done (0: none) */
+  lockRounds?: number;
+};
+
+/** A round of the run after the load: its rows, and what became of them (absent until it is merged). */
+export type RoundSummary = {
+  round: number;
+  kind: 'lock-retry' | 'retry' | 'fixed';
+  rows: number;
+  serial: boolean;
+  status: 'Completed' | 'InProgress';
+  succeeded?: number;
+  failed?: number;
+  unprocessed?: number;
+  /** rows of the run whose latest outcome is a lock failure, once this round was merged */
+  stillLocked?: number;
 };
 
 export type JobSummary = {
@@ -104,6 +120,8 @@ export type LoadResult = {
   alreadyLoaded?: { runId: string; runDir: string };
   /** the export taken before a delete: records found for the Ids of the file */
   backup?: { file: string; ids: number; records: number };
+  /** the rounds after the load (lock failures sent again, reconcile --retry, --fixed-file); the counts above are each row's latest outcome */
+  rounds?: RoundSummary[];
   /** --concurrency auto: what was decided and why, and each change of the jobs in flight while they ran (this process) */
   concurrency?: { decision: ConcurrencyDecision; changes: InFlightChange[] };
   startedAt: string;
@@ -132,5 +150,8 @@ export type LoadEvent =
   /** --concurrency auto changed how many jobs may be in flight, and why */
   | { type: 'in-flight'; limit: number; reason: string }
   | { type: 'backup'; file: string; ids: number; records: number }
+  /** a round of rows sent again starts (or goes on), and when it is merged, what became of its rows */
+  | { type: 'round'; round: number; kind: RoundSummary['kind']; rows: number; serial: boolean }
+  | { type: 'round-done'; round: number; kind: RoundSummary['kind']; rows: number; succeeded: number; failed: number; unprocessed: number }
   /** a job's results are joined (errorCodes: failed rows per code) */
   | { type: 'results-written'; chunk?: number; jobId?: string; processed?: number; successful: number; failed: number; unprocessed: number; errorCodes?: Record<string, number> }

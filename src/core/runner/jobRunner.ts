@@ -26,7 +26,7 @@ import { OrgApiError } from '../http/orgHttp.js';
 import { RetryPolicy } from '../http/retry.js';
 import { fileBlocks } from '../io/fileBlocks.js';
 import { Ledger } from '../ledger/ledger.js';
-import { ChunkState, DropReason, RunState, leaveJob } from '../ledger/records.js';
+import { ChunkState, DropReason, RunState, allChunks, leaveJob } from '../ledger/records.js';
 import { crashIfAsked } from '../load/crashPoints.js';
 import { PollSchedule } from '../load/pollSchedule.js';
 import { LoadEvent } from '../load/types.js';
@@ -392,7 +392,7 @@ export class JobRunner {
       unresolved = journal.unresolved().filter((i) => Date.parse(i.at) >= from);
     } else {
       // A ledger written before the journal existed: its own unresolved intents are all there is to go by.
-      unresolved = ctx.state.chunks.filter((o) => o.creatingAt && !o.jobId).map((o) => ({ run, chunk: o.chunk.index, at: o.creatingAt! }));
+      unresolved = allChunks(ctx.state).filter((o) => o.creatingAt && !o.jobId).map((o) => ({ run, chunk: o.chunk.index, at: o.creatingAt! }));
     }
     const match = matchOrphan(ours, unresolved, await this.candidates(ctx, journal, since));
     if (match.kind === 'ambiguous') throw new AmbiguousOrphanError(c.chunk.index, match.candidates, match.intents);
@@ -404,7 +404,7 @@ export class JobRunner {
     const spec = ctx.state.spec;
     const claimed = new Set<string>();
     for (const id of journal.claimed().keys()) claimed.add(id);
-    for (const o of ctx.state.chunks) if (o.jobId) claimed.add(o.jobId.slice(0, 15));
+    for (const o of allChunks(ctx.state)) if (o.jobId) claimed.add(o.jobId.slice(0, 15));
     for (const id of ctx.claimedByOtherRuns?.() ?? []) claimed.add(id.slice(0, 15));
     const from = Date.parse(since) - SKEW_MS;
     const found: JobInfo[] = [];

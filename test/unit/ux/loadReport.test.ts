@@ -52,6 +52,18 @@ describe('load report: exit codes and what is printed', () => {
     expect(run(result({ rejected: 1 })).code).to.equal(EXIT_FAILED_ROWS);
   });
 
+  it('shows each round of rows sent again after the summary', () => {
+    const rounds: LoadResult['rounds'] = [
+      { round: 1, kind: 'lock-retry', rows: 120, serial: true, status: 'Completed', succeeded: 118, failed: 2, unprocessed: 0, stillLocked: 2 },
+      { round: 2, kind: 'lock-retry', rows: 2, serial: true, status: 'Completed', succeeded: 2, failed: 0, unprocessed: 0, stillLocked: 0 },
+    ];
+    const { code, out } = run(result({ rounds }));
+    expect(code).to.equal(0);
+    const text = out.join('\n');
+    expect(text).to.include('Round 1 (lock failures, one job at a time): 120 rows sent again, 118 succeeded, 2 failed, 0 not processed; lock failures left in the run: 2.');
+    expect(text).to.include('Round 2 (lock failures, one job at a time): 2 rows sent again, 2 succeeded, 0 failed, 0 not processed; lock failures left in the run: 0.');
+  });
+
   it('exits 69 with the resume command when the wait ran out, and 0 for --wait 0', () => {
     const waited = run(result({ status: 'InProgress', files: undefined }));
     expect(waited.code).to.equal(EXIT_STILL_RUNNING);
