@@ -9,8 +9,7 @@
  * to .bench/results.md. Nothing here asserts a timing: tests never do.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SfHome, PROJECT_ROOT, SF_BIN } from '../helpers/sf.js';
 import { openCsv } from '../../src/core/csv/reader.js';
@@ -19,6 +18,7 @@ import { Preflight } from '../../src/core/preflight/preflight.js';
 import { describeFromOrg } from '../../src/core/preflight/describe.js';
 import { testHttp } from '../helpers/engine.js';
 import { startEmulatorProcess } from './emulatorProcess.js';
+import { makeAccountsCsv } from './accountsCsv.js';
 
 const small = process.env.BENCH_SCALE === 'small';
 const OUT = join(PROJECT_ROOT, '.bench');
@@ -53,27 +53,6 @@ function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: strin
   });
 }
 
-/** Writes a CSV of about `bytes` bytes of Accounts (unique external IDs, realistic text). */
-async function makeCsv(path: string, bytes: number): Promise<number> {
-  if (existsSync(path) && statSync(path).size >= bytes) return Number(readFileSync(`${path}.rows`, 'utf8'));
-  const out = createWriteStream(path);
-  out.write('Name,External_Id__c,Industry,NumberOfEmployees,BillingCity,Description\n');
-  const industries = ['Banking', 'Energy', 'Retail', 'Technology', 'Other'];
-  const cities = ['Paris', 'Oslo', 'Rome', 'Lisbon', 'Dublin'];
-  let written = 0;
-  let rows = 0;
-  while (written < bytes) {
-    rows++;
-    const line = `"Company ${rows}, Ltd",BENCH-${rows},${industries[rows % 5]},${(rows * 7) % 5000},${cities[rows % 5]},Account ${rows} created for the benchmark run\n`;
-    written += Buffer.byteLength(line);
-    if (!out.write(line)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-  writeFileSync(`${path}.rows`, String(rows));
-  return rows;
-}
-
 const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : 'n/a');
 
 async function main(): Promise<void> {
@@ -81,10 +60,10 @@ async function main(): Promise<void> {
   process.stderr.write(`bench: generating CSVs in ${OUT}\n`);
   const medium = join(OUT, `accounts-${SIZES.medium / MB}mb.csv`);
   const large = join(OUT, `accounts-${SIZES.large / MB}mb.csv`);
-  const mediumRows = await makeCsv(medium, SIZES.medium);
-  const largeRows = await makeCsv(large, SIZES.large);
+  const mediumRows = await makeAccountsCsv(medium, SIZES.medium);
+  const largeRows = await makeAccountsCsv(large, SIZES.large);
   const results = join(OUT, `accounts-${SIZES.resultsRows}rows.csv`);
-  const resultsRows = await makeCsv(results, SIZES.resultsRows * 102);
+  const resultsRows = await makeAccountsCsv(results, SIZES.resultsRows * 102);
 
   const emu = await startEmulatorProcess();
   const sf = new SfHome();
