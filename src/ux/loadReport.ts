@@ -19,6 +19,7 @@ import { BackupShortError, restorePath } from '../core/backup/backup.js';
 import { OrgApiError, OrgNetworkError } from '../core/http/orgHttp.js';
 import type { PreflightReport } from '../core/preflight/problems.js';
 import { preflightLines } from './preflightReport.js';
+import { observedLine, planLines } from './estimateLines.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.report');
@@ -52,6 +53,8 @@ export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boo
     return opts.waited ? EXIT_STILL_RUNNING : 0;
   }
   cmd.log(summaryLine(result));
+  const observed = result.observed && observedLine(result.observed);
+  if (observed) cmd.log(observed);
   if (result.preflight?.duplicates) cmd.log(duplicatesLine(result.preflight));
   if (result.errorCodes.length) {
     cmd.log(messages.getMessage('info.errorCodes', [result.errorCodes.map((c) => `${c.code} ${c.count}`).join(', ')]));
@@ -79,6 +82,7 @@ function unmatchedWarning(result: LoadResult): string {
 
 /** --dry-run: where every problem is, and whether the file was loaded into this org before. */
 function reportCheck(cmd: Printer, result: LoadResult): number {
+  for (const line of planLines(result)) cmd.log(line);
   if (result.problemsFile && !result.preflight?.ok) cmd.log(messages.getMessage('info.problemsFile', [result.preflight?.problems ?? 0, result.problemsFile]));
   if (result.alreadyLoaded) cmd.warn(messages.getMessage('warn.alreadyLoaded', [result.alreadyLoaded.runId, result.alreadyLoaded.runDir]));
   return result.preflight?.ok ? 0 : EXIT_FAILED_ROWS;
