@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { contactLoad, testEngine } from '../../helpers/engine.js';
+import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js';
 import { call } from '../../helpers/api.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import type { LoadEvent, LoadRequest } from '../../../src/core/load/types.js';
@@ -108,4 +108,23 @@ describe('load engine: the probe and its estimate', function () {
     expect(Ledger.read(result.runDir).some((r) => r.t === 'estimate')).to.equal(false);
     expect(result.observed).to.deep.include({ processed: 600, lockFailures: 0 });
   });
+  for (const crashAt of ['mid-results:1', 'before-create:2']) {
+    it(`after kill -9 at ${crashAt} (the probe's results, the part after it), resume keeps one estimate and lands every row once`, async () => {
+      const req = heavyLoad(3000);
+      const child = await runCrashChild({ target: target(), request: req }, crashAt);
+      expect(child.signal, child.stderr + child.stdout).to.equal('SIGKILL');
+      const runDir = join(req.ledgerDir, req.runId);
+      const before = Ledger.read(runDir).filter((r) => r.t === 'estimate');
+
+      const result = await testEngine(target()).engine.resume(runDir, 60_000);
+      expect(result).to.include({ status: 'Completed', successful: 3000, failed: 0, unprocessed: 0 });
+      const codes = [...emu.store.all('Heavy__c')].map((r) => String(r.Code__c));
+      expect(codes).to.have.length(3000);
+      expect(new Set(codes).size).to.equal(3000);
+      const estimates = Ledger.read(runDir).filter((r) => r.t === 'estimate');
+      expect(estimates, 'one estimate, never a second probe').to.have.length(1);
+      if (before.length) expect(estimates[0]).to.deep.equal(before[0]);
+      expect(result.estimate).to.include({ source: 'probe', parts: result.jobs.length - 1 });
+    });
+  }
 });
