@@ -6,6 +6,7 @@ import { Messages } from '@salesforce/core';
 import { LoadEvent } from '../core/load/types.js';
 import { roundEventLine } from './roundLines.js';
 import { ProgressTally } from './progressTally.js';
+import { estimateLine } from './estimateLines.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.progress');
@@ -57,6 +58,9 @@ export class LoadProgress {
         break;
       case 'in-flight':
         this.write(messages.getMessage('inFlight', [e.limit, e.reason]));
+        break;
+      case 'estimate':
+        this.write(estimateLine(e));
         break;
       case 'retry':
         this.write(messages.getMessage('retry', [e.what, e.reason, (e.delayMs / 1000).toFixed(1), e.attempt]));

@@ -20,6 +20,7 @@ import { OrgApiError, OrgNetworkError } from '../core/http/orgHttp.js';
 import type { PreflightReport } from '../core/preflight/problems.js';
 import { preflightLines } from './preflightReport.js';
 import { roundKindText } from './roundLines.js';
+import { observedLine, planLines } from './estimateLines.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.report');
@@ -54,6 +55,8 @@ export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boo
   }
   cmd.log(summaryLine(result));
   for (const line of roundLines(result.rounds ?? [])) cmd.log(line);
+  const observed = result.observed && observedLine(result.observed);
+  if (observed) cmd.log(observed);
   if (result.preflight?.duplicates) cmd.log(duplicatesLine(result.preflight));
   if (result.errorCodes.length) {
     cmd.log(messages.getMessage('info.errorCodes', [result.errorCodes.map((c) => `${c.code} ${c.count}`).join(', ')]));
@@ -81,6 +84,7 @@ function unmatchedWarning(result: LoadResult): string {
 
 /** --dry-run: where every problem is, and whether the file was loaded into this org before. */
 function reportCheck(cmd: Printer, result: LoadResult): number {
+  for (const line of planLines(result)) cmd.log(line);
   if (result.problemsFile && !result.preflight?.ok) cmd.log(messages.getMessage('info.problemsFile', [result.preflight?.problems ?? 0, result.problemsFile]));
   if (result.alreadyLoaded) cmd.warn(messages.getMessage('warn.alreadyLoaded', [result.alreadyLoaded.runId, result.alreadyLoaded.runDir]));
   return result.preflight?.ok ? 0 : EXIT_FAILED_ROWS;

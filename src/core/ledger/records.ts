@@ -8,6 +8,8 @@ import { PlannedChunk } from '../load/planner.js';
 import type { PreflightReport } from '../preflight/problems.js';
 import type { CsvReadOptions } from '../csv/reader.js';
 import type { ConcurrencyDecision } from '../concurrency/decide.js';
+import type { LoadEstimate } from '../estimate/estimate.js';
+import type { ObservedRates } from '../estimate/observed.js';
 
 export type RunSpec = {
   runId: string;
@@ -51,6 +53,9 @@ export type AttemptOutcome = {
   final: { successful: number; created: number; updated: number; failed: number; unprocessed: number; retryable: number; rejected: number; errorCodes: Record<string, number> };
 };
 
+/** ms, from the job's info when it ended */
+export type JobTimes = { processingMs: number; activeMs: number; apexMs: number };
+
 export type DropReason = 'holds-data' | 'unusable' | 'never-held';
 
 export type LedgerRecord =
@@ -75,7 +80,8 @@ export type LedgerRecord =
   | { t: 'uploading'; at: string; chunk: number; jobId: string }
   | { t: 'uploaded'; at: string; chunk: number; jobId: string }
   | { t: 'closed'; at: string; chunk: number; jobId: string }
-  | { t: 'terminal'; at: string; chunk: number; jobId: string; state: JobState; processed: number; failed: number; errorMessage?: string }
+  // times: the job info's totalProcessingTime, apiActiveProcessingTime, apexProcessingTime (absent in older ledgers)
+  | { t: 'terminal'; at: string; chunk: number; jobId: string; state: JobState; processed: number; failed: number; errorMessage?: string; times?: JobTimes }
   // created/updated: absent in ledgers written before they were counted
   | { t: 'results'; at: string; chunk: number; jobId: string; successful: number; created?: number; updated?: number; failed: number; unprocessed: number; unmatched: number; errorCodes: Record<string, number>; retryable: number }
   | { t: 'aborted-orphan'; at: string; chunk: number; jobId: string }
@@ -90,6 +96,12 @@ export type LedgerRecord =
   /** the run ended before it sent anything (refused, or its checks failed): resume never picks it up */
   | { t: 'abandoned'; at: string; reason: string }
   | { t: 'backup'; at: string; file: string; ids: number; records: number; queryJobs: string[] }
+  /** a large load's first part ran alone: what the rest should cost (estimate.ts) */
+  | ({ t: 'estimate'; at: string } & LoadEstimate)
+  /** --concurrency auto changed the jobs in flight while they ran, and why */
+  | { t: 'in-flight'; at: string; limit: number; reason: string }
+  /** every job ended: what the org did with the rows (lock failures, throttling, processing times) */
+  | ({ t: 'observed'; at: string } & ObservedRates)
   | { t: 'merged'; at: string }
   | { t: 'done'; at: string }
   /**
@@ -146,6 +158,10 @@ export type RunState = {
   abandoned?: Extract<LedgerRecord, { t: 'abandoned' }>;
   /** jobs a part left because they held data (job-dropped 'holds-data') not yet recorded as aborted */
   toAbort: Array<{ chunk: number; jobId: string }>;
+  /** absent in ledgers written before they were recorded */
+  estimate?: Extract<LedgerRecord, { t: 'estimate' }>;
+  inFlightChanges: Array<Extract<LedgerRecord, { t: 'in-flight' }>>;
+  observed?: Extract<LedgerRecord, { t: 'observed' }>;
   merged: boolean;
   done: boolean;
   /** the rounds after the load, in order (none in ledgers written before rounds existed) */
@@ -173,7 +189,7 @@ export function replay(records: LedgerRecord[]): RunState {
   if (first?.t !== 'run') throw new Error('ledger does not start with a run record');
   const { t, at, ...spec } = first;
   void t;
-  const state: RunState = { spec, startedAt: at, header: [], rows: 0, rejected: 0, chunks: [], planned: false, toAbort: [], merged: false, done: false, attempts: [] };
+  const state: RunState = { spec, startedAt: at, header: [], rows: 0, rejected: 0, chunks: [], planned: false, toAbort: [], inFlightChanges: [], merged: false, done: false, attempts: [] };
   for (const r of records.slice(1)) {
     if (r.t === 'planned') {
       state.planned = true;
@@ -203,6 +219,9 @@ export function replay(records: LedgerRecord[]): RunState {
     if (r.t === 'backup') state.backup = r;
     else if (r.t === 'confirmed') state.confirmed = r;
     else if (r.t === 'abandoned') state.abandoned = r;
+    else if (r.t === 'estimate') state.estimate = r;
+    else if (r.t === 'in-flight') state.inFlightChanges.push(r);
+    else if (r.t === 'observed') state.observed = r;
     else if (r.t === 'merged') state.merged = true;
     else if (r.t === 'done') state.done = true;
     else if (r.t !== 'run') applyChunkRecord(chunkAt(state, r.chunk), r);
@@ -210,7 +229,7 @@ export function replay(records: LedgerRecord[]): RunState {
   return state;
 }
 
-type ChunkRecord = Exclude<LedgerRecord, { t: 'run' | 'planned' | 'merged' | 'done' | 'backup' | 'confirmed' | 'abandoned' | 'attempt' | 'attempt-merged' }>;
+type ChunkRecord = Exclude<LedgerRecord, { t: 'run' | 'planned' | 'merged' | 'done' | 'backup' | 'confirmed' | 'abandoned' | 'attempt' | 'attempt-merged' | 'estimate' | 'in-flight' | 'observed' }>;
 
 function applyChunkRecord(c: ChunkState | undefined, r: ChunkRecord): void {
   if (!c) return;

@@ -34,14 +34,18 @@ import { mergeReports } from '../preflight/problems.js';
 import { addCounts, emptyCounts, partPaths } from '../results/join.js';
 import { mergeParts, resultPaths, unmatchedPath } from '../results/resultFiles.js';
 import { Deadline, JobRunner } from '../runner/jobRunner.js';
-import { autoGate, planAuto } from '../concurrency/auto.js';
+import { autoGate, CHUNK_ROWS, planAuto } from '../concurrency/auto.js';
+import { dryRunPlan, probeFirstPart } from '../estimate/probe.js';
+import { measureRun, observedRates } from '../estimate/observed.js';
+import { readMeasurement, saveMeasurement } from '../estimate/measurements.js';
+import { runEstimates } from '../estimate/resultFields.js';
 import type { InFlightChange } from '../runner/inFlight.js';
 import { finishRounds, lockRounds } from '../attempts/rounds.js';
 import { planRound, type ResendRows } from '../attempts/plan.js';
 import { roundsOf } from '../attempts/summary.js';
 import { crashIfAsked } from './crashPoints.js';
 import { Fingerprint } from './fingerprint.js';
-import { planChunks } from './planner.js';
+import { DEFAULT_MAX_JOB_BYTES, planChunks } from './planner.js';
 import { JobSummary, LoadEvent, LoadRequest, LoadResult } from './types.js';
 
 export { JobGoneError, AmbiguousOrphanError } from '../runner/jobRunner.js';
@@ -138,6 +142,8 @@ export class LoadEngine {
   private identityCache?: Identity;
   /** --concurrency auto: the running gate's eyes on the runner's events */
   private watch?: (e: LoadEvent) => void;
+  /** calls the org throttled (REQUEST_LIMIT_EXCEEDED) in this process: an observed rate of the run */
+  private throttled = 0;
 
   public constructor(private readonly deps: EngineDeps) {
     this.now = deps.now ?? Date.now;
@@ -149,6 +155,7 @@ export class LoadEngine {
       now: this.now,
       sleep: this.sleep,
       emit: (e): void => {
+        if (e.type === 'retry' && e.code === 'REQUEST_LIMIT_EXCEEDED') this.throttled++;
         this.watch?.(e);
         this.emit(e);
       },
@@ -179,7 +186,16 @@ export class LoadEngine {
     const report = inputs.report()!;
     // The same file already loaded into this org: the dry run says so (a load would be refused without --force).
     const identity = await this.identity();
-    const earlier = findSameLoad(req.ledgerDir, { orgId: identity.orgId, object: req.object, operation: req.operation, fileSha256: print.digest().sha256, runId: req.runId });
+    const { sha256, bytes } = print.digest();
+    const earlier = findSameLoad(req.ledgerDir, { orgId: identity.orgId, object: req.object, operation: req.operation, fileSha256: sha256, runId: req.runId });
+    const priced = dryRunPlan({
+      rows: report.rowsChecked - (req.keepInvalidRows ? 0 : report.problemRows),
+      bytes,
+      maxJobBytes: req.maxJobBytes ?? DEFAULT_MAX_JOB_BYTES,
+      jobsAtOnce: req.concurrency,
+      chunkRows: req.chunkRows ?? CHUNK_ROWS,
+      measured: readMeasurement(this.deps.stateDir, identity.orgId, req.object, req.operation),
+    });
     const finished = this.now();
     return {
       status: 'Checked',
@@ -202,6 +218,7 @@ export class LoadEngine {
       preflight: report,
       problemsFile: problems.path,
       ...(earlier ? { alreadyLoaded: { runId: earlier.runId, runDir: earlier.runDir } } : {}),
+      ...priced,
       startedAt: new Date(started).toISOString(),
       finishedAt: new Date(finished).toISOString(),
       elapsedMs: finished - started,
@@ -522,12 +539,23 @@ export class LoadEngine {
     const auto = state.concurrency
       ? autoGate(state, (c) => {
           changes.push(c);
+          state.inFlightChanges.push(ledger.append({ t: 'in-flight', limit: c.limit, reason: c.reason }) as RunState['inFlightChanges'][number]);
           this.emit({ type: 'in-flight', limit: c.limit, reason: c.reason });
         })
       : undefined;
     this.watch = auto?.watch;
     try {
-      await this.runner.run({ ledger, state, deadline, claimedByOtherRuns: () => jobsOfOtherRuns(runDir), inFlight: auto?.gate }, state.chunks);
+      const ctx = { ledger, state, deadline, claimedByOtherRuns: (): Set<string> => jobsOfOtherRuns(runDir), inFlight: auto?.gate };
+      const estimate = await probeFirstPart({
+        ledger,
+        state,
+        run: (parts) => this.runner.run(ctx, parts),
+        stateDir: this.deps.stateDir,
+        jobsAtOnce: auto?.gate.max ?? state.spec.concurrency,
+        chunkRows: state.spec.chunkRows ?? CHUNK_ROWS,
+      });
+      if (estimate) this.emit({ type: 'estimate', ...estimate });
+      await this.runner.run(ctx, state.chunks);
     } finally {
       this.watch = undefined;
     }
@@ -548,6 +576,10 @@ export class LoadEngine {
           ? { dir: join(runDir, 'sort-results'), fileNames: state.spec.files.map((f) => basename(f)), completed: state.chunks.map((c) => c.terminal?.state === 'JobComplete') }
           : undefined
       );
+      // What the org did with the rows, for the JSON and the ledger; the next dry run prices its plan with it.
+      state.observed = ledger.append({ t: 'observed', ...observedRates(state, this.throttled) }) as RunState['observed'];
+      const measured = measureRun(state);
+      if (measured) saveMeasurement(this.deps.stateDir, state.spec.org.orgId, state.spec.object, measured);
       ledger.append({ t: 'merged' });
       ledger.append({ t: 'done' });
       state.merged = true;
@@ -636,6 +668,7 @@ export class LoadEngine {
         ? { files: { ...paths, ...(existsSync(rejectedFile) ? { rejected: rejectedFile } : {}), ...(state.backup ? { backup: state.backup.file } : {}), ...(existsSync(unmatchedFile) ? { unmatched: unmatchedFile } : {}) } }
         : {}),
       ...(state.backup ? { backup: { file: state.backup.file, ids: state.backup.ids, records: state.backup.records } } : {}),
+      ...runEstimates(state),
       startedAt: state.startedAt,
       finishedAt: new Date(finished).toISOString(),
       elapsedMs: finished - started,

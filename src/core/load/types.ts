@@ -7,6 +7,9 @@ import type { PreflightReport } from '../preflight/problems.js';
 import type { DuplicatePolicy } from '../preflight/keyCensus.js';
 import type { ConcurrencyDecision, ConcurrencyMode } from '../concurrency/decide.js';
 import type { InFlightChange } from '../runner/inFlight.js';
+import type { LoadEstimate } from '../estimate/estimate.js';
+import type { ObservedRates } from '../estimate/observed.js';
+import type { DryRunPlan } from '../estimate/probe.js';
 
 export type LoadRequest = {
   object: string;
@@ -124,6 +127,15 @@ export type LoadResult = {
   rounds?: RoundSummary[];
   /** --concurrency auto: what was decided and why, and each change of the jobs in flight while they ran (this process) */
   concurrency?: { decision: ConcurrencyDecision; changes: InFlightChange[] };
+  /**
+   * A large load's first part ran alone: what the rest was expected to cost, from its job info.
+   * --dry-run: the plan priced with what an earlier run on this org and object measured.
+   */
+  estimate?: LoadEstimate;
+  /** --dry-run: the plan (rows to send, parts of at most --max-job-size, jobs at once) */
+  plan?: DryRunPlan;
+  /** every job ended: lock failures, throttling and processing times the org reported */
+  observed?: ObservedRates;
   startedAt: string;
   finishedAt: string;
   elapsedMs: number;
@@ -149,6 +161,8 @@ export type LoadEvent =
   | { type: 'concurrency'; mode: ConcurrencyMode; reason: string }
   /** --concurrency auto changed how many jobs may be in flight, and why */
   | { type: 'in-flight'; limit: number; reason: string }
+  /** the probe (a large load's first part, run alone) priced the rest of the load */
+  | ({ type: 'estimate' } & LoadEstimate)
   | { type: 'backup'; file: string; ids: number; records: number }
   /** a round of rows sent again starts (or goes on), and when it is merged, what became of its rows */
   | { type: 'round'; round: number; kind: RoundSummary['kind']; rows: number; serial: boolean }

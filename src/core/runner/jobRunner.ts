@@ -26,7 +26,7 @@ import { OrgApiError } from '../http/orgHttp.js';
 import { RetryPolicy } from '../http/retry.js';
 import { fileBlocks } from '../io/fileBlocks.js';
 import { Ledger } from '../ledger/ledger.js';
-import { ChunkState, DropReason, RunState, allChunks, leaveJob } from '../ledger/records.js';
+import { ChunkState, DropReason, JobTimes, RunState, allChunks, leaveJob } from '../ledger/records.js';
 import { crashIfAsked } from '../load/crashPoints.js';
 import { PollSchedule } from '../load/pollSchedule.js';
 import { LoadEvent } from '../load/types.js';
@@ -75,6 +75,12 @@ export class AmbiguousOrphanError extends Error {
     super(`part ${chunk}: ${candidates.length} Open jobs could be the one its interrupted creation made: ${candidates.map((c) => c.id).join(', ')}`);
     this.name = 'AmbiguousOrphanError';
   }
+}
+
+/** The job's processing times from its info, for the load's estimate and observed rates (estimate.ts). */
+function jobTimes(info: JobInfo): { times?: JobTimes } {
+  if (info.totalProcessingTime === undefined) return {};
+  return { times: { processingMs: info.totalProcessingTime, activeMs: info.apiActiveProcessingTime ?? info.totalProcessingTime, apexMs: info.apexProcessingTime ?? 0 } };
 }
 
 /** A clock skew between this machine and the org that the orphan search allows for. */
@@ -158,6 +164,7 @@ export class JobRunner {
           processed: info.numberRecordsProcessed ?? 0,
           failed: info.numberRecordsFailed ?? 0,
           ...(info.errorMessage ? { errorMessage: info.errorMessage } : {}),
+          ...jobTimes(info),
         }) as ChunkState['terminal'];
         this.deps.emit({
           type: 'job-done',
