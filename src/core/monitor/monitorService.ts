@@ -98,7 +98,9 @@ async function monitorLocked(http: OrgHttp, retry: Retrier, store: MonitorStore,
   const from = state.lastCheck ? Date.parse(state.lastCheck) - CHECK_OVERLAP_MS : opts.since;
   const identity = await retry('identity', () => fetchIdentity(http));
   const up = await updatedHistory(http, retry, opts.historyDir, now);
-  const changed = up.all.filter((j) => !isFinished(j) || Date.parse(j.systemModstamp) >= from);
+  // A job the history last saw unfinished but the org no longer lists ended unseen (its end is not
+  // known): only what the org lists now is still running.
+  const changed = up.all.filter((j) => (isFinished(j) ? Date.parse(j.systemModstamp) >= from : up.listed.has(id15(j.id))));
   const reviewed = reviewJobs(changed, { history: up.all, users: up.users, apps: up.apps, inventory: opts.inventory, now });
   const cmd = { bin: opts.bin, org: identity.username };
   const apex = (await asyncApexJobs(http, retry, from, 'CompletedDate')).map((a) => {
