@@ -71,6 +71,7 @@ export default class BulkopsMonitor extends SfCommand<BulkopsMonitorResult> {
       this.spinner.stop();
     }
     printMonitor(this, report, messages);
+    if (targets.length === 0 && !report.dryRun && report.problems.length > 0) this.warn(messages.getMessage('warn.noTarget', [report.problems.length]));
     for (const kind of ['slack', 'webhook'] as const) {
       if (report.pending[kind] > 0 && !targets.some((t) => t.kind === kind)) this.warn(messages.getMessage('warn.pendingNoTarget', [report.pending[kind], DESTINATION_LABEL[kind]]));
     }
