@@ -113,8 +113,19 @@ async function monitorLocked(http: OrgHttp, retry: Retrier, store: MonitorStore,
 
   const ctx = { orgId: up.orgId, org: identity.username, since: new Date(from).toISOString(), until: new Date(now).toISOString() };
   const deliveries: DeliveryReport[] = [];
+  const at = new Date(now).toISOString();
+  const outbox = (kind: Destination): Problem[] => uniqueByKey([...(state.pending[kind] ?? []), ...fresh]);
+  if (!opts.dryRun) {
+    // Saved before anything is sent, each message as pending for its destination: a run killed while
+    // sending (a pipeline's time-out during one webhook's back-off) leaves the messages not yet
+    // delivered pending, and does not send again those delivered before it.
+    for (const p of fresh) state.reported[p.key] = at;
+    for (const target of opts.targets) state.pending[target.kind] = outbox(target.kind);
+    state.lastCheck = at;
+    store.write(state, now);
+  }
   for (const target of opts.targets) {
-    const all = uniqueByKey([...(state.pending[target.kind] ?? []), ...fresh]);
+    const all = opts.dryRun ? outbox(target.kind) : state.pending[target.kind] ?? [];
     if (all.length === 0) continue;
     const body = target.kind === 'slack' ? slackDigest(all, { ...ctx, bin: opts.bin }) : webhookPayload(all, ctx);
     const host = new URL(target.url).host;
@@ -125,12 +136,10 @@ async function monitorLocked(http: OrgHttp, retry: Retrier, store: MonitorStore,
     // eslint-disable-next-line no-await-in-loop -- one destination after the other
     const outcome = await deliver(target.url, JSON.stringify(body), { post: opts.post ?? fetchPost, sleep: opts.sleep }, opts.policy ?? WEBHOOK_POLICY);
     deliveries.push({ destination: target.kind, host, problems: all.length, ...outcome });
-    state.pending[target.kind] = outcome.delivered ? [] : all;
-  }
-  if (!opts.dryRun) {
-    for (const p of fresh) state.reported[p.key] = new Date(now).toISOString();
-    state.lastCheck = new Date(now).toISOString();
-    store.write(state, now);
+    if (outcome.delivered) {
+      state.pending[target.kind] = [];
+      store.write(state, now);
+    }
   }
   const pending = Object.fromEntries(DESTINATIONS.map((d) => [d, state.pending[d]?.length ?? 0])) as Record<Destination, number>;
   return { ...ctx, orgId: up.orgId, firstRun, dryRun: opts.dryRun === true, problems: fresh, deliveries, pending, history: up.saved };
