@@ -23,8 +23,13 @@ import { slackDigest } from './slack.js';
 import { Destination, DESTINATIONS, MonitorStore } from './state.js';
 import { webhookPayload } from './webhook.js';
 
-/** A later run looks back this much before the last check too, for clocks that disagree a little. */
-export const CHECK_OVERLAP_MS = 5 * 60_000;
+/**
+ * A later run looks back this much before the last check too: the last check is this machine's
+ * time, the jobs' dates the org's, and a job that ended within the clocks' difference before it
+ * would otherwise never be looked at. Looking again costs nothing (what was reported is kept by
+ * key), so the margin is wide: a runner's clock off by minutes is not rare.
+ */
+export const CHECK_OVERLAP_MS = 60 * 60_000;
 
 export type Target = { kind: Destination; url: string };
 
