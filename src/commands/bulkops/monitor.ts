@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
-import { Messages } from '@salesforce/core';
+import { Messages, SfError } from '@salesforce/core';
 import { LockHeldError } from '../../core/io/fileLock.js';
 import { defaultHistoryDir } from '../../core/jobs/history.js';
 import { parseSince } from '../../core/jobs/period.js';
@@ -71,12 +71,32 @@ export default class BulkopsMonitor extends SfCommand<BulkopsMonitorResult> {
       this.spinner.stop();
     }
     printMonitor(this, report, messages);
+    if (targets.length === 0 && !report.dryRun && report.problems.length > 0) this.warn(messages.getMessage('warn.noTarget', [report.problems.length]));
     for (const kind of ['slack', 'webhook'] as const) {
       if (report.pending[kind] > 0 && !targets.some((t) => t.kind === kind)) this.warn(messages.getMessage('warn.pendingNoTarget', [report.pending[kind], DESTINATION_LABEL[kind]]));
     }
     if (report.problems.length > 0 || report.pending.slack + report.pending.webhook > 0) process.exitCode = 68;
     return report;
   }
+
+  /**
+   * An error that repeats the command line (oclif's "Unexpected argument: <value>", when a webhook
+   * URL lost its flag name, e.g. `--slack-webhook $UNSET --webhook $URL`) would print the URL, put
+   * it in --json and sf's log: such an error goes on with every URL of the command line, and the
+   * webhook variables' values, replaced.
+   */
+  public async catch(error: Error & { exitCode?: number; actions?: string[]; oclif?: { exit?: number } }): Promise<never> {
+    return super.catch(withoutSecrets(error, [...this.argv.flatMap((a) => a.match(/https?:\/\/\S+/gi) ?? []), process.env.BULKOPS_SLACK_WEBHOOK, process.env.BULKOPS_WEBHOOK]));
+  }
+}
+
+/** The error itself when it names no secret; else a new one (no cause, no stack to repeat it) with each secret replaced. */
+export function withoutSecrets<E extends Error & { exitCode?: number; actions?: string[]; oclif?: { exit?: number } }>(error: E, secrets: Array<string | undefined>): E | SfError {
+  const found = secrets.map((x) => x?.trim()).filter((x): x is string => Boolean(x && x.length >= 8));
+  const names = (text?: string): boolean => found.some((x) => text?.includes(x));
+  if (!names(error.message) && !names(error.stack) && !(error.actions ?? []).some(names)) return error;
+  const scrub = (text: string): string => found.reduce((t, x) => t.split(x).join('<webhook URL>'), text);
+  return new SfError(scrub(error.message), error.name, (error.actions ?? []).map(scrub), error.oclif?.exit ?? error.exitCode ?? 1);
 }
 
 /** The webhooks given, each checked to be a URL (the error never repeats it: it is a secret). */

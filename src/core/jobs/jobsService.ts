@@ -100,6 +100,8 @@ export type UpdatedHistory = {
   users: Map<string, OrgUser>;
   /** connected app names by 15-character Id */
   apps: Map<string, string>;
+  /** the 15-character Ids of the jobs the org lists now */
+  listed: Set<string>;
 };
 
 /** The org's job history brought up to date (the org's jobs now, unread event logs), with its users and connected apps. */
@@ -111,7 +113,7 @@ export async function updatedHistory(http: OrgHttp, retry: Retrier, historyDir: 
   const all = [...history.jobs().values()];
   const users = await usersById(http, retry, all.map((j) => j.createdById));
   const apps = await connectedApps(http, retry);
-  return { orgId, history, saved, all, users, apps };
+  return { orgId, history, saved, all, users, apps, listed: new Set(current.map((j) => id15(j.id))) };
 }
 
 export async function connectedApps(http: OrgHttp, retry: Retrier): Promise<Map<string, string>> {

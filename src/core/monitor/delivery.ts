@@ -44,10 +44,24 @@ function networkReason(e: unknown): string {
   return code ? `network error ${code}` : `network error ${(e as Error).name ?? 'Error'}`;
 }
 
-/** The answer's body only when it is a short error word (what Slack sends); a body could echo anything. */
-function answerReason(a: WebhookAnswer): string {
+/** The parts of a webhook URL that may be its secret: the path's segments and the query's values. */
+function secretParts(url: string): string[] {
+  try {
+    const u = new URL(url);
+    return [...u.pathname.split('/'), ...u.searchParams.values(), u.username, u.password].map((x) => x.trim().toLowerCase()).filter((x) => x.length >= 4);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The answer's body only when it is a short error word (what Slack sends); a body could echo
+ * anything, even a short one the URL's token ("no hook abc123"): then only the status.
+ */
+function answerReason(a: WebhookAnswer, url: string): string {
   const word = a.body.trim();
-  return /^[\w .-]{1,80}$/.test(word) ? `HTTP ${a.status} ${word}` : `HTTP ${a.status}`;
+  const echoes = secretParts(url).some((part) => word.toLowerCase().includes(part));
+  return /^[\w .-]{1,80}$/.test(word) && !echoes ? `HTTP ${a.status} ${word}` : `HTTP ${a.status}`;
 }
 
 export async function deliver(url: string, json: string, hooks: DeliveryHooks, policy: RetryPolicy = WEBHOOK_POLICY): Promise<Delivery> {
@@ -59,7 +73,7 @@ export async function deliver(url: string, json: string, hooks: DeliveryHooks, p
     try {
       answer = await hooks.post(url, json);
       if (answer.status >= 200 && answer.status < 300) return { delivered: true, attempts: attempt, status: answer.status };
-      reason = answerReason(answer);
+      reason = answerReason(answer, url);
       const transient = answer.status === 429 || answer.status >= 500 || answer.status === 408;
       if (!transient) return { delivered: false, attempts: attempt, status: answer.status, reason, ...(isReconfigure(answer) ? { reconfigure: true } : {}) };
     } catch (e) {

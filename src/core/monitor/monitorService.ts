@@ -23,8 +23,13 @@ import { slackDigest } from './slack.js';
 import { Destination, DESTINATIONS, MonitorStore } from './state.js';
 import { webhookPayload } from './webhook.js';
 
-/** A later run looks back this much before the last check too, for clocks that disagree a little. */
-export const CHECK_OVERLAP_MS = 5 * 60_000;
+/**
+ * A later run looks back this much before the last check too: the last check is this machine's
+ * time, the jobs' dates the org's, and a job that ended within the clocks' difference before it
+ * would otherwise never be looked at. Looking again costs nothing (what was reported is kept by
+ * key), so the margin is wide: a runner's clock off by minutes is not rare.
+ */
+export const CHECK_OVERLAP_MS = 60 * 60_000;
 
 export type Target = { kind: Destination; url: string };
 
@@ -98,7 +103,9 @@ async function monitorLocked(http: OrgHttp, retry: Retrier, store: MonitorStore,
   const from = state.lastCheck ? Date.parse(state.lastCheck) - CHECK_OVERLAP_MS : opts.since;
   const identity = await retry('identity', () => fetchIdentity(http));
   const up = await updatedHistory(http, retry, opts.historyDir, now);
-  const changed = up.all.filter((j) => !isFinished(j) || Date.parse(j.systemModstamp) >= from);
+  // A job the history last saw unfinished but the org no longer lists ended unseen (its end is not
+  // known): only what the org lists now is still running.
+  const changed = up.all.filter((j) => (isFinished(j) ? Date.parse(j.systemModstamp) >= from : up.listed.has(id15(j.id))));
   const reviewed = reviewJobs(changed, { history: up.all, users: up.users, apps: up.apps, inventory: opts.inventory, now });
   const cmd = { bin: opts.bin, org: identity.username };
   const apex = (await asyncApexJobs(http, retry, from, 'CompletedDate')).map((a) => {
@@ -111,8 +118,19 @@ async function monitorLocked(http: OrgHttp, retry: Retrier, store: MonitorStore,
 
   const ctx = { orgId: up.orgId, org: identity.username, since: new Date(from).toISOString(), until: new Date(now).toISOString() };
   const deliveries: DeliveryReport[] = [];
+  const at = new Date(now).toISOString();
+  const outbox = (kind: Destination): Problem[] => uniqueByKey([...(state.pending[kind] ?? []), ...fresh]);
+  if (!opts.dryRun) {
+    // Saved before anything is sent, each message as pending for its destination: a run killed while
+    // sending (a pipeline's time-out during one webhook's back-off) leaves the messages not yet
+    // delivered pending, and does not send again those delivered before it.
+    for (const p of fresh) state.reported[p.key] = at;
+    for (const target of opts.targets) state.pending[target.kind] = outbox(target.kind);
+    state.lastCheck = at;
+    store.write(state, now);
+  }
   for (const target of opts.targets) {
-    const all = uniqueByKey([...(state.pending[target.kind] ?? []), ...fresh]);
+    const all = opts.dryRun ? outbox(target.kind) : state.pending[target.kind] ?? [];
     if (all.length === 0) continue;
     const body = target.kind === 'slack' ? slackDigest(all, { ...ctx, bin: opts.bin }) : webhookPayload(all, ctx);
     const host = new URL(target.url).host;
@@ -123,12 +141,10 @@ async function monitorLocked(http: OrgHttp, retry: Retrier, store: MonitorStore,
     // eslint-disable-next-line no-await-in-loop -- one destination after the other
     const outcome = await deliver(target.url, JSON.stringify(body), { post: opts.post ?? fetchPost, sleep: opts.sleep }, opts.policy ?? WEBHOOK_POLICY);
     deliveries.push({ destination: target.kind, host, problems: all.length, ...outcome });
-    state.pending[target.kind] = outcome.delivered ? [] : all;
-  }
-  if (!opts.dryRun) {
-    for (const p of fresh) state.reported[p.key] = new Date(now).toISOString();
-    state.lastCheck = new Date(now).toISOString();
-    store.write(state, now);
+    if (outcome.delivered) {
+      state.pending[target.kind] = [];
+      store.write(state, now);
+    }
   }
   const pending = Object.fromEntries(DESTINATIONS.map((d) => [d, state.pending[d]?.length ?? 0])) as Record<Destination, number>;
   return { ...ctx, orgId: up.orgId, firstRun, dryRun: opts.dryRun === true, problems: fresh, deliveries, pending, history: up.saved };

@@ -57,6 +57,14 @@ describe('webhook delivery', () => {
     expect(s.waits[2]).to.be.greaterThan(s.waits[0]);
   });
 
+  it('a short answer that echoes a part of the URL (its token) is left out of the reason', async () => {
+    const d = await deliver(URL, '{}', scripted({ status: 404, body: 'no hook secret-token-xyz' }));
+    expect(d.reason).to.equal('HTTP 404');
+    const q = await deliver('https://hooks.example.com/in?token=abc123def', '{}', scripted({ status: 401, body: 'bad token abc123def' }));
+    expect(q.reason).to.equal('HTTP 401');
+    expect((await deliver(URL, '{}', scripted({ status: 404, body: 'no_service' }))).reason).to.equal('HTTP 404 no_service');
+  });
+
   it('a body that is not a short error word is left out of the reason', async () => {
     const d = await deliver(URL, '{}', scripted({ status: 403, body: `<html>forbidden ${URL}</html>` }));
     expect(d.reason).to.equal('HTTP 403');
