@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { syncDir } from '../io/durable.js';
+import { BulkV1 } from '../bulk/bulkV1.js';
 import { BulkV2 } from '../bulk/bulkV2.js';
 import { JobState } from '../bulk/types.js';
 import { DEFAULT_RETRY, RetryPolicy } from '../http/retry.js';
@@ -45,6 +46,8 @@ export { JobGoneError, AmbiguousOrphanError } from '../runner/jobRunner.js';
 
 export type EngineDeps = {
   bulk: BulkV2;
+  /** for --bulk-api v1 runs */
+  bulkV1?: BulkV1;
   identity: () => Promise<Identity>;
   onEvent?: (e: LoadEvent) => void;
   now?: () => number;
@@ -131,6 +134,7 @@ export class LoadEngine {
     this.retryPolicy = deps.retry ?? DEFAULT_RETRY;
     this.runner = new JobRunner({
       bulk: deps.bulk,
+      bulkV1: deps.bulkV1,
       now: this.now,
       sleep: this.sleep,
       emit: (e): void => {
@@ -234,6 +238,7 @@ export class LoadEngine {
         ...(req.maxJobBytes ? { maxJobBytes: req.maxJobBytes } : {}),
         ...(req.keepInvalidRows ? { keepInvalidRows: true } : {}),
         ...(req.force ? { force: true } : {}),
+        ...(req.v1 ? { v1: req.v1 } : {}),
       };
       ledger.append({ t: 'run', ...spec });
       const state = await this.plan(ledger, runDir, spec, req);
@@ -434,6 +439,7 @@ export class LoadEngine {
           csv: spec.csv,
           keepInvalidRows: spec.keepInvalidRows,
           force: spec.force,
+          v1: spec.v1,
         });
       }
       return await this.drive(ledger, runDir, state, { at: this.now() + waitMs });
@@ -549,6 +555,7 @@ export class LoadEngine {
       processed: c.terminal?.processed ?? 0,
       failed: c.terminal?.failed ?? 0,
       ...(c.terminal?.errorMessage ? { errorMessage: c.terminal.errorMessage } : {}),
+      ...(state.spec.v1 ? { batches: (c.batches ?? []).filter(Boolean).length } : {}),
     }));
     const rejectedFile = join(state.spec.resultsDir, 'rejected.csv');
     const paths = resultPaths(state.spec.resultsDir);
@@ -560,6 +567,8 @@ export class LoadEngine {
       object: state.spec.object,
       operation: state.spec.operation,
       ...(state.spec.externalId ? { externalId: state.spec.externalId } : {}),
+      bulkApi: state.spec.v1 ? 'v1' : 'v2',
+      ...(state.spec.v1 ? { v1: state.spec.v1 } : {}),
       file: state.spec.files.join(', '),
       inputFiles: state.spec.files,
       rows: state.rows + state.rejected,
