@@ -154,5 +154,25 @@ describe('load engine: Bulk API V1', function () {
         }
       });
     }
+
+    // Parallel: three parts as three Parallel jobs at once (the TAKEN rows past line 251 hold free IDs and load), the crash in whichever reaches the point first.
+    for (const point of ['after-create:2', 'before-batch:2', 'after-batch:2', 'after-close:3', 'mid-results:2']) {
+      it(`Parallel: every row once, no batch twice, after a crash at ${point}`, async () => {
+        await start();
+        const req = request(file(600, 50), { concurrency: 5, maxJobBytes: 6 * 1024, v1: { concurrencyMode: 'Parallel', batchRows: 80 } });
+        const child = await runCrashChild({ target: target(), request: req }, point);
+        expect(child.signal, child.stderr).to.equal('SIGKILL');
+        const { engine } = testEngine(target());
+        const result: LoadResult = await engine.resume(join(req.ledgerDir, req.runId), 60_000);
+        expect(result).to.include({ status: 'Completed', bulkApi: 'v1', rows: 600, successful: 595, failed: 5, unprocessed: 0, unmatched: 0 });
+        expect(result.jobs).to.have.length(3);
+        expect(loaded()).to.have.length(595);
+        expect(new Set(loaded()).size).to.equal(595);
+        const jobs = emu.bulkV1.listJobs();
+        expect(jobs.map((j) => j.state)).to.deep.equal(['Closed', 'Closed', 'Closed']);
+        expect(batchesSent()).to.equal(result.jobs.reduce((n, j) => n + j.batches!, 0));
+        expect(readCsv(result.files!.failed).map((r) => Number(r.sf__Line))).to.deep.equal([51, 101, 151, 201, 251]);
+      });
+    }
   });
 });
