@@ -146,7 +146,7 @@ export class V1Jobs {
         const outcomes = await batchOutcomes(v1, jobId, batch);
         const out: Buffer[] = [];
         let k = 0;
-        await scanRecords(once(await readRange(file, range.start, range.end)), (buf, start, end) => {
+        await scanRecords(Readable.from([await readRange(file, range.start, range.end)]), (buf, start, end) => {
           const o = outcomes[k++];
           if (!o || o.success !== (kind === 'successful')) return;
           const lead = kind === 'successful' ? `${csvField(o.id)},${o.created ? 'true' : 'false'},` : `${csvField(o.id)},${csvField(o.error)},`;
@@ -224,10 +224,6 @@ export class V1Jobs {
 }
 
 const LF = Buffer.from('\n');
-
-async function* once(buf: Buffer): AsyncGenerator<Buffer> {
-  yield buf;
-}
 
 /**
  * Cuts a part file into batches of at most `maxRows` rows and `maxBytes` bytes with the header, at
