@@ -52,6 +52,10 @@ export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boo
     return opts.waited ? EXIT_STILL_RUNNING : 0;
   }
   cmd.log(summaryLine(result));
+  if (result.v1) {
+    const batches = result.jobs.reduce((n, j) => n + (j.batches ?? 0), 0);
+    cmd.log(messages.getMessage('info.bulkV1', [result.v1.concurrencyMode, result.jobs.length, batches, result.v1.batchRows]));
+  }
   if (result.preflight?.duplicates) cmd.log(duplicatesLine(result.preflight));
   if (result.errorCodes.length) {
     cmd.log(messages.getMessage('info.errorCodes', [result.errorCodes.map((c) => `${c.code} ${c.count}`).join(', ')]));
