@@ -32,6 +32,8 @@ export type RunSpec = {
   maxJobBytes?: number;
   keepInvalidRows?: boolean;
   force?: boolean;
+  /** which Bulk API the run sends with (absent in ledgers written before V1 loads existed: v2) */
+  bulkApi?: 'v1' | 'v2';
   /** Bulk API V1 (--bulk-api v1): each part is one V1 job of batches, run Serial or Parallel; absent: Bulk API 2.0 */
   v1?: V1RunSpec;
 };

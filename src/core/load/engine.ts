@@ -238,6 +238,7 @@ export class LoadEngine {
         ...(req.maxJobBytes ? { maxJobBytes: req.maxJobBytes } : {}),
         ...(req.keepInvalidRows ? { keepInvalidRows: true } : {}),
         ...(req.force ? { force: true } : {}),
+        bulkApi: req.v1 ? 'v1' : 'v2',
         ...(req.v1 ? { v1: req.v1 } : {}),
       };
       ledger.append({ t: 'run', ...spec });

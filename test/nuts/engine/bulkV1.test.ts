@@ -76,8 +76,8 @@ describe('load engine: Bulk API V1', function () {
     expect(failed.map((r) => r.sf__Line)).to.deep.equal(['51', '101', '151', '201', '251']);
     expect(failed.map((r) => r.External_Id__c)).to.deep.equal(['TAKEN-50', 'TAKEN-100', 'TAKEN-150', 'TAKEN-200', 'TAKEN-250']);
     expect(failed.every((r) => r.sf__ErrorCode === 'DUPLICATE_VALUE')).to.equal(true);
-    const run = Ledger.read(result.runDir)[0] as { v1?: unknown };
-    expect(run.v1).to.deep.equal({ concurrencyMode: 'Serial', batchRows: 60 });
+    const run = Ledger.read(result.runDir)[0] as { bulkApi?: string; v1?: unknown };
+    expect(run).to.deep.include({ bulkApi: 'v1', v1: { concurrencyMode: 'Serial', batchRows: 60 } });
   });
 
   it('Parallel: several parts, each its own Parallel job, every row once', async () => {
