@@ -12,7 +12,7 @@ const NS = 'http://www.force.com/2009/06/asyncapi/dataload';
 
 export type V1ConcurrencyMode = 'Serial' | 'Parallel';
 export type V1JobState = 'Open' | 'Closed' | 'Aborted' | 'Failed';
-export type V1BatchState = 'Queued' | 'InProgress' | 'Completed' | 'Failed' | 'Not Processed';
+export type V1BatchState = 'Queued' | 'InProgress' | 'Completed' | 'Failed' | 'NotProcessed';
 
 export type V1JobSpec = { object: string; operation: IngestOperation; externalIdFieldName?: string; concurrencyMode: V1ConcurrencyMode };
 
@@ -171,8 +171,8 @@ function batchInfo(xml: string): V1BatchInfo {
   return {
     id: f.get('id') ?? '',
     jobId: f.get('jobId') ?? '',
-    // The emulator and older docs write NotProcessed; the state list writes "Not Processed".
-    state: (state === 'NotProcessed' ? 'Not Processed' : state) as V1BatchState,
+    // Current docs write NotProcessed (Interpret Batch State); older versions wrote "Not Processed".
+    state: (state === 'Not Processed' ? 'NotProcessed' : state) as V1BatchState,
     ...(f.get('stateMessage') ? { stateMessage: f.get('stateMessage') } : {}),
     createdDate: f.get('createdDate') ?? '',
     numberRecordsProcessed: Number(f.get('numberRecordsProcessed') ?? 0),

@@ -10,7 +10,7 @@
  *
  * Job states map onto Bulk API 2.0's, which the runner and the ledger use: an Open job is Open; a
  * Closed or Aborted one with batches still Queued or InProgress is InProgress; once none are, a
- * Closed job whose batches all Completed is JobComplete, one with a Failed or Not Processed batch
+ * Closed job whose batches all Completed is JobComplete, one with a Failed or NotProcessed batch
  * Failed (the rows of such a batch that have no result were never processed: they are unprocessed
  * and worth sending again).
  *
@@ -67,7 +67,7 @@ export class V1Jobs {
   public async info(jobId: string): Promise<JobInfo> {
     const job = asJobInfo(await v1Call(() => this.v1.info(jobId)));
     if (job.state !== 'Failed') return job;
-    const failed = (await v1Call(() => this.v1.batches(jobId))).filter((b) => b.state === 'Failed' || b.state === 'Not Processed');
+    const failed = (await v1Call(() => this.v1.batches(jobId))).filter((b) => b.state === 'Failed' || b.state === 'NotProcessed');
     return { ...job, errorMessage: failed.map((b) => `batch ${b.id} ${b.state}${b.stateMessage ? `: ${b.stateMessage}` : ''}`).join('; ') };
   }
 

@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js';
+import { contactLoad, runCrashChild, testEngine, testHttp } from '../../helpers/engine.js';
+import { BulkV1 } from '../../../src/core/bulk/bulkV1.js';
+import { OrgApiError } from '../../../src/core/http/orgHttp.js';
 import { readCsv } from '../../helpers/csv.js';
 import type { LoadRequest, LoadResult } from '../../../src/core/load/types.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
@@ -126,6 +128,23 @@ describe('load engine: Bulk API V1', function () {
     const saved = new Set(loaded());
     expect(unprocessed.map((r) => Number(r.sf__Line))).to.deep.equal(Array.from({ length: 100 }, (_, k) => k + 22));
     for (const r of unprocessed) expect(saved.has(r.External_Id__c), r.External_Id__c).to.equal(false);
+  });
+
+  it('the V1 client reads XML answers and V1 errors (exceptionCode) from the org', async () => {
+    await start();
+    const v1 = new BulkV1(testHttp(target()));
+    const job = await v1.createJob({ object: 'Contact', operation: 'insert', concurrencyMode: 'Serial' });
+    expect(job).to.include({ state: 'Open', concurrencyMode: 'Serial', object: 'Contact', numberBatchesTotal: 0 });
+    const batch = await v1.addBatch(job.id, Buffer.from('LastName\nXml One\n'));
+    expect(batch).to.include({ jobId: job.id, state: 'Queued' });
+    expect((await v1.batches(job.id)).map((b) => b.id)).to.deep.equal([batch.id]);
+    expect((await v1.batchRequest(job.id, batch.id)).toString()).to.equal('LastName\nXml One\n');
+    expect((await v1.close(job.id)).state).to.equal('Closed');
+    let error: unknown;
+    await v1.addBatch(job.id, Buffer.from('LastName\nToo Late\n')).catch((e: unknown) => (error = e));
+    expect(error).to.be.instanceOf(OrgApiError);
+    expect(error).to.include({ status: 400, errorCode: 'InvalidJobState' });
+    expect((error as Error).message).to.match(/Job is not Open/);
   });
 
   describe('kill -9 then resume', () => {

@@ -78,10 +78,10 @@ describe('v1Jobs', () => {
       expect(asJobInfo(job({ state: 'Aborted', numberBatchesInProgress: 1, numberBatchesCompleted: 2 })).state).to.equal('InProgress');
     });
 
-    it('Closed with every batch Completed is JobComplete; a Failed or Not Processed batch makes it Failed', () => {
+    it('Closed with every batch Completed is JobComplete; a Failed or NotProcessed batch makes it Failed', () => {
       expect(asJobInfo(job({})).state).to.equal('JobComplete');
       expect(asJobInfo(job({ numberBatchesCompleted: 2, numberBatchesFailed: 1 })).state).to.equal('Failed');
-      // Not Processed batches are counted in the total only.
+      // NotProcessed batches are counted in the total only.
       expect(asJobInfo(job({ numberBatchesCompleted: 2 })).state).to.equal('Failed');
       expect(asJobInfo(job({ state: 'Aborted', numberBatchesCompleted: 1 })).state).to.equal('Aborted');
     });
