@@ -450,7 +450,9 @@ export class JobRunner {
 
   private journal(state: RunState): CreationJournal {
     const { org, object, operation } = state.spec;
-    return new CreationJournal(this.deps.stateDir, { orgId: org.orgId, userId: org.userId, object, operation }, this.deps.now);
+    // The org lists V1 and 2.0 jobs apart (jobType), so their interrupted creations are matched apart.
+    const key = { orgId: org.orgId, userId: org.userId, object, operation: this.v1 ? `${operation}.v1` : operation };
+    return new CreationJournal(this.deps.stateDir, key, this.deps.now);
   }
 
   /**

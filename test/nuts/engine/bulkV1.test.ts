@@ -147,6 +147,27 @@ describe('load engine: Bulk API V1', function () {
     expect((error as Error).message).to.match(/Job is not Open/);
   });
 
+  it('a V1 and a 2.0 load of one object, both killed right after creating their job: each resume finds its own job', async () => {
+    await start();
+    const other = join(work, 'other.csv');
+    writeFileSync(other, 'LastName,External_Id__c\n' + Array.from({ length: 40 }, (_, i) => `Other${i},O-${i}`).join('\n') + '\n');
+    const v2 = contactLoad(other, work, { concurrency: 1 });
+    const v1 = request(file(100));
+    for (const req of [v2, v1]) {
+      const child = await runCrashChild({ target: target(), request: req }, 'after-create');
+      expect(child.signal, child.stderr).to.equal('SIGKILL');
+    }
+    const { engine } = testEngine(target());
+    const r1 = await engine.resume(join(v1.ledgerDir, v1.runId), 60_000);
+    const r2 = await engine.resume(join(v2.ledgerDir, v2.runId), 60_000);
+    expect(r1).to.include({ status: 'Completed', bulkApi: 'v1', successful: 100 });
+    expect(r2).to.include({ status: 'Completed', bulkApi: 'v2', successful: 40 });
+    for (const r of [r1, r2]) expect(Ledger.read(r.runDir).filter((x) => x.t === 'created' && x.adopted)).to.have.length(1);
+    expect(emu.bulkV1.listJobs()).to.have.length(1);
+    expect(emu.ingest.jobs.list()).to.have.length(1);
+    expect(loaded()).to.have.length(140);
+  });
+
   describe('kill -9 then resume', () => {
     const points = ['before-create', 'after-create', 'after-claim', 'before-batch:1', 'before-batch:3', 'after-batch:1', 'after-batch:3', 'after-batch:5', 'after-upload', 'after-close', 'mid-results', 'before-merge'];
     for (const point of points) {
