@@ -19,7 +19,8 @@
  * position and given to the join in Bulk API 2.0's result form (sf__Id, sf__Created or sf__Error,
  * then the row as sent), so a V1 load writes the same result files as a 2.0 load.
  */
-import { open } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { BulkV1, V1BatchInfo, V1JobInfo } from '../bulk/bulkV1.js';
 import { BulkV2, JobList } from '../bulk/bulkV2.js';
@@ -28,6 +29,7 @@ import { parseCsvBatches } from '../csv/fastParser.js';
 import { scanRecords } from '../csv/recordScanner.js';
 import { csvField } from '../csv/writer.js';
 import { OrgApiError } from '../http/orgHttp.js';
+import { ByteWriter } from '../io/byteWriter.js';
 import { fileBlocks } from '../io/fileBlocks.js';
 import { Ledger } from '../ledger/ledger.js';
 import { ChunkState, V1RunSpec } from '../ledger/records.js';
@@ -54,6 +56,8 @@ export class ForeignBatchError extends Error {
 
 export class V1Jobs {
   private readonly cuts = new Map<string, Promise<PartBatches>>();
+  /** failed rows kept by a complete pass over the successful ones, for the join's failed pass */
+  private readonly spilled = new Set<string>();
 
   public constructor(private readonly v1: BulkV1, private readonly v2: BulkV2, private readonly spec: V1RunSpec) {}
 
@@ -131,28 +135,53 @@ export class V1Jobs {
   /**
    * A batch-by-position result stream in Bulk API 2.0's form: successful (sf__Id, sf__Created, row)
    * or failed (sf__Id, sf__Error, row). Rows of a batch with no result (not processed) are in neither.
+   * The join reads the successful rows first: their pass keeps the failed rows on disk, so that each
+   * batch's result is downloaded once.
    */
   public async results(c: ChunkState, kind: ResultKind): Promise<Readable> {
+    const spillPath = `${c.chunk.file}.failed-results`;
+    if (kind === 'failed' && this.spilled.delete(spillPath)) return Readable.from(readThenRemove(spillPath));
     const { header, ranges } = await this.batchesOf(c);
     const jobId = c.jobId!;
     const states = new Map((await v1Call(() => this.v1.batches(jobId))).map((b) => [b.id, b]));
     const v1 = this.v1;
     const file = c.chunk.file;
+    const spilled = this.spilled;
+    const spill = kind === 'successful' ? new ByteWriter(spillPath) : undefined;
     async function* rows(): AsyncGenerator<Buffer> {
-      yield Buffer.concat([Buffer.from(kind === 'successful' ? 'sf__Id,sf__Created,' : 'sf__Id,sf__Error,'), header]);
-      for (const [i, range] of ranges.entries()) {
-        const batch = states.get(c.batches?.[i] ?? '');
-        if (!batch || (batch.state !== 'Completed' && batch.state !== 'Failed')) continue;
-        const outcomes = await batchOutcomes(v1, jobId, batch);
-        const out: Buffer[] = [];
-        let k = 0;
-        await scanRecords(Readable.from([await readRange(file, range.start, range.end)]), (buf, start, end) => {
-          const o = outcomes[k++];
-          if (!o || o.success !== (kind === 'successful')) return;
-          const lead = kind === 'successful' ? `${csvField(o.id)},${o.created ? 'true' : 'false'},` : `${csvField(o.id)},${csvField(o.error)},`;
-          out.push(Buffer.from(lead), buf.subarray(start, end), LF);
-        });
-        yield Buffer.concat(out);
+      let complete = false;
+      try {
+        yield Buffer.concat([Buffer.from(kind === 'successful' ? 'sf__Id,sf__Created,' : 'sf__Id,sf__Error,'), header]);
+        spill?.text('sf__Id,sf__Error,');
+        spill?.bytes(header, 0, header.length);
+        for (const [i, range] of ranges.entries()) {
+          const batch = states.get(c.batches?.[i] ?? '');
+          if (!batch || (batch.state !== 'Completed' && batch.state !== 'Failed')) continue;
+          const outcomes = await batchOutcomes(v1, jobId, batch);
+          const out: Buffer[] = [];
+          let k = 0;
+          await scanRecords(Readable.from([await readRange(file, range.start, range.end)]), (buf, start, end) => {
+            const o = outcomes[k++];
+            if (!o) return;
+            if (o.success === (kind === 'successful')) {
+              out.push(Buffer.from(outcomeLead(o)), buf.subarray(start, end), LF);
+            } else if (spill) {
+              spill.text(outcomeLead(o));
+              spill.bytes(buf, start, end);
+              spill.text('\n');
+            }
+          });
+          if (spill?.due) await spill.flush();
+          yield Buffer.concat(out);
+        }
+        complete = true;
+      } finally {
+        if (spill && complete) {
+          await spill.close();
+          spilled.add(spillPath);
+        } else {
+          await spill?.abort();
+        }
       }
     }
     return Readable.from(rows(), { objectMode: false });
@@ -269,6 +298,19 @@ async function batchBody(file: string, header: Buffer, range: BatchRange): Promi
 }
 
 type Outcome = { id: string; success: boolean; created: boolean; error: string };
+
+/** A result row's sf__ columns in Bulk API 2.0's form: Id and Created, or Id and Error. */
+function outcomeLead(o: Outcome): string {
+  return o.success ? `${csvField(o.id)},${o.created ? 'true' : 'false'},` : `${csvField(o.id)},${csvField(o.error)},`;
+}
+
+async function* readThenRemove(path: string): AsyncGenerator<Buffer> {
+  try {
+    for await (const block of createReadStream(path)) yield block as Buffer;
+  } finally {
+    await rm(path, { force: true });
+  }
+}
 
 /** A batch's result rows, in request order (at most a batch's 10,000 rows in memory). */
 async function batchOutcomes(v1: BulkV1, jobId: string, batch: V1BatchInfo): Promise<Outcome[]> {

@@ -78,6 +78,8 @@ describe('load engine: Bulk API V1', function () {
     expect(failed.map((r) => r.sf__Line)).to.deep.equal(['51', '101', '151', '201', '251']);
     expect(failed.map((r) => r.External_Id__c)).to.deep.equal(['TAKEN-50', 'TAKEN-100', 'TAKEN-150', 'TAKEN-200', 'TAKEN-250']);
     expect(failed.every((r) => r.sf__ErrorCode === 'DUPLICATE_VALUE')).to.equal(true);
+    // Each batch's result was downloaded once, for the successful and the failed rows alike.
+    expect(emu.requests.filter((r) => r.method === 'GET' && /\/batch\/\w+\/result$/.test(r.path))).to.have.length(5);
     const run = Ledger.read(result.runDir)[0] as { bulkApi?: string; v1?: unknown };
     expect(run).to.deep.include({ bulkApi: 'v1', v1: { concurrencyMode: 'Serial', batchRows: 60 } });
   });
