@@ -1,7 +1,7 @@
 /*
  * Runs prepared parts (CSV files this plugin wrote, with their line maps) as Bulk API 2.0 ingest jobs
- * and joins each job's results back to the part's rows: create (or find again), upload, close, wait,
- * join. Loads use it for their planned parts; anything else that sends rows (a retry of failed rows)
+ * (or, for a V1 run, as Bulk API V1 jobs of batches: v1Jobs.ts) and joins each job's results back to
+ * the part's rows: create (or find again), upload, close, wait, join. Loads use it for their planned parts; anything else that sends rows (a retry of failed rows)
  * hands it parts the same way, in the same run and ledger.
  *
  * Every remote step is written to the run's ledger before and after it happens, so a run cut short at
@@ -102,7 +102,7 @@ export class JobRunner {
   private readonly joining = new OneAtATime();
   private readonly workspace = new JoinWorkspace();
   private readonly retrying: Retrying;
-  /** the API of the parts being run (set by run()) */
+  /** the API of the parts being run: set by run() (a runner's run() calls never overlap) */
   private jobs: IngestJobs;
   private v1?: V1Jobs;
 

@@ -268,6 +268,7 @@ export async function cutBatches(file: string, maxRows: number, maxBytes: number
     if (!header) {
       header = Buffer.concat([buf.subarray(start, end), LF]);
     } else {
+      // Not a row Salesforce could hold (an object's long text fields add up to well under 10 MB).
       if (header.length + size > maxBytes) throw new Error(`a row of ${file} is larger than a Bulk API batch may be (${maxBytes} bytes)`);
       if (!current || current.rows >= maxRows || header.length + (current.end - current.start) + size > maxBytes) {
         current = { start: offset, end: offset, rows: 0 };
