@@ -238,8 +238,7 @@ export class LoadEngine {
         ...(req.maxJobBytes ? { maxJobBytes: req.maxJobBytes } : {}),
         ...(req.keepInvalidRows ? { keepInvalidRows: true } : {}),
         ...(req.force ? { force: true } : {}),
-        bulkApi: req.v1 ? 'v1' : 'v2',
-        ...(req.v1 ? { v1: req.v1 } : {}),
+        ...(req.v1 ? { bulkApi: 'v1' as const, v1: req.v1 } : { bulkApi: 'v2' as const }),
       };
       ledger.append({ t: 'run', ...spec });
       const state = await this.plan(ledger, runDir, spec, req);
