@@ -132,6 +132,27 @@ describe('load engine: Bulk API V1', function () {
     for (const r of unprocessed) expect(saved.has(r.External_Id__c), r.External_Id__c).to.equal(false);
   });
 
+  it('a job aborted by someone else while its batches wait: NotProcessed batches, never processed, go again in a new job', async () => {
+    // Batches wait 5 s before they join the org's queue: the abort, sent as the job is closed, finds
+    // every one of them Queued (a local request takes milliseconds; 5 s is margin for a busy machine).
+    await start({ processingDelayMs: 5000 });
+    const aborts: Array<Promise<unknown>> = [];
+    const { engine } = testEngine(target(), (e) => {
+      if (e.type === 'job-uploaded' && aborts.length === 0) aborts.push(new BulkV1(testHttp(target())).abort(e.jobId));
+    });
+    const result = await engine.start(request(file(250, 50)));
+    await Promise.all(aborts);
+    expect(result).to.include({ status: 'Completed', successful: 245, failed: 5, unprocessed: 0, unmatched: 0 });
+    const [first, second] = emu.bulkV1.listJobs();
+    expect(first.state).to.equal('Aborted');
+    expect(first.batches.map((b) => b.state)).to.deep.equal(Array(5).fill('NotProcessed'));
+    expect(second.state).to.equal('Closed');
+    expect(result.jobs[0].id).to.equal(second.id);
+    expect(Ledger.read(result.runDir).filter((r) => r.t === 'job-dropped').map((r) => (r as { reason: string }).reason)).to.deep.equal(['never-held']);
+    expect(loaded()).to.have.length(245);
+    expect(new Set(loaded()).size).to.equal(245);
+  });
+
   it('the V1 client reads XML answers and V1 errors (exceptionCode) from the org', async () => {
     await start();
     const v1 = new BulkV1(testHttp(target()));
