@@ -362,8 +362,9 @@ export function asJobInfo(j: V1JobInfo): JobInfo {
 }
 
 /**
- * V1's error codes in the terms the runner reads (2.0's): InvalidJobState as INVALIDJOBSTATE, and a
- * job the org does not know (InvalidJob: Invalid job id) as a 404.
+ * V1's error codes in the terms the runner and its retries read (2.0's): InvalidJobState as
+ * INVALIDJOBSTATE, a job the org does not know (InvalidJob: Invalid job id) as a 404, ExceededQuota
+ * as REQUEST_LIMIT_EXCEEDED.
  */
 async function v1Call<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -372,6 +373,8 @@ async function v1Call<T>(fn: () => Promise<T>): Promise<T> {
     if (!(e instanceof OrgApiError)) throw e;
     if (e.errorCode === 'InvalidJobState') throw new OrgApiError(e.status, 'INVALIDJOBSTATE', e.message, e.method, e.path, e.retryAfterMs);
     if (e.errorCode === 'InvalidJob' && /invalid job id/i.test(e.message)) throw new OrgApiError(404, 'NOT_FOUND', e.message, e.method, e.path, e.retryAfterMs);
+    // V1's answer to a throttled call (Bulk API Developer Guide: Bulk API Status Codes): retried like 2.0's.
+    if (e.errorCode === 'ExceededQuota') throw new OrgApiError(e.status, 'REQUEST_LIMIT_EXCEEDED', e.message, e.method, e.path, e.retryAfterMs);
     throw e;
   }
 }

@@ -113,6 +113,21 @@ describe('load engine: Bulk API V1', function () {
     expect(adopted).to.have.length(1);
   });
 
+  it('throttled V1 calls (ExceededQuota) and server errors are retried like 2.0 ones', async () => {
+    await start();
+    emu.addFault({ kind: 'limit', method: 'POST', path: '/services/async/.*/job/\\w+/batch$', count: 2 });
+    emu.addFault({ kind: 'status', status: 503, method: 'GET', path: '/services/async/.*/job/\\w+$', count: 1 });
+    const retries: string[] = [];
+    const { engine } = testEngine(target(), (e) => {
+      if (e.type === 'retry') retries.push(`${e.what}: ${e.code ?? ''}`);
+    });
+    const result = await engine.start(request(file(100)));
+    expect(result).to.include({ status: 'Completed', successful: 100 });
+    expect(retries.filter((r) => r === 'add batch: REQUEST_LIMIT_EXCEEDED')).to.have.length(2);
+    expect(batchesSent()).to.equal(2);
+    expect(loaded()).to.have.length(100);
+  });
+
   it('a batch that fails as a whole: its rows without a result are unprocessed and in retry.csv', async () => {
     // Every batch runs past the time limit, with no retry: it fails after the rows it reached.
     await start({ batchTimeLimitMs: 1, batchMaxRetries: 0, transactionSize: 20 });
