@@ -134,12 +134,19 @@ export class OrgHttp {
     return text;
   }
 
-  /** One request, with one refresh and resend on 401. */
+  /** One request, with one refresh and resend when the session has expired. */
   private async send(req: HttpRequest | UploadRequest): Promise<Answer> {
     const token = this.session.accessToken();
     const res = await this.request(req);
-    if (res.status !== 401) return res;
-    res.body.resume();
+    if (res.status === 400 && req.path.startsWith('/services/async/')) {
+      // Bulk API V1 answers an expired session with 400 InvalidSessionId, not 401 (Bulk API Developer Guide: Bulk API Status Codes).
+      const text = await readAll(res.body);
+      if (!text.toString('utf8').includes('InvalidSessionId')) return { ...res, body: Readable.from([text]) };
+    } else if (res.status !== 401) {
+      return res;
+    } else {
+      res.body.resume();
+    }
     // Another request may have refreshed the session meanwhile: then only send again.
     if (this.session.accessToken() === token) await this.refresh();
     return this.request(req);

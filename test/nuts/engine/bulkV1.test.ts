@@ -128,6 +128,17 @@ describe('load engine: Bulk API V1', function () {
     expect(loaded()).to.have.length(100);
   });
 
+  it('an expired session on a V1 call (400 InvalidSessionId) is refreshed and the call sent again', async () => {
+    await start();
+    emu.addFault({ kind: 'expire-session', method: 'POST', path: '/services/async/.*/job/\\w+/batch$' });
+    const { engine } = testEngine({ ...target(), refreshToken: emu.refreshTokenFor() });
+    const result = await engine.start(request(file(100)));
+    expect(result).to.include({ status: 'Completed', successful: 100 });
+    expect(emu.requests.some((r) => r.path === '/services/oauth2/token' && r.status === 200)).to.equal(true);
+    expect(batchesSent()).to.equal(2);
+    expect(loaded()).to.have.length(100);
+  });
+
   it('a batch that fails as a whole: its rows without a result are unprocessed and in retry.csv', async () => {
     // Every batch runs past the time limit, with no retry: it fails after the rows it reached.
     await start({ batchTimeLimitMs: 1, batchMaxRetries: 0, transactionSize: 20 });
