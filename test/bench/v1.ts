@@ -10,22 +10,19 @@
  * The emulator's simulated clock runs faster than real time while it works: the wall time says how
  * the client keeps up; the org time is what the mode costs in the org.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmulator } from '../helpers/emulator.js';
 import { contactLoad, testEngine } from '../helpers/engine.js';
-import { scrambledParents } from '../helpers/skew.js';
+import { BENCH_SKEW, scrambledParents, skewedContactsOrg } from '../helpers/skew.js';
 
-const SKEW = [60_000, 40_000, 25_000, 15_000, 10_000, 10_000, 8000, 6000, 5000, 4000, 3000, 3000, 2500, 2000, 2000, 1500, 1000, 1000, 500, 500];
+const SKEW = BENCH_SKEW;
 const work = mkdtempSync(join(tmpdir(), 'bulkops-v1bench-'));
 const parents = scrambledParents(SKEW);
 try {
   for (const mode of ['Parallel', 'Serial'] as const) {
-    const emu = await startEmulator();
-    const accounts = emu.insertRecords('Account', SKEW.map((_, i) => ({ Name: `Parent ${i}` })));
     const file = join(work, `contacts-${mode}.csv`);
-    writeFileSync(file, 'LastName,AccountId\n' + parents.map((a, i) => `Contact ${i},${accounts[a]}`).join('\n') + '\n');
+    const emu = await skewedContactsOrg(SKEW, parents, file);
     const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
     const started = Date.now();
     const r = await engine.start(contactLoad(file, work, { waitMs: 3_600_000, concurrency: mode === 'Serial' ? 1 : 5, force: true, v1: { concurrencyMode: mode, batchRows: 10_000 } }));
