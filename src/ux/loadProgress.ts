@@ -4,7 +4,9 @@
  */
 import { Messages } from '@salesforce/core';
 import { LoadEvent } from '../core/load/types.js';
+import { roundEventLine } from './roundLines.js';
 import { ProgressTally } from './progressTally.js';
+import { estimateLine } from './estimateLines.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.progress');
@@ -57,12 +59,19 @@ export class LoadProgress {
       case 'in-flight':
         this.write(messages.getMessage('inFlight', [e.limit, e.reason]));
         break;
+      case 'estimate':
+        this.write(estimateLine(e));
+        break;
       case 'retry':
         this.write(messages.getMessage('retry', [e.what, e.reason, (e.delayMs / 1000).toFixed(1), e.attempt]));
         break;
       case 'progress':
         // A resumed run has no 'planned' event: its row count comes with the progress.
         this.total ||= e.total;
+        break;
+      case 'round':
+      case 'round-done':
+        this.write(roundEventLine(e)!);
         break;
       default:
         break;

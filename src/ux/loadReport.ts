@@ -2,7 +2,7 @@
  * The end of a load or resume: the summary lines, warnings, exit code, and the errors users can act on.
  */
 import { Messages, SfError } from '@salesforce/core';
-import { LoadResult } from '../core/load/types.js';
+import { LoadResult, RoundSummary } from '../core/load/types.js';
 import { CsvInputError, type CsvProblemKind } from '../core/csv/errors.js';
 import {
   AbandonedRunError,
@@ -19,6 +19,8 @@ import { BackupShortError, restorePath } from '../core/backup/backup.js';
 import { OrgApiError, OrgNetworkError } from '../core/http/orgHttp.js';
 import type { PreflightReport } from '../core/preflight/problems.js';
 import { preflightLines } from './preflightReport.js';
+import { roundKindText } from './roundLines.js';
+import { observedLine, planLines } from './estimateLines.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.report');
@@ -52,10 +54,10 @@ export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boo
     return opts.waited ? EXIT_STILL_RUNNING : 0;
   }
   cmd.log(summaryLine(result));
-  if (result.v1) {
-    const batches = result.jobs.reduce((n, j) => n + (j.batches ?? 0), 0);
-    cmd.log(messages.getMessage('info.bulkV1', [result.v1.concurrencyMode, result.jobs.length, batches, result.v1.batchRows]));
-  }
+  logBulkV1(cmd, result);
+  for (const line of roundLines(result.rounds ?? [])) cmd.log(line);
+  const observed = result.observed && observedLine(result.observed);
+  if (observed) cmd.log(observed);
   if (result.preflight?.duplicates) cmd.log(duplicatesLine(result.preflight));
   if (result.errorCodes.length) {
     cmd.log(messages.getMessage('info.errorCodes', [result.errorCodes.map((c) => `${c.code} ${c.count}`).join(', ')]));
@@ -68,6 +70,13 @@ export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boo
     }
   }
   return rowsLeft(result) ? EXIT_FAILED_ROWS : 0;
+}
+
+/** A V1 load: its mode, jobs and batches. */
+function logBulkV1(cmd: Printer, result: LoadResult): void {
+  if (!result.v1) return;
+  const batches = result.jobs.reduce((n, j) => n + (j.batches ?? 0), 0);
+  cmd.log(messages.getMessage('info.bulkV1', [result.v1.concurrencyMode, result.jobs.length, batches, result.v1.batchRows]));
 }
 
 /** Rows that did not end loaded: failed, not processed, left out, or whose result could not be joined. */
@@ -83,6 +92,7 @@ function unmatchedWarning(result: LoadResult): string {
 
 /** --dry-run: where every problem is, and whether the file was loaded into this org before. */
 function reportCheck(cmd: Printer, result: LoadResult): number {
+  for (const line of planLines(result)) cmd.log(line);
   if (result.problemsFile && !result.preflight?.ok) cmd.log(messages.getMessage('info.problemsFile', [result.preflight?.problems ?? 0, result.problemsFile]));
   if (result.alreadyLoaded) cmd.warn(messages.getMessage('warn.alreadyLoaded', [result.alreadyLoaded.runId, result.alreadyLoaded.runDir]));
   return result.preflight?.ok ? 0 : EXIT_FAILED_ROWS;
@@ -93,6 +103,17 @@ function summaryLine(r: LoadResult): string {
   return r.operation === 'upsert' && r.created !== undefined && r.updated !== undefined
     ? messages.getMessage('info.summaryUpsert', [r.rows, r.successful, r.created, r.updated, r.failed, r.unprocessed, r.rejected])
     : messages.getMessage('info.summary', [r.rows, r.successful, r.failed, r.unprocessed, r.rejected]);
+}
+
+/** Each round after the load: what it sent again and what became of those rows. */
+export function roundLines(rounds: RoundSummary[]): string[] {
+  return rounds.map((r) => {
+    const kind = roundKindText(r.kind);
+    const serial = r.serial ? messages.getMessage('info.roundOneAtATime') : '';
+    return r.status === 'Completed'
+      ? messages.getMessage('info.round', [r.round, kind, serial, r.rows, r.succeeded ?? 0, r.failed ?? 0, r.unprocessed ?? 0, r.stillLocked ?? 0])
+      : messages.getMessage('info.roundInProgress', [r.round, kind, serial, r.rows]);
+  });
 }
 
 /** --duplicates first|last: which row of an external ID was sent, and how many were left out. */

@@ -7,8 +7,10 @@
 import { Messages } from '@salesforce/core';
 import type { MultiStageOutput } from '@oclif/multi-stage-output';
 import { LoadEvent } from '../core/load/types.js';
+import { roundEventLine } from './roundLines.js';
 import { LoadProgress } from './loadProgress.js';
 import { ProgressTally } from './progressTally.js';
+import { estimateLine } from './estimateLines.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.progress');
@@ -115,8 +117,15 @@ class TerminalStages implements LoadDisplay {
       case 'in-flight':
         this.mso.updateData({ note: messages.getMessage('inFlight', [e.limit, e.reason]) });
         break;
+      case 'estimate':
+        this.mso.updateData({ note: estimateLine(e) });
+        break;
       case 'retry':
         this.mso.updateData({ note: messages.getMessage('retry', [e.what, e.reason, (e.delayMs / 1000).toFixed(1), e.attempt]) });
+        break;
+      case 'round':
+      case 'round-done':
+        this.mso.updateData({ note: roundEventLine(e) });
         break;
       default:
         break;

@@ -6,13 +6,14 @@ import { basename, dirname } from 'node:path';
 import { Messages } from '@salesforce/core';
 import type { ReconcileFolder, ReconcileGroup, RunReconcile } from '../core/reconcile/reconcileRun.js';
 import type { JobsReconcile } from '../core/reconcile/reconcileJobs.js';
-import { EXIT_FAILED_ROWS } from './loadReport.js';
+import type { ResendOutcome } from '../core/attempts/resend.js';
+import { EXIT_FAILED_ROWS, roundLines } from './loadReport.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.reconcile');
 
 export type AdvisedGroup = ReconcileGroup & { advice: string };
-export type ReconcileOutput = Omit<RunReconcile, 'groups'> & { groups: AdvisedGroup[]; report?: string };
+export type ReconcileOutput = Omit<RunReconcile, 'groups'> & { groups: AdvisedGroup[]; report?: string; resend?: ResendOutcome };
 export type JobsReconcileOutput = Omit<JobsReconcile, 'groups'> & { groups: AdvisedGroup[]; report?: string };
 /** What every reconcile has: a run's or jobs' */
 type Reconciled = Omit<ReconcileFolder, 'groups'> & { groups: AdvisedGroup[] };
@@ -60,8 +61,22 @@ function summaryLines(r: ReconcileOutput, bin: string): string[] {
   const c = r.counts;
   const lines = [messages.getMessage('info.summary', [r.runId, r.operation, r.object, r.status, c.rows, c.succeeded, c.failed, c.unprocessed, c.rejected, c.pending, c.neverSent])];
   if (c.created !== undefined && c.updated !== undefined && c.succeeded > 0) lines.push(messages.getMessage('info.summaryCreated', [c.created, c.updated]));
+  if (r.resend) lines.push(...resendLines(r.resend));
+  lines.push(...roundLines(r.rounds ?? []));
   if (c.pending + c.neverSent > 0 && r.status === 'InProgress') lines.push(messages.getMessage('info.pending', [c.pending + c.neverSent, `${bin} bulkops resume --run-id ${r.runId} --ledger-dir "${dirname(r.runDir)}"`]));
   if (rowsNotLoaded(r) === 0) lines.push(messages.getMessage('info.allLoaded'));
+  return lines;
+}
+
+/** What --retry or --fixed-file sent, and each row it refused with the reason (the first ones; all in refused.csv). */
+function resendLines(s: ResendOutcome): string[] {
+  const lines: string[] = [];
+  if (s.earlierRoundPending) lines.push(messages.getMessage('info.earlierRound'));
+  else lines.push(s.round ? messages.getMessage(`info.sent.${s.kind}`, [s.sent, s.round]) : messages.getMessage(`info.nothingSent.${s.kind}`));
+  if (s.refused) {
+    lines.push(s.refusedFile ? messages.getMessage('info.refused', [s.refused, s.refusedFile]) : messages.getMessage('info.refusedRetry', [s.refused]));
+    for (const r of s.refusals) lines.push(`  ${messages.getMessage(`refusal.${r.reason}`, [r.file ? `${r.file}:${r.line}` : r.line, r.detail ?? ''])}`);
+  }
   return lines;
 }
 

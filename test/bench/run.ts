@@ -1,16 +1,24 @@
 /*
  * `npm run bench`: bulkops side by side with the official plugin-data commands, on the same
- * emulator, in one run, whole-process figures (wall time and peak RSS of each `sf` process).
+ * emulator (in its own process), in one run, whole-process figures (wall time and peak RSS of each
+ * `sf` process). The issue's two scenarios come first, each as a Markdown table for the README:
  *
- *   BENCH_SCALE=small  a quick run (9 MB / 100 MB / 100k rows) to check the bench itself
- *   (default)          the figures of the README: 90 MB, 1 GB, 1M-row results
+ *   skew     200,000 Contacts over 20 Accounts, skewed, emulator defaults: `sf data import bulk`
+ *            against bulkops --concurrency parallel, serial and auto (skewScenario.ts)
+ *   medium   a 90 MB insert: bulkops end to end (results joined to the input lines) against
+ *            `sf data import bulk` plus `sf data bulk results`
+ *   large    a 1 GB insert (plugin-data refuses it); results: a 1M-row job's results;
+ *   split    the client's read + check + split speed
  *
- * Figures are ratios measured here, in this run; they are printed as a Markdown table and written
- * to .bench/results.md. Nothing here asserts a timing: tests never do.
+ *   BENCH_SCALE=small  9 MB / 100 MB / 100k rows / 20,000 skewed Contacts, to check the bench itself
+ *   BENCH_SCALE=tiny   1 MB / 4 MB / 5,000 rows / 2,000 skewed Contacts, in about a minute
+ *   BENCH_ONLY=skew,medium  only these cases
+ *   (default)          the README's figures
+ *
+ * Figures are measured here, in this run; they are printed and written to .bench/results.md.
+ * Nothing here asserts a timing: tests never do.
  */
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SfHome, PROJECT_ROOT, SF_BIN } from '../helpers/sf.js';
 import { openCsv } from '../../src/core/csv/reader.js';
@@ -19,162 +27,127 @@ import { Preflight } from '../../src/core/preflight/preflight.js';
 import { describeFromOrg } from '../../src/core/preflight/describe.js';
 import { testHttp } from '../helpers/engine.js';
 import { startEmulatorProcess } from './emulatorProcess.js';
+import { makeAccountsCsv } from './accountsCsv.js';
+import { measure, type Measured } from './measure.js';
+import { skewScenario } from './skewScenario.js';
 
-const small = process.env.BENCH_SCALE === 'small';
+const SCALES = {
+  full: { medium: 90, large: 1024, resultsRows: 1_000_000, skew: 1 },
+  small: { medium: 9, large: 100, resultsRows: 100_000, skew: 0.1 },
+  tiny: { medium: 1, large: 4, resultsRows: 5000, skew: 0.01 },
+};
+const scaleName = (process.env.BENCH_SCALE ?? 'full') as keyof typeof SCALES;
+const scale = SCALES[scaleName] ?? SCALES.full;
+const only = process.env.BENCH_ONLY?.split(',');
+const runs = (name: string): boolean => !only || only.includes(name);
 const OUT = join(PROJECT_ROOT, '.bench');
 const MB = 1024 * 1024;
-const SIZES = { medium: (small ? 9 : 90) * MB, large: (small ? 100 : 1024) * MB, resultsRows: small ? 100_000 : 1_000_000 };
-
-type Measured = { code: number; wallMs: number; peakRssMb: number; stdout: string; stderr: string };
-
-/** Runs a command and samples its peak RSS (VmHWM) until it exits. */
-function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Measured> {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const child = spawn(cmd, args, { env, cwd });
-    let stdout = '';
-    let stderr = '';
-    let peakKb = 0;
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const sample = (): void => {
-      try {
-        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid!}/status`, 'utf8'));
-        if (m) peakKb = Math.max(peakKb, Number(m[1]));
-      } catch {
-        // the process has exited
-      }
-    };
-    const timer = setInterval(sample, 25);
-    child.on('exit', (code) => {
-      clearInterval(timer);
-      resolve({ code: code ?? -1, wallMs: Date.now() - started, peakRssMb: Math.round(peakKb / 1024), stdout, stderr });
-    });
-  });
-}
-
-/** Writes a CSV of about `bytes` bytes of Accounts (unique external IDs, realistic text). */
-async function makeCsv(path: string, bytes: number): Promise<number> {
-  if (existsSync(path) && statSync(path).size >= bytes) return Number(readFileSync(`${path}.rows`, 'utf8'));
-  const out = createWriteStream(path);
-  out.write('Name,External_Id__c,Industry,NumberOfEmployees,BillingCity,Description\n');
-  const industries = ['Banking', 'Energy', 'Retail', 'Technology', 'Other'];
-  const cities = ['Paris', 'Oslo', 'Rome', 'Lisbon', 'Dublin'];
-  let written = 0;
-  let rows = 0;
-  while (written < bytes) {
-    rows++;
-    const line = `"Company ${rows}, Ltd",BENCH-${rows},${industries[rows % 5]},${(rows * 7) % 5000},${cities[rows % 5]},Account ${rows} created for the benchmark run\n`;
-    written += Buffer.byteLength(line);
-    if (!out.write(line)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-  writeFileSync(`${path}.rows`, String(rows));
-  return rows;
-}
 
 const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : 'n/a');
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+function jsonOf<T>(m: Measured): T | undefined {
+  try {
+    return JSON.parse(m.stdout) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+type Run = (args: string[]) => Promise<Measured>;
+
+/** The issue's 90 MB insert: bulkops with its results joined, against plugin-data's import and then its results. */
+async function mediumScenario(run: Run, file: string, rows: number): Promise<string> {
+  process.stderr.write(`bench: ${scale.medium} MB with plugin-data (import, then results) and bulkops\n`);
+  const pd = await run(['data', 'import', 'bulk', '--file', file, '--sobject', 'Account', '--wait', '60', '--target-org', 'emu', '--json']);
+  const pdJson = jsonOf<{ result?: { jobId?: string }; data?: { jobId?: string } }>(pd);
+  const jobId = pdJson?.result?.jobId ?? pdJson?.data?.jobId ?? '';
+  const pdResults = await run(['data', 'bulk', 'results', '--job-id', jobId, '--target-org', 'emu', '--json']);
+  const bo = await run(['bulkops', 'load', '--file', file, '--sobject', 'Account', '--wait', '60', '--target-org', 'emu', '--json', '--force']);
+  const pdTotal = pd.wallMs + pdResults.wallMs;
+  return [
+    `${scale.medium} MB insert (${rows.toLocaleString('en-US')} Accounts), emulator in its own process, results shuffled:`,
+    '',
+    '| | `sf data import bulk` + `sf data bulk results` | bulkops end to end (results joined to input lines) |',
+    '|---|---|---|',
+    `| wall time | ${seconds(pd.wallMs)} + ${seconds(pdResults.wallMs)} = ${seconds(pdTotal)} (exit ${pd.code}, ${pdResults.code}) | ${seconds(bo.wallMs)} (exit ${bo.code}); ${ratio(bo.wallMs, pdTotal)}x |`,
+    `| peak RSS | ${pd.peakRssMb} MB, ${pdResults.peakRssMb} MB | ${bo.peakRssMb} MB |`,
+    '',
+  ].join('\n');
+}
+
+/** The earlier cases: a file plugin-data refuses, a 1M-row job's results, and the client's own speed. */
+async function otherCases(run: Run, emu: { url: string; token: string }): Promise<string> {
+  const rows: string[] = [];
+  const idle = await run(['org', 'display', '--target-org', 'emu', '--json']);
+  const large = join(OUT, `accounts-${scale.large}mb.csv`);
+  if (runs('large')) {
+    const largeRows = await makeAccountsCsv(large, scale.large * MB);
+    process.stderr.write(`bench: ${scale.large} MB with bulkops and plugin-data\n`);
+    const boLarge = await run(['bulkops', 'load', '--file', large, '--sobject', 'Account', '--wait', '120', '--target-org', 'emu', '--json', '--force']);
+    const pdLarge = await run(['data', 'import', 'bulk', '--file', large, '--sobject', 'Account', '--wait', '120', '--target-org', 'emu', '--json']);
+    const pdMessage = pdLarge.code === 0 ? '' : jsonOf<{ message?: string }>(pdLarge)?.message ?? '';
+    const jobs = jsonOf<{ result: { jobs: unknown[] } }>(boLarge)?.result.jobs.length ?? 0;
+    rows.push(
+      `| ${scale.large} MB CSV (${largeRows.toLocaleString('en-US')} rows), insert | ${seconds(pdLarge.wallMs)}, ${pdLarge.peakRssMb} MB, exit ${pdLarge.code}${pdMessage ? `: "${pdMessage.slice(0, 120)}"` : ''} | ${seconds(boLarge.wallMs)}, ${boLarge.peakRssMb} MB, exit ${boLarge.code}, ${jobs} job(s) | bulkops RSS ${ratio(boLarge.peakRssMb, idle.peakRssMb)}x an idle sf (${idle.peakRssMb} MB) |`
+    );
+  }
+  if (runs('results')) {
+    const results = join(OUT, `accounts-${scale.resultsRows}rows.csv`);
+    const resultsRows = await makeAccountsCsv(results, scale.resultsRows * 102);
+    process.stderr.write(`bench: results of a ${resultsRows.toLocaleString('en-US')}-row job\n`);
+    const bo = await run(['bulkops', 'load', '--file', results, '--sobject', 'Account', '--wait', '60', '--target-org', 'emu', '--json', '--force', '--max-job-size', '110']);
+    const jobId = jsonOf<{ result: { jobs: Array<{ id: string }> } }>(bo)?.result.jobs[0]?.id ?? '';
+    const pd = await run(['data', 'bulk', 'results', '--job-id', jobId, '--target-org', 'emu', '--json']);
+    rows.push(
+      `| results of a ${resultsRows.toLocaleString('en-US')}-row job | \`sf data bulk results\`: ${seconds(pd.wallMs)}, ${pd.peakRssMb} MB (exit ${pd.code}) | whole load incl. join to input lines: ${seconds(bo.wallMs)}, ${bo.peakRssMb} MB (exit ${bo.code}) | RSS ${ratio(bo.peakRssMb, pd.peakRssMb)}x |`
+    );
+  }
+  if (runs('split')) {
+    const splitFile = join(OUT, `accounts-${scale.large}mb.csv`);
+    await makeAccountsCsv(splitFile, scale.large * MB);
+    process.stderr.write('bench: client-side read + check + split speed\n');
+    const t0 = Date.now();
+    const source = await openCsv(splitFile);
+    const describe = describeFromOrg(testHttp({ instanceUrl: emu.url, accessToken: emu.token }));
+    const preflight = await Preflight.create({ file: splitFile, object: 'Account', operation: 'insert', header: source.header, headerLine: source.headerLine, describe });
+    const splitDir = join(OUT, 'split');
+    mkdirSync(splitDir, { recursive: true });
+    await planChunks(source.batches, { dir: splitDir, header: source.header, check: (r) => preflight.rowReason(r) });
+    const splitMs = Date.now() - t0;
+    const wc = await measure('wc', ['-l', splitFile], process.env, OUT);
+    const mbps = (ms: number): string => (scale.large / (ms / 1000)).toFixed(0);
+    rows.push(
+      `| read + check + split ${scale.large} MB | \`wc -l\`: ${seconds(wc.wallMs)} (${mbps(wc.wallMs)} MB/s) | ${seconds(splitMs)} (${mbps(splitMs)} MB/s) | ${ratio(Number(mbps(splitMs)), Number(mbps(wc.wallMs)))}x of wc's speed |`
+    );
+  }
+  if (!rows.length) return '';
+  return ['| case | plugin-data (`sf data … bulk`) | bulkops | ratio |', '|---|---|---|---|', ...rows, ''].join('\n');
+}
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  process.stderr.write(`bench: generating CSVs in ${OUT}\n`);
-  const medium = join(OUT, `accounts-${SIZES.medium / MB}mb.csv`);
-  const large = join(OUT, `accounts-${SIZES.large / MB}mb.csv`);
-  const mediumRows = await makeCsv(medium, SIZES.medium);
-  const largeRows = await makeCsv(large, SIZES.large);
-  const results = join(OUT, `accounts-${SIZES.resultsRows}rows.csv`);
-  const resultsRows = await makeCsv(results, SIZES.resultsRows * 102);
-
+  const sections: string[] = [`Bench run ${new Date().toISOString()} (scale ${scaleName}), node ${process.version}.`, ''];
+  if (runs('skew')) sections.push(await skewScenario(OUT, scale.skew));
   const emu = await startEmulatorProcess();
   const sf = new SfHome();
   try {
     await sf.login(emu.url, emu.token);
     await sf.linkPlugin();
-    const env = sf.env({ SF_BULKOPS_POLL_MS: '500' });
-    const run = (args: string[]): Promise<Measured> => measure(process.execPath, [SF_BIN, ...args], env, sf.home);
-    const rows: string[] = [];
-
-    process.stderr.write('bench: idle sf\n');
-    const idle = await run(['org', 'display', '--target-org', 'emu', '--json']);
-
-    process.stderr.write(`bench: ${SIZES.medium / MB} MB with plugin-data and bulkops\n`);
-    const pdMedium = await run(['data', 'import', 'bulk', '--file', medium, '--sobject', 'Account', '--wait', '60', '--target-org', 'emu', '--json']);
-    const boMedium = await run(['bulkops', 'load', '--file', medium, '--sobject', 'Account', '--wait', '60', '--target-org', 'emu', '--json', '--force']);
-    rows.push(
-      `| ${SIZES.medium / MB} MB CSV (${mediumRows.toLocaleString('en-US')} rows), insert | ${(pdMedium.wallMs / 1000).toFixed(1)} s, ${pdMedium.peakRssMb} MB (exit ${pdMedium.code}) | ${(boMedium.wallMs / 1000).toFixed(1)} s, ${boMedium.peakRssMb} MB (exit ${boMedium.code}) | wall ${ratio(boMedium.wallMs, pdMedium.wallMs)}x, RSS ${ratio(boMedium.peakRssMb, pdMedium.peakRssMb)}x |`
-    );
-
-    process.stderr.write(`bench: ${SIZES.large / MB} MB with bulkops and plugin-data\n`);
-    const boLarge = await run(['bulkops', 'load', '--file', large, '--sobject', 'Account', '--wait', '120', '--target-org', 'emu', '--json', '--force']);
-    const pdLarge = await run(['data', 'import', 'bulk', '--file', large, '--sobject', 'Account', '--wait', '120', '--target-org', 'emu', '--json']);
-    const pdLargeMessage = ((): string => {
-      try {
-        return (JSON.parse(pdLarge.stdout) as { message?: string }).message ?? '';
-      } catch {
-        return pdLarge.stderr.split('\n')[0] ?? '';
-      }
-    })();
-    const boLargeJobs = ((): number => {
-      try {
-        return (JSON.parse(boLarge.stdout) as { result: { jobs: unknown[] } }).result.jobs.length;
-      } catch {
-        return 0;
-      }
-    })();
-    rows.push(
-      `| ${SIZES.large / MB} MB CSV (${largeRows.toLocaleString('en-US')} rows), insert | ${(pdLarge.wallMs / 1000).toFixed(1)} s, ${pdLarge.peakRssMb} MB, exit ${pdLarge.code}: "${pdLargeMessage.slice(0, 120)}" | ${(boLarge.wallMs / 1000).toFixed(1)} s, ${boLarge.peakRssMb} MB, exit ${boLarge.code}, ${boLargeJobs} jobs | bulkops RSS ${ratio(boLarge.peakRssMb, idle.peakRssMb)}x an idle sf (${idle.peakRssMb} MB) |`
-    );
-
-    process.stderr.write(`bench: results of a ${resultsRows.toLocaleString('en-US')}-row job\n`);
-    const boResults = await run(['bulkops', 'load', '--file', results, '--sobject', 'Account', '--wait', '60', '--target-org', 'emu', '--json', '--force', '--max-job-size', '110']);
-    const jobId = ((): string => {
-      try {
-        return (JSON.parse(boResults.stdout) as { result: { jobs: Array<{ id: string }> } }).result.jobs[0].id;
-      } catch {
-        return '';
-      }
-    })();
-    const pdResults = await run(['data', 'bulk', 'results', '--job-id', jobId, '--target-org', 'emu', '--json']);
-    rows.push(
-      `| results of a ${resultsRows.toLocaleString('en-US')}-row job | \`sf data bulk results\`: ${(pdResults.wallMs / 1000).toFixed(1)} s, ${pdResults.peakRssMb} MB (exit ${pdResults.code}) | whole load incl. join to input lines: ${(boResults.wallMs / 1000).toFixed(1)} s, ${boResults.peakRssMb} MB (exit ${boResults.code}) | RSS ${ratio(boResults.peakRssMb, pdResults.peakRssMb)}x |`
-    );
-
-    process.stderr.write('bench: client-side read + check + split speed\n');
-    const t0 = Date.now();
-    const source = await openCsv(large);
-    const preflight = await Preflight.create({
-      file: large,
-      object: 'Account',
-      operation: 'insert',
-      header: source.header,
-      headerLine: source.headerLine,
-      describe: describeFromOrg(testHttp({ instanceUrl: emu.url, accessToken: emu.token })),
-    });
-    const splitDir = join(OUT, 'split');
-    mkdirSync(splitDir, { recursive: true });
-    await planChunks(source.records, { dir: splitDir, header: source.header, check: (r) => preflight.rowReason(r) });
-    const splitMs = Date.now() - t0;
-    const wc = await measure('wc', ['-l', large], process.env, OUT);
-    const mbps = (ms: number): string => ((SIZES.large / MB) / (ms / 1000)).toFixed(0);
-    rows.push(
-      `| read + check + split ${SIZES.large / MB} MB | \`wc -l\`: ${(wc.wallMs / 1000).toFixed(1)} s (${mbps(wc.wallMs)} MB/s) | ${(splitMs / 1000).toFixed(1)} s (${mbps(splitMs)} MB/s) | ${ratio(Number(mbps(splitMs)), Number(mbps(wc.wallMs)))}x of wc's speed |`
-    );
-
-    const table = [
-      `Bench run ${new Date().toISOString()} (${small ? 'small scale' : 'full scale'}), node ${process.version}, emulator in its own process, results shuffled.`,
-      '',
-      '| case | plugin-data (`sf data … bulk`) | bulkops | ratio |',
-      '|---|---|---|---|',
-      ...rows,
-      '',
-    ].join('\n');
-    writeFileSync(join(OUT, 'results.md'), table);
-    process.stdout.write(table);
+    const env = sf.env({ SF_BULKOPS_POLL_MS: '500', OCLIF_DISABLE_LINKED_ESM_WARNING: 'true' });
+    const run: Run = (args) => measure(process.execPath, [SF_BIN, ...args], env, sf.home);
+    if (runs('medium')) {
+      const medium = join(OUT, `accounts-${scale.medium}mb.csv`);
+      sections.push(await mediumScenario(run, medium, await makeAccountsCsv(medium, scale.medium * MB)));
+    }
+    sections.push(await otherCases(run, emu));
   } finally {
     emu.stop();
     sf.dispose();
   }
+  const text = sections.join('\n');
+  writeFileSync(join(OUT, 'results.md'), text);
+  process.stdout.write(text);
 }
 
 await main();

@@ -16,7 +16,7 @@ import { Bulk2Query } from './bulk2-query.js';
 import { BulkV1, sendBulkV1Error } from './bulk1.js';
 import { DEFAULT_ORG_ID, Seed, defaultSeed, mergeSeeds } from './seed.js';
 import { ProcessingModel } from './processing.js';
-import { AUDIT_OBJECTS, loadAudit, logFileRoute } from './audit.js';
+import { AUDIT_OBJECTS, AuditSeed, loadAudit, logFileRoute } from './audit.js';
 import { Fault, FaultBook, FaultSpec, JobFailure, JobFailureSpec, gatewayPage, muzzle, resetConnection, sendBroken, unknownExceptionMessage } from './faults.js';
 
 export type EmulatorOptions = {
@@ -159,6 +159,21 @@ export class Emulator {
     const def = this.store.describe(objectName);
     if (!def) throw new Error(`Unknown object ${objectName}`);
     return records.map((r) => this.store.insert(def, { ...r }, this.defaultUserId || (r.CreatedById as string) || '').Id as string);
+  }
+
+  /**
+   * Adds jobs, async Apex jobs and the rest of an audit seed section to the running org, as if they
+   * had run (dates relative to `asOf`, which reads as today): how tests make a job fail, run long,
+   * or an async Apex job fail between two runs of a client.
+   */
+  public addAuditData(audit: AuditSeed): void {
+    const blobs = loadAudit(audit, {
+      org: this.org,
+      addIngestJob: (job) => this.ingest.jobs.add(job),
+      addQueryJob: (job) => this.query.jobs.add(job),
+      addV1Job: (job) => this.bulkV1.adopt(job),
+    });
+    for (const [id, csv] of blobs) this.logFiles.set(id, csv);
   }
 
   /** A token for another seeded user, by username. */

@@ -71,8 +71,11 @@ export function contactLoad(file: string, work: string, extra: Partial<LoadReque
   };
 }
 
-/** What engineChild.ts runs: a new load (request), or the resume of a run folder. */
-export type ChildInput = { target: EngineTarget; request: LoadRequest } | { target: EngineTarget; resume: { runDir: string; waitMs: number } };
+/** What engineChild.ts runs: a new load (request), the resume of a run folder, or a new round of a run (reconcile --retry, --fixed-file). */
+export type ChildInput =
+  | { target: EngineTarget; request: LoadRequest }
+  | { target: EngineTarget; resume: { runDir: string; waitMs: number } }
+  | { target: EngineTarget; resend: { runDir: string; how: { kind: 'retry' } | { kind: 'fixed'; file: string }; waitMs: number } };
 
 export type ChildExit = { signal: string | null; code: number | null; stdout: string; stderr: string };
 

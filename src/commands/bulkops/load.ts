@@ -60,6 +60,13 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     })(),
     // No max here: a size over the limit gets its own message, naming the limit and where it comes from.
     'batch-size': Flags.integer({ min: 1, summary: messages.getMessage('flags.batch-size.summary'), description: messages.getMessage('flags.batch-size.description') }),
+    'lock-rounds': Flags.integer({
+      min: 0,
+      max: 10,
+      default: 3,
+      summary: messages.getMessage('flags.lock-rounds.summary'),
+      description: messages.getMessage('flags.lock-rounds.description'),
+    }),
     'results-dir': Flags.directory({ char: 'r', summary: messages.getMessage('flags.results-dir.summary') }),
     'ledger-dir': Flags.directory({ summary: messages.getMessage('flags.ledger-dir.summary') }),
     'max-job-size': Flags.integer({ min: 1, max: 110, summary: messages.getMessage('flags.max-job-size.summary') }),
@@ -129,6 +136,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
         concurrency: CONCURRENCY[flags.concurrency],
         autoConcurrency: flags.concurrency === 'auto',
         ...(v1 ? { v1 } : {}),
+        lockRounds: flags['lock-rounds'],
         maxJobBytes: flags['max-job-size'] ? flags['max-job-size'] * 1024 * 1024 : undefined,
         force: flags.force,
         backup: flags.backup,

@@ -12,6 +12,13 @@ import { JobsReconcileOutput, printReconcile, reconcileMarkdown, ReconcileOutput
 import { loadErrorToSfError } from '../../ux/loadReport.js';
 import { runFolder } from '../../ux/runFolder.js';
 import { partialExitCodesSection } from '../../ux/exitCodes.js';
+import { FixedFileError } from '../../core/attempts/fixedFile.js';
+import { resend, ResendOutcome } from '../../core/attempts/resend.js';
+import { Ledger } from '../../core/ledger/ledger.js';
+import { replay } from '../../core/ledger/records.js';
+import { RunNotDoneError } from '../../core/load/engine.js';
+import { engineFor } from '../../core/org/engineFactory.js';
+import { loadDisplay } from '../../ux/loadStages.js';
 import { defaultLedgerDir } from './load.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -36,6 +43,9 @@ export default class BulkopsReconcile extends SfCommand<BulkopsReconcileResult> 
     'api-version': Flags.orgApiVersion(),
     'ledger-dir': Flags.directory({ summary: messages.getMessage('flags.ledger-dir.summary') }),
     report: Flags.file({ summary: messages.getMessage('flags.report.summary') }),
+    retry: Flags.boolean({ summary: messages.getMessage('flags.retry.summary'), description: messages.getMessage('flags.retry.description'), exclusive: ['fixed-file', 'job-id'] }),
+    'fixed-file': Flags.file({ summary: messages.getMessage('flags.fixed-file.summary'), description: messages.getMessage('flags.fixed-file.description'), exists: true, exclusive: ['retry', 'job-id'] }),
+    wait: Flags.duration({ char: 'w', unit: 'minutes', defaultValue: 60, min: 0, summary: messages.getMessage('flags.wait.summary') }),
   };
 
   public async run(): Promise<BulkopsReconcileResult> {
@@ -47,9 +57,12 @@ export default class BulkopsReconcile extends SfCommand<BulkopsReconcileResult> 
       const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
       const runDir = runFolder(messages, ledgerDir, flags);
       try {
-        result = withAdvice(await reconcileRun(runDir));
+        const sent = flags.retry || flags['fixed-file'] ? await this.resend(runDir, flags) : undefined;
+        result = { ...withAdvice(await reconcileRun(runDir)), ...(sent ? { resend: sent } : {}) };
       } catch (e) {
         if (e instanceof RunFileMissingError) throw messages.createError('error.RunFileMissing', [e.runId, e.file]);
+        if (e instanceof RunNotDoneError) throw messages.createError('error.RunNotDone', [e.runId], [`${this.config.bin} bulkops resume --run-id ${e.runId} --ledger-dir "${ledgerDir}"`]);
+        if (e instanceof FixedFileError) throw messages.createError('error.FixedFile', [e.file, e.missing.join(', ')]);
         throw loadErrorToSfError(e, { bin: this.config.bin, ledgerDir });
       }
     }
@@ -60,6 +73,24 @@ export default class BulkopsReconcile extends SfCommand<BulkopsReconcileResult> 
     // Under --json nothing is printed (SfCommand's log and table stay quiet); the exit code is the same.
     process.exitCode = printReconcile(this, result);
     return result;
+  }
+
+  /** --retry, --fixed-file: a new round of the run, through the org the run loaded into. */
+  private async resend(runDir: string, flags: { retry?: boolean; 'fixed-file'?: string; 'target-org'?: Org; 'api-version'?: string; wait: { milliseconds: number } }): Promise<ResendOutcome> {
+    const state = replay(Ledger.read(runDir));
+    const org = flags['target-org'] ?? (await Org.create({ aliasOrUsername: state.spec.org.username }));
+    if (org.getOrgId().slice(0, 15) !== state.spec.org.orgId.slice(0, 15)) throw messages.createError('error.OtherOrg', [state.spec.runId, state.spec.org.orgId, org.getOrgId()]);
+    const display = await loadDisplay({ json: this.jsonEnabled(), file: state.spec.files.join(', '), log: (line) => this.log(line) });
+    const { engine } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => display.on(e) });
+    try {
+      const how = flags['fixed-file'] ? { kind: 'fixed' as const, file: resolve(flags['fixed-file']) } : { kind: 'retry' as const };
+      const sent = await resend(engine, runDir, how, flags.wait.milliseconds);
+      display.finish(true);
+      return sent;
+    } catch (e) {
+      display.finish(false);
+      throw e;
+    }
   }
 
   /** --job-id: jobs made by any tool, from the org's results (joined to --file's lines when given). */

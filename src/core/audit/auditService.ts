@@ -11,7 +11,7 @@ import type { Gap } from '../jobs/history.js';
 import { HistorySave, updatedHistory } from '../jobs/jobsService.js';
 import { queryAll, usersByUsername } from '../jobs/orgJobs.js';
 import { reviewJobs } from '../jobs/review.js';
-import { JobRecord, id15 } from '../jobs/types.js';
+import { JobRecord, id15, isoDate } from '../jobs/types.js';
 import { AsyncApexJob, audit, AuditJob, Finding, IntegrationSummary, Severity, Throughput } from './findings.js';
 
 export type AuditReport = {
@@ -89,26 +89,34 @@ type AsyncApexRow = {
   JobType: string;
   Status: string;
   ApexClass?: { Name: string } | null;
+  MethodName?: string | null;
   CreatedById: string;
   CreatedDate: string;
+  CompletedDate?: string | null;
   NumberOfErrors: number;
   ExtendedStatus?: string | null;
 };
 
-/** The async Apex jobs of the period (the automation that loads set off; bulk jobs themselves are not there). */
-export async function asyncApexJobs(http: OrgHttp, retry: Retrier, since: number): Promise<AsyncApexJob[]> {
+/**
+ * The async Apex jobs of the period (the automation that loads set off; bulk jobs themselves are
+ * not there): created since `since`, or with `by: 'CompletedDate'`, ended since (a batch started
+ * before a monitor's last check may fail after it).
+ */
+export async function asyncApexJobs(http: OrgHttp, retry: Retrier, since: number, by: 'CreatedDate' | 'CompletedDate' = 'CreatedDate'): Promise<AsyncApexJob[]> {
   const rows = await queryAll<AsyncApexRow>(
     http,
     retry,
-    `SELECT Id, JobType, Status, ApexClass.Name, CreatedById, CreatedDate, NumberOfErrors, ExtendedStatus FROM AsyncApexJob WHERE CreatedDate >= ${new Date(since).toISOString()} AND JobType IN ('Future','Queueable','BatchApex','ScheduledApex')`
+    `SELECT Id, JobType, Status, ApexClass.Name, MethodName, CreatedById, CreatedDate, CompletedDate, NumberOfErrors, ExtendedStatus FROM AsyncApexJob WHERE ${by} >= ${new Date(since).toISOString()} AND JobType IN ('Future','Queueable','BatchApex','ScheduledApex')`
   );
   return rows.map((r) => ({
     id: r.Id,
     jobType: r.JobType,
     status: r.Status,
     ...(r.ApexClass?.Name ? { className: r.ApexClass.Name } : {}),
+    ...(r.MethodName ? { methodName: r.MethodName } : {}),
     createdById: r.CreatedById,
-    createdDate: new Date(Date.parse(r.CreatedDate.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))).toISOString(),
+    createdDate: isoDate(r.CreatedDate),
+    ...(r.CompletedDate ? { completedDate: isoDate(r.CompletedDate) } : {}),
     numberOfErrors: r.NumberOfErrors ?? 0,
     ...(r.ExtendedStatus ? { extendedStatus: r.ExtendedStatus } : {}),
   }));

@@ -81,8 +81,10 @@ export type AsyncApexJob = {
   jobType: string;
   status: string;
   className?: string;
+  methodName?: string;
   createdById: string;
   createdDate: string;
+  completedDate?: string;
   numberOfErrors: number;
   extendedStatus?: string;
   integration?: string;

@@ -34,6 +34,8 @@ export type V1JobInfo = {
   numberRecordsFailed: number;
   numberRetries: number;
   totalProcessingTime: number;
+  apiActiveProcessingTime: number;
+  apexProcessingTime: number;
 };
 
 /** Bulk API Developer Guide: BatchInfo. */
@@ -162,6 +164,8 @@ function jobInfo(xml: string): V1JobInfo {
     numberRecordsFailed: n('numberRecordsFailed'),
     numberRetries: n('numberRetries'),
     totalProcessingTime: n('totalProcessingTime'),
+    apiActiveProcessingTime: n('apiActiveProcessingTime'),
+    apexProcessingTime: n('apexProcessingTime'),
   };
 }
 

@@ -28,6 +28,8 @@ export type JobInfo = {
   numberRecordsFailed?: number;
   retries?: number;
   totalProcessingTime?: number;
+  apiActiveProcessingTime?: number;
+  apexProcessingTime?: number;
   errorMessage?: string;
 };
 

@@ -98,7 +98,7 @@ async function* batchesOf(
   encoding?: string,
   bytes?: { update: (b: Buffer) => void; endFile: () => void }
 ): AsyncGenerator<CsvRecord[]> {
-  const raw = createReadStream(file, { highWaterMark: 64 * 1024 });
+  const raw = createReadStream(file, { highWaterMark: 256 * 1024 });
   if (bytes) {
     raw.on('data', (b) => bytes.update(b as Buffer));
     raw.on('end', () => bytes.endFile());

@@ -20,9 +20,18 @@ export class ByteWriter {
     return this.fill >= SIZE * 0.75;
   }
 
-  public text(s: string): void {
+  /** Copies s in as UTF-8; returns its length in bytes (no separate Buffer.byteLength pass needed). */
+  public text(s: string): number {
     this.ensure(s.length * 3);
-    this.fill += this.buf.write(s, this.fill, 'utf8');
+    const n = this.buf.write(s, this.fill, 'utf8');
+    this.fill += n;
+    return n;
+  }
+
+  /** One byte (a line end after a row copied as read: no string concatenation per row). */
+  public byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.fill++] = b;
   }
 
   public bytes(src: Uint8Array, start: number, end: number): void {

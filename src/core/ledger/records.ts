@@ -8,6 +8,8 @@ import { PlannedChunk } from '../load/planner.js';
 import type { PreflightReport } from '../preflight/problems.js';
 import type { CsvReadOptions } from '../csv/reader.js';
 import type { ConcurrencyDecision } from '../concurrency/decide.js';
+import type { LoadEstimate } from '../estimate/estimate.js';
+import type { ObservedRates } from '../estimate/observed.js';
 
 export type RunSpec = {
   runId: string;
@@ -36,10 +38,30 @@ export type RunSpec = {
   bulkApi?: 'v1' | 'v2';
   /** Bulk API V1 (--bulk-api v1): each part is one V1 job of batches, run Serial or Parallel; absent: Bulk API 2.0 */
   v1?: V1RunSpec;
+  /** rounds of serial re-sends of the rows that failed with UNABLE_TO_LOCK_ROW once the load is done (absent: none) */
+  lockRounds?: number;
 };
 
 /** A V1 load: the job's concurrency mode, and the most rows a batch holds (Bulk API Developer Guide: Bulk API Limits). */
 export type V1RunSpec = { concurrencyMode: 'Serial' | 'Parallel'; batchRows: number };
+
+/**
+ * Why rows of a run are sent again, in a new round: lock failures at the end of the load
+ * ('lock-retry'), the retryable rows (reconcile --retry) or corrected rows (reconcile --fixed-file).
+ */
+export type AttemptKind = 'lock-retry' | 'retry' | 'fixed';
+
+/** What a round left: its rows' outcomes, and the run's final counts once it was merged. */
+export type AttemptOutcome = {
+  succeeded: number;
+  failed: number;
+  unprocessed: number;
+  /** the run's rows, across every round: the counts of its result files once this round was merged */
+  final: { successful: number; created: number; updated: number; failed: number; unprocessed: number; retryable: number; rejected: number; errorCodes: Record<string, number> };
+};
+
+/** ms, from the job's info when it ended */
+export type JobTimes = { processingMs: number; activeMs: number; apexMs: number };
 
 export type DropReason = 'holds-data' | 'unusable' | 'never-held';
 
@@ -69,7 +91,8 @@ export type LedgerRecord =
   | { t: 'batch-added'; at: string; chunk: number; jobId: string; batch: number; batchId: string; adopted?: boolean }
   | { t: 'uploaded'; at: string; chunk: number; jobId: string }
   | { t: 'closed'; at: string; chunk: number; jobId: string }
-  | { t: 'terminal'; at: string; chunk: number; jobId: string; state: JobState; processed: number; failed: number; errorMessage?: string }
+  // times: the job info's totalProcessingTime, apiActiveProcessingTime, apexProcessingTime (absent in older ledgers)
+  | { t: 'terminal'; at: string; chunk: number; jobId: string; state: JobState; processed: number; failed: number; errorMessage?: string; times?: JobTimes }
   // created/updated: absent in ledgers written before they were counted
   | { t: 'results'; at: string; chunk: number; jobId: string; successful: number; created?: number; updated?: number; failed: number; unprocessed: number; unmatched: number; errorCodes: Record<string, number>; retryable: number }
   | { t: 'aborted-orphan'; at: string; chunk: number; jobId: string }
@@ -84,8 +107,33 @@ export type LedgerRecord =
   /** the run ended before it sent anything (refused, or its checks failed): resume never picks it up */
   | { t: 'abandoned'; at: string; reason: string }
   | { t: 'backup'; at: string; file: string; ids: number; records: number; queryJobs: string[] }
+  /** a large load's first part ran alone: what the rest should cost (estimate.ts) */
+  | ({ t: 'estimate'; at: string } & LoadEstimate)
+  /** --concurrency auto changed the jobs in flight while they ran, and why */
+  | { t: 'in-flight'; at: string; limit: number; reason: string }
+  /** every job ended: what the org did with the rows (lock failures, throttling, processing times) */
+  | ({ t: 'observed'; at: string } & ObservedRates)
   | { t: 'merged'; at: string }
-  | { t: 'done'; at: string };
+  | { t: 'done'; at: string }
+  /**
+   * A new round of the run: rows taken from earlier rounds' outcomes (by input line), written as new
+   * parts whose numbers follow the run's last part; their jobs are recorded like the load's.
+   * serial: one job at a time. Ledgers written before rounds existed have none.
+   */
+  | { t: 'attempt'; at: string; round: number; kind: AttemptKind; chunks: PlannedChunk[]; rows: number; serial: boolean; dir: string }
+  /** the round's outcomes are in the run's result files (each row's latest outcome) */
+  | ({ t: 'attempt-merged'; at: string; round: number } & AttemptOutcome);
+
+export type AttemptState = {
+  round: number;
+  kind: AttemptKind;
+  rows: number;
+  serial: boolean;
+  /** the round's folder: its part files, its .lines and its own result files */
+  dir: string;
+  chunks: ChunkState[];
+  merged?: AttemptOutcome;
+};
 
 export type ChunkState = {
   chunk: PlannedChunk;
@@ -125,9 +173,30 @@ export type RunState = {
   abandoned?: Extract<LedgerRecord, { t: 'abandoned' }>;
   /** jobs a part left because they held data (job-dropped 'holds-data') not yet recorded as aborted */
   toAbort: Array<{ chunk: number; jobId: string }>;
+  /** absent in ledgers written before they were recorded */
+  estimate?: Extract<LedgerRecord, { t: 'estimate' }>;
+  inFlightChanges: Array<Extract<LedgerRecord, { t: 'in-flight' }>>;
+  observed?: Extract<LedgerRecord, { t: 'observed' }>;
   merged: boolean;
   done: boolean;
+  /** the rounds after the load, in order (none in ledgers written before rounds existed) */
+  attempts: AttemptState[];
 };
+
+/** The part with this number: one of the load's, or of a later round's. */
+export function chunkAt(state: RunState, index: number): ChunkState | undefined {
+  if (index <= state.chunks.length) return state.chunks[index - 1];
+  for (const a of state.attempts) {
+    const first = a.chunks[0]?.chunk.index ?? Infinity;
+    if (index >= first && index < first + a.chunks.length) return a.chunks[index - first];
+  }
+  return undefined;
+}
+
+/** Every part of the run, the load's and each round's. */
+export function allChunks(state: RunState): ChunkState[] {
+  return [...state.chunks, ...state.attempts.flatMap((a) => a.chunks)];
+}
 
 /** Replays a ledger into the state of each chunk. */
 export function replay(records: LedgerRecord[]): RunState {
@@ -135,7 +204,7 @@ export function replay(records: LedgerRecord[]): RunState {
   if (first?.t !== 'run') throw new Error('ledger does not start with a run record');
   const { t, at, ...spec } = first;
   void t;
-  const state: RunState = { spec, startedAt: at, header: [], rows: 0, rejected: 0, chunks: [], planned: false, toAbort: [], merged: false, done: false };
+  const state: RunState = { spec, startedAt: at, header: [], rows: 0, rejected: 0, chunks: [], planned: false, toAbort: [], inFlightChanges: [], merged: false, done: false, attempts: [] };
   for (const r of records.slice(1)) {
     if (r.t === 'planned') {
       state.planned = true;
@@ -148,19 +217,34 @@ export function replay(records: LedgerRecord[]): RunState {
       state.chunks = r.chunks.map((chunk) => ({ chunk }));
       continue;
     }
+    if (r.t === 'attempt') {
+      state.attempts.push({ round: r.round, kind: r.kind, rows: r.rows, serial: r.serial, dir: r.dir, chunks: r.chunks.map((chunk) => ({ chunk })) });
+      continue;
+    }
+    if (r.t === 'attempt-merged') {
+      const { t: tag, at: when, round, ...outcome } = r;
+      void tag;
+      void when;
+      const a = state.attempts.find((x) => x.round === round);
+      if (a) a.merged = outcome;
+      continue;
+    }
     if (r.t === 'job-dropped' && r.reason === 'holds-data') state.toAbort.push({ chunk: r.chunk, jobId: r.jobId });
     if (r.t === 'aborted-orphan') state.toAbort = state.toAbort.filter((j) => j.jobId !== r.jobId);
     if (r.t === 'backup') state.backup = r;
     else if (r.t === 'confirmed') state.confirmed = r;
     else if (r.t === 'abandoned') state.abandoned = r;
+    else if (r.t === 'estimate') state.estimate = r;
+    else if (r.t === 'in-flight') state.inFlightChanges.push(r);
+    else if (r.t === 'observed') state.observed = r;
     else if (r.t === 'merged') state.merged = true;
     else if (r.t === 'done') state.done = true;
-    else if (r.t !== 'run') applyChunkRecord(state.chunks[r.chunk - 1], r);
+    else if (r.t !== 'run') applyChunkRecord(chunkAt(state, r.chunk), r);
   }
   return state;
 }
 
-type ChunkRecord = Exclude<LedgerRecord, { t: 'run' | 'planned' | 'merged' | 'done' | 'backup' | 'confirmed' | 'abandoned' }>;
+type ChunkRecord = Exclude<LedgerRecord, { t: 'run' | 'planned' | 'merged' | 'done' | 'backup' | 'confirmed' | 'abandoned' | 'attempt' | 'attempt-merged' | 'estimate' | 'in-flight' | 'observed' }>;
 
 function applyChunkRecord(c: ChunkState | undefined, r: ChunkRecord): void {
   if (!c) return;

@@ -18,7 +18,7 @@ import { retryingWithEvents } from '../runner/retrying.js';
 import { openCsv } from '../csv/reader.js';
 import { FileLock, LockHeldError, LockOwner } from '../io/fileLock.js';
 import { Ledger } from '../ledger/ledger.js';
-import { RunSpec, RunState, replay } from '../ledger/records.js';
+import { allChunks, type AttemptKind, RunSpec, RunState, replay } from '../ledger/records.js';
 import { findSameLoad, listRuns } from '../ledger/runIndex.js';
 import { Identity } from '../org/identity.js';
 import { BulkV2Query } from '../bulk/bulkV2Query.js';
@@ -35,11 +35,18 @@ import { mergeReports } from '../preflight/problems.js';
 import { addCounts, emptyCounts, partPaths } from '../results/join.js';
 import { mergeParts, resultPaths, unmatchedPath } from '../results/resultFiles.js';
 import { Deadline, JobRunner } from '../runner/jobRunner.js';
-import { autoGate, planAuto } from '../concurrency/auto.js';
+import { autoGate, CHUNK_ROWS, planAuto } from '../concurrency/auto.js';
+import { dryRunPlan, probeFirstPart } from '../estimate/probe.js';
+import { measureRun, observedRates } from '../estimate/observed.js';
+import { readMeasurement, saveMeasurement } from '../estimate/measurements.js';
+import { runEstimates } from '../estimate/resultFields.js';
 import type { InFlightChange } from '../runner/inFlight.js';
+import { finishRounds, lockRounds } from '../attempts/rounds.js';
+import { planRound, type ResendRows } from '../attempts/plan.js';
+import { roundsOf } from '../attempts/summary.js';
 import { crashIfAsked } from './crashPoints.js';
 import { Fingerprint } from './fingerprint.js';
-import { planChunks } from './planner.js';
+import { DEFAULT_MAX_JOB_BYTES, planChunks } from './planner.js';
 import { JobSummary, LoadEvent, LoadRequest, LoadResult } from './types.js';
 
 export { JobGoneError, AmbiguousOrphanError } from '../runner/jobRunner.js';
@@ -115,6 +122,18 @@ export class OtherUserError extends Error {
   }
 }
 
+/** A new round needs the run finished first (resume finishes it). */
+export class RunNotDoneError extends Error {
+  public constructor(public readonly runId: string) {
+    super(`run ${runId} is not finished`);
+    this.name = 'RunNotDoneError';
+  }
+}
+
+export type RowCheck = (record: CsvRecord) => string | undefined;
+/** The rows a new round sends (none: no round), and what the chooser has to say besides (refusals). */
+export type RoundPick<T> = { kind: AttemptKind; serial: boolean; rows: ResendRows } & T;
+
 export const RUN_LOCK_FILE = 'run.lock';
 
 export class LoadEngine {
@@ -126,6 +145,8 @@ export class LoadEngine {
   private identityCache?: Identity;
   /** --concurrency auto: the running gate's eyes on the runner's events */
   private watch?: (e: LoadEvent) => void;
+  /** calls the org throttled (REQUEST_LIMIT_EXCEEDED) in this process: an observed rate of the run */
+  private throttled = 0;
 
   public constructor(private readonly deps: EngineDeps) {
     this.now = deps.now ?? Date.now;
@@ -138,6 +159,7 @@ export class LoadEngine {
       now: this.now,
       sleep: this.sleep,
       emit: (e): void => {
+        if (e.type === 'retry' && e.code === 'REQUEST_LIMIT_EXCEEDED') this.throttled++;
         this.watch?.(e);
         this.emit(e);
       },
@@ -168,7 +190,16 @@ export class LoadEngine {
     const report = inputs.report()!;
     // The same file already loaded into this org: the dry run says so (a load would be refused without --force).
     const identity = await this.identity();
-    const earlier = findSameLoad(req.ledgerDir, { orgId: identity.orgId, object: req.object, operation: req.operation, fileSha256: print.digest().sha256, runId: req.runId });
+    const { sha256, bytes } = print.digest();
+    const earlier = findSameLoad(req.ledgerDir, { orgId: identity.orgId, object: req.object, operation: req.operation, fileSha256: sha256, runId: req.runId });
+    const priced = dryRunPlan({
+      rows: report.rowsChecked - (req.keepInvalidRows ? 0 : report.problemRows),
+      bytes,
+      maxJobBytes: req.maxJobBytes ?? DEFAULT_MAX_JOB_BYTES,
+      jobsAtOnce: req.concurrency,
+      chunkRows: req.chunkRows ?? CHUNK_ROWS,
+      measured: readMeasurement(this.deps.stateDir, identity.orgId, req.object, req.operation),
+    });
     const finished = this.now();
     return {
       status: 'Checked',
@@ -191,6 +222,7 @@ export class LoadEngine {
       preflight: report,
       problemsFile: problems.path,
       ...(earlier ? { alreadyLoaded: { runId: earlier.runId, runDir: earlier.runDir } } : {}),
+      ...priced,
       startedAt: new Date(started).toISOString(),
       finishedAt: new Date(finished).toISOString(),
       elapsedMs: finished - started,
@@ -238,7 +270,8 @@ export class LoadEngine {
         ...(req.maxJobBytes ? { maxJobBytes: req.maxJobBytes } : {}),
         ...(req.keepInvalidRows ? { keepInvalidRows: true } : {}),
         ...(req.force ? { force: true } : {}),
-        ...(req.v1 ? { bulkApi: 'v1' as const, v1: req.v1 } : { bulkApi: 'v2' as const }),
+        ...bulkApiOf(req),
+        ...(req.lockRounds ? { lockRounds: req.lockRounds } : {}),
       };
       ledger.append({ t: 'run', ...spec });
       const state = await this.plan(ledger, runDir, spec, req);
@@ -407,18 +440,8 @@ export class LoadEngine {
 
   /** Picks up a run from its ledger and finishes it (or goes on until the wait runs out). */
   public async resume(runDir: string, waitMs: number): Promise<LoadResult> {
-    const first = replay(Ledger.read(runDir));
-    const lock = this.lockRun(runDir, first.spec.runId);
-    // Read again under the lock (the process that held it may have written more); a record torn by
-    // a crash mid-write is cut off first, and only now: no other process can be writing it.
-    const { ledger, records, repaired } = Ledger.open(runDir, this.now);
-    if (repaired) this.emit({ type: 'ledger-repaired', message: repaired.message });
-    try {
-      let state = replay(records);
-      if (state.abandoned) throw new AbandonedRunError(state.spec.runId, state.abandoned.reason);
-      // The run's jobs, its orphan search and a hardDelete's confirmation are the run's user's.
-      const me = await this.identity();
-      if (me.userId.slice(0, 15) !== state.spec.org.userId.slice(0, 15)) throw new OtherUserError(state.spec.runId, state.spec.org.username, me.username);
+    return this.continueRun(runDir, async (ledger, found) => {
+      let state = found;
       if (!state.planned) {
         // The run stopped before its split finished: nothing was sent, so planning again from the
         // input files is safe and complete.
@@ -442,11 +465,56 @@ export class LoadEngine {
           v1: spec.v1,
         });
       }
-      return await this.drive(ledger, runDir, state, { at: this.now() + waitMs });
+      return this.drive(ledger, runDir, state, { at: this.now() + waitMs });
+    });
+  }
+
+  /**
+   * Opens a run to go on with it, under its lock: the ledger read again under the lock (the process
+   * that held it may have written more), a record torn by a crash mid-write cut off first (and only
+   * now: no other process can be writing it). An abandoned run, or another user's, is refused.
+   */
+  private async continueRun<T>(runDir: string, body: (ledger: Ledger, state: RunState) => Promise<T>): Promise<T> {
+    const lock = this.lockRun(runDir, replay(Ledger.read(runDir)).spec.runId);
+    const { ledger, records, repaired } = Ledger.open(runDir, this.now);
+    if (repaired) this.emit({ type: 'ledger-repaired', message: repaired.message });
+    try {
+      const state = replay(records);
+      if (state.abandoned) throw new AbandonedRunError(state.spec.runId, state.abandoned.reason);
+      // The run's jobs, its orphan search and a hardDelete's confirmation are the run's user's.
+      const me = await this.identity();
+      if (me.userId.slice(0, 15) !== state.spec.org.userId.slice(0, 15)) throw new OtherUserError(state.spec.runId, state.spec.org.username, me.username);
+      return await body(ledger, state);
     } finally {
       ledger.close();
       lock.release();
     }
+  }
+
+  /**
+   * A new round of a finished run (reconcile --retry, --fixed-file): a round a crash or the wait cut
+   * short is finished first; then `choose` picks the rows from each row's latest outcome and the
+   * round runs like the load's parts, in the same ledger, under the run's lock.
+   */
+  public async sendAgain<T>(runDir: string, choose: (state: RunState, check: RowCheck | undefined) => Promise<RoundPick<T>>, waitMs: number): Promise<{ result: LoadResult; picked?: RoundPick<T>; round?: { round: number; rows: number } }> {
+    return this.continueRun(runDir, async (ledger, state) => {
+      if (!state.done) throw new RunNotDoneError(state.spec.runId);
+      const deadline = { at: this.now() + waitMs };
+      const rounds = { runner: this.runner, ledger, runDir, state, deadline, emit: this.emit, claimedByOtherRuns: () => jobsOfOtherRuns(runDir) };
+      // An earlier round still under way when the wait ran out: no new round (picked is absent).
+      if (!(await finishRounds(rounds))) return { result: await this.drive(ledger, runDir, state, deadline) };
+      const picked = await choose(state, await this.rowCheck(state));
+      const round = await planRound(ledger, runDir, state, picked);
+      return { result: await this.drive(ledger, runDir, state, deadline), picked, ...(round ? { round: { round: round.round, rows: round.rows } } : {}) };
+    });
+  }
+
+  /** The load's check of one row (its preflight), for rows sent again with new values. */
+  private async rowCheck(state: RunState): Promise<RowCheck | undefined> {
+    if (!this.deps.describe) return undefined;
+    const spec = state.spec;
+    const p = await Preflight.create({ file: spec.files[0], object: spec.object, operation: spec.operation, externalId: spec.externalId, header: state.header, headerLine: 1, describe: this.deps.describe });
+    return (record) => p.rowReason(record);
   }
 
   private async identity(): Promise<Identity> {
@@ -477,12 +545,23 @@ export class LoadEngine {
     const auto = state.concurrency
       ? autoGate(state, (c) => {
           changes.push(c);
+          state.inFlightChanges.push(ledger.append({ t: 'in-flight', limit: c.limit, reason: c.reason }) as RunState['inFlightChanges'][number]);
           this.emit({ type: 'in-flight', limit: c.limit, reason: c.reason });
         })
       : undefined;
     this.watch = auto?.watch;
     try {
-      await this.runner.run({ ledger, state, deadline, claimedByOtherRuns: () => jobsOfOtherRuns(runDir), inFlight: auto?.gate }, state.chunks);
+      const ctx = { ledger, state, deadline, claimedByOtherRuns: (): Set<string> => jobsOfOtherRuns(runDir), inFlight: auto?.gate };
+      const estimate = await probeFirstPart({
+        ledger,
+        state,
+        run: (parts) => this.runner.run(ctx, parts),
+        stateDir: this.deps.stateDir,
+        jobsAtOnce: auto?.gate.max ?? state.spec.concurrency,
+        chunkRows: state.spec.chunkRows ?? CHUNK_ROWS,
+      });
+      if (estimate) this.emit({ type: 'estimate', ...estimate });
+      await this.runner.run(ctx, state.chunks);
     } finally {
       this.watch = undefined;
     }
@@ -503,15 +582,21 @@ export class LoadEngine {
           ? { dir: join(runDir, 'sort-results'), fileNames: state.spec.files.map((f) => basename(f)), completed: state.chunks.map((c) => c.terminal?.state === 'JobComplete') }
           : undefined
       );
+      // What the org did with the rows, for the JSON and the ledger; the next dry run prices its plan with it.
+      state.observed = ledger.append({ t: 'observed', ...observedRates(state, this.throttled) }) as RunState['observed'];
+      const measured = measureRun(state);
+      if (measured) saveMeasurement(this.deps.stateDir, state.spec.org.orgId, state.spec.object, measured);
       ledger.append({ t: 'merged' });
       ledger.append({ t: 'done' });
       state.merged = true;
       state.done = true;
     }
+    // Rounds after the load: lock failures sent again one job at a time, or a round a crash cut short.
+    const roundsDone = state.done && (await lockRounds({ runner: this.runner, ledger, runDir, state, deadline, emit: this.emit, claimedByOtherRuns: () => jobsOfOtherRuns(runDir) }));
     // Also after a crash that came between 'done' and this: resume tidies what is left.
-    if (state.done && !state.spec.keepChunks) await this.tidy(runDir, state);
+    if (roundsDone && !state.spec.keepChunks) await this.tidy(runDir, state);
     this.emit({ type: 'stage', stage: 'done' });
-    const result = this.result(runDir, state, started);
+    const result = roundsOf(this.result(runDir, state, started), state);
     return state.concurrency ? { ...result, concurrency: { decision: state.concurrency, changes } } : result;
   }
 
@@ -592,11 +677,17 @@ export class LoadEngine {
         ? { files: { ...paths, ...(existsSync(rejectedFile) ? { rejected: rejectedFile } : {}), ...(state.backup ? { backup: state.backup.file } : {}), ...(existsSync(unmatchedFile) ? { unmatched: unmatchedFile } : {}) } }
         : {}),
       ...(state.backup ? { backup: { file: state.backup.file, ids: state.backup.ids, records: state.backup.records } } : {}),
+      ...runEstimates(state),
       startedAt: state.startedAt,
       finishedAt: new Date(finished).toISOString(),
       elapsedMs: finished - started,
     };
   }
+}
+
+/** Which Bulk API a run sends with, as its ledger records it. */
+function bulkApiOf(req: LoadRequest): Pick<RunSpec, 'bulkApi' | 'v1'> {
+  return req.v1 ? { bulkApi: 'v1', v1: req.v1 } : { bulkApi: 'v2' };
 }
 
 /** A file's rows, marked with the file and put in the first file's column order. */
@@ -677,7 +768,7 @@ function jobsOfOtherRuns(runDir: string): Set<string> {
   const ids = new Set<string>();
   for (const run of listRuns(dirname(runDir))) {
     if (run.runDir === runDir) continue;
-    for (const c of run.state.chunks) if (c.jobId) ids.add(c.jobId);
+    for (const c of allChunks(run.state)) if (c.jobId) ids.add(c.jobId);
   }
   return ids;
 }

@@ -15,6 +15,8 @@ import { csvLine, lineNumberText } from '../csv/writer.js';
 import { ByteWriter } from '../io/byteWriter.js';
 import { syncDir, syncFile } from '../io/durable.js';
 
+const LF = 10;
+
 /** Salesforce caps an upload at 150 MB after base64, about 112 MB raw; 100 MB leaves margin. */
 export const DEFAULT_MAX_JOB_BYTES = 100 * 1024 * 1024;
 
@@ -87,15 +89,26 @@ class ChunkWriter {
     return key;
   }
 
-  /** Adds a row; returns a promise only when it had to write (so the caller awaits rarely). */
-  public add(text: string, bytes: number, line: number): Promise<void> | undefined {
+  /** Whether a row of `bytes` (0: far from the limit) from this input file may join this part. */
+  public takes(bytes: number, maxBytes: number, fileIndex: number): boolean {
+    return this.bytes + bytes <= maxBytes && this.fileIndex === fileIndex;
+  }
+
+  /**
+   * Adds a row (`lf`: text lacks its line end); returns a promise only when it had to write (so the
+   * caller awaits rarely).
+   */
+  public add(text: string, lf: boolean, line: number): Promise<void> | undefined {
     if (this.rows === 0) this.firstLine = line;
     this.lastLine = line;
     this.rows++;
-    this.bytes += bytes;
+    this.bytes += this.out.text(text);
+    if (lf) {
+      this.out.byte(LF);
+      this.bytes++;
+    }
     this.lineBuf.writeUInt32LE(line, this.lineFill);
     this.lineFill += 4;
-    this.out.text(text);
     if (this.lineFill === this.lineBuf.length || this.out.due) return this.flush();
     return undefined;
   }
@@ -200,6 +213,16 @@ function tooLarge(record: CsvRecord, maxBytes: number, fileNames?: string[]): Cs
   return new CsvInputError('record-too-large', file, record.line, `one record is larger than the job size limit (${maxBytes} bytes)`);
 }
 
+/**
+ * A row's size in bytes (plus `extra`, its line end) when it may take a part of `used` bytes past
+ * the limit, else 0. UTF-8 takes at most 3 bytes a UTF-16 unit, so far from the limit the exact size
+ * is left to the write, which counts it: no second pass over every row.
+ */
+function sizeNearLimit(text: string, extra: number, used: number, maxBytes: number): number {
+  if (used + text.length * 3 + extra <= maxBytes) return 0;
+  return Buffer.byteLength(text) + extra;
+}
+
 /** Takes records one at a time or in batches (the fast path: no await per row, see fastParser.ts). */
 export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable<CsvRecord[]>, opts: PlanOptions): Promise<PlanResult> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_JOB_BYTES;
@@ -236,20 +259,21 @@ export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable
   try {
   for await (const batch of opts.order ? opts.order(accepted()) : accepted()) {
     for (const record of batch) {
-      // A row already in csvLine's form goes as it was read; others are written again.
-      const text = record.text === undefined ? csvLine(record.fields) : `${record.text}\n`;
-      const bytes = Buffer.byteLength(text);
+      // A row already in csvLine's form goes as it was read (its line end added); others are written again.
+      const copied = record.text !== undefined;
+      const text = copied ? record.text! : csvLine(record.fields);
+      const bytes = sizeNearLimit(text, copied ? 1 : 0, current?.bytes ?? headerBytes, maxBytes);
       if (headerBytes + bytes > maxBytes) throw tooLarge(record, maxBytes, opts.fileNames);
       const fileIndex = record.fileIndex ?? 0;
       const key = group?.key?.(record);
       // A part never passes the size limit, and never mixes rows of two files.
-      if (current && (current.bytes + bytes > maxBytes || current.fileIndex !== fileIndex || startsPart(group, current.rows, key, lastKey))) {
+      if (current && (!current.takes(bytes, maxBytes, fileIndex) || startsPart(group, current.rows, key, lastKey))) {
         chunks.push(await current.finish());
         current = undefined;
       }
       current ??= open(fileIndex);
       lastKey = current.parent(key) ?? lastKey;
-      const pending = current.add(text, bytes, record.line);
+      const pending = current.add(text, copied, record.line);
       if (pending) await pending;
       rows++;
     }

@@ -8,6 +8,9 @@ import type { DuplicatePolicy } from '../preflight/keyCensus.js';
 import type { ConcurrencyDecision, ConcurrencyMode } from '../concurrency/decide.js';
 import type { InFlightChange } from '../runner/inFlight.js';
 import type { V1RunSpec } from '../ledger/records.js';
+import type { LoadEstimate } from '../estimate/estimate.js';
+import type { ObservedRates } from '../estimate/observed.js';
+import type { DryRunPlan } from '../estimate/probe.js';
 
 export type LoadRequest = {
   object: string;
@@ -48,6 +51,22 @@ export type LoadRequest = {
   v1?: V1RunSpec;
   /** how many examples of each problem kind the report keeps */
   problemExamples?: number;
+  /** rounds of serial re-sends of the lock failures once the load is done (0: none) */
+  lockRounds?: number;
+};
+
+/** A round of the run after the load: its rows, and what became of them (absent until it is merged). */
+export type RoundSummary = {
+  round: number;
+  kind: 'lock-retry' | 'retry' | 'fixed';
+  rows: number;
+  serial: boolean;
+  status: 'Completed' | 'InProgress';
+  succeeded?: number;
+  failed?: number;
+  unprocessed?: number;
+  /** rows of the run whose latest outcome is a lock failure, once this round was merged */
+  stillLocked?: number;
 };
 
 export type JobSummary = {
@@ -113,8 +132,19 @@ export type LoadResult = {
   alreadyLoaded?: { runId: string; runDir: string };
   /** the export taken before a delete: records found for the Ids of the file */
   backup?: { file: string; ids: number; records: number };
+  /** the rounds after the load (lock failures sent again, reconcile --retry, --fixed-file); the counts above are each row's latest outcome */
+  rounds?: RoundSummary[];
   /** --concurrency auto: what was decided and why, and each change of the jobs in flight while they ran (this process) */
   concurrency?: { decision: ConcurrencyDecision; changes: InFlightChange[] };
+  /**
+   * A large load's first part ran alone: what the rest was expected to cost, from its job info.
+   * --dry-run: the plan priced with what an earlier run on this org and object measured.
+   */
+  estimate?: LoadEstimate;
+  /** --dry-run: the plan (rows to send, parts of at most --max-job-size, jobs at once) */
+  plan?: DryRunPlan;
+  /** every job ended: lock failures, throttling and processing times the org reported */
+  observed?: ObservedRates;
   startedAt: string;
   finishedAt: string;
   elapsedMs: number;
@@ -140,6 +170,11 @@ export type LoadEvent =
   | { type: 'concurrency'; mode: ConcurrencyMode; reason: string }
   /** --concurrency auto changed how many jobs may be in flight, and why */
   | { type: 'in-flight'; limit: number; reason: string }
+  /** the probe (a large load's first part, run alone) priced the rest of the load */
+  | ({ type: 'estimate' } & LoadEstimate)
   | { type: 'backup'; file: string; ids: number; records: number }
+  /** a round of rows sent again starts (or goes on), and when it is merged, what became of its rows */
+  | { type: 'round'; round: number; kind: RoundSummary['kind']; rows: number; serial: boolean }
+  | { type: 'round-done'; round: number; kind: RoundSummary['kind']; rows: number; succeeded: number; failed: number; unprocessed: number }
   /** a job's results are joined (errorCodes: failed rows per code) */
   | { type: 'results-written'; chunk?: number; jobId?: string; processed?: number; successful: number; failed: number; unprocessed: number; errorCodes?: Record<string, number> }

@@ -58,6 +58,12 @@ type RequiredGroup = { field: FieldDescribe; header: string; columns: number[] }
 
 const isBlank = (v: string): boolean => v === '' || v === NULL_MARKER;
 
+/** Whether every one of these cells is blank (a loop, not every(): it runs for every row). */
+function allBlank(cells: string[], columns: number[]): boolean {
+  for (const col of columns) if (!isBlank(cells[col])) return false;
+  return true;
+}
+
 export class Preflight {
   /** Header problems: each would fail the whole job (or every row), so the load stops before upload. */
   public readonly jobProblems: Problem[];
@@ -154,7 +160,7 @@ export class Preflight {
       if (fault !== undefined) (found ??= []).push(this.problem('row', fault.kind, line, c.header, v, fault.detail));
     }
     for (const r of this.required) {
-      if (r.columns.every((col) => isBlank(cells[col]))) {
+      if (allBlank(cells, r.columns)) {
         const v = cells[r.columns[0]];
         const detail =
           v === NULL_MARKER

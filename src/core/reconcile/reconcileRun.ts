@@ -15,8 +15,11 @@ import { ByteWriter } from '../io/byteWriter.js';
 import { Ledger } from '../ledger/ledger.js';
 import { ChunkState, RunState, replay } from '../ledger/records.js';
 import { AbandonedRunError, createsRecords } from '../load/engine.js';
+import { historyText, RoundHistory, roundDir, roundFiles } from '../attempts/roundLines.js';
+import { roundSummaries } from '../attempts/summary.js';
+import type { RoundSummary } from '../load/types.js';
 import { Action, actionFor } from './classify.js';
-import { jobsOfParts, PartJobs, RowState, RunRow, runRows } from './runRows.js';
+import { jobsOfParts, PartJobs, resultRows, RowState, RunRow, runRows } from './runRows.js';
 
 export const RECONCILE_DIR = 'reconcile';
 
@@ -79,6 +82,8 @@ export type RunReconcile = {
   groups: ReconcileGroup[];
   errorCodes: Array<{ code: string; count: number }>;
   parts: ReconcilePart[];
+  /** the rounds after the load (rows sent again); each row's state above is its latest outcome */
+  rounds?: RoundSummary[];
   files: { rows: string; retry: string; folder: string };
 };
 
@@ -95,9 +100,11 @@ export async function reconcileRun(runDir: string): Promise<RunReconcile> {
     creates: createsRecords(state),
     action: (row) => rowAction(row, state),
     attempt: (row) => attemptOf(row.part, jobs),
+    ...(state.attempts.length ? { rounds: true } : {}),
   };
   const finalDir = join(runDir, RECONCILE_DIR);
-  const out = await writeReconcileFolder(finalDir, frame, runRows(state, runDir));
+  const rows = state.attempts.length ? withHistory(state, runDir, runRows(state, runDir)) : runRows(state, runDir);
+  const out = await writeReconcileFolder(finalDir, frame, rows);
   return {
     runId: state.spec.runId,
     runDir,
@@ -108,7 +115,22 @@ export async function reconcileRun(runDir: string): Promise<RunReconcile> {
     inputFiles: state.spec.files,
     ...out,
     parts: state.chunks.map((c) => partOf(c, jobs.get(c.chunk.index) ?? [], state)),
+    ...(state.attempts.length ? { rounds: roundSummaries(state) } : {}),
   };
+}
+
+/** Each row with its outcome in every round that sent it (round 0: the load's outcome, kept before round 1). */
+async function* withHistory(state: RunState, runDir: string, rows: AsyncIterable<RunRow>): AsyncGenerator<RunRow> {
+  const names = state.spec.files.map((f) => basename(f));
+  const fileIndexOf = (name: string | undefined): number => (names.length > 1 ? Math.max(0, names.indexOf(name ?? '')) : 0);
+  const rounds = [0, ...state.attempts.filter((a) => a.merged).map((a) => a.round)];
+  const history = new RoundHistory(rounds.flatMap((round) => roundFiles(roundDir(runDir, round), round).map(({ file, kind }) => ({ round, source: resultRows(file, undefined, kind, fileIndexOf) }))));
+  for await (const row of rows) {
+    const outcomes = await history.of(row.fileIndex, row.line);
+    // Round 0's copy holds only what did not load; a row sent again succeeded nowhere before.
+    if (outcomes.length) row.history = outcomes;
+    yield row;
+  }
 }
 
 /** What the files of a reconcile need to know besides the rows themselves. */
@@ -123,6 +145,8 @@ export type RowsFrame = {
   action: (row: RunRow) => Action | undefined;
   /** sf__Part, sf__JobId and sf__Attempt of a row */
   attempt: (row: RunRow) => string[];
+  /** the run had rounds after its load: rows.csv says which round each outcome is from, and every round's outcome */
+  rounds?: boolean;
 };
 
 export type ReconcileFolder = {
@@ -184,7 +208,7 @@ class ReconcileFiles {
     this.names = frame.fileNames;
     this.lead = this.names.length ? ['sf__File'] : [];
     this.rowsOut = new ByteWriter(join(dir, 'rows.csv'));
-    this.rowsOut.text(csvLine([...this.lead, 'sf__Line', 'sf__State', 'sf__Id', 'sf__Created', 'sf__ErrorCode', 'sf__Error', 'sf__Fields', 'sf__Action', 'sf__Part', 'sf__JobId', 'sf__Attempt', ...frame.header]));
+    this.rowsOut.text(csvLine([...this.lead, 'sf__Line', 'sf__State', 'sf__Id', 'sf__Created', 'sf__ErrorCode', 'sf__Error', 'sf__Fields', 'sf__Action', 'sf__Part', 'sf__JobId', 'sf__Attempt', ...(frame.rounds ? ['sf__Round', 'sf__History'] : []), ...frame.header]));
     this.retryOut = new ByteWriter(join(dir, 'retry.csv'));
     this.retryOut.text(csvLine(frame.header));
   }
@@ -197,7 +221,7 @@ class ReconcileFiles {
     // A job's results without the input file have no line numbers.
     const line = row.line > 0 ? lineNumberText(row.line) : '';
     const error = [row.code ?? '', row.message ?? '', (row.fields ?? []).join(',')];
-    this.rowsOut.text(csvLine([...lead, line, row.state, ...this.outcome(row), ...error, action ?? '', ...this.frame.attempt(row), ...row.values]));
+    this.rowsOut.text(csvLine([...lead, line, row.state, ...this.outcome(row), ...error, action ?? '', ...this.frame.attempt(row), ...this.rounds(row), ...row.values]));
     if (action === 'retry') this.retryOut.text(csvLine(row.values));
     if (row.state === 'failed' || row.state === 'unprocessed') {
       const g = this.groupOf(row, action!);
@@ -205,6 +229,11 @@ class ReconcileFiles {
       g.out.text(csvLine(row.state === 'failed' ? [...lead, line, row.id ?? '', ...error, ...row.values] : [...lead, line, ...row.values]));
     }
     for (const w of this.writers()) if (w.due) await w.flush();
+  }
+
+  /** sf__Round (0: the load) and sf__History (every round's outcome of a row sent again) */
+  private rounds(row: RunRow): string[] {
+    return this.frame.rounds ? [String(row.round ?? 0), historyText(row.history ?? [])] : [];
   }
 
   /** sf__Id and sf__Created */

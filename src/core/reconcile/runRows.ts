@@ -19,6 +19,7 @@ import { createsRecords, pendingRejectedPath } from '../load/engine.js';
 import { partPaths } from '../results/join.js';
 import { ResultPaths, resultHeaders, resultPaths } from '../results/resultFiles.js';
 import { JobRunner } from '../runner/jobRunner.js';
+import { RoundLines, type RoundOutcome } from '../attempts/roundLines.js';
 import { causeFields } from './classify.js';
 
 export type RowState = 'succeeded' | 'failed' | 'unprocessed' | 'rejected' | 'pending' | 'never-sent';
@@ -41,6 +42,10 @@ export type RunRow = {
   jobId?: string;
   /** the row's values, in the run's column order */
   values: string[];
+  /** the round whose outcome this is (absent: the load's own, round 0) */
+  round?: number;
+  /** the row's outcome in each round that sent it (reconcile of a run with rounds) */
+  history?: RoundOutcome[];
 };
 
 /** A result file the run's state says exists is gone (deleted by hand): what it held cannot be told. */
@@ -101,8 +106,15 @@ export async function* runRows(state: RunState, runDir?: string): AsyncGenerator
   ];
   // A grouped load's parts hold rows sorted by parent: their line ranges overlap, their .lines files say.
   const parts = state.concurrency?.mode === 'grouped' ? await PartsByLine.read(state.chunks, must) : new PartFinder(state.chunks);
+  // A row sent again in a later round: its outcome (in the result files) is that round's, through that round's part.
+  const rounds = await RoundLines.read(state.attempts.filter((a) => a.merged));
   for await (const row of inLineOrder(sources)) {
     if (row.state !== 'rejected') row.part ??= parts.of(row.fileIndex, row.line);
+    const last = rounds.latest(row.fileIndex, row.line);
+    if (last) {
+      row.part = last.part;
+      row.round = last.round.round;
+    }
     yield row;
   }
 }

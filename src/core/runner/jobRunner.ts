@@ -27,7 +27,7 @@ import { OrgApiError } from '../http/orgHttp.js';
 import { RetryPolicy } from '../http/retry.js';
 import { fileBlocks } from '../io/fileBlocks.js';
 import { Ledger } from '../ledger/ledger.js';
-import { ChunkState, DropReason, RunState, V1RunSpec, leaveJob } from '../ledger/records.js';
+import { ChunkState, DropReason, JobTimes, RunState, V1RunSpec, allChunks, leaveJob } from '../ledger/records.js';
 import { crashIfAsked } from '../load/crashPoints.js';
 import { PollSchedule } from '../load/pollSchedule.js';
 import { LoadEvent } from '../load/types.js';
@@ -84,6 +84,12 @@ export class AmbiguousOrphanError extends Error {
     super(`part ${chunk}: ${candidates.length} Open jobs could be the one its interrupted creation made: ${candidates.map((c) => c.id).join(', ')}`);
     this.name = 'AmbiguousOrphanError';
   }
+}
+
+/** The job's processing times from its info, for the load's estimate and observed rates (estimate.ts). */
+function jobTimes(info: JobInfo): { times?: JobTimes } {
+  if (info.totalProcessingTime === undefined) return {};
+  return { times: { processingMs: info.totalProcessingTime, activeMs: info.apiActiveProcessingTime ?? info.totalProcessingTime, apexMs: info.apexProcessingTime ?? 0 } };
 }
 
 /** A clock skew between this machine and the org that the orphan search allows for. */
@@ -175,6 +181,7 @@ export class JobRunner {
           processed: info.numberRecordsProcessed ?? 0,
           failed: info.numberRecordsFailed ?? 0,
           ...(info.errorMessage ? { errorMessage: info.errorMessage } : {}),
+          ...jobTimes(info),
         }) as ChunkState['terminal'];
         this.deps.emit({
           type: 'job-done',
@@ -412,7 +419,7 @@ export class JobRunner {
       unresolved = journal.unresolved().filter((i) => Date.parse(i.at) >= from);
     } else {
       // A ledger written before the journal existed: its own unresolved intents are all there is to go by.
-      unresolved = ctx.state.chunks.filter((o) => o.creatingAt && !o.jobId).map((o) => ({ run, chunk: o.chunk.index, at: o.creatingAt! }));
+      unresolved = allChunks(ctx.state).filter((o) => o.creatingAt && !o.jobId).map((o) => ({ run, chunk: o.chunk.index, at: o.creatingAt! }));
     }
     const match = matchOrphan(ours, unresolved, await this.candidates(ctx, journal, since));
     if (match.kind === 'ambiguous') throw new AmbiguousOrphanError(c.chunk.index, match.candidates, match.intents);
@@ -424,7 +431,7 @@ export class JobRunner {
     const spec = ctx.state.spec;
     const claimed = new Set<string>();
     for (const id of journal.claimed().keys()) claimed.add(id);
-    for (const o of ctx.state.chunks) if (o.jobId) claimed.add(o.jobId.slice(0, 15));
+    for (const o of allChunks(ctx.state)) if (o.jobId) claimed.add(o.jobId.slice(0, 15));
     for (const id of ctx.claimedByOtherRuns?.() ?? []) claimed.add(id.slice(0, 15));
     const from = Date.parse(since) - SKEW_MS;
     const found: JobInfo[] = [];

@@ -358,6 +358,8 @@ export function asJobInfo(j: V1JobInfo): JobInfo {
     numberRecordsFailed: j.numberRecordsFailed,
     retries: j.numberRetries,
     totalProcessingTime: j.totalProcessingTime,
+    apiActiveProcessingTime: j.apiActiveProcessingTime,
+    apexProcessingTime: j.apexProcessingTime,
   };
 }
 

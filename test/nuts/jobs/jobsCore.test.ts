@@ -81,6 +81,36 @@ describe('job listing and history (audit seed)', function () {
     for (const name of readdirSync(h.dir)) expect(readFileSync(join(h.dir, name), 'utf8'), name).to.not.include(emu.accessToken);
   });
 
+  it('filters by state, API, object, operation, user (name or Id) and --since, each alone and together', async () => {
+    const all = (await jobsReport(http, retry, { historyDir: dir, save: false })).jobs;
+    const shown = async (filters: Parameters<typeof jobsReport>[2]['filters']): Promise<string[]> =>
+      (await jobsReport(http, retry, { historyDir: dir, save: false, filters })).jobs.map((j) => j.id).sort();
+    const ids = (keep: (j: (typeof all)[number]) => boolean): string[] => all.filter(keep).map((j) => j.id).sort();
+    const failed = ids((j) => j.state === 'Failed');
+    expect(failed.length).to.be.greaterThan(0);
+    expect(await shown({ states: ['failed'] })).to.deep.equal(failed);
+    for (const keep of [(j: (typeof all)[number]): boolean => j.api === 'Classic', (j: (typeof all)[number]): boolean => j.operation === 'upsert']) {
+      expect(ids(keep).length).to.be.within(1, all.length - 1);
+    }
+    expect(await shown({ types: ['Classic'] })).to.deep.equal(ids((j) => j.api === 'Classic'));
+    const object = all.find((j) => j.state === 'Failed')!.object;
+    expect(ids((j) => j.object === object).length).to.be.lessThan(all.length);
+    expect(await shown({ objects: [object.toUpperCase()] })).to.deep.equal(ids((j) => j.object === object));
+    expect(await shown({ operations: ['upsert'] })).to.deep.equal(ids((j) => j.operation === 'upsert'));
+    const user = all[0];
+    const byName = await shown({ users: [user.username!] });
+    expect(byName).to.deep.equal(ids((j) => j.createdById === user.createdById));
+    // the 15- and 18-character Ids name the same user
+    expect(await shown({ users: [user.createdById.slice(0, 15)] })).to.deep.equal(byName);
+    const since = emu.clock.now() - 2 * DAY;
+    const recent = ids((j) => Date.parse(j.createdDate) >= since || !['JobComplete', 'Failed', 'Aborted', 'Closed'].includes(j.state));
+    expect(recent.length).to.be.lessThan(all.length);
+    expect(await shown({ since })).to.deep.equal(recent);
+    expect(await shown({ since, objects: [object], users: [user.username!] })).to.deep.equal(
+      ids((j) => recent.includes(j.id) && j.object === object && j.createdById === user.createdById)
+    );
+  });
+
   it('with an inventory: jobs from sources it does not name are marked unknown-source', async () => {
     const { inventory } = checkInventoryText(
       ['version: 1', 'integrations:', '  - name: erp', '    match: { clients: [AcmeERP/4.2] }', '    cadence: weekly', '  - name: billing', '    match: { users: [int.billing@northwind.example] }', '    cadence: weekly', ''].join('\n')

@@ -46,14 +46,21 @@ describe('sf bulkops load --concurrency auto (through the real sf binary)', func
     expect(ci.stdout + ci.stderr).to.include(`Concurrency ${reason}`);
   });
 
-  it('--concurrency parallel sends as before (one job of two chunks that lock each other out), with no concurrency field', async () => {
+  it('--concurrency parallel sends as before (one job of two chunks that lock each other out), then the lock failures again one job at a time, to 0', async () => {
     const r = await sf.run(['bulkops', 'load', '--sobject', 'Contact', '--file', file, '--target-org', 'emu', '--concurrency', 'parallel', '--force', '--json']);
-    expect(r.code, r.stderr).to.equal(68);
-    const result = r.json?.result as { successful: number; failed: number; concurrency?: unknown; errorCodes: Array<{ code: string; count: number }> };
-    const locks = result.errorCodes.find((c) => c.code === 'UNABLE_TO_LOCK_ROW')?.count ?? 0;
-    console.log(`      12,000 Contacts over 3 Accounts, emulator defaults: UNABLE_TO_LOCK_ROW parallel ${locks}, auto 0`);
+    expect(r.code, r.stderr).to.equal(0);
+    type Round = { round: number; kind: string; rows: number; succeeded: number; stillLocked: number };
+    const result = r.json?.result as { successful: number; failed: number; concurrency?: unknown; errorCodes: Array<{ code: string; count: number }>; rounds: Round[] };
+    const locks = result.rounds[0].rows;
+    console.log(`      12,000 Contacts over 3 Accounts, emulator defaults: UNABLE_TO_LOCK_ROW parallel ${locks}, auto 0; lock rounds: ${result.rounds.map((x) => `${x.rows} sent, ${x.stillLocked} still locked`).join('; ')}`);
     expect(locks).to.be.greaterThan(0);
-    expect(result.successful + result.failed).to.equal(12_000);
+    expect(result.rounds.every((x) => x.kind === 'lock-retry')).to.equal(true);
+    expect(result.rounds.at(-1)!.stillLocked).to.equal(0);
+    expect(result).to.include({ successful: 12_000, failed: 0 });
+    expect(result.errorCodes).to.deep.equal([]);
     expect(result.concurrency).to.equal(undefined);
+    const human = await sf.run(['bulkops', 'load', '--sobject', 'Contact', '--file', file, '--target-org', 'emu', '--concurrency', 'parallel', '--force', '--lock-rounds', '0']);
+    expect(human.code, human.stderr).to.equal(68);
+    expect(human.stdout).to.not.contain('Round 1');
   });
 });

@@ -82,6 +82,49 @@ describe('sf bulkops reconcile (through the real sf binary)', function () {
     for (const r of rows.filter((x) => x.sf__State === 'succeeded')) expect(emu.store.get('Contact', r.sf__Id)?.External_Id__c).to.equal(r.External_Id__c);
   });
 
+  it('--retry and --fixed-file: sends only what may go again, refuses the rest with the reason, and shows each round', async () => {
+    // Line 4 duplicates an external ID the org holds; line 5 has no LastName (left out by the checks).
+    const file = write('fixable.csv', 'LastName,External_Id__c\nOne,FIX-1\nTwo,FIX-2\nThree,REC-3\n,FIX-4\n');
+    const load = await sf.run(['bulkops', 'load', '--sobject', 'Contact', '--file', file, '--target-org', 'emu', '--json']);
+    expect(load.code, load.stdout).to.equal(68);
+    const { runId, files } = load.json?.result as { runId: string; files: { failed: string; rejected: string } };
+
+    // Nothing worth sending again as it is: said so, nothing sent.
+    const retry = await sf.run(['bulkops', 'reconcile', '--run-id', runId, '--retry']);
+    expect(retry.code, retry.stderr).to.equal(68);
+    expect(retry.stdout).to.contain('No row is worth sending again as it is: nothing was sent.');
+
+    // failed.csv corrected: the duplicate gets its own external ID.
+    const failed = readFileSync(files.failed, 'utf8').replace(',REC-3', ',FIX-3');
+    const fixed = await sf.run(['bulkops', 'reconcile', '--run-id', runId, '--fixed-file', write('failed-fixed.csv', failed), '--json']);
+    expect(fixed.code, fixed.stdout).to.equal(68);
+    const result = fixed.json?.result as ReconcileJson & { resend: { kind: string; round: number; sent: number; refused: number }; rounds: Array<{ round: number; kind: string; succeeded: number }> };
+    expect(schemaErrors('bulkops-reconcile.json', result)).to.deep.equal([]);
+    expect(result.resend).to.include({ kind: 'fixed', round: 1, sent: 1, refused: 0 });
+    expect(result.rounds).to.deep.equal([{ round: 1, kind: 'fixed', rows: 1, serial: false, status: 'Completed', succeeded: 1, failed: 0, unprocessed: 0, stillLocked: 0 }]);
+    expect(result.counts).to.include({ succeeded: 3, failed: 0, rejected: 1 });
+
+    // rejected.csv corrected, with a line that loaded the first time (line 2): that one is refused.
+    const rejected = readFileSync(files.rejected, 'utf8').replace(/\n5,([^,]*),,FIX-4/, '\n5,$1,Four,FIX-4') + '2,,One again,FIX-1\n';
+    const last = await sf.run(['bulkops', 'reconcile', '--run-id', runId, '--fixed-file', write('rejected-fixed.csv', rejected)]);
+    expect(last.code, last.stderr).to.equal(0);
+    expect(last.stdout).to.contain('Sent 1 corrected rows, in round 2.');
+    expect(last.stdout).to.contain('1 rows refused');
+    expect(last.stdout).to.contain('line 2: not a row of this run that failed, was not processed or was left out by the checks');
+    expect(last.stdout).to.contain('Round 2 (corrected rows): 1 rows sent again, 1 succeeded, 0 failed, 0 not processed; lock failures left in the run: 0.');
+    expect(last.stdout).to.contain('Every row is loaded.');
+    // One record per input row: FIX-1 once (line 2 was not sent again), the corrected lines once each.
+    const ids = [...emu.store.all('Contact')].map((c) => c.External_Id__c as string).filter((x) => x?.startsWith('FIX-'));
+    expect(ids.sort()).to.deep.equal(['FIX-1', 'FIX-2', 'FIX-3', 'FIX-4']);
+    const rows = readCsv(result.files.rows); // written anew by the last reconcile
+    expect(rows.map((x) => [x.sf__Line, x.sf__State, x.sf__Round, x.sf__History])).to.deep.equal([
+      ['2', 'succeeded', '0', ''],
+      ['3', 'succeeded', '0', ''],
+      ['4', 'succeeded', '1', '0:failed:DUPLICATE_VALUE 1:succeeded'],
+      ['5', 'succeeded', '2', '0:rejected 2:succeeded'],
+    ]);
+  });
+
   it('exits 0 when every row is loaded, and says so', async () => {
     const file = write('clean.csv', 'LastName,External_Id__c\nA,CLEAN-1\nB,CLEAN-2\n');
     const load = await sf.run(['bulkops', 'load', '--sobject', 'Contact', '--file', file, '--target-org', 'emu', '--json']);

@@ -42,4 +42,11 @@ describe('load progress lines (outside a terminal)', () => {
     on(poll('b', 150));
     expect(lines.filter((l) => l.startsWith('Processed'))).to.deep.equal(['Processed 100 of 300 rows (0 failed), 100 rows/s.', 'Processed 250 of 300 rows (0 failed), 63 rows/s.']);
   });
+  it('prints the probe\'s estimate with the plan it is for', () => {
+    const { lines, on } = setup();
+    on({ type: 'estimate', source: 'probe', msPerRow: 10, apexMsPerRow: 8, lockRate: 0, rows: 190_000, parts: 19, jobsAtOnce: 5, processingMs: 1_900_000, wallMs: 380_000 });
+    expect(lines).to.deep.equal([
+      'Measured on part 1, run alone: 10 ms of org processing a row (8.0 ms of it automation), 0.0% of its rows failed on a lock. The other 19 parts (190,000 rows, 5 jobs at once): about 31m 40s of org processing, 6m 20s at the least if the org runs their chunks side by side.',
+    ]);
+  });
 });

@@ -60,6 +60,18 @@ describe('load report: exit codes and what is printed', () => {
     expect(run(result({ rejected: 1 })).code).to.equal(EXIT_FAILED_ROWS);
   });
 
+  it('shows each round of rows sent again after the summary', () => {
+    const rounds: LoadResult['rounds'] = [
+      { round: 1, kind: 'lock-retry', rows: 120, serial: true, status: 'Completed', succeeded: 118, failed: 2, unprocessed: 0, stillLocked: 2 },
+      { round: 2, kind: 'lock-retry', rows: 2, serial: true, status: 'Completed', succeeded: 2, failed: 0, unprocessed: 0, stillLocked: 0 },
+    ];
+    const { code, out } = run(result({ rounds }));
+    expect(code).to.equal(0);
+    const text = out.join('\n');
+    expect(text).to.include('Round 1 (lock failures, one job at a time): 120 rows sent again, 118 succeeded, 2 failed, 0 not processed; lock failures left in the run: 2.');
+    expect(text).to.include('Round 2 (lock failures, one job at a time): 2 rows sent again, 2 succeeded, 0 failed, 0 not processed; lock failures left in the run: 0.');
+  });
+
   it('exits 69 with the resume command when the wait ran out, and 0 for --wait 0', () => {
     const waited = run(result({ status: 'InProgress', files: undefined }));
     expect(waited.code).to.equal(EXIT_STILL_RUNNING);
@@ -150,5 +162,31 @@ describe('load report: errors with the advice that fits them', () => {
     expect(actions('encoding')).to.match(/--encoding/).and.not.match(/--column-delimiter|--line-ending/);
     expect(actions('header-mismatch')).to.match(/same columns/).and.not.match(/--column-delimiter|--line-ending|--encoding/);
     expect(actions('quote')).to.match(/quote/);
+  });
+});
+
+describe('load report: the plan, the estimate and what the org reported', () => {
+  const run = (r: LoadResult): { out: string[] } => {
+    const out: string[] = [];
+    reportLoad({ log: (l) => out.push(l), warn: () => {}, config: { bin: 'sf' } }, r, { waited: true, ledgerDir: '/l', defaultLedger: true });
+    return { out };
+  };
+
+  it('prints what the org reported (processing time a row, automation, lock failures, throttling) after the summary', () => {
+    const out = run(result({ observed: { processed: 3, lockFailures: 1, lockRate: 0.3333, throttled: 2, inFlightChanges: 0, processingMs: 30, msPerRow: 10, apexMsPerRow: 8 } })).out.join('\n');
+    expect(out).to.match(/10 ms of processing a row \(8\.0 ms of it automation\); 33\.3% of rows failed on a lock; 2 call\(s\) throttled/);
+    // An org that reported no processing time: no such line.
+    expect(run(result({ observed: { processed: 3, lockFailures: 0, lockRate: 0, throttled: 0, inFlightChanges: 0 } })).out.join('\n')).to.not.match(/processing a row/);
+  });
+
+  it('--dry-run prints the plan, priced when an earlier run measured the object, and says how to get a measurement when none did', () => {
+    const plan = { rows: 200_000, parts: 3, maxJobBytes: 100 * 1024 * 1024, jobsAtOnce: 5 };
+    const checked = { status: 'Checked' as const, files: undefined, plan };
+    const bare = run(result(checked)).out.join('\n');
+    expect(bare).to.match(/Plan: 200,000 rows to send in 3 part\(s\) of at most 100\.0 MB, up to 5 jobs at once\./);
+    expect(bare).to.match(/No earlier insert of this object in this org was measured: the load measures it on its first part when it has 4 parts or more\./);
+    const estimate = { source: 'earlier-runs' as const, msPerRow: 12, apexMsPerRow: 8, lockRate: 0.02, rows: 200_000, parts: 3, jobsAtOnce: 5, processingMs: 2_400_000, wallMs: 120_000 };
+    const priced = run(result({ ...checked, estimate })).out.join('\n');
+    expect(priced).to.match(/earlier run on this org and object \(earlier-runs\): 12 ms of org processing a row \(8\.0 ms of it automation\), 2\.0% of rows failed on a lock\. This plan: about 40m 0s of org processing, 2m 0s at the least\./);
   });
 });

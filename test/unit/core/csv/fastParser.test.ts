@@ -76,6 +76,41 @@ describe('fast CSV parser', () => {
     expect(actual.map((r) => r.fields)).to.deep.equal(expected);
   });
 
+  it('agrees with csv-parse, line numbers included, on other delimiters, CRLF and lone CR ends, quoted or bare rows', async () => {
+    let seed = 11;
+    const rand = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    for (const delimiter of [',', ';', '\t', '|']) {
+      for (const eol of ['\n', '\r\n', '\r']) {
+        // Most rows need no quotes (the parser's one-split path); some quote a delimiter, a quote or a line break.
+        const alphabet = ['a', 'b', ' ', 'é', '0', delimiter, '"', '\n'];
+        const rows: string[][] = [];
+        for (let i = 0; i < 300; i++) {
+          rows.push(['x', ...Array.from({ length: 3 }, () => Array.from({ length: rand(5) }, () => alphabet[rand(i % 4 === 0 ? alphabet.length : 5)]).join(''))]);
+        }
+        const field = (v: string): string => (/["\r\n]/.test(v) || v.includes(delimiter) ? `"${v.replace(/"/g, '""')}"` : v);
+        const text = ['c1', 'c2', 'c3', 'c4', ...rows.map((r) => r.map(field).join(delimiter))].slice(3).join(eol) + eol;
+        const expected = parse(text, { delimiter, relax_column_count: true, info: true }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+        const pieces: string[] = [];
+        for (let at = 0; at < text.length; ) {
+          const n = 1 + rand(60);
+          pieces.push(text.slice(at, at + n));
+          at += n;
+        }
+        const actual = await parseChunks(pieces, delimiter);
+        const label = `delimiter ${JSON.stringify(delimiter)}, line end ${JSON.stringify(eol)}`;
+        expect(actual.map((r) => r.fields), label).to.deep.equal(expected.map((e) => e.record));
+        if (eol !== '\r') {
+          // csv-parse counts a record's lines at its end; ours is the line it starts on.
+          const starts = expected.map((e, i) => (i === 0 ? 1 : expected[i - 1].info.lines + 1));
+          expect(actual.map((r) => r.line), label).to.deep.equal(starts);
+        }
+      }
+    }
+  });
+
   it('hands out a row\'s text only when it is exactly what csvLine writes, whatever the source quoting', async () => {
     let seed = 7;
     const rand = (n: number): number => {

@@ -69,6 +69,8 @@ describe('v1Jobs', () => {
       numberRecordsFailed: 1,
       numberRetries: 0,
       totalProcessingTime: 5,
+      apiActiveProcessingTime: 4,
+      apexProcessingTime: 3,
       ...over,
     });
 
@@ -86,8 +88,8 @@ describe('v1Jobs', () => {
       expect(asJobInfo(job({ state: 'Aborted', numberBatchesCompleted: 1 })).state).to.equal('Aborted');
     });
 
-    it('keeps the counts the runner records', () => {
-      expect(asJobInfo(job({}))).to.include({ id: '750x', jobType: 'Classic', numberRecordsProcessed: 30, numberRecordsFailed: 1 });
+    it('keeps the counts and processing times the runner records', () => {
+      expect(asJobInfo(job({}))).to.include({ id: '750x', jobType: 'Classic', numberRecordsProcessed: 30, numberRecordsFailed: 1, totalProcessingTime: 5, apiActiveProcessingTime: 4, apexProcessingTime: 3 });
     });
   });
 });

@@ -1,0 +1,98 @@
+import { resolve } from 'node:path';
+import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { Messages } from '@salesforce/core';
+import { LockHeldError } from '../../core/io/fileLock.js';
+import { defaultHistoryDir } from '../../core/jobs/history.js';
+import { parseSince } from '../../core/jobs/period.js';
+import { MonitorReport, runMonitor, Target } from '../../core/monitor/monitorService.js';
+import { orgHttp, retrier, retrySettings } from '../../core/org/engineFactory.js';
+import { readInventoryFlag } from '../../ux/inventoryInput.js';
+import { partialExitCodesSection } from '../../ux/exitCodes.js';
+import { DESTINATION_LABEL, printMonitor } from '../../ux/monitorReport.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.monitor');
+
+export type BulkopsMonitorResult = MonitorReport;
+
+/** How long a monitor waits for another one of the same org to finish. */
+const LOCK_WAIT_MINUTES = 10;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export default class BulkopsMonitor extends SfCommand<BulkopsMonitorResult> {
+  public static readonly summary = messages.getMessage('summary');
+  public static readonly description = messages.getMessage('description');
+  public static readonly examples = messages.getMessages('examples');
+
+  public static readonly errorCodes = partialExitCodesSection(messages);
+
+  public static readonly flags = {
+    'target-org': Flags.requiredOrg(),
+    'api-version': Flags.orgApiVersion(),
+    since: Flags.string({ default: '24h', summary: messages.getMessage('flags.since.summary') }),
+    inventory: Flags.file({ char: 'i', summary: messages.getMessage('flags.inventory.summary') }),
+    'slack-webhook': Flags.string({ env: 'BULKOPS_SLACK_WEBHOOK', summary: messages.getMessage('flags.slack-webhook.summary') }),
+    webhook: Flags.string({ env: 'BULKOPS_WEBHOOK', summary: messages.getMessage('flags.webhook.summary') }),
+    'failure-rate': Flags.integer({ min: 0, max: 100, default: 5, summary: messages.getMessage('flags.failure-rate.summary') }),
+    'failed-records': Flags.integer({ min: 1, summary: messages.getMessage('flags.failed-records.summary') }),
+    'long-after': Flags.integer({ min: 1, default: 120, summary: messages.getMessage('flags.long-after.summary') }),
+    'dry-run': Flags.boolean({ default: false, summary: messages.getMessage('flags.dry-run.summary') }),
+    'history-dir': Flags.directory({ summary: messages.getMessage('flags.history-dir.summary') }),
+  };
+
+  public async run(): Promise<BulkopsMonitorResult> {
+    const { flags } = await this.parse(BulkopsMonitor);
+    const now = Date.now();
+    const since = parseSince(flags.since, now);
+    if (since === undefined) throw messages.createError('error.badSince', [flags.since]);
+    const inventory = flags.inventory ? readInventoryFlag(flags.inventory, messages) : undefined;
+    const targets = webhookTargets({ slack: flags['slack-webhook'], webhook: flags.webhook });
+    const http = orgHttp(flags['target-org'].getConnection(flags['api-version']));
+    this.spinner.start('Reading the org\'s jobs and async Apex jobs');
+    let report: MonitorReport;
+    try {
+      report = await runMonitor(http, retrier(retrySettings()), {
+        historyDir: resolve(flags['history-dir'] ?? defaultHistoryDir()),
+        since,
+        now,
+        thresholds: { failureRate: flags['failure-rate'] / 100, failedRecords: flags['failed-records'], longAfterMs: flags['long-after'] * 60_000 },
+        inventory,
+        targets,
+        dryRun: flags['dry-run'],
+        bin: this.config.bin,
+        sleep,
+        lockWaitMs: LOCK_WAIT_MINUTES * 60_000,
+        onLockWait: (owner) => this.info(messages.getMessage('info.lockWait', [owner.pid])),
+      });
+    } catch (e) {
+      if (e instanceof LockHeldError) throw messages.createError('error.locked', [e.owner.pid, e.owner.host, e.owner.since, LOCK_WAIT_MINUTES]);
+      throw e;
+    } finally {
+      this.spinner.stop();
+    }
+    printMonitor(this, report, messages);
+    for (const kind of ['slack', 'webhook'] as const) {
+      if (report.pending[kind] > 0 && !targets.some((t) => t.kind === kind)) this.warn(messages.getMessage('warn.pendingNoTarget', [report.pending[kind], DESTINATION_LABEL[kind]]));
+    }
+    if (report.problems.length > 0 || report.pending.slack + report.pending.webhook > 0) process.exitCode = 68;
+    return report;
+  }
+}
+
+/** The webhooks given, each checked to be a URL (the error never repeats it: it is a secret). */
+function webhookTargets(urls: { slack?: string; webhook?: string }): Target[] {
+  const out: Target[] = [];
+  for (const kind of ['slack', 'webhook'] as const) {
+    const url = urls[kind]?.trim();
+    if (!url) continue;
+    let protocol = '';
+    try {
+      protocol = new URL(url).protocol;
+    } catch {
+      protocol = '';
+    }
+    if (protocol !== 'https:' && protocol !== 'http:') throw messages.createError('error.badWebhook', [kind === 'slack' ? '--slack-webhook (BULKOPS_SLACK_WEBHOOK)' : '--webhook (BULKOPS_WEBHOOK)']);
+    out.push({ kind, url });
+  }
+  return out;
+}

@@ -1,0 +1,96 @@
+/*
+ * reconcile --fixed-file: a corrected copy of the run's failed.csv, unprocessed.csv, rejected.csv or
+ * of a reconcile failure group file, its sf__Line column kept (and sf__File, for a run of several
+ * files). Each row must be one of this run's rows that did not load (failed, unprocessed, or left out
+ * by the checks) and must not have succeeded since; it is checked as the load checked its rows, and
+ * only then sent. Every other row is refused, with the reason.
+ */
+import { basename } from 'node:path';
+import { openCsv } from '../csv/reader.js';
+import type { CsvRecord } from '../csv/reader.js';
+import { RunState } from '../ledger/records.js';
+import { runRows, RunRow } from '../reconcile/runRows.js';
+import { mayResend, RoundRow } from './plan.js';
+
+export type RefusalReason = 'not-a-failure' | 'succeeded' | 'repeated' | 'preflight';
+
+export type Refusal = {
+  /** the input line the row names (sf__Line), and its input file when the run had several */
+  line: number;
+  file?: string;
+  /** the row's line in the fixed file */
+  fixedLine: number;
+  reason: RefusalReason;
+  /** preflight: the problems found; succeeded: the round that loaded it */
+  detail?: string;
+};
+
+/** The fixed file cannot be read as one: no sf__Line column, or columns of the run missing. */
+export class FixedFileError extends Error {
+  public constructor(public readonly file: string, public readonly missing: string[]) {
+    super(`${file}: ${missing.join(', ')} missing`);
+    this.name = 'FixedFileError';
+  }
+}
+
+type Fixed = RoundRow & { fixedLine: number };
+
+export type FixedChoice = { rows: Array<RoundRow & Pick<RunRow, 'state'>>; refusals: Refusal[] };
+
+/** Reads the fixed file and sorts what it may send from what it may not. `check` is the load's preflight of a row. */
+export async function fixedRows(state: RunState, runDir: string, file: string, check?: (record: CsvRecord) => string | undefined): Promise<FixedChoice> {
+  const names = state.spec.files.map((f) => basename(f));
+  const multi = names.length > 1;
+  const { rows, refusals } = await readFixed(file, state.header, names);
+  const label = (r: Fixed): { file?: string } => (multi ? { file: names[r.fileIndex] } : {});
+  const refuse = (r: Fixed, reason: RefusalReason, detail?: string): number => refusals.push({ line: r.line, ...label(r), fixedLine: r.fixedLine, reason, ...(detail ? { detail } : {}) });
+  rows.sort((a, b) => a.fileIndex - b.fileIndex || a.line - b.line || a.fixedLine - b.fixedLine);
+  const chosen: FixedChoice['rows'] = [];
+  const it = runRows(state, runDir)[Symbol.asyncIterator]();
+  let run = (await it.next()).value as RunRow | undefined;
+  let last: Fixed | undefined;
+  for (const r of rows) {
+    if (last && last.fileIndex === r.fileIndex && last.line === r.line) {
+      refuse(r, 'repeated');
+      continue;
+    }
+    last = r;
+    while (run && (run.fileIndex < r.fileIndex || (run.fileIndex === r.fileIndex && run.line < r.line))) run = (await it.next()).value as RunRow | undefined;
+    const own = run && run.fileIndex === r.fileIndex && run.line === r.line ? run : undefined;
+    // Loaded by a round after it failed: already succeeded. Loaded by the load itself: it never failed.
+    if (own?.state === 'succeeded' && own.round) refuse(r, 'succeeded', String(own.round));
+    else if (!own || !mayResend(own)) refuse(r, 'not-a-failure');
+    else {
+      const problem = check?.({ line: r.line, fileIndex: r.fileIndex, fields: r.values });
+      if (problem) refuse(r, 'preflight', problem);
+      else chosen.push({ fileIndex: r.fileIndex, line: r.line, values: r.values, state: own.state });
+    }
+  }
+  refusals.sort((a, b) => a.fixedLine - b.fixedLine);
+  return { rows: chosen, refusals };
+}
+
+/** The fixed file's rows: the input line each names, and its values in the run's column order. */
+async function readFixed(file: string, header: string[], names: string[]): Promise<{ rows: Fixed[]; refusals: Refusal[] }> {
+  const source = await openCsv(file);
+  const at = (name: string): number => source.header.findIndex((h) => h.toLowerCase() === name.toLowerCase());
+  const lineCol = at('sf__Line');
+  const fileCol = at('sf__File');
+  const columns = header.map((h) => at(h));
+  const missing = [...(lineCol < 0 ? ['sf__Line'] : []), ...(names.length > 1 && fileCol < 0 ? ['sf__File'] : []), ...header.filter((_, i) => columns[i] < 0)];
+  if (missing.length) throw new FixedFileError(file, missing);
+  const rows: Fixed[] = [];
+  const refusals: Refusal[] = [];
+  for await (const batch of source.batches) {
+    for (const record of batch) {
+      const line = Number(record.fields[lineCol]);
+      const fileIndex = names.length > 1 ? names.indexOf(record.fields[fileCol] ?? '') : 0;
+      if (!Number.isInteger(line) || line < 1 || fileIndex < 0) {
+        refusals.push({ line: Number.isInteger(line) ? line : 0, ...(fileCol >= 0 ? { file: record.fields[fileCol] } : {}), fixedLine: record.line, reason: 'not-a-failure' });
+        continue;
+      }
+      rows.push({ fileIndex, line, values: columns.map((c) => record.fields[c] ?? ''), fixedLine: record.line });
+    }
+  }
+  return { rows, refusals };
+}

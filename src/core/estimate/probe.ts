@@ -1,0 +1,65 @@
+/*
+ * "Per-record automation slows a load: measure before scaling." A large load's first part runs
+ * alone, as a probe; its job info prices the rest of the plan (estimate.ts). The estimate is written
+ * to the ledger before the other parts start, so a resumed run shows the same one and never probes
+ * twice; the measurement is kept for this org and object (measurements.ts), for --dry-run.
+ */
+import type { Ledger } from '../ledger/ledger.js';
+import type { ChunkState, RunState } from '../ledger/records.js';
+import { estimateLoad, type LoadEstimate, type Measurement } from './estimate.js';
+import { saveMeasurement } from './measurements.js';
+import { measurePart } from './observed.js';
+
+/** A load of at least this many parts is probed: with fewer, the probe would hold back most of the load. */
+export const PROBE_MIN_PARTS = 4;
+
+export type ProbeDeps = {
+  ledger: Ledger;
+  state: RunState;
+  /** runs these parts (the job runner, with the run's gate and deadline) */
+  run: (parts: ChunkState[]) => Promise<void>;
+  stateDir: string;
+  jobsAtOnce: number;
+  chunkRows: number;
+};
+
+/** Runs the probe when the run needs one; returns the estimate, or undefined (small load, no times, the wait ran out). */
+export async function probeFirstPart(deps: ProbeDeps): Promise<LoadEstimate | undefined> {
+  const { state, ledger } = deps;
+  if (state.estimate !== undefined || state.chunks.length < PROBE_MIN_PARTS) return undefined;
+  const first = state.chunks[0];
+  await deps.run([first]);
+  const measured = measurePart(first, state.spec.operation, state.spec.runId);
+  if (!measured) return undefined;
+  const rest = state.chunks.slice(1);
+  const estimate = estimateLoad(
+    measured,
+    { rows: rest.reduce((n, c) => n + c.chunk.rows, 0), parts: rest.length, jobsAtOnce: deps.jobsAtOnce, chunkRows: deps.chunkRows },
+    'probe'
+  );
+  state.estimate = ledger.append({ t: 'estimate', ...estimate }) as RunState['estimate'];
+  saveMeasurement(deps.stateDir, state.spec.org.orgId, state.spec.object, measured);
+  return estimate;
+}
+
+/** --dry-run's plan: rows to send, in parts of at most maxJobBytes, jobsAtOnce at a time. */
+export type DryRunPlan = { rows: number; parts: number; maxJobBytes: number; jobsAtOnce: number };
+
+/**
+ * --dry-run's plan: the rows to send in parts of at most `maxJobBytes` (the file's bytes are what the
+ * parts hold, give or take quoting and line ends), and, when an earlier run on this org and object
+ * measured the operation, what that plan should cost.
+ */
+export function dryRunPlan(opts: {
+  rows: number;
+  bytes: number;
+  maxJobBytes: number;
+  jobsAtOnce: number;
+  chunkRows: number;
+  measured?: Measurement;
+}): { plan: DryRunPlan; estimate?: LoadEstimate } {
+  const parts = opts.rows > 0 ? Math.max(1, Math.ceil(opts.bytes / opts.maxJobBytes)) : 0;
+  const plan = { rows: opts.rows, parts, maxJobBytes: opts.maxJobBytes, jobsAtOnce: opts.jobsAtOnce };
+  if (!opts.measured || parts === 0) return { plan };
+  return { plan, estimate: estimateLoad(opts.measured, { rows: plan.rows, parts, jobsAtOnce: plan.jobsAtOnce, chunkRows: opts.chunkRows }, 'earlier-runs') };
+}
