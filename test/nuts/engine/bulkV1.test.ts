@@ -15,6 +15,7 @@ import { OrgApiError } from '../../../src/core/http/orgHttp.js';
 import { readCsv } from '../../helpers/csv.js';
 import type { LoadRequest, LoadResult } from '../../../src/core/load/types.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
+import { scrambledParents } from '../../helpers/skew.js';
 
 /** Rows every `badEvery` have an external ID a record already holds: the org fails them (DUPLICATE_VALUE). */
 function contactsCsv(rows: number, badEvery = 0): string {
@@ -177,6 +178,32 @@ describe('load engine: Bulk API V1', function () {
     expect(Ledger.read(result.runDir).filter((r) => r.t === 'job-dropped').map((r) => (r as { reason: string }).reason)).to.deep.equal(['never-held']);
     expect(loaded()).to.have.length(245);
     expect(new Set(loaded()).size).to.equal(245);
+  });
+
+  it('a V1 Parallel load of skewed children: its lock failures go again in V1 Serial jobs, to 0', async () => {
+    // Batches join the org's queue 1 s after they are added: the load's batches are all queued by
+    // then, and 4 workers run them side by side (their adds take milliseconds).
+    await start({ lockTimeoutMs: 200, processingDelayMs: 1000 });
+    const skew = [1200, 800, 400, 200, 100, 100, 100, 100];
+    const accounts = emu.insertRecords('Account', skew.map((_, i) => ({ Name: `Parent ${i}` })));
+    const parents = scrambledParents(skew);
+    const f = join(work, 'children.csv');
+    writeFileSync(f, 'LastName,External_Id__c,AccountId\n' + parents.map((a, i) => `Child ${i},K-${i},${accounts[a]}`).join('\n') + '\n');
+    const result = await testEngine(target()).engine.start(request(f, { concurrency: 5, maxJobBytes: 1000 * 42, lockRounds: 3, v1: { concurrencyMode: 'Parallel', batchRows: 500 } }));
+    const rounds = result.rounds ?? [];
+    expect(rounds.length, 'V1 Parallel left lock failures to send again').to.be.greaterThan(0);
+    expect(rounds.at(-1)!.stillLocked).to.equal(0);
+    expect(result).to.include({ status: 'Completed', successful: parents.length, failed: 0, unprocessed: 0 });
+    // The load's own jobs (one a part) are Parallel; the rounds' jobs come after them, Serial.
+    const jobs = emu.bulkV1.listJobs();
+    const loadJobs = new Set(result.jobs.map((j) => j.id));
+    expect(jobs.filter((j) => loadJobs.has(j.id)).every((j) => j.concurrencyMode === 'Parallel')).to.equal(true);
+    const again = jobs.filter((j) => !loadJobs.has(j.id));
+    expect(again.length).to.be.greaterThan(0);
+    expect(again.every((j) => j.concurrencyMode === 'Serial')).to.equal(true);
+    const ext = [...emu.store.all('Contact')].filter((c) => String(c.External_Id__c).startsWith('K-')).map((c) => c.External_Id__c as string);
+    expect(ext).to.have.length(parents.length);
+    expect(new Set(ext).size).to.equal(parents.length);
   });
 
   it('the V1 client reads XML answers and V1 errors (exceptionCode) from the org', async () => {
