@@ -54,13 +54,7 @@ export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boo
     return opts.waited ? EXIT_STILL_RUNNING : 0;
   }
   cmd.log(summaryLine(result));
-  for (const line of roundLines(result.rounds ?? [])) cmd.log(line);
-  const observed = result.observed && observedLine(result.observed);
-  if (observed) cmd.log(observed);
-  if (result.preflight?.duplicates) cmd.log(duplicatesLine(result.preflight));
-  if (result.errorCodes.length) {
-    cmd.log(messages.getMessage('info.errorCodes', [result.errorCodes.map((c) => `${c.code} ${c.count}`).join(', ')]));
-  }
+  for (const line of detailLines(result)) cmd.log(line);
   if (result.files) {
     for (const line of fileLines(result, result.files)) cmd.log(line);
     if (result.backup) {
@@ -69,6 +63,23 @@ export function reportLoad(cmd: Printer, result: LoadResult, opts: { waited: boo
     }
   }
   return rowsLeft(result) ? EXIT_FAILED_ROWS : 0;
+}
+
+/** The lines under the summary: how a V1 load was sent, each round, the observed rates, duplicates, error codes. */
+function detailLines(result: LoadResult): string[] {
+  const lines = [...bulkV1Lines(result), ...roundLines(result.rounds ?? [])];
+  const observed = result.observed && observedLine(result.observed);
+  if (observed) lines.push(observed);
+  if (result.preflight?.duplicates) lines.push(duplicatesLine(result.preflight));
+  if (result.errorCodes.length) lines.push(messages.getMessage('info.errorCodes', [result.errorCodes.map((c) => `${c.code} ${c.count}`).join(', ')]));
+  return lines;
+}
+
+/** A V1 load: its mode, jobs and batches. */
+function bulkV1Lines(result: LoadResult): string[] {
+  if (!result.v1) return [];
+  const batches = result.jobs.reduce((n, j) => n + (j.batches ?? 0), 0);
+  return [messages.getMessage('info.bulkV1', [result.v1.concurrencyMode, result.jobs.length, batches, result.v1.batchRows])];
 }
 
 /** Rows that did not end loaded: failed, not processed, left out, or whose result could not be joined. */

@@ -5,6 +5,8 @@ import { Global, Messages } from '@salesforce/core';
 import { LoadResult } from '../../core/load/types.js';
 import { ColumnDelimiter, IngestOperation } from '../../core/bulk/types.js';
 import { engineFor } from '../../core/org/engineFactory.js';
+import { V1_MAX_BATCH_ROWS } from '../../core/runner/v1Jobs.js';
+import type { V1RunSpec } from '../../core/ledger/records.js';
 import { loadDisplay } from '../../ux/loadStages.js';
 import { exitCodesSection } from '../../ux/exitCodes.js';
 import { reportLoad, loadErrorToSfError } from '../../ux/loadReport.js';
@@ -50,6 +52,14 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
       options: ['auto', 'parallel', 'serial'] as const,
       default: 'auto',
     })(),
+    'bulk-api': Flags.option({
+      summary: messages.getMessage('flags.bulk-api.summary'),
+      description: messages.getMessage('flags.bulk-api.description'),
+      options: ['v2', 'v1'] as const,
+      default: 'v2',
+    })(),
+    // No max here: a size over the limit gets its own message, naming the limit and where it comes from.
+    'batch-size': Flags.integer({ min: 1, summary: messages.getMessage('flags.batch-size.summary'), description: messages.getMessage('flags.batch-size.description') }),
     'lock-rounds': Flags.integer({
       min: 0,
       max: 10,
@@ -94,6 +104,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     if (operation !== 'hardDelete' && flags['confirm-hard-delete'] !== undefined) {
       throw messages.createError('error.ConfirmHardDeleteNotAllowed', [operation]);
     }
+    const v1 = v1Spec(flags['bulk-api'], flags.concurrency, flags['batch-size']);
     const conn = flags['target-org'].getConnection(flags['api-version']);
     const interactive = !this.jsonEnabled() && !flags['no-prompt'] && Boolean(process.stdin.isTTY);
     const files = flags.file.map((f) => resolve(f));
@@ -124,6 +135,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
         waitMs: flags.wait.milliseconds,
         concurrency: CONCURRENCY[flags.concurrency],
         autoConcurrency: flags.concurrency === 'auto',
+        ...(v1 ? { v1 } : {}),
         lockRounds: flags['lock-rounds'],
         maxJobBytes: flags['max-job-size'] ? flags['max-job-size'] * 1024 * 1024 : undefined,
         force: flags.force,
@@ -150,6 +162,20 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
   private ask(question: string): Promise<string> {
     return askLine(question);
   }
+}
+
+/**
+ * --bulk-api v1: the job's concurrency mode is the user's choice (auto decides for Bulk API 2.0
+ * only), and a batch holds at most 10,000 rows (Bulk API Developer Guide: Bulk API Limits).
+ */
+function v1Spec(api: 'v1' | 'v2', concurrency: 'auto' | 'parallel' | 'serial', batchSize: number | undefined): V1RunSpec | undefined {
+  if (api === 'v2') {
+    if (batchSize !== undefined) throw messages.createError('error.BatchSizeNeedsV1', [], [], 2);
+    return undefined;
+  }
+  if (concurrency === 'auto') throw messages.createError('error.V1NeedsConcurrency', [], [], 2);
+  if (batchSize !== undefined && batchSize > V1_MAX_BATCH_ROWS) throw messages.createError('error.BatchSizeOverLimit', [batchSize, V1_MAX_BATCH_ROWS, V1_MAX_BATCH_ROWS], [], 2);
+  return { concurrencyMode: concurrency === 'serial' ? 'Serial' : 'Parallel', batchRows: batchSize ?? V1_MAX_BATCH_ROWS };
 }
 
 function newRunId(): string {

@@ -39,7 +39,15 @@ export async function finishRounds(ctx: RoundContext): Promise<boolean> {
 async function runRound(ctx: RoundContext, round: AttemptState): Promise<boolean> {
   ctx.emit({ type: 'round', round: round.round, kind: round.kind, rows: round.rows, serial: round.serial });
   await ctx.runner.run(
-    { ledger: ctx.ledger, state: ctx.state, deadline: ctx.deadline, claimedByOtherRuns: ctx.claimedByOtherRuns, inFlight: round.serial ? new InFlight({ max: 1 }) : undefined },
+    {
+      ledger: ctx.ledger,
+      state: ctx.state,
+      deadline: ctx.deadline,
+      claimedByOtherRuns: ctx.claimedByOtherRuns,
+      inFlight: round.serial ? new InFlight({ max: 1 }) : undefined,
+      // A V1 run's serial round goes as V1 Serial jobs: their batches run one at a time too.
+      ...(round.serial && ctx.state.spec.v1 ? { v1: { ...ctx.state.spec.v1, concurrencyMode: 'Serial' as const } } : {}),
+    },
     round.chunks
   );
   if (!round.chunks.every((c) => c.results)) return false;

@@ -126,12 +126,27 @@ export class OrgHttp {
     if (res.status >= 400) throw apiError(res, text, req);
   }
 
-  /** One request, with one refresh and resend on 401. */
+  /** A call whose answer is read as text (Bulk API V1 answers in XML); the body may be streamed. */
+  public async text(req: HttpRequest | UploadRequest): Promise<string> {
+    const res = await this.send(req);
+    const text = (await readAll(res.body)).toString('utf8');
+    if (res.status >= 400) throw apiError(res, text, req);
+    return text;
+  }
+
+  /** One request, with one refresh and resend when the session has expired. */
   private async send(req: HttpRequest | UploadRequest): Promise<Answer> {
     const token = this.session.accessToken();
     const res = await this.request(req);
-    if (res.status !== 401) return res;
-    res.body.resume();
+    if (res.status === 400 && req.path.startsWith('/services/async/')) {
+      // Bulk API V1 answers an expired session with 400 InvalidSessionId, not 401 (Bulk API Developer Guide: Bulk API Status Codes).
+      const text = await readAll(res.body);
+      if (!text.toString('utf8').includes('InvalidSessionId')) return { ...res, body: Readable.from([text]) };
+    } else if (res.status !== 401) {
+      return res;
+    } else {
+      res.body.resume();
+    }
     // Another request may have refreshed the session meanwhile: then only send again.
     if (this.session.accessToken() === token) await this.refresh();
     return this.request(req);
@@ -229,7 +244,11 @@ function apiError(res: Answer, text: string, req: { method: string; path: string
     else if (first?.error) errorCode = first.error;
     if (first?.message ?? first?.error_description) message = (first.message ?? first.error_description)!;
   } catch {
-    // not JSON: keep the text
+    // not JSON: Bulk API V1 answers <error><exceptionCode/><exceptionMessage/></error> (Bulk API Developer Guide: Errors)
+    const code = /<exceptionCode>([^<]*)<\/exceptionCode>/.exec(text)?.[1];
+    const why = /<exceptionMessage>([^<]*)<\/exceptionMessage>/.exec(text)?.[1];
+    if (code) errorCode = code;
+    if (why) message = why;
   }
   return new OrgApiError(res.status, errorCode, message, req.method, req.path, parseRetryAfter(res.headers.get('retry-after'), Date.now()));
 }

@@ -34,9 +34,16 @@ export type RunSpec = {
   maxJobBytes?: number;
   keepInvalidRows?: boolean;
   force?: boolean;
+  /** which Bulk API the run sends with (absent in ledgers written before V1 loads existed: v2) */
+  bulkApi?: 'v1' | 'v2';
+  /** Bulk API V1 (--bulk-api v1): each part is one V1 job of batches, run Serial or Parallel; absent: Bulk API 2.0 */
+  v1?: V1RunSpec;
   /** rounds of serial re-sends of the rows that failed with UNABLE_TO_LOCK_ROW once the load is done (absent: none) */
   lockRounds?: number;
 };
+
+/** A V1 load: the job's concurrency mode, and the most rows a batch holds (Bulk API Developer Guide: Bulk API Limits). */
+export type V1RunSpec = { concurrencyMode: 'Serial' | 'Parallel'; batchRows: number };
 
 /**
  * Why rows of a run are sent again, in a new round: lock failures at the end of the load
@@ -78,6 +85,10 @@ export type LedgerRecord =
   | { t: 'creating'; at: string; chunk: number; journal?: boolean }
   | { t: 'created'; at: string; chunk: number; jobId: string; adopted?: boolean }
   | { t: 'uploading'; at: string; chunk: number; jobId: string }
+  /** V1: the part's batch `batch` (1-based, in part order) is about to be added to its job; batch-added when the org answered */
+  | { t: 'batch-adding'; at: string; chunk: number; jobId: string; batch: number }
+  /** adopted: the org had it though its answer was lost (found in the job's batches by its request) */
+  | { t: 'batch-added'; at: string; chunk: number; jobId: string; batch: number; batchId: string; adopted?: boolean }
   | { t: 'uploaded'; at: string; chunk: number; jobId: string }
   | { t: 'closed'; at: string; chunk: number; jobId: string }
   // times: the job info's totalProcessingTime, apiActiveProcessingTime, apexProcessingTime (absent in older ledgers)
@@ -135,6 +146,10 @@ export type ChunkState = {
   /** the job was found again after a crash rather than created by this chunk's own call */
   adopted?: boolean;
   uploading?: boolean;
+  /** V1: the Ids of the part's batches the org has, by batch number - 1 */
+  batches?: string[];
+  /** V1: the batch whose adding was begun and not answered */
+  batchAdding?: number;
   uploaded?: boolean;
   closed?: boolean;
   terminal?: Extract<LedgerRecord, { t: 'terminal' }>;
@@ -248,6 +263,13 @@ function applyChunkRecord(c: ChunkState | undefined, r: ChunkRecord): void {
     case 'uploading':
       c.uploading = true;
       break;
+    case 'batch-adding':
+      c.batchAdding = r.batch;
+      break;
+    case 'batch-added':
+      (c.batches ??= [])[r.batch - 1] = r.batchId;
+      c.batchAdding = undefined;
+      break;
     case 'uploaded':
       c.uploaded = true;
       break;
@@ -276,6 +298,8 @@ export function leaveJob(c: ChunkState): void {
   c.jobId = undefined;
   c.adopted = undefined;
   c.uploading = undefined;
+  c.batches = undefined;
+  c.batchAdding = undefined;
   c.uploaded = undefined;
   c.closed = undefined;
   c.terminal = undefined;

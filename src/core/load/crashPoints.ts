@@ -3,7 +3,11 @@
  * tests can prove that `resume` finishes a run whatever the moment of the crash. Unset, it costs a
  * string compare.
  */
-export type CrashPoint = 'before-round-planned' | 'before-round-merged' | 'before-planned' | 'before-create' | 'after-create' | 'after-claim' | 'after-drop' | 'mid-upload' | 'after-upload' | 'after-close' | 'mid-results' | 'before-merge';
+/**
+ * The V1 points (before-batch: its intent written, not sent; after-batch: the org has it, the ledger
+ * not yet) take the batch's number within its part instead of a part's.
+ */
+export type CrashPoint = 'before-batch' | 'after-batch' | 'before-round-planned' | 'before-round-merged' | 'before-planned' | 'before-create' | 'after-create' | 'after-claim' | 'after-drop' | 'mid-upload' | 'after-upload' | 'after-close' | 'mid-results' | 'before-merge';
 
 export function crashIfAsked(point: CrashPoint, chunk?: number): void {
   const spec = process.env.SF_BULKOPS_CRASH_AT;

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { syncDir } from '../io/durable.js';
+import { BulkV1 } from '../bulk/bulkV1.js';
 import { BulkV2 } from '../bulk/bulkV2.js';
 import { JobState } from '../bulk/types.js';
 import { DEFAULT_RETRY, RetryPolicy } from '../http/retry.js';
@@ -52,6 +53,8 @@ export { JobGoneError, AmbiguousOrphanError } from '../runner/jobRunner.js';
 
 export type EngineDeps = {
   bulk: BulkV2;
+  /** for --bulk-api v1 runs */
+  bulkV1?: BulkV1;
   identity: () => Promise<Identity>;
   onEvent?: (e: LoadEvent) => void;
   now?: () => number;
@@ -152,6 +155,7 @@ export class LoadEngine {
     this.retryPolicy = deps.retry ?? DEFAULT_RETRY;
     this.runner = new JobRunner({
       bulk: deps.bulk,
+      bulkV1: deps.bulkV1,
       now: this.now,
       sleep: this.sleep,
       emit: (e): void => {
@@ -266,6 +270,7 @@ export class LoadEngine {
         ...(req.maxJobBytes ? { maxJobBytes: req.maxJobBytes } : {}),
         ...(req.keepInvalidRows ? { keepInvalidRows: true } : {}),
         ...(req.force ? { force: true } : {}),
+        ...bulkApiOf(req),
         ...(req.lockRounds ? { lockRounds: req.lockRounds } : {}),
       };
       ledger.append({ t: 'run', ...spec });
@@ -457,6 +462,7 @@ export class LoadEngine {
           csv: spec.csv,
           keepInvalidRows: spec.keepInvalidRows,
           force: spec.force,
+          v1: spec.v1,
         });
       }
       return this.drive(ledger, runDir, state, { at: this.now() + waitMs });
@@ -634,6 +640,7 @@ export class LoadEngine {
       processed: c.terminal?.processed ?? 0,
       failed: c.terminal?.failed ?? 0,
       ...(c.terminal?.errorMessage ? { errorMessage: c.terminal.errorMessage } : {}),
+      ...(state.spec.v1 ? { batches: (c.batches ?? []).filter(Boolean).length } : {}),
     }));
     const rejectedFile = join(state.spec.resultsDir, 'rejected.csv');
     const paths = resultPaths(state.spec.resultsDir);
@@ -645,6 +652,8 @@ export class LoadEngine {
       object: state.spec.object,
       operation: state.spec.operation,
       ...(state.spec.externalId ? { externalId: state.spec.externalId } : {}),
+      bulkApi: state.spec.v1 ? 'v1' : 'v2',
+      ...(state.spec.v1 ? { v1: state.spec.v1 } : {}),
       file: state.spec.files.join(', '),
       inputFiles: state.spec.files,
       rows: state.rows + state.rejected,
@@ -674,6 +683,11 @@ export class LoadEngine {
       elapsedMs: finished - started,
     };
   }
+}
+
+/** Which Bulk API a run sends with, as its ledger records it. */
+function bulkApiOf(req: LoadRequest): Pick<RunSpec, 'bulkApi' | 'v1'> {
+  return req.v1 ? { bulkApi: 'v1', v1: req.v1 } : { bulkApi: 'v2' };
 }
 
 /** A file's rows, marked with the file and put in the first file's column order. */

@@ -7,6 +7,7 @@ import type { PreflightReport } from '../preflight/problems.js';
 import type { DuplicatePolicy } from '../preflight/keyCensus.js';
 import type { ConcurrencyDecision, ConcurrencyMode } from '../concurrency/decide.js';
 import type { InFlightChange } from '../runner/inFlight.js';
+import type { V1RunSpec } from '../ledger/records.js';
 import type { LoadEstimate } from '../estimate/estimate.js';
 import type { ObservedRates } from '../estimate/observed.js';
 import type { DryRunPlan } from '../estimate/probe.js';
@@ -46,6 +47,8 @@ export type LoadRequest = {
   keepInvalidRows?: boolean;
   /** rows sharing an external ID: none is sent (default), or the first or the last one is */
   duplicates?: DuplicatePolicy;
+  /** send with Bulk API V1 (jobs of batches, Serial or Parallel) instead of Bulk API 2.0 */
+  v1?: V1RunSpec;
   /** how many examples of each problem kind the report keeps */
   problemExamples?: number;
   /** rounds of serial re-sends of the lock failures once the load is done (0: none) */
@@ -76,6 +79,8 @@ export type JobSummary = {
   processed: number;
   failed: number;
   errorMessage?: string;
+  /** Bulk API V1: the batches of the part that are in its job */
+  batches?: number;
 };
 
 /**
@@ -91,6 +96,10 @@ export type LoadResult = {
   object: string;
   operation: IngestOperation;
   externalId?: string;
+  /** which Bulk API the jobs were sent with (absent for --dry-run) */
+  bulkApi?: 'v1' | 'v2';
+  /** Bulk API V1: the jobs' concurrency mode and the most rows per batch */
+  v1?: V1RunSpec;
   /** the input files, joined for display */
   file: string;
   inputFiles: string[];

@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from '@salesforce/core';
+import { BulkV1 } from '../bulk/bulkV1.js';
 import { BulkV2 } from '../bulk/bulkV2.js';
 import { sessionOf } from '../http/connectionSession.js';
 import { HttpTimeouts, OrgHttp } from '../http/orgHttp.js';
@@ -72,6 +73,7 @@ export function engineForHttp(http: OrgHttp, opts: EngineOptions & EngineTiming 
   const describe = describeFromOrg(http, retry);
   return new LoadEngine({
     bulk: new BulkV2(http),
+    bulkV1: new BulkV1(http),
     identity: () => retry('identity', () => fetchIdentity(http)),
     onEvent: opts.onEvent,
     poll: opts.poll ?? pollSettings(),

@@ -1,7 +1,7 @@
 /*
  * Runs prepared parts (CSV files this plugin wrote, with their line maps) as Bulk API 2.0 ingest jobs
- * and joins each job's results back to the part's rows: create (or find again), upload, close, wait,
- * join. Loads use it for their planned parts; anything else that sends rows (a retry of failed rows)
+ * (or, for a V1 run, as Bulk API V1 jobs of batches: v1Jobs.ts) and joins each job's results back to
+ * the part's rows: create (or find again), upload, close, wait, join. Loads use it for their planned parts; anything else that sends rows (a retry of failed rows)
  * hands it parts the same way, in the same run and ledger.
  *
  * Every remote step is written to the run's ledger before and after it happens, so a run cut short at
@@ -20,13 +20,14 @@
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { mkdir } from 'node:fs/promises';
+import { BulkV1 } from '../bulk/bulkV1.js';
 import { BulkV2 } from '../bulk/bulkV2.js';
 import { JobInfo, TERMINAL_STATES } from '../bulk/types.js';
 import { OrgApiError } from '../http/orgHttp.js';
 import { RetryPolicy } from '../http/retry.js';
 import { fileBlocks } from '../io/fileBlocks.js';
 import { Ledger } from '../ledger/ledger.js';
-import { ChunkState, DropReason, JobTimes, RunState, allChunks, leaveJob } from '../ledger/records.js';
+import { ChunkState, DropReason, JobTimes, RunState, V1RunSpec, allChunks, leaveJob } from '../ledger/records.js';
 import { crashIfAsked } from '../load/crashPoints.js';
 import { PollSchedule } from '../load/pollSchedule.js';
 import { LoadEvent } from '../load/types.js';
@@ -35,9 +36,12 @@ import { CreationJournal } from './creationJournal.js';
 import { InFlight } from './inFlight.js';
 import { retryingWithEvents, Retrying } from './retrying.js';
 import { byCreation, Intent, matchOrphan } from './orphans.js';
+import { V1Jobs } from './v1Jobs.js';
 
 export type RunnerDeps = {
   bulk: BulkV2;
+  /** Bulk API V1, for runs whose parts go as V1 jobs of batches (v1Jobs.ts) */
+  bulkV1?: BulkV1;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   emit: (e: LoadEvent) => void;
@@ -59,7 +63,12 @@ export type RunContext = {
   claimedByOtherRuns?: () => Set<string>;
   /** jobs in flight and parts that may not overlap (default: the run's concurrency, parts in order) */
   inFlight?: InFlight<ChunkState>;
+  /** send the parts as Bulk API V1 jobs (default: as the run's spec says) */
+  v1?: V1RunSpec;
 };
+
+/** The job calls the runner makes the same way for either API. */
+type IngestJobs = Pick<BulkV2, 'createIngestJob' | 'close' | 'abort' | 'info'>;
 
 /** The org no longer knows a job of the run (deleted, or purged 7 days after it ended). */
 export class JobGoneError extends Error {
@@ -99,9 +108,13 @@ export class JobRunner {
   private readonly joining = new OneAtATime();
   private readonly workspace = new JoinWorkspace();
   private readonly retrying: Retrying;
+  /** the API of the parts being run: set by run() (a runner's run() calls never overlap) */
+  private jobs: IngestJobs;
+  private v1?: V1Jobs;
 
   public constructor(private readonly deps: RunnerDeps) {
     this.retrying = retryingWithEvents(deps.retry, deps.sleep, deps.emit);
+    this.jobs = deps.bulk;
   }
 
   public static partsDir(state: RunState): string {
@@ -110,6 +123,10 @@ export class JobRunner {
 
   /** Runs the parts that have no results yet, `concurrency` jobs at a time, until done or the deadline. */
   public async run(ctx: RunContext, parts: ChunkState[]): Promise<void> {
+    const v1 = ctx.v1 ?? ctx.state.spec.v1;
+    if (v1 && !this.deps.bulkV1) throw new Error('a Bulk API V1 run needs a V1 client');
+    this.v1 = v1 ? new V1Jobs(this.deps.bulkV1!, this.deps.bulk, v1) : undefined;
+    this.jobs = this.v1 ?? this.deps.bulk;
     // Jobs left because they held data, whose abort a crash cut short: aborted now (an Open job's
     // data is never processed; closed, it would be).
     for (const { chunk, jobId } of [...ctx.state.toAbort]) await this.abortDropped(ctx.ledger, chunk, jobId);
@@ -199,15 +216,18 @@ export class JobRunner {
     const jobId = c.jobId!;
     let fetched = 0;
     const multi = state.spec.files.length > 1;
+    const v1 = this.v1;
+    // A V1 part's batches may not all be in its job: their rows have no result, and were never processed.
+    const jobState = none ? 'Aborted' : v1 ? await v1.joinState(c, c.terminal!.state) : c.terminal!.state;
     return this.joining.run(() =>
       this.retrying('results', () =>
         joinJob(
           c.chunk,
-          none ? 'Aborted' : c.terminal!.state,
+          jobState,
           async (kind) => {
             if (none) return Readable.from([]);
             if (fetched++ === 1) crashIfAsked('mid-results', c.chunk.index);
-            return this.gone(jobId, () => this.deps.bulk.results(jobId, kind));
+            return this.gone(jobId, () => (v1 ? v1.results(c, kind) : this.deps.bulk.results(jobId, kind)));
           },
           partPaths(partsDir, c.chunk.index),
           {
@@ -240,7 +260,7 @@ export class JobRunner {
       if (!c.jobId) await this.creating.run(() => this.obtainJob(ctx, c));
       const jobId = c.jobId!;
       if (!c.uploaded) {
-        const upload = await this.upload(ledger, c);
+        const upload = this.v1 ? await this.v1.send(ledger, c, this.retrying) : await this.upload(ledger, c);
         if (upload !== 'landed') {
           // The job holds data that cannot be proven this part's, or can no longer take any: leave
           // it (dropped first, then aborted: data in an Open job is never processed), get another;
@@ -264,15 +284,15 @@ export class JobRunner {
     const jobId = c.jobId!;
     await this.retrying(
       'close',
-      () => this.deps.bulk.close(jobId),
+      () => this.jobs.close(jobId),
       async () => {
         // The close may have reached the org before the failure: only an Open job needs it again.
-        const info = await this.deps.bulk.info(jobId);
-        return info.state === 'Open' ? this.deps.bulk.close(jobId) : info;
+        const info = await this.jobs.info(jobId);
+        return info.state === 'Open' ? this.jobs.close(jobId) : info;
       }
     ).catch(async (e: unknown) => {
       if (e instanceof OrgApiError && e.errorCode === 'INVALIDJOBSTATE') {
-        const info = await this.deps.bulk.info(jobId);
+        const info = await this.jobs.info(jobId);
         if (info.state !== 'Open') return info;
       }
       throw e;
@@ -349,7 +369,7 @@ export class JobRunner {
     const spec = ctx.state.spec;
     let failedAttempts = 0;
     const create = (): Promise<JobInfo> =>
-      this.deps.bulk.createIngestJob({
+      this.jobs.createIngestJob({
         object: spec.object,
         operation: spec.operation,
         ...(spec.externalId ? { externalIdFieldName: spec.externalId } : {}),
@@ -394,7 +414,7 @@ export class JobRunner {
       const known = journal.outcome(run, c.chunk.index, since);
       // Written before the request: no journal intent means the request was never sent.
       if (!known) return undefined;
-      if (known.resolved) return known.jobId ? this.gone(known.jobId, () => this.retrying('job info', () => this.deps.bulk.info(known.jobId!))) : undefined;
+      if (known.resolved) return known.jobId ? this.gone(known.jobId, () => this.retrying('job info', () => this.jobs.info(known.jobId!))) : undefined;
       const from = Date.parse(since) - SKEW_MS;
       unresolved = journal.unresolved().filter((i) => Date.parse(i.at) >= from);
     } else {
@@ -417,7 +437,7 @@ export class JobRunner {
     const found: JobInfo[] = [];
     let next: string | null | undefined;
     do {
-      const page = await this.retrying('list jobs', () => this.deps.bulk.listJobs(next, 'V2Ingest'));
+      const page = await this.retrying('list jobs', () => (this.v1 ? this.v1.listJobs(next) : this.deps.bulk.listJobs(next, 'V2Ingest')));
       for (const job of page.records) {
         if (
           job.state === 'Open' &&
@@ -437,7 +457,9 @@ export class JobRunner {
 
   private journal(state: RunState): CreationJournal {
     const { org, object, operation } = state.spec;
-    return new CreationJournal(this.deps.stateDir, { orgId: org.orgId, userId: org.userId, object, operation }, this.deps.now);
+    // The org lists V1 and 2.0 jobs apart (jobType), so their interrupted creations are matched apart.
+    const key = { orgId: org.orgId, userId: org.userId, object, operation: this.v1 ? `${operation}.v1` : operation };
+    return new CreationJournal(this.deps.stateDir, key, this.deps.now);
   }
 
   /**
@@ -451,7 +473,7 @@ export class JobRunner {
     const jobId = c.jobId!;
     let oursMayHaveLanded = c.uploading === true;
     if (oursMayHaveLanded) {
-      const info = await this.gone(jobId, () => this.retrying('job info', () => this.deps.bulk.info(jobId)));
+      const info = await this.gone(jobId, () => this.retrying('job info', () => this.jobs.info(jobId)));
       if (info.state !== 'Open') return 'landed';
     } else {
       ledger.append({ t: 'uploading', chunk: c.chunk.index, jobId });
@@ -475,7 +497,7 @@ export class JobRunner {
     return this.retrying('upload', once, async () => {
       // The failed attempt may have reached the org before the failure.
       oursMayHaveLanded = true;
-      const info = await this.deps.bulk.info(jobId);
+      const info = await this.jobs.info(jobId);
       return info.state === 'Open' ? once() : 'landed';
     });
   }
@@ -488,8 +510,8 @@ export class JobRunner {
 
   private async abortIfOpen(jobId: string): Promise<void> {
     try {
-      const info = await this.retrying('job info', () => this.deps.bulk.info(jobId));
-      if (info.state === 'Open') await this.retrying('abort', () => this.deps.bulk.abort(jobId));
+      const info = await this.retrying('job info', () => this.jobs.info(jobId));
+      if (info.state === 'Open') await this.retrying('abort', () => this.jobs.abort(jobId));
     } catch (e) {
       // A job that is gone or no longer Open needs nothing.
       if (!(e instanceof OrgApiError && (e.status === 404 || e.errorCode === 'INVALIDJOBSTATE'))) throw e;
@@ -502,7 +524,7 @@ export class JobRunner {
     const startedAt = this.deps.now();
     const jobId = c.jobId!;
     for (;;) {
-      const info = await this.gone(jobId, () => this.retrying('job info', () => this.deps.bulk.info(jobId)));
+      const info = await this.gone(jobId, () => this.retrying('job info', () => this.jobs.info(jobId)));
       const processed = info.numberRecordsProcessed ?? 0;
       this.deps.emit({ type: 'job-progress', jobId, state: info.state, processed, failed: info.numberRecordsFailed ?? 0 });
       const seconds = Math.max(0.001, (this.deps.now() - startedAt) / 1000);

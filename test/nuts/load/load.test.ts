@@ -1,6 +1,7 @@
 /*
  * `sf bulkops load` run through the real `sf` binary (plugin linked) against the emulator org:
- * what lands in the org, the files written, the exit code and the JSON shape.
+ * what lands in the org, the files written, the exit code and the JSON shape; with Bulk API 2.0 and
+ * with --bulk-api v1.
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ type LoadJson = {
   files: { success: string; failed: string; unprocessed: string; retry: string };
   errorCodes: Array<{ code: string; count: number }>;
 };
+
+type V1Json = LoadJson & { bulkApi: string; v1?: { concurrencyMode: string; batchRows: number }; jobs: Array<{ id: string; state: string; batches?: number }> };
 
 describe('sf bulkops load (through the real sf binary)', function () {
   this.timeout(300_000);
@@ -263,6 +266,70 @@ describe('sf bulkops load (through the real sf binary)', function () {
     expect(done).to.include({ runId: first.runId, status: 'Completed', successful: 2, failed: 0 });
     expect(done.jobs.map((j) => j.id)).to.deep.equal(first.jobs.map((j) => j.id));
     expect([...emu.store.all('Contact')].filter((c) => String(c.External_Id__c).startsWith('LT-'))).to.have.length(2);
+  });
+
+  it('loads with a Serial V1 job of batches; --json says which API and mode, failed rows keep their lines (exit 68)', async () => {
+    emu.insertRecords('Account', [{ Name: 'Held', External_Id__c: 'V1-7' }]);
+    const lines = ['Name,External_Id__c'];
+    for (let i = 1; i <= 25; i++) lines.push(`V1 Account ${i},V1-${i}`);
+    const file = write('v1-accounts.csv', lines.join('\n') + '\n');
+    const r = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--file', file, '--target-org', 'emu', '--bulk-api', 'v1', '--concurrency', 'serial', '--batch-size', '10', '--results-dir', 'v1-results', '--json']);
+    expect(r.code, r.stderr).to.equal(68);
+    const result = r.json?.result as V1Json;
+    expect(schemaErrors('bulkops-load.json', result)).to.deep.equal([]);
+    expect(result).to.include({ status: 'Completed', bulkApi: 'v1', rows: 25, successful: 24, failed: 1 });
+    expect(result.v1).to.deep.equal({ concurrencyMode: 'Serial', batchRows: 10 });
+    expect(result.jobs).to.have.length(1);
+    expect(result.jobs[0]).to.include({ state: 'JobComplete', batches: 3 });
+    const job = emu.bulkV1.listJobs().find((j) => j.id === result.jobs[0].id)!;
+    expect(job.concurrencyMode).to.equal('Serial');
+    expect(job.batches).to.have.length(3);
+    const inOrg = [...emu.store.all('Account')].filter((a) => String(a.Name).startsWith('V1 Account')).map((a) => a.External_Id__c as string);
+    expect(inOrg).to.have.length(24);
+    expect(new Set(inOrg).size).to.equal(24);
+    const failed = readCsv(result.files.failed);
+    expect(failed.map((f) => [f.sf__Line, f.External_Id__c, f.sf__ErrorCode])).to.deep.equal([['8', 'V1-7', 'DUPLICATE_VALUE']]);
+  });
+
+  it('refuses --batch-size over 10,000, --concurrency auto with v1, and --batch-size without v1 (exit 2, nothing sent)', async () => {
+    const file = write('few.csv', 'Name\nX\n');
+    const base = ['bulkops', 'load', '--sobject', 'Account', '--file', file, '--target-org', 'emu', '--json'];
+    const before = { v1: emu.bulkV1.listJobs().length, v2: emu.ingest.jobs.list().length };
+
+    const big = await sf.run([...base, '--bulk-api', 'v1', '--concurrency', 'parallel', '--batch-size', '20000']);
+    expect(big.code).to.equal(2);
+    expect(big.json?.name).to.equal('BatchSizeOverLimitError');
+    expect(big.json?.message).to.match(/--batch-size 20000 is over the limit of 10000 rows per Bulk API V1 batch/);
+
+    const auto = await sf.run([...base, '--bulk-api', 'v1']);
+    expect(auto.code).to.equal(2);
+    expect(auto.json?.name).to.equal('V1NeedsConcurrencyError');
+    expect(auto.json?.message).to.match(/--concurrency serial .* or --concurrency parallel/);
+
+    const v2 = await sf.run([...base, '--batch-size', '500']);
+    expect(v2.code).to.equal(2);
+    expect(v2.json?.name).to.equal('BatchSizeNeedsV1Error');
+
+    expect({ v1: emu.bulkV1.listJobs().length, v2: emu.ingest.jobs.list().length }).to.deep.equal(before);
+  });
+  it('--bulk-api v1 --wait 0 returns after its batches are in and the job closed; sf bulkops resume --latest joins the results', async () => {
+    const ledger = join(sf.home, 'ledger-v1-resume');
+    const file = write('v1-later.csv', 'LastName,External_Id__c\nV1 Later One,V1L-1\nV1 Later Two,V1L-2\nV1 Later Three,V1L-3\n');
+    const base = ['--sobject', 'Contact', '--file', file, '--target-org', 'emu', '--bulk-api', 'v1', '--concurrency', 'parallel', '--batch-size', '2'];
+    const started = await sf.run(['bulkops', 'load', ...base, '--wait', '0', '--ledger-dir', ledger, '--json']);
+    expect(started.code, started.stdout + started.stderr).to.equal(0);
+    const first = started.json?.result as V1Json & { runId: string };
+    expect(first).to.include({ status: 'InProgress', bulkApi: 'v1' });
+    expect(first.jobs[0]).to.include({ batches: 2 });
+
+    const resumed = await sf.run(['bulkops', 'resume', '--latest', '--ledger-dir', ledger, '--json']);
+    expect(resumed.code, resumed.stdout + resumed.stderr).to.equal(0);
+    const done = resumed.json?.result as V1Json & { runId: string };
+    expect(schemaErrors('bulkops-resume.json', done)).to.deep.equal([]);
+    expect(done).to.include({ runId: first.runId, status: 'Completed', bulkApi: 'v1', successful: 3, failed: 0 });
+    expect(done.jobs.map((j) => j.id)).to.deep.equal(first.jobs.map((j) => j.id));
+    expect(emu.bulkV1.listJobs().find((j) => j.id === first.jobs[0].id)?.batches).to.have.length(2);
+    expect([...emu.store.all('Contact')].filter((c) => String(c.External_Id__c).startsWith('V1L-'))).to.have.length(3);
   });
 });
 

@@ -45,6 +45,14 @@ describe('load report: exit codes and what is printed', () => {
     expect(out.join('\n')).to.match(/3 rows, 3 succeeded, 0 failed/).and.match(/s\.csv/);
   });
 
+  it('says a V1 load was sent with Bulk API V1, in which mode, in how many jobs and batches', () => {
+    const jobs = [1, 2].map((chunk) => ({ id: `750${chunk}`, chunk, rows: 10, firstLine: 2, lastLine: 11, state: 'JobComplete' as const, processed: 10, failed: 0, batches: chunk + 1 }));
+    const { code, out } = run(result({ bulkApi: 'v1', v1: { concurrencyMode: 'Serial', batchRows: 5 }, jobs }));
+    expect(code).to.equal(0);
+    expect(out).to.include('Sent with Bulk API V1, Serial: 2 job(s), 5 batch(es) of up to 5 rows.');
+    expect(run(result({ bulkApi: 'v2' })).out.join('\n')).to.not.match(/Bulk API V1/);
+  });
+
   it('exits 68 with failed, unprocessed or rejected rows, and shows error codes by frequency', () => {
     expect(run(result({ failed: 1, errorCodes: [{ code: 'UNABLE_TO_LOCK_ROW', count: 1 }] })).out.join('\n')).to.match(/UNABLE_TO_LOCK_ROW 1/);
     expect(run(result({ failed: 1 })).code).to.equal(EXIT_FAILED_ROWS);
