@@ -12,7 +12,7 @@ import { RunState } from '../ledger/records.js';
 import { runRows, RunRow } from '../reconcile/runRows.js';
 import { mayResend, RoundRow } from './plan.js';
 
-export type RefusalReason = 'not-a-failure' | 'succeeded' | 'repeated' | 'preflight';
+export type RefusalReason = 'not-a-failure' | 'succeeded' | 'may-have-loaded' | 'repeated' | 'preflight';
 
 export type Refusal = {
   /** the input line the row names (sf__Line), and its input file when the run had several */
@@ -60,6 +60,8 @@ export async function fixedRows(state: RunState, runDir: string, file: string, c
     // Loaded by a round after it failed: already succeeded. Loaded by the load itself: it never failed.
     if (own?.state === 'succeeded' && own.round) refuse(r, 'succeeded', String(own.round));
     else if (!own || !mayResend(own)) refuse(r, 'not-a-failure');
+    // A completed job reports every row: one it gave no result for may have been saved (join.ts), never sent again.
+    else if (own.state === 'unprocessed' && own.part?.terminal?.state === 'JobComplete') refuse(r, 'may-have-loaded', own.part.jobId);
     else {
       const problem = check?.({ line: r.line, fileIndex: r.fileIndex, fields: r.values });
       if (problem) refuse(r, 'preflight', problem);
