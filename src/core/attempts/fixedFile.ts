@@ -12,7 +12,7 @@ import { RunState } from '../ledger/records.js';
 import { runRows, RunRow } from '../reconcile/runRows.js';
 import { mayResend, RoundRow } from './plan.js';
 
-export type RefusalReason = 'not-a-failure' | 'succeeded' | 'may-have-loaded' | 'repeated' | 'preflight';
+export type RefusalReason = 'not-a-failure' | 'succeeded' | 'may-have-loaded' | 'not-backed-up' | 'repeated' | 'preflight';
 
 export type Refusal = {
   /** the input line the row names (sf__Line), and its input file when the run had several */
@@ -41,6 +41,7 @@ export type FixedChoice = { rows: Array<RoundRow & Pick<RunRow, 'state'>>; refus
 export async function fixedRows(state: RunState, runDir: string, file: string, check?: (record: CsvRecord) => string | undefined): Promise<FixedChoice> {
   const names = state.spec.files.map((f) => basename(f));
   const multi = names.length > 1;
+  const deletes = state.spec.operation === 'delete' || state.spec.operation === 'hardDelete';
   const { rows, refusals } = await readFixed(file, state.header, names);
   const label = (r: Fixed): { file?: string } => (multi ? { file: names[r.fileIndex] } : {});
   const refuse = (r: Fixed, reason: RefusalReason, detail?: string): number => refusals.push({ line: r.line, ...label(r), fixedLine: r.fixedLine, reason, ...(detail ? { detail } : {}) });
@@ -62,6 +63,8 @@ export async function fixedRows(state: RunState, runDir: string, file: string, c
     else if (!own || !mayResend(own)) refuse(r, 'not-a-failure');
     // A completed job reports every row: one it gave no result for may have been saved (join.ts), never sent again.
     else if (own.state === 'unprocessed' && own.part?.terminal?.state === 'JobComplete') refuse(r, 'may-have-loaded', own.part.jobId);
+    // A delete sends only the Ids it backed up (and a hardDelete, those the user confirmed): a new Id is a new run.
+    else if (deletes && !sameValues(own.values, r.values)) refuse(r, 'not-backed-up');
     else {
       const problem = check?.({ line: r.line, fileIndex: r.fileIndex, fields: r.values });
       if (problem) refuse(r, 'preflight', problem);
@@ -70,6 +73,10 @@ export async function fixedRows(state: RunState, runDir: string, file: string, c
   }
   refusals.sort((a, b) => a.fixedLine - b.fixedLine);
   return { rows: chosen, refusals };
+}
+
+function sameValues(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /** The fixed file's rows: the input line each names, and its values in the run's column order. */
