@@ -35,7 +35,7 @@ export class FixedFileError extends Error {
 
 type Fixed = RoundRow & { fixedLine: number };
 
-export type FixedChoice = { rows: Array<RoundRow & Pick<RunRow, 'state'>>; refusals: Refusal[] };
+export type FixedChoice = { rows: Array<RoundRow & Pick<RunRow, 'state' | 'part'>>; refusals: Refusal[] };
 
 /** Reads the fixed file and sorts what it may send from what it may not. `check` is the load's preflight of a row. */
 export async function fixedRows(state: RunState, runDir: string, file: string, check?: (record: CsvRecord) => string | undefined): Promise<FixedChoice> {
@@ -60,15 +60,15 @@ export async function fixedRows(state: RunState, runDir: string, file: string, c
     const own = run && run.fileIndex === r.fileIndex && run.line === r.line ? run : undefined;
     // Loaded by a round after it failed: already succeeded. Loaded by the load itself: it never failed.
     if (own?.state === 'succeeded' && own.round) refuse(r, 'succeeded', String(own.round));
-    else if (!own || !mayResend(own)) refuse(r, 'not-a-failure');
     // A completed job reports every row: one it gave no result for may have been saved (join.ts), never sent again.
-    else if (own.state === 'unprocessed' && own.part?.terminal?.state === 'JobComplete') refuse(r, 'may-have-loaded', own.part.jobId);
+    else if (own?.state === 'unprocessed' && own.part?.terminal?.state === 'JobComplete') refuse(r, 'may-have-loaded', own.part.jobId);
+    else if (!own || !mayResend(own)) refuse(r, 'not-a-failure');
     // A delete sends only the Ids it backed up (and a hardDelete, those the user confirmed): a new Id is a new run.
     else if (deletes && !sameValues(own.values, r.values)) refuse(r, 'not-backed-up');
     else {
       const problem = check?.({ line: r.line, fileIndex: r.fileIndex, fields: r.values });
       if (problem) refuse(r, 'preflight', problem);
-      else chosen.push({ fileIndex: r.fileIndex, line: r.line, values: r.values, state: own.state });
+      else chosen.push({ fileIndex: r.fileIndex, line: r.line, values: r.values, state: own.state, part: own.part });
     }
   }
   refusals.sort((a, b) => a.fixedLine - b.fixedLine);
