@@ -58,21 +58,28 @@ export async function fixedRows(state: RunState, runDir: string, file: string, c
     last = r;
     while (run && (run.fileIndex < r.fileIndex || (run.fileIndex === r.fileIndex && run.line < r.line))) run = (await it.next()).value as RunRow | undefined;
     const own = run && run.fileIndex === r.fileIndex && run.line === r.line ? run : undefined;
-    // Loaded by a round after it failed: already succeeded. Loaded by the load itself: it never failed.
-    if (own?.state === 'succeeded' && own.round) refuse(r, 'succeeded', String(own.round));
-    // A completed job reports every row: one it gave no result for may have been saved (join.ts), never sent again.
-    else if (own?.state === 'unprocessed' && own.part?.terminal?.state === 'JobComplete') refuse(r, 'may-have-loaded', own.part.jobId);
-    else if (!own || !mayResend(own)) refuse(r, 'not-a-failure');
-    // A delete sends only the Ids it backed up (and a hardDelete, those the user confirmed): a new Id is a new run.
-    else if (deletes && !sameValues(own.values, r.values)) refuse(r, 'not-backed-up');
+    const refusal = refusalOf(own, r, deletes);
+    if (refusal) refuse(r, refusal.reason, refusal.detail);
     else {
       const problem = check?.({ line: r.line, fileIndex: r.fileIndex, fields: r.values });
       if (problem) refuse(r, 'preflight', problem);
-      else chosen.push({ fileIndex: r.fileIndex, line: r.line, values: r.values, state: own.state, part: own.part });
+      else chosen.push({ fileIndex: r.fileIndex, line: r.line, values: r.values, state: own!.state, part: own!.part });
     }
   }
   refusals.sort((a, b) => a.fixedLine - b.fixedLine);
   return { rows: chosen, refusals };
+}
+
+/** Why a fixed row may not go, from its line's latest outcome (undefined: it may). */
+function refusalOf(own: RunRow | undefined, r: Fixed, deletes: boolean): { reason: RefusalReason; detail?: string } | undefined {
+  // Loaded by a round after it failed: already succeeded. Loaded by the load itself: it never failed.
+  if (own?.state === 'succeeded' && own.round) return { reason: 'succeeded', detail: String(own.round) };
+  // A completed job reports every row: one it gave no result for may have been saved (join.ts), never sent again.
+  if (own?.state === 'unprocessed' && own.part?.terminal?.state === 'JobComplete') return { reason: 'may-have-loaded', detail: own.part.jobId };
+  if (!own || !mayResend(own)) return { reason: 'not-a-failure' };
+  // A delete sends only the Ids it backed up (and a hardDelete, those the user confirmed): a new Id is a new run.
+  if (deletes && !sameValues(own.values, r.values)) return { reason: 'not-backed-up' };
+  return undefined;
 }
 
 function sameValues(a: string[], b: string[]): boolean {

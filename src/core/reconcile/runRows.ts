@@ -121,7 +121,8 @@ export async function* runRows(state: RunState, runDir?: string): AsyncGenerator
     const sent = underWay.latest(row.fileIndex, row.line);
     if (sent) {
       const c = sent.part;
-      yield { fileIndex: row.fileIndex, line: row.line, state: c.results || (c.uploading ?? c.uploaded) ? 'pending' : 'never-sent', part: c, round: sent.round.round, values: row.values };
+      const reached = c.results !== undefined || c.uploading === true || c.uploaded === true;
+      yield { fileIndex: row.fileIndex, line: row.line, state: reached ? 'pending' : 'never-sent', part: c, round: sent.round.round, values: row.values };
       continue;
     }
     yield row;
