@@ -12,7 +12,7 @@ import { RunState } from '../ledger/records.js';
 import { runRows, RunRow } from '../reconcile/runRows.js';
 import { mayResend, RoundRow } from './plan.js';
 
-export type RefusalReason = 'not-a-failure' | 'succeeded' | 'repeated' | 'preflight';
+export type RefusalReason = 'not-a-failure' | 'succeeded' | 'may-have-loaded' | 'not-backed-up' | 'repeated' | 'preflight';
 
 export type Refusal = {
   /** the input line the row names (sf__Line), and its input file when the run had several */
@@ -35,12 +35,13 @@ export class FixedFileError extends Error {
 
 type Fixed = RoundRow & { fixedLine: number };
 
-export type FixedChoice = { rows: Array<RoundRow & Pick<RunRow, 'state'>>; refusals: Refusal[] };
+export type FixedChoice = { rows: Array<RoundRow & Pick<RunRow, 'state' | 'part'>>; refusals: Refusal[] };
 
 /** Reads the fixed file and sorts what it may send from what it may not. `check` is the load's preflight of a row. */
 export async function fixedRows(state: RunState, runDir: string, file: string, check?: (record: CsvRecord) => string | undefined): Promise<FixedChoice> {
   const names = state.spec.files.map((f) => basename(f));
   const multi = names.length > 1;
+  const deletes = state.spec.operation === 'delete' || state.spec.operation === 'hardDelete';
   const { rows, refusals } = await readFixed(file, state.header, names);
   const label = (r: Fixed): { file?: string } => (multi ? { file: names[r.fileIndex] } : {});
   const refuse = (r: Fixed, reason: RefusalReason, detail?: string): number => refusals.push({ line: r.line, ...label(r), fixedLine: r.fixedLine, reason, ...(detail ? { detail } : {}) });
@@ -57,17 +58,32 @@ export async function fixedRows(state: RunState, runDir: string, file: string, c
     last = r;
     while (run && (run.fileIndex < r.fileIndex || (run.fileIndex === r.fileIndex && run.line < r.line))) run = (await it.next()).value as RunRow | undefined;
     const own = run && run.fileIndex === r.fileIndex && run.line === r.line ? run : undefined;
-    // Loaded by a round after it failed: already succeeded. Loaded by the load itself: it never failed.
-    if (own?.state === 'succeeded' && own.round) refuse(r, 'succeeded', String(own.round));
-    else if (!own || !mayResend(own)) refuse(r, 'not-a-failure');
+    const refusal = refusalOf(own, r, deletes);
+    if (refusal) refuse(r, refusal.reason, refusal.detail);
     else {
       const problem = check?.({ line: r.line, fileIndex: r.fileIndex, fields: r.values });
       if (problem) refuse(r, 'preflight', problem);
-      else chosen.push({ fileIndex: r.fileIndex, line: r.line, values: r.values, state: own.state });
+      else chosen.push({ fileIndex: r.fileIndex, line: r.line, values: r.values, state: own!.state, part: own!.part });
     }
   }
   refusals.sort((a, b) => a.fixedLine - b.fixedLine);
   return { rows: chosen, refusals };
+}
+
+/** Why a fixed row may not go, from its line's latest outcome (undefined: it may). */
+function refusalOf(own: RunRow | undefined, r: Fixed, deletes: boolean): { reason: RefusalReason; detail?: string } | undefined {
+  // Loaded by a round after it failed: already succeeded. Loaded by the load itself: it never failed.
+  if (own?.state === 'succeeded' && own.round) return { reason: 'succeeded', detail: String(own.round) };
+  // A completed job reports every row: one it gave no result for may have been saved (join.ts), never sent again.
+  if (own?.state === 'unprocessed' && own.part?.terminal?.state === 'JobComplete') return { reason: 'may-have-loaded', detail: own.part.jobId };
+  if (!own || !mayResend(own)) return { reason: 'not-a-failure' };
+  // A delete sends only the Ids it backed up (and a hardDelete, those the user confirmed): a new Id is a new run.
+  if (deletes && !sameValues(own.values, r.values)) return { reason: 'not-backed-up' };
+  return undefined;
+}
+
+function sameValues(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /** The fixed file's rows: the input line each names, and its values in the run's column order. */

@@ -23,14 +23,18 @@ export type RoundRow = { fileIndex: number; line: number; values: string[] };
 /** A row that succeeded in any round is never sent again: the one check every round goes through. */
 export class AlreadySucceededError extends Error {
   public constructor(public readonly line: number) {
-    super(`line ${line} already succeeded: it is never sent again`);
+    super(`line ${line} already succeeded (or may have): it is never sent again`);
     this.name = 'AlreadySucceededError';
   }
 }
 
-/** Whether a row (in its latest outcome) may be sent again: only one that never succeeded. */
-export function mayResend(row: Pick<RunRow, 'state'>): boolean {
-  return row.state === 'failed' || row.state === 'unprocessed' || row.state === 'rejected';
+/**
+ * Whether a row (in its latest outcome) may be sent again: only one that never succeeded, and not a
+ * row its completed job gave no result for (a completed job reports every row: it may have loaded).
+ */
+export function mayResend(row: Pick<RunRow, 'state' | 'part'>): boolean {
+  if (row.state === 'unprocessed') return row.part?.terminal?.state !== 'JobComplete';
+  return row.state === 'failed' || row.state === 'rejected';
 }
 
 /**
@@ -66,7 +70,7 @@ export async function planRound(ledger: Ledger, runDir: string, state: RunState,
 }
 
 /** Rows to send again, in input order, each with its latest outcome: a list, or a stream (memory stays flat). */
-export type ResendRows = Iterable<RoundRow & Pick<RunRow, 'state'>> | AsyncIterable<RoundRow & Pick<RunRow, 'state'>>;
+export type ResendRows = Iterable<RoundRow & Pick<RunRow, 'state' | 'part'>> | AsyncIterable<RoundRow & Pick<RunRow, 'state' | 'part'>>;
 
 /** The rows as records to split, each through the one guard; a batch at a time. */
 async function* guarded(rows: ResendRows): AsyncGenerator<CsvRecord[]> {

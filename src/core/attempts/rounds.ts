@@ -57,12 +57,12 @@ async function runRound(ctx: RoundContext, round: AttemptState): Promise<boolean
 }
 
 /** The rows whose latest outcome is a lock failure, in input order (read as they are split: memory stays flat). */
-async function* lockFailures(state: RunState, runDir: string): AsyncGenerator<RoundRow & Pick<RunRow, 'state'>> {
+async function* lockFailures(state: RunState, runDir: string): AsyncGenerator<RoundRow & Pick<RunRow, 'state' | 'part'>> {
   for await (const row of runRows(state, runDir)) if (row.state === 'failed' && row.code === 'UNABLE_TO_LOCK_ROW') yield resendRow(row);
 }
 
-function resendRow(row: RunRow): RoundRow & Pick<RunRow, 'state'> {
-  return { fileIndex: row.fileIndex, line: row.line, values: row.values, state: row.state };
+function resendRow(row: RunRow): RoundRow & Pick<RunRow, 'state' | 'part'> {
+  return { fileIndex: row.fileIndex, line: row.line, values: row.values, state: row.state, part: row.part };
 }
 
 /**
@@ -83,7 +83,7 @@ export async function lockRounds(ctx: RoundContext): Promise<boolean> {
 
 /** --retry: how many rows go and how many are lock failures, and the rows an earlier round loaded (the first few, and how many). */
 export type RetryChoice = {
-  rows: () => AsyncIterable<RoundRow & Pick<RunRow, 'state'>>;
+  rows: () => AsyncIterable<RoundRow & Pick<RunRow, 'state' | 'part'>>;
   count: number;
   locks: number;
   succeededSince: { count: number; first: Array<{ fileIndex: number; line: number; round: number }> };
@@ -109,7 +109,7 @@ export async function retryableRows(state: RunState, runDir: string, listed: num
   return choice;
 }
 
-async function* retryable(state: RunState, runDir: string): AsyncGenerator<RoundRow & Pick<RunRow, 'state'>> {
+async function* retryable(state: RunState, runDir: string): AsyncGenerator<RoundRow & Pick<RunRow, 'state' | 'part'>> {
   for await (const row of runRows(state, runDir)) if (mayResend(row) && isRetryableRow(row)) yield resendRow(row);
 }
 

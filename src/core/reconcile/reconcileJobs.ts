@@ -8,7 +8,9 @@
  * numbers (planner.ts, one part), each of its rows hashed into a row index (RowIndex, ~15 bytes a
  * row), and each result row, in whatever order the org returns it, takes an identical row of the
  * file by the hash of its values in the file's column order (results echo the columns sent, found
- * by name). Rows of the file no result names are unprocessed; result rows that match no row of the
+ * by name). Rows of the file no result names are unprocessed: worth sending again only when a job
+ * that failed or was aborted lists them in its unprocessed records (a row in no result set may be
+ * another job's, and loaded; if every job completed, it may have been saved); result rows that match no row of the
  * file are kept in unmatched.csv and counted, never guessed at. Rows identical in every column are
  * interchangeable: which of them got which Id cannot be told from results (they echo only values).
  *
@@ -26,6 +28,9 @@ import type { Retrier } from '../http/retry.js';
 import { planChunks } from '../load/planner.js';
 import { parseRowError } from '../results/errors.js';
 import { joinJob, partPaths } from '../results/join.js';
+import { hashBytes, RowHash } from '../results/rowHash.js';
+import { RowIndex } from '../results/rowIndex.js';
+import { csvLine } from '../csv/writer.js';
 import { concatFiles, resultHeaders } from '../results/resultFiles.js';
 import { Action, actionFor, causeFields } from './classify.js';
 import { ReconcileFolder, RowsFrame, writeReconcileFolder } from './reconcileRun.js';
@@ -155,7 +160,12 @@ export async function reconcileJobs(req: JobsReconcileRequest): Promise<JobsReco
         yield row;
       }
     };
-    const frame: RowsFrame = { header, fileNames: [], creates, action: (row) => action(row, allComplete ? 'check-org' : 'retry'), attempt: (row) => ['', row.jobId ?? '', ''] };
+    // A job that failed or was aborted lists the rows it never processed (unprocessedrecords): only
+    // those are safe to send again. A row of the file in none of the jobs' results (a row of another
+    // job of the file, which may have loaded) is the org's to check.
+    const listed = allComplete || !plan.chunks.length ? undefined : await listedUnprocessed(header, plan.chunks[0].rows, jobs.map((j) => j.jobId), fetch);
+    const unprocessedAction = (row: RunRow): Action => (allComplete || (listed && listed.take(valuesHash(row.values)) === undefined) ? 'check-org' : 'retry');
+    const frame: RowsFrame = { header, fileNames: [], creates, action: (row) => action(row, unprocessedAction(row)), attempt: (row) => ['', row.jobId ?? '', ''] };
     const unmatchedFile = `${req.outputDir}/unmatched.csv`;
     const out = await writeReconcileFolder(req.outputDir, frame, rows(), async (dir) => {
       if (existsSync(paths.unmatched) && statSync(paths.unmatched).size > 0) await concatFiles(`${dir}/unmatched.csv`, ['sf__Result', 'sf__Id', 'sf__Detail', ...header], [paths.unmatched]);
@@ -199,6 +209,35 @@ async function isClassicJob(http: OrgHttp, jobId: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The hash of a row's values in our CSV form (without the line end), as the join hashes rows. */
+function valuesHash(values: string[]): RowHash {
+  const bytes = Buffer.from(csvLine(values), 'utf8');
+  return hashBytes(bytes, 0, bytes.length - 1);
+}
+
+/**
+ * The rows the jobs list as never processed, as a multiset of hashes of their values in the file's
+ * column order (at most `rows`, the file's row count: a row index of ~15 bytes a row).
+ */
+async function listedUnprocessed(header: string[], rows: number, jobIds: string[], fetch: (jobId: string, kind: ResultKind) => Promise<Readable>): Promise<RowIndex> {
+  const index = new RowIndex(rows);
+  for (const jobId of jobIds) {
+    let order: number[] | undefined;
+    for await (const batch of parseCsvBatches(await fetch(jobId, 'unprocessed'), { delimiter: ',' })) {
+      for (const record of batch) {
+        if (!order) {
+          const at = new Map(record.fields.map((name, i) => [name, i]));
+          order = header.map((name) => at.get(name) ?? -1);
+          continue;
+        }
+        if (index.added >= index.capacity) return index;
+        index.add(valuesHash(order.map((c) => (c >= 0 ? record.fields[c] ?? '' : ''))));
+      }
+    }
+  }
+  return index;
 }
 
 /** A 404 means the org no longer has the job (or never had it). */

@@ -108,7 +108,8 @@ export async function reconcileRun(runDir: string): Promise<RunReconcile> {
   return {
     runId: state.spec.runId,
     runDir,
-    status: state.done ? 'Completed' : 'InProgress',
+    // A round after the load not merged yet is the run still under way (resume finishes it).
+    status: state.done && state.attempts.every((a) => a.merged) ? 'Completed' : 'InProgress',
     object: state.spec.object,
     operation: state.spec.operation,
     ...(state.spec.externalId ? { externalId: state.spec.externalId } : {}),

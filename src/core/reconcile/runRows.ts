@@ -108,12 +108,22 @@ export async function* runRows(state: RunState, runDir?: string): AsyncGenerator
   const parts = state.concurrency?.mode === 'grouped' ? await PartsByLine.read(state.chunks, must) : new PartFinder(state.chunks);
   // A row sent again in a later round: its outcome (in the result files) is that round's, through that round's part.
   const rounds = await RoundLines.read(state.attempts.filter((a) => a.merged));
+  // A round not merged yet (the wait ran out, a crash): its rows' outcome is its jobs', not yet known
+  // (resume finishes it). Their old outcome is not theirs any more: told as retryable, they could go twice.
+  const underWay = await RoundLines.read(state.attempts.filter((a) => !a.merged));
   for await (const row of inLineOrder(sources)) {
     if (row.state !== 'rejected') row.part ??= parts.of(row.fileIndex, row.line);
     const last = rounds.latest(row.fileIndex, row.line);
     if (last) {
       row.part = last.part;
       row.round = last.round.round;
+    }
+    const sent = underWay.latest(row.fileIndex, row.line);
+    if (sent) {
+      const c = sent.part;
+      const reached = c.results !== undefined || c.uploading === true || c.uploaded === true;
+      yield { fileIndex: row.fileIndex, line: row.line, state: reached ? 'pending' : 'never-sent', part: c, round: sent.round.round, values: row.values };
+      continue;
     }
     yield row;
   }

@@ -45,6 +45,11 @@ export class RowIndex {
     this.remaining = 0;
   }
 
+  /** Rows added since it was made or cleared (taken ones included). */
+  public get added(): number {
+    return this.count;
+  }
+
   /** Rows not taken yet. */
   public get size(): number {
     return this.remaining;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { AlreadySucceededError, mayResend, planRound } from '../../../../src/core/attempts/plan.js';
 import { Ledger } from '../../../../src/core/ledger/ledger.js';
-import { replay } from '../../../../src/core/ledger/records.js';
+import { replay, type ChunkState } from '../../../../src/core/ledger/records.js';
 
 describe('planRound', () => {
   let dir: string;
@@ -38,6 +38,10 @@ describe('planRound', () => {
   it('allows only rows that did not load', () => {
     expect(['failed', 'unprocessed', 'rejected'].every((state) => mayResend({ state: state as 'failed' }))).to.equal(true);
     expect(['succeeded', 'pending', 'never-sent'].some((state) => mayResend({ state: state as 'failed' }))).to.equal(false);
+    // A completed job reports every row: one it gave no result for may have loaded.
+    const part = (state: 'JobComplete' | 'Failed'): ChunkState => ({ chunk: { index: 1 }, terminal: { state } }) as unknown as ChunkState;
+    expect(mayResend({ state: 'unprocessed', part: part('JobComplete') })).to.equal(false);
+    expect(mayResend({ state: 'unprocessed', part: part('Failed') })).to.equal(true);
   });
 
   it('refuses a round with a row that succeeded, and records nothing', async () => {
