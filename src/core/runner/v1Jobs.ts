@@ -275,7 +275,7 @@ async function batchBody(file: string, header: Buffer, range: BatchRange): Promi
 type Outcome = { id: string; success: boolean; created: boolean; error: string };
 
 /** A batch's result rows, in request order (at most a batch's 10,000 rows in memory). */
-async function batchOutcomes(v1: BulkV1, jobId: string, batch: V1BatchInfo): Promise<Outcome[]> {
+export async function batchOutcomes(v1: BulkV1, jobId: string, batch: V1BatchInfo): Promise<Outcome[]> {
   let body: Readable;
   try {
     body = await v1Call(() => v1.batchResult(jobId, batch.id));
@@ -326,7 +326,7 @@ export function asJobInfo(j: V1JobInfo): JobInfo {
  * V1's error codes in the terms the runner reads (2.0's): InvalidJobState as INVALIDJOBSTATE, and a
  * job the org does not know (InvalidJob: Invalid job id) as a 404.
  */
-async function v1Call<T>(fn: () => Promise<T>): Promise<T> {
+export async function v1Call<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
