@@ -4,7 +4,8 @@ import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages, Org } from '@salesforce/core';
 import { BulkV2 } from '../../core/bulk/bulkV2.js';
 import { CsvInputError } from '../../core/csv/errors.js';
-import { ClassicJobError, JobNotEndedError, JobNotFoundError, JobsDifferError, reconcileJobs } from '../../core/reconcile/reconcileJobs.js';
+import { ClassicColumnsError, ClassicFormatError } from '../../core/reconcile/classicJobs.js';
+import { JobNotEndedError, JobNotFoundError, JobsDifferError, reconcileJobs } from '../../core/reconcile/reconcileJobs.js';
 import { reconcileRun } from '../../core/reconcile/reconcileRun.js';
 import { RunFileMissingError } from '../../core/reconcile/runRows.js';
 import { orgHttp, retrier, retrySettings } from '../../core/org/engineFactory.js';
@@ -107,7 +108,8 @@ export default class BulkopsReconcile extends SfCommand<BulkopsReconcileResult> 
       return withAdvice(await reconcileJobs({ bulk: new BulkV2(http), http, retry: retrier(retrySettings()), jobIds, file: flags.file && resolve(flags.file), outputDir }));
     } catch (e) {
       if (e instanceof JobNotFoundError) throw messages.createError('error.JobNotFound', [e.jobId]);
-      if (e instanceof ClassicJobError) throw messages.createError('error.ClassicJob', [e.jobId]);
+      if (e instanceof ClassicFormatError) throw messages.createError('error.ClassicFormat', [e.jobId]);
+      if (e instanceof ClassicColumnsError) throw messages.createError('error.ClassicColumns', [e.batchId, e.jobId]);
       if (e instanceof JobNotEndedError) throw messages.createError('error.JobNotEnded', [e.jobId, e.state], [e.jobId]);
       if (e instanceof JobsDifferError) throw messages.createError('error.JobsDiffer', [e.jobId, e.firstJobId, e.what]);
       if (e instanceof CsvInputError) throw loadErrorToSfError(e, { bin: this.config.bin, ledgerDir: '' });

@@ -1,6 +1,6 @@
 /*
- * Reconciles Bulk API 2.0 ingest jobs made by any tool (`sf data import bulk`, Data Loader, an
- * integration) from the org's per-row results, downloaded as streams and classified as a run's are
+ * Reconciles Bulk API 2.0 and V1 ingest jobs made by any tool (`sf data import bulk`, Data Loader, an
+ * integration) from the org's per-row results (a V1 job's batches read in 2.0's form: classicJobs.ts), downloaded as streams and classified as a run's are
  * (classify.ts), into the same files (rows.csv, a file per failure group, retry.csv).
  *
  * With the CSV that was loaded (--file), every result row is joined to its input line the way a
@@ -19,6 +19,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { BulkV1 } from '../bulk/bulkV1.js';
 import { BulkV2 } from '../bulk/bulkV2.js';
 import { IngestOperation, JobInfo, JobState, ResultKind } from '../bulk/types.js';
 import { openCsv, CsvReadOptions } from '../csv/reader.js';
@@ -33,11 +34,14 @@ import { RowIndex } from '../results/rowIndex.js';
 import { csvLine } from '../csv/writer.js';
 import { concatFiles, resultHeaders } from '../results/resultFiles.js';
 import { Action, actionFor, causeFields } from './classify.js';
+import { ClassicJobs } from './classicJobs.js';
 import { ReconcileFolder, RowsFrame, writeReconcileFolder } from './reconcileRun.js';
 import { empty, inLineOrder, resultRows, RunRow, Source } from './runRows.js';
 
 export type ReconciledJob = {
   jobId: string;
+  /** V2Ingest: a Bulk API 2.0 job; Classic: a V1 job (its batches' results are read by position) */
+  jobType: 'V2Ingest' | 'Classic';
   object: string;
   operation: string;
   externalId?: string;
@@ -80,14 +84,6 @@ export class JobNotFoundError extends Error {
   }
 }
 
-/** A Bulk API V1 job: its results are per batch, which --job-id does not read. */
-export class ClassicJobError extends Error {
-  public constructor(public readonly jobId: string) {
-    super(`job ${jobId} is a Bulk API V1 job`);
-    this.name = 'ClassicJobError';
-  }
-}
-
 /** A job has not ended: its results are not complete yet. */
 export class JobNotEndedError extends Error {
   public constructor(public readonly jobId: string, public readonly state: string) {
@@ -107,8 +103,18 @@ export class JobsDifferError extends Error {
 const ENDED: ReadonlySet<string> = new Set(['JobComplete', 'Failed', 'Aborted']);
 
 export async function reconcileJobs(req: JobsReconcileRequest): Promise<JobsReconcile> {
+  // V1 jobs' result sets are written to this folder (read once per batch); it goes at the end.
+  const classicDir = `${req.outputDir}.v1-${process.pid}`;
+  try {
+    return await reconcileWith(req, new ClassicJobs(new BulkV1(req.http), req.retry, classicDir));
+  } finally {
+    await rm(classicDir, { recursive: true, force: true });
+  }
+}
+
+async function reconcileWith(req: JobsReconcileRequest, classic: ClassicJobs): Promise<JobsReconcile> {
   const jobs: ReconciledJob[] = [];
-  for (const jobId of req.jobIds) jobs.push(await jobInfo(req, jobId));
+  for (const jobId of req.jobIds) jobs.push(await jobInfo(req, classic, jobId));
   const first = jobs[0];
   for (const j of jobs) {
     if (j.object !== first.object || j.operation !== first.operation) throw new JobsDifferError(j.jobId, first.jobId, `${j.operation} ${j.object}, not ${first.operation} ${first.object}`);
@@ -116,8 +122,9 @@ export async function reconcileJobs(req: JobsReconcileRequest): Promise<JobsReco
   }
   const operation = first.operation as IngestOperation;
   const creates = operation !== 'delete' && operation !== 'hardDelete';
+  const classicIds = new Set(jobs.filter((j) => j.jobType === 'Classic').map((j) => j.jobId));
   const fetch = (jobId: string, kind: ResultKind): Promise<Readable> =>
-    req.retry('results', () => req.bulk.results(jobId, kind)).catch((e: unknown) => {
+    (classicIds.has(jobId) ? classic.results(jobId, kind) : req.retry('results', () => req.bulk.results(jobId, kind))).catch((e: unknown) => {
       throw orGone(e, jobId);
     });
   const action = (row: RunRow, unprocessed: Action): Action | undefined => {
@@ -145,7 +152,8 @@ export async function reconcileJobs(req: JobsReconcileRequest): Promise<JobsReco
     const plan = await planChunks(source.batches, { dir: work, header: source.header, maxBytes: Number.MAX_SAFE_INTEGER });
     const header = source.header;
     const paths = partPaths(work, 1);
-    // Completed jobs report every row they held: a row without a result may have been saved.
+    // Completed jobs report every row they held: a row without a result may have been saved (or be
+    // a row of another job of the file).
     const allComplete = jobs.every((j) => j.state === 'JobComplete');
     let strays = 0;
     if (plan.chunks.length) {
@@ -176,19 +184,21 @@ export async function reconcileJobs(req: JobsReconcileRequest): Promise<JobsReco
   }
 }
 
-async function jobInfo(req: JobsReconcileRequest, jobId: string): Promise<ReconciledJob> {
+async function jobInfo(req: JobsReconcileRequest, classic: ClassicJobs, jobId: string): Promise<ReconciledJob> {
   let info: JobInfo & { externalIdFieldName?: string };
   try {
     info = await req.retry('job info', () => req.bulk.info(jobId));
   } catch (e) {
     if (!(e instanceof OrgApiError && e.status === 404)) throw e;
     // A V1 job is not an ingest job of Bulk API 2.0: the V1 resource knows it.
-    if (await isClassicJob(req.http, jobId)) throw new ClassicJobError(jobId);
-    throw new JobNotFoundError(jobId);
+    info = await classic.info(jobId).catch((v1: unknown) => {
+      throw orGone(v1, jobId);
+    });
   }
-  if (info.jobType === 'Classic') throw new ClassicJobError(jobId);
+  if (info.jobType === 'Classic') info = await classic.info(jobId);
   return {
     jobId: info.id,
+    jobType: info.jobType === 'Classic' ? 'Classic' : 'V2Ingest',
     object: info.object,
     operation: info.operation,
     ...(info.externalIdFieldName ? { externalId: info.externalIdFieldName } : {}),
@@ -199,16 +209,6 @@ async function jobInfo(req: JobsReconcileRequest, jobId: string): Promise<Reconc
     createdDate: info.createdDate,
     ...(info.errorMessage ? { errorMessage: info.errorMessage } : {}),
   };
-}
-
-async function isClassicJob(http: OrgHttp, jobId: string): Promise<boolean> {
-  try {
-    const { body } = await http.stream({ method: 'GET', path: `/services/async/${http.apiVersion}/job/${jobId}`, headers: { Accept: 'application/xml' } });
-    body.resume();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The hash of a row's values in our CSV form (without the line end), as the join hashes rows. */

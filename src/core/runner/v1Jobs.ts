@@ -314,7 +314,7 @@ async function* readThenRemove(path: string): AsyncGenerator<Buffer> {
 }
 
 /** A batch's result rows, in request order (at most a batch's 10,000 rows in memory). */
-async function batchOutcomes(v1: BulkV1, jobId: string, batch: V1BatchInfo): Promise<Outcome[]> {
+export async function batchOutcomes(v1: BulkV1, jobId: string, batch: V1BatchInfo): Promise<Outcome[]> {
   let body: Readable;
   try {
     body = await v1Call(() => v1.batchResult(jobId, batch.id));
@@ -368,7 +368,7 @@ export function asJobInfo(j: V1JobInfo): JobInfo {
  * INVALIDJOBSTATE, a job the org does not know (InvalidJob: Invalid job id) as a 404, ExceededQuota
  * as REQUEST_LIMIT_EXCEEDED.
  */
-async function v1Call<T>(fn: () => Promise<T>): Promise<T> {
+export async function v1Call<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {

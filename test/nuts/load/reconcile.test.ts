@@ -241,6 +241,73 @@ describe('sf bulkops reconcile (through the real sf binary)', function () {
     for (const x of rows.filter((y) => y.sf__State === 'succeeded')) expect(emu.store.get('Contact', x.sf__Id)?.External_Id__c).to.equal(x.External_Id__c);
   });
 
+  it('--job-id --file: a Bulk API V1 job (batches in shuffled order, columns reordered, repeated rows, a batch never processed) joined to every line', async () => {
+    const V1 = '/services/async/66.0';
+    const xml = (text: string, name: string): string => new RegExp(`<${name}>([^<]*)</${name}>`).exec(text)![1];
+    const v1 = async (method: string, path: string, body?: string, contentType = 'application/xml'): Promise<string> => {
+      const r = await call(emu, method, `${V1}${path}`, { body, contentType });
+      expect(r.status, r.text).to.be.below(300);
+      return r.text;
+    };
+    emu.insertRecords('Contact', [{ LastName: 'Held', External_Id__c: 'V1J-TAKEN' }]);
+    // 30 lines: 5 and 6 the same row; 9 has no LastName; 17 takes an external ID the org holds.
+    const row = (line: number): string[] => {
+      if (line === 5 || line === 6) return ['Twin', 'twin@example.com', ''];
+      if (line === 9) return ['', 'nobody@example.com', ''];
+      if (line === 17) return ['Taken', 'taken@example.com', 'V1J-TAKEN'];
+      return [`V1 ${line}`, `v1.${line}@example.com`, `V1J-${line}`];
+    };
+    const lines = Array.from({ length: 30 }, (_, i) => i + 2);
+    const file = write('v1.csv', `LastName,Email,External_Id__c\n${lines.map((l) => row(l).join(',')).join('\n')}\n`);
+    // Batches hold the file's lines out of order; the second names its columns in another order.
+    const batches = [
+      [20, 3, 17, 9, 5, 28, 11, 2, 14],
+      [6, 25, 31, 8, 13, 22, 4, 19, 10, 7],
+      [30, 12, 26, 15, 29, 16, 18, 21],
+      [23, 24, 27],
+    ];
+    expect(batches.flat().sort((a, b) => a - b)).to.deep.equal(lines);
+    const jobId = xml(await v1('POST', '/job', '<?xml version="1.0" encoding="UTF-8"?><jobInfo xmlns="http://www.force.com/2009/06/asyncapi/dataload"><operation>insert</operation><object>Contact</object><contentType>CSV</contentType></jobInfo>'), 'id');
+    emu.settings.processingDelayMs = 0;
+    for (const [b, ls] of batches.slice(0, 3).entries()) {
+      const body = b === 1 ? `Email,External_Id__c,LastName\n${ls.map((l) => { const [n, e, x] = row(l); return [e, x, n].join(','); }).join('\n')}\n` : `LastName,Email,External_Id__c\n${ls.map((l) => row(l).join(',')).join('\n')}\n`;
+      await v1('POST', `/job/${jobId}/batch`, body, 'text/csv');
+    }
+    const until = Date.now() + 30_000;
+    while (/<state>(Queued|InProgress)<\/state>/.test(await v1('GET', `/job/${jobId}/batch`))) {
+      if (Date.now() > until) throw new Error('batches did not end');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // The last batch waits in the queue until the job is aborted: it is never processed.
+    emu.settings.processingDelayMs = 600_000;
+    await v1('POST', `/job/${jobId}/batch`, `LastName,Email,External_Id__c\n${batches[3].map((l) => row(l).join(',')).join('\n')}\n`, 'text/csv');
+    await v1('POST', `/job/${jobId}`, '<?xml version="1.0" encoding="UTF-8"?><jobInfo xmlns="http://www.force.com/2009/06/asyncapi/dataload"><state>Aborted</state></jobInfo>');
+    emu.settings.processingDelayMs = 0;
+
+    const r = await sf.run(['bulkops', 'reconcile', '--job-id', jobId, '--file', file, '--target-org', 'emu', '--output-dir', 'rec-v1', '--json']);
+    expect(r.code, r.stdout).to.equal(68);
+    const result = r.json?.result as ReconcileJson & { jobs: Array<{ jobId: string; state: string; jobType: string }>; unmatched: number };
+    expect(schemaErrors('bulkops-reconcile.json', result)).to.deep.equal([]);
+    expect(result.jobs[0]).to.include({ jobId, jobType: 'Classic', state: 'Aborted' });
+    expect(result.unmatched).to.equal(0);
+    expect(result.counts).to.include({ rows: 30, succeeded: 25, failed: 2, unprocessed: 3, retryable: 3 });
+    const rows = readCsv(result.files.rows);
+    expect(rows.map((x) => Number(x.sf__Line))).to.deep.equal(lines);
+    for (const x of rows) {
+      const line = Number(x.sf__Line);
+      expect([x.LastName, x.Email, x.External_Id__c], `line ${line}`).to.deep.equal(row(line));
+      const state = line === 9 || line === 17 ? 'failed' : batches[3].includes(line) ? 'unprocessed' : 'succeeded';
+      expect(x.sf__State, `line ${line}`).to.equal(state);
+      if (state === 'succeeded') expect(emu.store.get('Contact', x.sf__Id), `line ${line}`).to.include({ LastName: x.LastName, Email: x.Email });
+      // never processed: safe to send again as it is
+      if (state === 'unprocessed') expect(x.sf__Action).to.equal('retry');
+    }
+    expect(new Set(rows.filter((x) => x.sf__State === 'succeeded').map((x) => x.sf__Id)).size).to.equal(25);
+    expect(rows.find((x) => x.sf__Line === '9')).to.include({ sf__ErrorCode: 'REQUIRED_FIELD_MISSING', sf__Fields: 'LastName' });
+    expect(rows.find((x) => x.sf__Line === '17')).to.include({ sf__ErrorCode: 'DUPLICATE_VALUE', sf__Action: 'use-upsert' });
+    expect(readCsv(result.files.retry).map((x) => x.External_Id__c).sort()).to.deep.equal(batches[3].map((l) => row(l)[2]).sort());
+  });
+
   it('refuses an unknown run, and a run whose result file was deleted, with the action', async () => {
     const none = await sf.run(['bulkops', 'reconcile', '--run-id', 'no-such-run', '--json']);
     expect(none.code).to.equal(1);
