@@ -313,8 +313,30 @@ async function* readThenRemove(path: string): AsyncGenerator<Buffer> {
   }
 }
 
+/**
+ * A Failed batch the org says processed more rows than its result gives: the rows without a result
+ * may have loaded, and nothing tells which. They are neither sent again (a duplicate) nor listed as
+ * never processed: the run stops and says so.
+ */
+export class BatchResultMissingError extends Error {
+  public constructor(public readonly jobId: string, public readonly batchId: string, public readonly processed: number, public readonly results: number) {
+    super(
+      `batch ${batchId} of job ${jobId} failed after the org processed ${processed} of its rows, and its result gives ${results}: ` +
+        'rows without a result may have loaded, so none of them is sent again or listed as never processed'
+    );
+    this.name = 'BatchResultMissingError';
+  }
+}
+
 /** A batch's result rows, in request order (at most a batch's 10,000 rows in memory). */
 export async function batchOutcomes(v1: BulkV1, jobId: string, batch: V1BatchInfo): Promise<Outcome[]> {
+  const out = await resultRows(v1, jobId, batch);
+  // A Failed batch's rows without a result count as never processed only when the org processed no more than it reported.
+  if (batch.state === 'Failed' && out.length < batch.numberRecordsProcessed) throw new BatchResultMissingError(jobId, batch.id, batch.numberRecordsProcessed, out.length);
+  return out;
+}
+
+async function resultRows(v1: BulkV1, jobId: string, batch: V1BatchInfo): Promise<Outcome[]> {
   let body: Readable;
   try {
     body = await v1Call(() => v1.batchResult(jobId, batch.id));
