@@ -181,9 +181,9 @@ describe('load engine: Bulk API V1', function () {
   });
 
   it('a V1 Parallel load of skewed children: its lock failures go again in V1 Serial jobs, to 0', async () => {
-    // Batches join the org's queue 1 s after they are added: the load's batches are all queued by
-    // then, and 4 workers run them side by side (their adds take milliseconds).
-    await start({ lockTimeoutMs: 200, processingDelayMs: 1000 });
+    // The org's clock at twice real time: a 500-row batch runs for half a second of real time, so
+    // batches of the parallel jobs run side by side on the 4 workers however slowly they are added.
+    await start({ lockTimeoutMs: 200, clockSpeed: 2 });
     const skew = [1200, 800, 400, 200, 100, 100, 100, 100];
     const accounts = emu.insertRecords('Account', skew.map((_, i) => ({ Name: `Parent ${i}` })));
     const parents = scrambledParents(skew);
