@@ -17,6 +17,7 @@ import {
 import { PreflightError } from '../core/preflight/errors.js';
 import { BackupShortError, restorePath } from '../core/backup/backup.js';
 import { OrgApiError, OrgNetworkError } from '../core/http/orgHttp.js';
+import { BatchResultMissingError, ForeignBatchError } from '../core/runner/v1Jobs.js';
 import type { PreflightReport } from '../core/preflight/problems.js';
 import { preflightLines } from './preflightReport.js';
 import { roundKindText } from './roundLines.js';
@@ -169,6 +170,8 @@ export function loadErrorToSfError(e: unknown, ctx: { bin: string; ledgerDir: st
     return messages.createError('error.AmbiguousOrphan', [e.chunk, e.candidates.length, e.candidates.map((c) => `${c.id} (created ${c.createdDate})`).join(', ')]);
   }
   if (e instanceof JobGoneError) return messages.createError('error.JobGone', [e.jobId]);
+  if (e instanceof ForeignBatchError) return messages.createError('error.ForeignBatch', [e.jobId, e.batchIds.join(', ')], [e.jobId]);
+  if (e instanceof BatchResultMissingError) return messages.createError('error.BatchResultMissing', [e.batchId, e.jobId, e.processed, e.results], [e.jobId]);
   if (e instanceof OrgApiError) return messages.createError('error.OrgApi', [e.method, e.path, e.status, e.errorCode, e.message]);
   if (e instanceof OrgNetworkError) return messages.createError('error.Network', [e.method, e.path, e.message]);
   return e instanceof Error ? e : SfError.wrap(String(e));

@@ -263,7 +263,8 @@ export class JobRunner {
         const upload = this.v1 ? await this.v1.send(ledger, c, this.retrying) : await this.upload(ledger, c);
         if (upload !== 'landed') {
           // The job holds data that cannot be proven this part's, or can no longer take any: leave
-          // it (dropped first, then aborted: data in an Open job is never processed), get another;
+          // it (dropped first, then aborted: data in an Open 2.0 job is never processed; a V1 job is
+          // only left this way when no add of the part's is in doubt, see v1Jobs.ts), get another;
           // past the limit the part is given up (its rows wait in retry.csv), the job aborted still.
           if ((c.drops ?? 0) >= MAX_DROPS) {
             if (upload === 'foreign') await this.abortIfOpen(jobId);

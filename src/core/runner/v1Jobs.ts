@@ -219,8 +219,11 @@ export class V1Jobs {
         return 'ok';
       }
     }
-    // Batches that are not the part's: before any of its own landed, the job is left for a new one.
-    if (!known.size) return 'foreign';
+    // Batches that are not the part's, before any of its own landed and with no add of ours in doubt:
+    // the job is left for a new one. With an add in doubt, a batch that does not match it byte for
+    // byte might still be ours (V1 runs batches while the job is Open, and an abort does not undo
+    // what a batch already saved): the run stops and names the batches rather than send the rows again.
+    if (!known.size && pending === undefined) return 'foreign';
     throw new ForeignBatchError(jobId, unknown.map((b) => b.id));
   }
 

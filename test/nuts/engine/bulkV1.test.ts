@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, runCrashChild, testEngine, testHttp } from '../../helpers/engine.js';
 import { BulkV1 } from '../../../src/core/bulk/bulkV1.js';
+import { ForeignBatchError } from '../../../src/core/runner/v1Jobs.js';
 import { OrgApiError } from '../../../src/core/http/orgHttp.js';
 import { readCsv } from '../../helpers/csv.js';
 import type { LoadRequest, LoadResult } from '../../../src/core/load/types.js';
@@ -270,6 +271,26 @@ describe('load engine: Bulk API V1', function () {
         }
       });
     }
+
+    it('an add in doubt and a batch in the job that is not byte for byte the one sent: the run stops naming it, and sends nothing again', async () => {
+      await start();
+      const req = request(file(250, 50));
+      const child = await runCrashChild({ target: target(), request: req }, 'before-batch:1');
+      expect(child.signal, child.stderr).to.equal('SIGKILL');
+      const [job] = emu.bulkV1.listJobs();
+      // The batch as the org might keep it in another form (CRLF line ends): the same rows, other bytes.
+      const v1 = new BulkV1(testHttp(target()));
+      const theirs = await v1.addBatch(job.id, Buffer.from('LastName,External_Id__c,Title\r\nC 1,C-1,\r\n'));
+      const { engine } = testEngine(target());
+      let error: unknown;
+      await engine.resume(join(req.ledgerDir, req.runId), 60_000).catch((e: unknown) => (error = e));
+      expect(error).to.be.instanceOf(ForeignBatchError);
+      expect(error).to.include({ jobId: job.id });
+      expect((error as ForeignBatchError).batchIds).to.deep.equal([theirs.id]);
+      // No new job, no batch of the run sent: only the test's own row reached the org.
+      expect(emu.bulkV1.listJobs().map((j) => j.id)).to.deep.equal([job.id]);
+      expect(batchesSent()).to.equal(1);
+    });
 
     // Parallel: three parts as three Parallel jobs at once (the TAKEN rows past line 251 hold free IDs and load), the crash in whichever reaches the point first.
     for (const point of ['after-create:2', 'before-batch:2', 'after-batch:2', 'after-close:3', 'mid-results:2']) {
