@@ -35,7 +35,11 @@ export type JobRecord = {
 
 export const FINISHED_STATES: ReadonlySet<string> = new Set(['JobComplete', 'Failed', 'Aborted', 'Closed']);
 
-/** A Classic job is Closed once no batch will be added; it is finished when its batches are. */
+/**
+ * A job in an ended state. A Classic (V1) job is Closed once no batch will be added, though its
+ * batches may still run: the org's job list does not say, so a Closed V1 job counts as finished here
+ * (reading each one's batches would cost a call a job).
+ */
 export function isFinished(job: Pick<JobRecord, 'state'>): boolean {
   return FINISHED_STATES.has(job.state);
 }
