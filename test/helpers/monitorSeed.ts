@@ -4,6 +4,7 @@
  */
 import type { AuditSeed, HistoricalJob } from '../emulator/audit.js';
 import { to18 } from '../emulator/ids.js';
+import type { MonitorOptions } from '../../src/core/monitor/monitorService.js';
 import type { Emulator } from './emulator.js';
 
 const MIN = 60_000;
@@ -106,3 +107,19 @@ export function addMonitorJobs(emu: Emulator): MonitorJobs {
 
 /** An inventory that names the admin only (the loader's jobs are from an unknown source). */
 export const ADMIN_INVENTORY = `version: 1\nintegrations:\n  - { name: nightly-sync, match: { users: [${ADMIN}] }, cadence: daily }\n`;
+
+/** A monitor run's options as the command's defaults make them (24 h back, 5%, 120 min), no target, no real waits. */
+export function monitorOptions(historyDir: string, over: Partial<MonitorOptions> = {}): MonitorOptions {
+  const now = over.now ?? Date.now();
+  return {
+    historyDir,
+    since: now - 24 * 60 * MIN,
+    thresholds: { failureRate: 0.05, longAfterMs: 120 * MIN },
+    targets: [],
+    dryRun: false,
+    bin: 'sf',
+    sleep: () => Promise.resolve(),
+    lockWaitMs: 2000,
+    ...over,
+  };
+}

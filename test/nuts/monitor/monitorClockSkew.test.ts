@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { testHttp } from '../../helpers/engine.js';
-import { addFailedJob } from '../../helpers/monitorSeed.js';
+import { addFailedJob, monitorOptions } from '../../helpers/monitorSeed.js';
 import { runMonitor, type MonitorOptions } from '../../../src/core/monitor/monitorService.js';
 import type { OrgHttp } from '../../../src/core/http/orgHttp.js';
 import type { Retrier } from '../../../src/core/http/retry.js';
@@ -21,17 +21,7 @@ describe('monitor: a machine clock ahead of the org', function () {
   let emu: Emulator;
   let http: OrgHttp;
   let dir: string;
-  const opts = (now: number): MonitorOptions => ({
-    historyDir: dir,
-    since: now - 24 * 60 * MIN,
-    now,
-    thresholds: { failureRate: 0.05, longAfterMs: 120 * MIN },
-    targets: [],
-    dryRun: false,
-    bin: 'sf',
-    sleep: () => Promise.resolve(),
-    lockWaitMs: 2000,
-  });
+  const opts = (now: number): MonitorOptions => monitorOptions(dir, { now });
 
   beforeEach(async () => {
     emu = await startEmulator();

@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { testHttp } from '../../helpers/engine.js';
 import { WebhookReceiver } from '../../helpers/webhookReceiver.js';
-import { addFailedJob } from '../../helpers/monitorSeed.js';
+import { addFailedJob, monitorOptions } from '../../helpers/monitorSeed.js';
 import { runMonitor, type MonitorOptions } from '../../../src/core/monitor/monitorService.js';
 import type { WebhookPayload } from '../../../src/core/monitor/webhook.js';
 import type { OrgHttp } from '../../../src/core/http/orgHttp.js';
@@ -26,19 +26,14 @@ describe('monitor: a run killed while sending', function () {
   let http: OrgHttp;
   let receiver: WebhookReceiver;
   let dir: string;
-  const opts = (sleep: (ms: number) => Promise<void>): MonitorOptions => ({
-    historyDir: dir,
-    since: Date.now() - 86_400_000,
-    thresholds: { failureRate: 0.05, longAfterMs: 120 * 60_000 },
-    targets: [
-      { kind: 'slack', url: receiver.url(SLACK) },
-      { kind: 'webhook', url: receiver.url(HOOK) },
-    ],
-    dryRun: false,
-    bin: 'sf',
-    sleep,
-    lockWaitMs: 2000,
-  });
+  const opts = (sleep: (ms: number) => Promise<void>): MonitorOptions =>
+    monitorOptions(dir, {
+      targets: [
+        { kind: 'slack', url: receiver.url(SLACK) },
+        { kind: 'webhook', url: receiver.url(HOOK) },
+      ],
+      sleep,
+    });
 
   beforeEach(async () => {
     emu = await startEmulator();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { testHttp } from '../../helpers/engine.js';
-import { ADMIN, freshId, userId } from '../../helpers/monitorSeed.js';
+import { ADMIN, freshId, monitorOptions, userId } from '../../helpers/monitorSeed.js';
 import { runMonitor, type MonitorOptions } from '../../../src/core/monitor/monitorService.js';
 import { JobHistory } from '../../../src/core/jobs/history.js';
 import type { OrgHttp } from '../../../src/core/http/orgHttp.js';
@@ -23,17 +23,7 @@ describe('monitor: jobs the history saw running that the org no longer lists', f
   let emu: Emulator;
   let http: OrgHttp;
   let dir: string;
-  const opts = (now: number): MonitorOptions => ({
-    historyDir: dir,
-    since: now - DAY,
-    now,
-    thresholds: { failureRate: 0.05, longAfterMs: 120 * 60_000 },
-    targets: [],
-    dryRun: false,
-    bin: 'sf',
-    sleep: () => new Promise((r) => setTimeout(r, 0)),
-    lockWaitMs: 2000,
-  });
+  const opts = (now: number): MonitorOptions => monitorOptions(dir, { now, sleep: () => new Promise((r) => setTimeout(r, 0)) });
 
   beforeEach(async () => {
     emu = await startEmulator();
