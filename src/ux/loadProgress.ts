@@ -18,17 +18,36 @@ export class LoadProgress {
   private total = 0;
   private lastProgressAt: number | undefined;
   private lastProcessed = 0;
+  /** lines of jobs created while the file is still being read, printed after the line that says what was read */
+  private held?: string[];
   private readonly tally: ProgressTally;
 
   public constructor(private readonly write: (line: string) => void, private readonly file: string, private readonly now: () => number = Date.now) {
     this.tally = new ProgressTally(now);
   }
 
+  /** Prints what was held back (the load stopped before its split was recorded: nothing is hidden). */
+  public release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const line of held) this.write(line);
+  }
+
+  private say(line: string): void {
+    if (this.held) this.held.push(line);
+    else this.write(line);
+  }
+
   public on(e: LoadEvent): void {
     switch (e.type) {
+      case 'stage':
+        // Jobs are created as the file is split: their lines follow the one that says what was read.
+        if (e.stage === 'read') this.held = [];
+        break;
       case 'planned':
         this.total = e.rows;
         this.write(plannedLine(e, this.file));
+        this.release();
         break;
       case 'part-given-up':
         this.write(messages.getMessage('partGivenUp', [e.chunk, e.jobs, e.jobId]));
@@ -40,7 +59,7 @@ export class LoadProgress {
         this.write(messages.getMessage('loadedBefore', [e.runId]));
         break;
       case 'job-created':
-        this.write(messages.getMessage(e.adopted ? 'jobAdopted' : 'jobCreated', [e.jobId, e.chunk, e.rows]));
+        this.say(messages.getMessage(e.adopted ? 'jobAdopted' : 'jobCreated', [e.jobId, e.chunk, e.rows]));
         break;
       case 'job-uploaded':
         this.write(messages.getMessage('jobUploaded', [e.jobId]));

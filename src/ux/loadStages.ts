@@ -39,7 +39,7 @@ export async function loadDisplay(opts: { json: boolean; file: string; log: (lin
   const tty = opts.tty ?? Boolean(process.stdout.isTTY);
   if (!tty) {
     const lines = new LoadProgress(opts.log, opts.file);
-    return { on: (e): void => lines.on(e), finish: (): void => {} };
+    return { on: (e): void => lines.on(e), finish: (): void => lines.release() };
   }
   const { MultiStageOutput: Mso } = await import('@oclif/multi-stage-output');
   return new TerminalStages(new Mso<StageData>(stagesOptions(opts.file)));

@@ -249,6 +249,21 @@ export async function* parseCsvBatches(input: Readable | AsyncIterable<Buffer | 
   if (rest.length) yield rest;
 }
 
+/** Every record of a complete piece of text, at once (a header, a row): the same rules as the stream. */
+export function parseCsvSync(text: string, opts: FastParseOptions): ParsedRecord[] {
+  const out: ParsedRecord[] = [];
+  const sp = new Specials(text, opts.delimiter);
+  const c: Cursor = { pos: 0, line: 1 };
+  const delim = opts.delimiter.charCodeAt(0);
+  while (c.pos < text.length) {
+    const line = c.line;
+    const fields = parseRecord(text, sp, c, delim, true, false)!;
+    if (fields.length === 1 && fields[0] === '') continue;
+    out.push({ line, fields });
+  }
+  return out;
+}
+
 /** One record at a time, for callers that are not on a hot path. */
 export async function* parseCsvRecords(input: Readable | AsyncIterable<Buffer | string>, opts: FastParseOptions): AsyncGenerator<ParsedRecord> {
   for await (const batch of parseCsvBatches(input, opts)) yield* batch;

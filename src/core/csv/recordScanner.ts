@@ -4,6 +4,8 @@
  * the first LF outside quotes. The part files of a run are written that way, so reading them back
  * for the result files needs no field strings at all: each record's bytes are copied as they are.
  */
+import { CsvSyntaxError } from './fastParser.js';
+import { csvMessages } from './messages.js';
 
 const LF = 10;
 const QUOTE = 34;
@@ -11,8 +13,11 @@ const QUOTE = 34;
 /** Called with each record's bytes, buf[start, end) without its LF; a promise makes the scan wait. */
 export type RecordVisitor = (buf: Buffer, start: number, end: number) => void | Promise<void>;
 
-/** Visits every record of a stream of such bytes, in order; a last record without LF is visited too. */
-export async function scanRecords(input: AsyncIterable<Buffer>, visit: RecordVisitor): Promise<void> {
+/**
+ * Visits every record of a stream of such bytes, in order; a last record without LF is visited too.
+ * A record that grows past `maxRecordBytes` stops the scan (bytes with no LF where one belongs).
+ */
+export async function scanRecords(input: AsyncIterable<Buffer>, visit: RecordVisitor, maxRecordBytes = Infinity): Promise<void> {
   let inQuotes = false;
   // The bytes of a record that started in an earlier chunk (one record at most).
   let carry: Buffer | undefined;
@@ -44,6 +49,7 @@ export async function scanRecords(input: AsyncIterable<Buffer>, visit: RecordVis
     }
     for (; nextQuote >= 0; nextQuote = chunk.indexOf(QUOTE, nextQuote + 1)) inQuotes = !inQuotes;
     if (from < chunk.length) carry = carry ? Buffer.concat([carry, chunk.subarray(from)]) : Buffer.from(chunk.subarray(from));
+    if (carry && carry.length > maxRecordBytes) throw new CsvSyntaxError('record-too-large', 0, csvMessages.getMessage('recordTooLarge', [maxRecordBytes]));
   }
   if (carry) {
     const pending = visit(carry, 0, carry.length);

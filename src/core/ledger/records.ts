@@ -81,6 +81,12 @@ export type LedgerRecord =
       /** --concurrency auto: how the parts are sent, and why */
       concurrency?: ConcurrencyDecision;
     }
+  /**
+   * A part written while the input is still being split: its job may be created and its data
+   * uploaded at once, but no job of the run is closed (nothing is processed) before 'planned'. A
+   * resume that splits the input again keeps a part (and its job) whose bytes are the same.
+   */
+  | { t: 'part'; at: string; chunk: PlannedChunk }
   /** journal: the intent is also in the machine's creation journal (runner/creationJournal.ts), written right before the request */
   | { t: 'creating'; at: string; chunk: number; journal?: boolean }
   | { t: 'created'; at: string; chunk: number; jobId: string; adopted?: boolean }
@@ -214,7 +220,15 @@ export function replay(records: LedgerRecord[]): RunState {
       state.preflight = r.preflight;
       state.fileSha256 = r.fileSha256;
       state.concurrency = r.concurrency;
-      state.chunks = r.chunks.map((chunk) => ({ chunk }));
+      // A part recorded during the split keeps its job when the plan holds the same bytes.
+      state.chunks = r.chunks.map((chunk) => {
+        const early = state.chunks[chunk.index - 1];
+        return early && early.chunk.sha256 === chunk.sha256 && early.chunk.file === chunk.file ? early : { chunk };
+      });
+      continue;
+    }
+    if (r.t === 'part') {
+      state.chunks[r.chunk.index - 1] = { chunk: r.chunk };
       continue;
     }
     if (r.t === 'attempt') {
@@ -244,7 +258,7 @@ export function replay(records: LedgerRecord[]): RunState {
   return state;
 }
 
-type ChunkRecord = Exclude<LedgerRecord, { t: 'run' | 'planned' | 'merged' | 'done' | 'backup' | 'confirmed' | 'abandoned' | 'attempt' | 'attempt-merged' | 'estimate' | 'in-flight' | 'observed' }>;
+type ChunkRecord = Exclude<LedgerRecord, { t: 'run' | 'planned' | 'part' | 'merged' | 'done' | 'backup' | 'confirmed' | 'abandoned' | 'attempt' | 'attempt-merged' | 'estimate' | 'in-flight' | 'observed' }>;
 
 function applyChunkRecord(c: ChunkState | undefined, r: ChunkRecord): void {
   if (!c) return;

@@ -1,12 +1,13 @@
 /*
- * The load engine. A run goes: read, check, fingerprint and plan (part files on disk), back up the
+ * The load engine. A run goes: read, check, fingerprint and plan (part files on disk, each part's job
+ * created and uploaded as it is written, closed only once the plan is recorded: earlyParts.ts), back up the
  * target records of a delete, then hand the parts to the job runner (runner/jobRunner.ts: one Bulk
  * 2.0 job per part, created, uploaded, closed, waited for, its results joined to the part's rows),
  * then merge the result parts into the run's result files. Every step is written to the run's
  * ledger, so `resume` replays it after a crash at any point and finishes the run without sending a
  * row twice; a run folder is worked on by one process at a time (its lock).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { syncDir } from '../io/durable.js';
@@ -45,8 +46,9 @@ import { finishRounds, lockRounds } from '../attempts/rounds.js';
 import { planRound, type ResendRows } from '../attempts/plan.js';
 import { roundsOf } from '../attempts/summary.js';
 import { crashIfAsked } from './crashPoints.js';
-import { Fingerprint } from './fingerprint.js';
-import { DEFAULT_MAX_JOB_BYTES, planChunks } from './planner.js';
+import { Fingerprint, fingerprintFiles } from './fingerprint.js';
+import { defaultPartBytes, planChunks, type PlannedChunk, type PlanResult } from './planner.js';
+import { EarlyParts } from './earlyParts.js';
 import { JobSummary, LoadEvent, LoadRequest, LoadResult } from './types.js';
 
 export { JobGoneError, AmbiguousOrphanError } from '../runner/jobRunner.js';
@@ -195,7 +197,7 @@ export class LoadEngine {
     const priced = dryRunPlan({
       rows: report.rowsChecked - (req.keepInvalidRows ? 0 : report.problemRows),
       bytes,
-      maxJobBytes: req.maxJobBytes ?? DEFAULT_MAX_JOB_BYTES,
+      maxJobBytes: partBytes(req),
       jobsAtOnce: req.concurrency,
       chunkRows: req.chunkRows ?? CHUNK_ROWS,
       measured: readMeasurement(this.deps.stateDir, identity.orgId, req.object, req.operation),
@@ -267,7 +269,8 @@ export class LoadEngine {
         ...(req.keepChunks ? { keepChunks: true } : {}),
         // What planning needs, so that resume can plan a run that stopped before its split.
         ...(req.csv ? { csv: req.csv } : {}),
-        ...(req.maxJobBytes ? { maxJobBytes: req.maxJobBytes } : {}),
+        // Recorded whether given or not: resume and later rounds cut parts the same size.
+        maxJobBytes: partBytes(req),
         ...(req.keepInvalidRows ? { keepInvalidRows: true } : {}),
         ...(req.force ? { force: true } : {}),
         ...bulkApiOf(req),
@@ -302,7 +305,11 @@ export class LoadEngine {
   private async plan(ledger: Ledger, runDir: string, spec: RunSpec, req: LoadRequest): Promise<RunState> {
     await mkdir(join(runDir, 'chunks'), { recursive: true });
     this.emit({ type: 'stage', stage: 'read' });
-    const print = new Fingerprint(spec.files.length);
+    // A second insert of the same file would create every record again: it is refused before the
+    // file is split or anything sent. Other operations go on (the earlier run is named once split).
+    const ahead = spec.operation === 'insert' && !spec.force ? await fingerprintFiles(spec.files).catch(() => undefined) : undefined;
+    if (ahead) this.refuseSecondInsert(runDir, spec, ahead.sha256);
+    const print = ahead ? undefined : new Fingerprint(spec.files.length);
     const inputs = await this.openInputs(req, {}, print);
     await mkdir(spec.resultsDir, { recursive: true });
     const auto = req.autoConcurrency
@@ -319,26 +326,40 @@ export class LoadEngine {
         })
       : undefined;
     if (auto) this.emit({ type: 'concurrency', mode: auto.decision.mode, reason: auto.decision.reason });
-    const plan = await planChunks(inputs.records, {
-      ...auto?.split(runDir),
-      dir: join(runDir, 'chunks'),
-      header: inputs.header,
-      maxBytes: req.maxJobBytes,
-      check: inputs.check,
-      // Kept in the run folder until the run is past every refusal: a shared results folder keeps
-      // an earlier run's rejected.csv until this run really loads (publishRejected).
-      rejectedFile: pendingRejectedPath(runDir),
-      fileNames: spec.files.map((f) => basename(f)),
-    });
-    const report = inputs.report();
-    const { sha256, bytes } = print.digest();
-    // Nothing has been sent yet. A second insert of the same file would create every record again:
-    // it stops here. Other operations go on, and the earlier run is named: an upsert or update sets
-    // the same values again; a delete finds the records gone (its backup comes up short and stops
-    // it before anything is sent).
-    const earlier = findSameLoad(dirname(runDir), { orgId: spec.org.orgId, object: spec.object, operation: spec.operation, fileSha256: sha256, runId: spec.runId });
-    if (earlier && spec.operation === 'insert' && !spec.force) throw new DuplicateRunError(earlier.runId, earlier.runDir);
-    if (earlier) this.emit({ type: 'loaded-before', runId: earlier.runId, runDir: earlier.runDir });
+    // Parts go up as they are written (their jobs stay Open until the run is planned); a delete waits
+    // for its backup and a V1 job processes batches as they come, so those send after the split.
+    const early = sendsWhileSplitting(spec) ? new EarlyParts(this.runner, ledger, replay(Ledger.read(runDir)), () => jobsOfOtherRuns(runDir)) : undefined;
+    let plan: PlanResult;
+    let report: PreflightReport | undefined;
+    let digest: { sha256: string; bytes: number };
+    try {
+      plan = await planChunks(inputs.records, {
+        ...auto?.split(runDir),
+        dir: join(runDir, 'chunks'),
+        header: inputs.header,
+        maxBytes: spec.maxJobBytes,
+        check: inputs.check,
+        // Kept in the run folder until the run is past every refusal: a shared results folder keeps
+        // an earlier run's rejected.csv until this run really loads (publishRejected).
+        rejectedFile: pendingRejectedPath(runDir),
+        fileNames: spec.files.map((f) => basename(f)),
+        ...(early ? { onPart: (chunk: PlannedChunk): Promise<void> => early.part(chunk) } : {}),
+      });
+      report = inputs.report();
+      digest = ahead ?? print!.digest();
+      // Nothing has been processed yet. An upsert or update of a file loaded before sets the same
+      // values again, a delete finds the records gone (its backup comes up short and stops it before
+      // anything is sent): they go on, and the earlier run is named.
+      if (!ahead) this.refuseSecondInsert(runDir, spec, digest.sha256);
+      await early?.finish(plan.chunks.length);
+    } catch (e) {
+      // Refused: the jobs opened for the parts so far are aborted (none was closed: nothing was
+      // processed). Cut short otherwise (the network, the disk): they stay for resume.
+      if (isRefusal(e)) await early?.abort();
+      else await early?.settled();
+      throw e;
+    }
+    const { sha256, bytes } = digest;
     crashIfAsked('before-planned');
     ledger.append({
       t: 'planned',
@@ -353,6 +374,13 @@ export class LoadEngine {
     });
     this.emit({ type: 'planned', rows: plan.rows, chunks: plan.chunks.length, bytes: plan.chunks.reduce((n, c) => n + c.bytes, 0), rejected: plan.rejected });
     return replay(Ledger.read(runDir));
+  }
+
+  /** A second insert of a file into the same org and object is refused (unless forced); a load of it otherwise names the earlier run. */
+  private refuseSecondInsert(runDir: string, spec: RunSpec, sha256: string): void {
+    const earlier = findSameLoad(dirname(runDir), { orgId: spec.org.orgId, object: spec.object, operation: spec.operation, fileSha256: sha256, runId: spec.runId });
+    if (earlier && spec.operation === 'insert' && !spec.force) throw new DuplicateRunError(earlier.runId, earlier.runDir);
+    if (earlier) this.emit({ type: 'loaded-before', runId: earlier.runId, runDir: earlier.runDir });
   }
 
   /** Ends a run that sent nothing: the reason goes in its ledger, its parts go. */
@@ -443,8 +471,9 @@ export class LoadEngine {
     return this.continueRun(runDir, async (ledger, found) => {
       let state = found;
       if (!state.planned) {
-        // The run stopped before its split finished: nothing was sent, so planning again from the
-        // input files is safe and complete.
+        // The run stopped before its split finished: no job was closed (nothing was processed), so
+        // planning again from the input files is safe and complete; parts it had sent keep their
+        // jobs where their bytes are the same (earlyParts.ts).
         const spec = state.spec;
         state = await this.planAgain(ledger, runDir, spec, {
           object: spec.object,
@@ -685,6 +714,25 @@ export class LoadEngine {
   }
 }
 
+/** The run's largest part: --max-job-size, else the input's size spread over the jobs at once. */
+function partBytes(req: LoadRequest): number {
+  return req.maxJobBytes ?? defaultPartBytes(req.files.reduce((n, f) => n + sizeOf(f), 0), req.concurrency);
+}
+
+/** A file's size; 0 when it cannot be read (opening it then says why, with its name). */
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Whether the run's parts are sent as they are written (see earlyParts.ts). */
+function sendsWhileSplitting(spec: RunSpec): boolean {
+  return !spec.v1 && (spec.operation === 'insert' || spec.operation === 'update' || spec.operation === 'upsert');
+}
+
 /** Which Bulk API a run sends with, as its ledger records it. */
 function bulkApiOf(req: LoadRequest): Pick<RunSpec, 'bulkApi' | 'v1'> {
   return req.v1 ? { bulkApi: 'v1', v1: req.v1 } : { bulkApi: 'v2' };
@@ -753,7 +801,7 @@ async function publishRejected(runDir: string, state: RunState): Promise<void> {
   if (existsSync(pending)) {
     await rename(pending, target);
     await syncDir(state.spec.resultsDir);
-  } else if (state.rejected === 0 && !state.chunks.some((c) => c.creatingAt !== undefined)) {
+  } else if (state.rejected === 0 && !state.chunks.some((c) => c.closed)) {
     await rm(target, { force: true });
   }
 }

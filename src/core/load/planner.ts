@@ -20,6 +20,20 @@ const LF = 10;
 /** Salesforce caps an upload at 150 MB after base64, about 112 MB raw; 100 MB leaves margin. */
 export const DEFAULT_MAX_JOB_BYTES = 100 * 1024 * 1024;
 
+/** Below this a part would cost more in per-job calls (create, upload, close, polls, results) than it saves. */
+export const MIN_DEFAULT_PART_BYTES = 10 * 1024 * 1024;
+
+/**
+ * The part size when the user sets none: the input spread over the jobs that may run at once (10 MB
+ * to 100 MB a part). A finished job's results are joined while the other jobs still run, so with
+ * several parts only the last one's join is left once the org is done; one 90 MB job left the whole
+ * join (seconds) until after the org had finished.
+ */
+export function defaultPartBytes(inputBytes: number, jobsAtOnce: number): number {
+  const spread = Math.ceil(inputBytes / Math.max(1, jobsAtOnce));
+  return Math.min(DEFAULT_MAX_JOB_BYTES, Math.max(MIN_DEFAULT_PART_BYTES, spread));
+}
+
 export type PlannedChunk = {
   index: number;
   /** which input file the rows come from (a chunk never spans two files) */
@@ -53,6 +67,8 @@ export type PlanOptions = {
    * (`count`: the parent's rows, when known), and each part records its first and last key.
    */
   group?: { rows: number; key?: (record: CsvRecord) => string | undefined; count?: (key: string) => number | undefined };
+  /** called with each part once it is on disk (file and folder entry), while the split goes on */
+  onPart?: (chunk: PlannedChunk) => Promise<void> | void;
 };
 
 class ChunkWriter {
@@ -254,6 +270,14 @@ export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable
       yield kept;
     }
   }
+  const finishPart = async (part: ChunkWriter): Promise<void> => {
+    const chunk = await part.finish();
+    chunks.push(chunk);
+    if (!opts.onPart) return;
+    // Its folder entry too: the part may be named in the ledger (and uploaded) before the split ends.
+    await syncDir(opts.dir);
+    await opts.onPart(chunk);
+  };
   const group = opts.group;
   let lastKey: string | undefined;
   try {
@@ -268,8 +292,9 @@ export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable
       const key = group?.key?.(record);
       // A part never passes the size limit, and never mixes rows of two files.
       if (current && (!current.takes(bytes, maxBytes, fileIndex) || startsPart(group, current.rows, key, lastKey))) {
-        chunks.push(await current.finish());
+        const full = current;
         current = undefined;
+        await finishPart(full);
       }
       current ??= open(fileIndex);
       lastKey = current.parent(key) ?? lastKey;
@@ -278,13 +303,15 @@ export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable
       rows++;
     }
   }
+  const last = current;
+  current = undefined;
+  if (last) await finishPart(last);
   } catch (e) {
     // A bad input stops the split: no file of this run may stay open behind the error.
     await current?.abort();
     await rejected.abort();
     throw e;
   }
-  if (current) chunks.push(await current.finish());
   if (chunks.length) await syncDir(opts.dir);
   await rejected.close();
   return { chunks, rows, rejected: rejected.count };

@@ -10,7 +10,7 @@ import { rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { syncDir, syncFile } from '../io/durable.js';
-import { parseCsvBatches, parseCsvRecords } from '../csv/fastParser.js';
+import { parseCsvRecords, parseCsvSync } from '../csv/fastParser.js';
 import { scanRecords } from '../csv/recordScanner.js';
 import { ByteWriter } from '../io/byteWriter.js';
 import { fileBlocks } from '../io/fileBlocks.js';
@@ -76,11 +76,6 @@ export function partPaths(dir: string, chunk: number): PartPaths {
     unmatched: `${base}.unmatched.csv`,
     spillDir: `${base}.outcomes`,
   };
-}
-
-/** Rows of a CSV stream in batches (no await per row: these loops run over every row of a job). */
-async function* readBatches(stream: Readable): AsyncGenerator<string[][]> {
-  for await (const batch of parseCsvBatches(stream, { delimiter: ',' })) yield batch.map((r) => r.fields);
 }
 
 /**
@@ -149,28 +144,57 @@ export async function joinJob(
     const row: string[] = new Array<string>(header.length);
     let matched = 0;
     let strays = 0;
+    // Each result row names its sent row by its values. When the org echoes them in the form the
+    // part was written in (the same columns, csvLine's quoting: what it was sent), the row's bytes
+    // after sf__Id and sf__Created/sf__Error are hashed as they are, with no field parsed; any other
+    // form (columns reordered, other quoting) is parsed and its values hashed.
+    const claim = (kind: ResultKind, first: string, second: string, pos: number | undefined, values: () => string[]): void => {
+      if (pos === undefined) {
+        strays++;
+        counts.unmatched++;
+        unmatchedOut.text(csvLine([kind, first, second, ...values()]));
+      } else {
+        matched++;
+        if (kind === 'failed') spill.put(pos, FAILED, first, second);
+        else spill.put(pos, second === 'true' ? CREATED : UPDATED, first);
+      }
+    };
     for (const kind of ['successful', 'failed'] as ResultKind[]) {
       let order: number[] | undefined;
-      for await (const batch of readBatches(await fetch(kind))) for (const record of batch) {
-        if (!order) {
-          // Results echo the sent columns after two sf__ columns; map them by name in case the order differs.
-          const positions = new Map(record.slice(2).map((name, i) => [name, i + 2]));
-          order = header.map((name) => positions.get(name) ?? -1);
-          continue;
+      let sameForm = false;
+      let created: boolean | undefined;
+      const bySlowPath = (text: string): void => {
+        for (const record of parseCsvText(text)) {
+          for (let c = 0; c < header.length; c++) row[c] = order![c] >= 0 ? record[order![c]] ?? '' : '';
+          claim(kind, record[0] ?? '', record[1] ?? '', index.take(hasher.ofValues(row)), () => row);
         }
-        for (let c = 0; c < header.length; c++) row[c] = order[c] >= 0 ? record[order[c]] ?? '' : '';
-        const pos = index.take(hasher.ofValues(row));
-        if (pos === undefined) {
-          strays++;
-          counts.unmatched++;
-          unmatchedOut.text(csvLine([kind, record[0] ?? '', record[1] ?? '', ...row]));
-          if (unmatchedOut.due) await unmatchedOut.flush();
-        } else {
-          matched++;
-          if (kind === 'failed') spill.put(pos, FAILED, record[0] ?? '', record[1] ?? '');
-          else spill.put(pos, record[1] === 'true' ? CREATED : UPDATED, record[0] ?? '');
-        }
-      }
+      };
+      await scanRecords(
+        asBuffers(await fetch(kind)),
+        (buf, start, recordEnd) => {
+          const end = recordEnd > start && buf[recordEnd - 1] === CR ? recordEnd - 1 : recordEnd;
+          if (end === start) return undefined; // a blank line
+          if (!order) {
+            const names = parseCsvText(buf.toString('utf8', start, end).replace(/^\uFEFF/, ''))[0] ?? [];
+            // Results echo the sent columns after two sf__ columns; map them by name in case the order differs.
+            const positions = new Map(names.slice(2).map((name, i) => [name, i + 2]));
+            order = header.map((name) => positions.get(name) ?? -1);
+            sameForm = names.length === header.length + 2 && order.every((o, i) => o === i + 2);
+            return undefined;
+          }
+          const second = sameForm ? fieldEnd(buf, start, end) : -1;
+          const rest = second >= 0 ? fieldEnd(buf, second + 1, end) : -1;
+          const pos = rest >= 0 ? index.take(hasher.ofBytes(buf, rest + 1, end)) : undefined;
+          if (pos === undefined) bySlowPath(buf.toString('utf8', start, end));
+          else if (kind === 'successful' && buf[start] !== QUOTE && (created = createdFlag(buf, second + 1, rest)) !== undefined) {
+            // The common row: an unquoted Id and a bare true/false, kept as bytes.
+            matched++;
+            spill.putBytes(pos, created ? CREATED : UPDATED, buf, start, second);
+          } else claim(kind, fieldValue(buf, start, second), fieldValue(buf, second + 1, rest), pos, () => []);
+          return unmatchedOut.due ? unmatchedOut.flush() : undefined;
+        },
+        MAX_RESULT_RECORD_BYTES
+      );
     }
     spill.finish();
     await unmatchedOut.close();
@@ -294,6 +318,51 @@ async function parseHeader(text: string): Promise<string[]> {
 }
 
 const encoder = new TextEncoder();
+const CR = 13;
+const QUOTE = 34;
+const COMMA = 44;
+
+/** A stream's chunks as Buffers (a stream may give strings, or Uint8Arrays). */
+async function* asBuffers(stream: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<Buffer> {
+  for await (const b of stream) yield Buffer.isBuffer(b) ? b : typeof b === 'string' ? Buffer.from(b) : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** A result row longer than this is no row (Salesforce caps a record at 400,000 characters, at most 3 bytes each). */
+const MAX_RESULT_RECORD_BYTES = 4 * 1024 * 1024;
+
+/** Where the field starting at `from` ends (the comma after it), or -1 when no comma follows it before `end`. */
+function fieldEnd(buf: Buffer, from: number, end: number): number {
+  let at = from;
+  if (buf[at] === QUOTE) {
+    // A quoted field: up to its closing quote ("" is a quote inside it).
+    for (at++; ; at += 2) {
+      at = buf.indexOf(QUOTE, at);
+      if (at < 0 || at >= end) return -1;
+      if (buf[at + 1] !== QUOTE) break;
+    }
+    return buf[at + 1] === COMMA && at + 1 < end ? at + 1 : -1;
+  }
+  const comma = buf.indexOf(COMMA, at);
+  return comma >= 0 && comma < end ? comma : -1;
+}
+
+/** A bare sf__Created value buf[from, to): true, false, or undefined for anything else. */
+function createdFlag(buf: Buffer, from: number, to: number): boolean | undefined {
+  if (to - from === 4 && buf[from] === 0x74 && buf[from + 1] === 0x72 && buf[from + 2] === 0x75 && buf[from + 3] === 0x65) return true;
+  if (to - from === 5 && buf[from] === 0x66 && buf[from + 1] === 0x61 && buf[from + 2] === 0x6c && buf[from + 3] === 0x73 && buf[from + 4] === 0x65) return false;
+  return undefined;
+}
+
+/** The value of the field buf[from, to), unquoted. */
+function fieldValue(buf: Buffer, from: number, to: number): string {
+  if (buf[from] !== QUOTE) return buf.toString('utf8', from, to);
+  return buf.toString('utf8', from + 1, to - 1).replace(/""/g, '"');
+}
+
+/** Every record of a piece of CSV text (comma-delimited), parsed as the stream parser would. */
+function parseCsvText(text: string): string[][] {
+  return parseCsvSync(text, { delimiter: ',' }).map((r) => r.fields);
+}
 
 /** Hashes a record in the form our CSV writer gives it, from its bytes or from its values. */
 class RecordHasher {

@@ -91,11 +91,24 @@ export class OutcomeSpill {
     mkdirSync(dir, { recursive: true });
   }
 
-  public put(pos: number, kind: OutcomeKind, id: string, error = ''): void {
+  /**
+   * put, with the Id as bytes src[from, to) (UTF-8, as a result file has it): copied as they are,
+   * with no string made (a successful row's outcome on the join's fast path).
+   */
+  public putBytes(pos: number, kind: OutcomeKind, src: Buffer, from: number, to: number): void {
+    const idBytes = Math.min(to - from, 255);
+    const at = this.reserve(pos, HEAD + idBytes);
+    const buf = this.buffers[Math.floor(pos / this.rangeRows)];
+    buf.writeUInt32LE(pos, at);
+    buf[at + 4] = kind;
+    buf[at + 5] = idBytes;
+    buf.writeUInt32LE(0, at + 6);
+    src.copy(buf, at + HEAD, from, from + idBytes);
+  }
+
+  /** Room for `size` bytes in pos's range buffer: where they go (the range's fill moves past them). */
+  private reserve(pos: number, size: number): number {
     const range = Math.floor(pos / this.rangeRows);
-    const idBytes = Buffer.byteLength(id);
-    const errorBytes = Buffer.byteLength(error);
-    const size = HEAD + idBytes + errorBytes;
     let buf = this.buffers[range];
     if (!buf) {
       buf = this.buffers[range] = Buffer.allocUnsafe(Math.max(BUFFER_BYTES, size));
@@ -103,16 +116,24 @@ export class OutcomeSpill {
     }
     if (this.fills[range] + size > buf.length) {
       this.flush(range);
-      if (size > buf.length) buf = this.buffers[range] = Buffer.allocUnsafe(size);
+      if (size > buf.length) this.buffers[range] = Buffer.allocUnsafe(size);
     }
-    let at = this.fills[range];
+    const at = this.fills[range];
+    this.fills[range] = at + size;
+    return at;
+  }
+
+  public put(pos: number, kind: OutcomeKind, id: string, error = ''): void {
+    const idBytes = Math.min(Buffer.byteLength(id), 255);
+    const errorBytes = Buffer.byteLength(error);
+    let at = this.reserve(pos, HEAD + idBytes + errorBytes);
+    const buf = this.buffers[Math.floor(pos / this.rangeRows)];
     at = buf.writeUInt32LE(pos, at);
     at = buf.writeUInt8(kind, at);
-    at = buf.writeUInt8(Math.min(idBytes, 255), at);
+    at = buf.writeUInt8(idBytes, at);
     at = buf.writeUInt32LE(errorBytes, at);
-    at += buf.write(id, at, Math.min(idBytes, 255), 'utf8');
-    at += buf.write(error, at, errorBytes, 'utf8');
-    this.fills[range] = at;
+    at += buf.write(id, at, idBytes, 'utf8');
+    buf.write(error, at, errorBytes, 'utf8');
   }
 
   /** Writes out what is buffered; call once all results are in. */

@@ -107,6 +107,8 @@ export class JobRunner {
   /** Result joins too: one job's row index in memory at a time keeps memory flat. */
   private readonly joining = new OneAtATime();
   private readonly workspace = new JoinWorkspace();
+  /** parts (run:part) whose data no job would take while the input was split (prepare): run() gives them up at once */
+  private readonly givenUp = new Set<string>();
   private readonly retrying: Retrying;
   /** the API of the parts being run: set by run() (a runner's run() calls never overlap) */
   private jobs: IngestJobs;
@@ -144,8 +146,9 @@ export class JobRunner {
       for (let c = await gate.next(queue); c; c = await gate.next(queue)) {
         try {
           // Past the wait a parallel run still uploads every part (--wait 0 means "return after upload");
-          // a serial run leaves the parts not started for resume, so its jobs never overlap.
-          if (gate.max === 1 && !c.jobId && this.deps.now() > ctx.deadline.at && c !== pending[0]) break;
+          // a serial run closes no other part (its data may be up already, sent as the file was split)
+          // and leaves it for resume, so its jobs never overlap.
+          if (gate.max === 1 && !c.closed && this.deps.now() > ctx.deadline.at && c !== pending[0]) break;
           await this.runPart(ctx, c);
         } catch (error) {
           failure ??= { error };
@@ -164,7 +167,7 @@ export class JobRunner {
   private async runPart(ctx: RunContext, c: ChunkState): Promise<void> {
     const { ledger, state } = ctx;
     for (;;) {
-      if (!c.closed && !(await this.submit(ctx, c))) {
+      if (!c.closed && (this.givenUp.delete(`${state.spec.runId}:${c.chunk.index}`) || !(await this.submit(ctx, c)))) {
         await this.giveUp(ctx, c);
         return;
       }
@@ -252,8 +255,48 @@ export class JobRunner {
     c.drops = (c.drops ?? 0) + 1;
   }
 
+  /**
+   * A part written while the input is still being split (Bulk API 2.0 only): its job is created and
+   * its data uploaded, not closed. An Open job's data is never processed, so a run refused once the
+   * split ends aborts these jobs having loaded nothing; run() closes them once the run is planned.
+   * false: no job would take the part's data (run() goes on from there).
+   */
+  public async prepare(ctx: RunContext, c: ChunkState): Promise<boolean> {
+    if (ctx.state.spec.v1) throw new Error('a V1 job processes its batches as they are added: its parts are not sent before the split ends');
+    this.useV2();
+    const staged = await this.stage(ctx, c);
+    if (!staged) this.givenUp.add(`${ctx.state.spec.runId}:${c.chunk.index}`);
+    return staged;
+  }
+
+  /**
+   * The part leaves its job, which is aborted if still Open: a part of a split that was refused, or
+   * that a new split of the input no longer holds (the input changed before a resume).
+   */
+  public async leave(ctx: RunContext, c: ChunkState): Promise<void> {
+    this.useV2();
+    if (c.jobId) {
+      const jobId = c.jobId;
+      this.drop(ctx.ledger, c, 'unusable');
+      await this.abortDropped(ctx.ledger, c.chunk.index, jobId);
+    }
+  }
+
+  /** Parts sent while the input is split are Bulk API 2.0 parts (run() sets the API for its own parts). */
+  private useV2(): void {
+    this.v1 = undefined;
+    this.jobs = this.deps.bulk;
+  }
+
   /** Create (or find again), upload and close the part's job, each step recorded before and after. */
   private async submit(ctx: RunContext, c: ChunkState): Promise<boolean> {
+    if (!(await this.stage(ctx, c))) return false;
+    await this.closeJob(ctx.ledger, c);
+    return true;
+  }
+
+  /** Create (or find again) the part's job and upload its data, each step recorded before and after; false: given up. */
+  private async stage(ctx: RunContext, c: ChunkState): Promise<boolean> {
     const { ledger } = ctx;
     const index = c.chunk.index;
     for (;;) {
@@ -280,8 +323,12 @@ export class JobRunner {
         c.uploaded = true;
         crashIfAsked('after-upload', index);
       }
-      break;
+      return true;
     }
+  }
+
+  private async closeJob(ledger: Ledger, c: ChunkState): Promise<void> {
+    const index = c.chunk.index;
     const jobId = c.jobId!;
     await this.retrying(
       'close',
@@ -302,7 +349,6 @@ export class JobRunner {
     c.closed = true;
     this.deps.emit({ type: 'job-uploaded', jobId, chunk: index });
     crashIfAsked('after-close', index);
-    return true;
   }
 
   /**

@@ -149,9 +149,10 @@ describe('--concurrency auto against the emulator', function () {
       maxInFlight: 1,
     });
     expect(result.jobs.map((j) => j.rows)).to.deep.equal([1000, 1000, 1000]);
-    // One job at a time: each is created after the one before it ended.
-    const order = events.filter((e) => e.type === 'job-created' || e.type === 'job-done').map((e) => e.type);
-    expect(order).to.deep.equal(['job-created', 'job-done', 'job-created', 'job-done', 'job-created', 'job-done']);
+    // One job at a time: each is closed (handed to the org to process) after the one before it ended;
+    // their data went up as the file was split.
+    const order = events.filter((e) => e.type === 'job-uploaded' || e.type === 'job-done').map((e) => e.type);
+    expect(order).to.deep.equal(['job-uploaded', 'job-done', 'job-uploaded', 'job-done', 'job-uploaded', 'job-done']);
     expect(result).to.include({ status: 'Completed', successful: 3000, failed: 0 });
     const success = readCsv(result.files!.success);
     expect(success.map((r) => Number(r.sf__Line))).to.deep.equal(Array.from({ length: 3000 }, (_, i) => i + 2));
@@ -207,8 +208,10 @@ describe('--concurrency auto against the emulator', function () {
     const req = request(file, { autoConcurrency: true, waitMs: 0 });
     const first = await engine.start(req);
     expect(first.status).to.equal('InProgress');
-    // Parts 2 and 3 hold children of the first Account, as part 1 does (3 also of the second, as 4 does).
-    expect(first.jobs.filter((j) => j.id !== '').map((j) => j.chunk)).to.deep.equal([1, 4, 5, 6]);
+    // Parts 2 and 3 hold children of the first Account, as part 1 does (3 also of the second, as 4
+    // does): their jobs were uploaded as the file was split, but are not closed (nothing processed).
+    expect(first.jobs.filter((j) => j.state !== 'Open').map((j) => j.chunk)).to.deep.equal([1, 4, 5, 6]);
+    expect(first.jobs.filter((j) => j.state === 'Open').map((j) => j.chunk)).to.deep.equal([2, 3]);
     const done = await engine.resume(join(req.ledgerDir, req.runId), 240_000);
     expect(done).to.include({ status: 'Completed', rows: 6000, successful: 6000, failed: 0 });
     expectEveryRowOnce(done, parents);
@@ -217,7 +220,7 @@ describe('--concurrency auto against the emulator', function () {
   it('resumes a grouped load killed mid-way exactly: every row once, lines joined', async () => {
     const { file, parents } = writeContacts('AccountId');
     const req = request(file, { autoConcurrency: true });
-    const child = await runCrashChild({ target: { instanceUrl: emu.url, accessToken: emu.accessToken }, request: req }, 'after-upload:4');
+    const child = await runCrashChild({ target: { instanceUrl: emu.url, accessToken: emu.accessToken }, request: req }, 'after-close:4');
     expect(child.signal, child.stderr).to.equal('SIGKILL');
     const before = Ledger.read(join(req.ledgerDir, req.runId));
     expect(before.some((r) => r.t === 'planned' && r.concurrency?.mode === 'grouped')).to.equal(true);

@@ -131,12 +131,19 @@ describe('load engine against the emulator', function () {
     const req = request(file, { concurrency: 2 });
     const child = await runCrashChild({ target: { instanceUrl: emu.url, accessToken: emu.accessToken }, request: req }, 'before-planned');
     expect(child.signal, child.stderr).to.equal('SIGKILL');
-    expect(Ledger.read(join(req.ledgerDir, req.runId)).map((r) => r.t)).to.deep.equal(['run']);
+    // Its parts went up as they were written, but no job was closed: nothing was processed.
+    const before = Ledger.read(join(req.ledgerDir, req.runId));
+    expect(before.some((r) => r.t === 'planned' || r.t === 'closed')).to.equal(false);
+    const sent = before.filter((r) => r.t === 'uploaded').length;
+    expect(sent).to.be.at.least(2);
+    expect(emu.store.count('Contact')).to.equal(12);
     const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
     const result = await engine.resume(join(req.ledgerDir, req.runId), 60_000);
     expect(result).to.include({ status: 'Completed', rows: 300, successful: 300 });
     expect(emu.store.count('Contact')).to.equal(300 + 12);
     expect(readCsv(result.files!.success)).to.have.length(300);
+    // The same jobs: one per part, none left Open.
+    expect(emu.ingest.jobs.list().map((j) => j.state)).to.deep.equal(result.jobs.map(() => 'JobComplete'));
   });
 
   it('writes no access token into the ledger, chunks or result files', async () => {
@@ -162,14 +169,15 @@ describe('load engine against the emulator', function () {
     expect(jobs.filter((j) => j.state === 'Open'), 'every job closed').to.have.length(0);
   });
 
-  it('--wait 0 with a serial run sends only the first part; resume sends the rest', async () => {
+  it('--wait 0 with a serial run closes only the first part\'s job; resume sends the rest', async () => {
     const file = join(work, 'contacts.csv');
     writeFileSync(file, contactsCsv(600));
     const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
     const req = request(file, { waitMs: 0, concurrency: 1 });
     const first = await engine.start(req);
-    expect(first.jobs.filter((j) => j.id !== '')).to.have.length(1);
-    expect(emu.ingest.jobs.list()).to.have.length(1);
+    // Every part's data went up as the file was split; only the first job was closed (processed).
+    expect(first.jobs.filter((j) => j.state !== 'Open')).to.have.length(1);
+    expect(emu.ingest.jobs.list().filter((j) => j.state !== 'Open')).to.have.length(1);
     const done = await engine.resume(join(req.ledgerDir, req.runId), 60_000);
     expect(done).to.include({ status: 'Completed', successful: 600 });
     expect(emu.ingest.jobs.list()).to.have.length(done.jobs.length);

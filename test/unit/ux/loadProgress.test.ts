@@ -11,6 +11,25 @@ describe('load progress lines (outside a terminal)', () => {
   };
   const poll = (jobId: string, processed: number): LoadEvent => ({ type: 'job-progress', jobId, state: 'InProgress', processed, failed: 0 });
 
+  it('prints the jobs created while the file is split after the line that says what was read; held lines are printed if the split never ends', () => {
+    const lines: string[] = [];
+    const progress = new LoadProgress((l) => lines.push(l), 'a.csv', () => 0);
+    progress.on({ type: 'stage', stage: 'read' });
+    progress.on({ type: 'job-created', jobId: '750a', chunk: 1, rows: 150, adopted: false });
+    expect(lines).to.deep.equal([]);
+    progress.on({ type: 'planned', rows: 300, chunks: 2, bytes: 100, rejected: 0 });
+    progress.on({ type: 'job-created', jobId: '750b', chunk: 2, rows: 150, adopted: false });
+    expect(lines.map((l) => l.split(' ')[0] + ' ' + l.split(' ')[1])).to.deep.equal(['Read 300', 'Job 750a', 'Job 750b']);
+
+    const refused: string[] = [];
+    const other = new LoadProgress((l) => refused.push(l), 'a.csv', () => 0);
+    other.on({ type: 'stage', stage: 'read' });
+    other.on({ type: 'job-created', jobId: '750c', chunk: 1, rows: 150, adopted: false });
+    other.release();
+    expect(refused).to.have.length(1);
+    expect(refused[0]).to.contain('750c');
+  });
+
   it('prints no progress line while nothing was processed', () => {
     const { lines, on } = setup();
     on({ type: 'planned', rows: 10, chunks: 1, bytes: 100, rejected: 0 });

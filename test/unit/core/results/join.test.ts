@@ -3,10 +3,11 @@
  * non-ASCII messages, across many outcome ranges (a tiny range size makes every range boundary and
  * the per-range files count), written back in input order with the right line numbers.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { parse } from 'csv-parse/sync';
 import { expect } from 'chai';
 import { parseCsvRecords } from '../../../../src/core/csv/fastParser.js';
 import { planChunks } from '../../../../src/core/load/planner.js';
@@ -150,6 +151,51 @@ describe('result join', () => {
     expect(counts.created).to.equal(success.filter((r) => r.sf__Created === 'true').length);
     // The outcome files are gone once the parts are written.
     expect(readdirSync(dir).filter((f) => f.includes('outcomes'))).to.deep.equal([]);
+  });
+
+  it('joins results the org wrote in another form (every field quoted, columns reordered, CRLF, a BOM, a blank line) as it joins its own form', async () => {
+    const header = ['Name', 'Note'];
+    const rows = [['Plain', 'a'], ['Comma, inside', 'b'], ['Quote "x"', 'two\nlines'], ['Twin', 'same'], ['Twin', 'same'], ['Ünïcode', 'c']];
+    const plan = await planChunks(Readable.from(rows.map((fields, i) => ({ line: i + 2, fields }))), { dir, header });
+    const quoteAll = (values: string[]): string => values.map((v) => `"${v.replace(/"/g, '""')}"`).join(',') + '\r\n';
+    // Own form for some rows (the fast path), other forms for others (parsed): both in one result set.
+    const ok = [
+      '\uFEFF' + quoteAll(['sf__Id', 'sf__Created', 'Note', 'Name']),
+      quoteAll(['001000000000000000', 'true', 'a', 'Plain']),
+      '\r\n',
+      quoteAll(['001000000000000003', 'false', 'same', 'Twin']),
+      quoteAll(['001000000000000005', 'true', 'c', 'Ünïcode']),
+      quoteAll(['001000000000000009', 'true', 'never', 'Sent']),
+    ].join('');
+    const failed = [csvLine(['sf__Id', 'sf__Error', ...header]), csvLine(['', 'REQUIRED_FIELD_MISSING:Required fields are missing: [X, "Y"]:X --', ...rows[2]]), csvLine(['', 'UNABLE_TO_LOCK_ROW:unable to obtain exclusive access to this record:--', 'Comma, inside', 'b'])].join('');
+    const parts = partPaths(dir, 1);
+    const counts = await joinJob(
+      plan.chunks[0],
+      'JobComplete',
+      (kind) => Promise.resolve(Readable.from([Buffer.from(kind === 'successful' ? ok : kind === 'failed' ? failed : csvLine(header))])),
+      parts
+    );
+    // One twin has no result: a completed job that reports every row but one left that one unmatched.
+    expect(counts).to.include({ successful: 3, failed: 2, unmatched: 2 });
+    expect(counts.errorCodes).to.deep.equal({ REQUIRED_FIELD_MISSING: 1, UNABLE_TO_LOCK_ROW: 1 });
+    const files = resultPaths(join(dir, 'out'));
+    mkdirSync(join(dir, 'out'));
+    await mergeParts(files, header, [parts]);
+    const success = readCsv(files.success).map((r) => [r.sf__Line, r.sf__Id, r.sf__Created, r.Name, r.Note]);
+    // Either twin may take the one twin result.
+    expect(['5', '6']).to.include(success[1][0]);
+    success[1][0] = 'a twin';
+    expect(success).to.deep.equal([
+      ['2', '001000000000000000', 'true', 'Plain', 'a'],
+      ['a twin', '001000000000000003', 'false', 'Twin', 'same'],
+      ['7', '001000000000000005', 'true', 'Ünïcode', 'c'],
+    ]);
+    expect(readCsv(files.failed).map((r) => [r.sf__Line, r.sf__ErrorCode, r.Name, r.Note])).to.deep.equal([
+      ['3', 'UNABLE_TO_LOCK_ROW', 'Comma, inside', 'b'],
+      ['4', 'REQUIRED_FIELD_MISSING', 'Quote "x"', 'two\nlines'],
+    ]);
+    // The row the org returned that was never sent is kept, with its values, in the unmatched part.
+    expect(parse(readFileSync(parts.unmatched, 'utf8'))).to.deep.equal([['successful', '001000000000000009', 'true', 'Sent', 'never']]);
   });
 
   it('writes no sf__Created for delete (createdColumn false): the rest of the row stays in place', async () => {
