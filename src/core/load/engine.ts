@@ -198,6 +198,7 @@ export class LoadEngine {
       maxJobBytes: req.maxJobBytes ?? DEFAULT_MAX_JOB_BYTES,
       jobsAtOnce: req.concurrency,
       chunkRows: req.chunkRows ?? CHUNK_ROWS,
+      v1: req.v1,
       measured: readMeasurement(this.deps.stateDir, identity.orgId, req.object, req.operation),
     });
     const finished = this.now();
