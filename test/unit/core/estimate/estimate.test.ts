@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { combine, estimateLoad, learnLimit, measureJob, offeredAtOnce, orgElapsedMs, type Measurement } from '../../../../src/core/estimate/estimate.js';
 import { measurementsFile, readMeasurement, saveMeasurement } from '../../../../src/core/estimate/measurements.js';
+import { measurePart, measureRun } from '../../../../src/core/estimate/observed.js';
 import { dryRunPlan } from '../../../../src/core/estimate/probe.js';
 import { replay, type LedgerRecord } from '../../../../src/core/ledger/records.js';
+import type { PlannedChunk } from '../../../../src/core/load/planner.js';
 
 const AT = '2026-12-01T10:00:00.000Z';
 
@@ -140,6 +142,85 @@ describe('load estimate', () => {
     expect(dryRunPlan({ rows: 0, bytes: 10, maxJobBytes: MB, jobsAtOnce: 1, chunkRows: 10_000, measured: probe }).plan.parts).to.equal(0);
     const priced = dryRunPlan({ rows: 20_000, bytes: MB, maxJobBytes: 100 * MB, jobsAtOnce: 1, chunkRows: 10_000, measured: probe });
     expect(priced.estimate).to.include({ source: 'earlier-runs', processingMs: 240_000, wallMs: 120_000, chunksAtOnce: 2, chunksAtOnceFrom: 'plan' });
+  });
+
+  describe("a run's measurement, with the org's elapsed time of its jobs", () => {
+    const part = (index: number, rows: number): PlannedChunk => ({
+      index,
+      fileIndex: 0,
+      file: `part-${index}.csv`,
+      linesFile: `part-${index}.lines`,
+      rows,
+      bytes: 100,
+      firstLine: 2 + (index - 1) * rows,
+      lastLine: 1 + index * rows,
+      sha256: 'x',
+    });
+    /** A part's job: created at `from` s, ended at `to` s on the org's clock (Salesforce's +0000 form), 10 ms a row. */
+    const job = (index: number, rows: number, from: number, to: number | undefined): LedgerRecord[] => [
+      { t: 'created', at: AT, chunk: index, jobId: `750${index}` },
+      {
+        t: 'terminal',
+        at: AT,
+        chunk: index,
+        jobId: `750${index}`,
+        state: 'JobComplete',
+        processed: rows,
+        failed: 0,
+        times: {
+          processingMs: rows * 10,
+          activeMs: rows * 2,
+          apexMs: rows * 8,
+          ...(to === undefined ? {} : { createdDate: `2026-12-01T10:00:${String(from).padStart(2, '0')}.000+0000`, systemModstamp: `2026-12-01T10:00:${String(to).padStart(2, '0')}.000+0000` }),
+        },
+      },
+      { t: 'results', at: AT, chunk: index, jobId: `750${index}`, successful: rows, failed: 0, unprocessed: 0, unmatched: 0, errorCodes: {}, retryable: 0 },
+    ];
+    const runRecord: LedgerRecord = {
+      t: 'run',
+      at: AT,
+      runId: 'r1',
+      object: 'Heavy__c',
+      operation: 'insert',
+      files: ['a.csv'],
+      resultsDir: '/tmp/r1',
+      org: { username: 'u', orgId: 'o', userId: 'u1', instanceUrl: 'http://x' },
+      concurrency: 5,
+      chunkRows: 50,
+      backup: false,
+    };
+    const planned: LedgerRecord = { t: 'planned', at: AT, chunks: [1, 2, 3].map((i) => part(i, 350)), rows: 1050, rejected: 0, header: ['Name'], fileSha256: 'x', fileBytes: 1 };
+
+    it("keeps a part's elapsed time from its job's createdDate to its systemModstamp, with its plan", () => {
+      const state = replay([runRecord, planned, ...job(1, 350, 0, 2)]);
+      expect(measurePart(state.chunks[0], state)?.timing).to.deep.equal({ elapsedMs: 2000, plan: { rows: 350, parts: 1, jobsAtOnce: 1, partRows: [350], chunkRows: 50 } });
+      // V1 Serial: batches of the run's batch size, one at a time.
+      const v1 = replay([{ ...runRecord, v1: { concurrencyMode: 'Serial', batchRows: 100 } } as LedgerRecord, planned, ...job(1, 350, 0, 2)]);
+      expect(measurePart(v1.chunks[0], v1)?.timing?.plan).to.include({ chunkRows: 100, serial: true });
+    });
+
+    it("keeps the run's elapsed time, first creation to last end, and its plan; a probed run says so", () => {
+      const state = replay([runRecord, planned, ...job(1, 350, 0, 2), ...job(2, 350, 3, 6), ...job(3, 350, 3, 7)]);
+      expect(measureRun(state)).to.deep.include({
+        rows: 1050,
+        processingMs: 10_500,
+        timing: { elapsedMs: 7000, plan: { rows: 1050, parts: 3, jobsAtOnce: 5, partRows: [350, 350, 350], chunkRows: 50 } },
+      });
+      const probed = replay([runRecord, planned, ...job(1, 350, 0, 2), { t: 'estimate', at: AT, ...estimateLoad(probe, { rows: 700, parts: 2, jobsAtOnce: 5, chunkRows: 50 }, 'probe') }, ...job(2, 350, 3, 6), ...job(3, 350, 3, 7)]);
+      expect(measureRun(probed)?.timing?.probed).to.equal(true);
+    });
+
+    it("keeps the first job's elapsed time when the run's plan does not say how its jobs ran, and none without dates", () => {
+      const jobs = [...job(1, 350, 0, 2), ...job(2, 350, 3, 6), ...job(3, 350, 3, 7)];
+      const changed = replay([runRecord, planned, ...jobs, { t: 'in-flight', at: AT, limit: 2, reason: 'locks' }]);
+      expect(measureRun(changed)?.timing).to.deep.include({ elapsedMs: 2000 });
+      expect(measureRun(changed)?.timing?.plan).to.include({ parts: 1 });
+      const grouped = replay([runRecord, { ...planned, concurrency: { mode: 'grouped', reason: 'shared parents', maxInFlight: 5 } } as LedgerRecord, ...jobs]);
+      expect(measureRun(grouped)?.timing).to.deep.include({ elapsedMs: 2000 });
+      const undated = replay([runRecord, planned, ...job(1, 350, 0, undefined), ...job(2, 350, 3, undefined), ...job(3, 350, 3, undefined)]);
+      expect(measureRun(undated)).to.not.have.property('timing');
+      expect(measureRun(undated)).to.include({ rows: 1050 });
+    });
   });
 
   describe('measurements per org and object', () => {
