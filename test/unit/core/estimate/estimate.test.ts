@@ -12,6 +12,7 @@ import { measurePart, measureRun } from '../../../../src/core/estimate/observed.
 import { dryRunPlan } from '../../../../src/core/estimate/probe.js';
 import { replay, type LedgerRecord } from '../../../../src/core/ledger/records.js';
 import type { PlannedChunk } from '../../../../src/core/load/planner.js';
+import { plannedChunk } from '../../../helpers/ledger.js';
 
 const AT = '2026-12-01T10:00:00.000Z';
 
@@ -145,17 +146,7 @@ describe('load estimate', () => {
   });
 
   describe("a run's measurement, with the org's elapsed time of its jobs", () => {
-    const part = (index: number, rows: number): PlannedChunk => ({
-      index,
-      fileIndex: 0,
-      file: `part-${index}.csv`,
-      linesFile: `part-${index}.lines`,
-      rows,
-      bytes: 100,
-      firstLine: 2 + (index - 1) * rows,
-      lastLine: 1 + index * rows,
-      sha256: 'x',
-    });
+    const part = (index: number, rows: number): PlannedChunk => plannedChunk(index, 2 + (index - 1) * rows, rows);
     /** A part's job: created at `from` s, ended at `to` s on the org's clock (Salesforce's +0000 form), 10 ms a row. */
     const job = (index: number, rows: number, from: number, to: number | undefined): LedgerRecord[] => [
       { t: 'created', at: AT, chunk: index, jobId: `750${index}` },
