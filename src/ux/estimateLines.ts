@@ -23,6 +23,8 @@ const percent = (rate: number): string => `${(rate * 100).toFixed(1)}%`;
  */
 function atOnce(e: LoadEstimate): string {
   if (e.chunksAtOnce === undefined || e.chunksAtOnceFrom === undefined) return progress.getMessage('estimate.atOnce.unknown');
+  // A plan of one chunk at a time (one job, one chunk a part; a V1 Serial job) leaves the org no choice: not a least time.
+  if (e.chunksAtOnceFrom === 'plan' && e.chunksAtOnce === 1) return progress.getMessage('estimate.atOnce.one');
   return progress.getMessage(`estimate.atOnce.${e.chunksAtOnceFrom}`, [e.chunksAtOnce]);
 }
 

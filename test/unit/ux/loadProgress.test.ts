@@ -55,10 +55,12 @@ describe('load progress lines (outside a terminal)', () => {
     on({ type: 'estimate', ...e, chunksAtOnce: 4, chunksAtOnceFrom: 'probe' });
     on({ type: 'estimate', ...e, chunksAtOnce: 3, chunksAtOnceFrom: 'earlier-runs' });
     on({ type: 'estimate', ...e, wallMs: 380_000, chunksAtOnce: 5, chunksAtOnceFrom: 'plan' });
+    on({ type: 'estimate', ...e, jobsAtOnce: 1, wallMs: 1_900_000, chunksAtOnce: 1, chunksAtOnceFrom: 'plan' });
     expect(lines.map((l) => l.slice(l.indexOf('org processing, ') + 16))).to.deep.equal([
       "7m 55s of the org's time with 4 chunks processed at once, as the org did for part 1.",
       "7m 55s of the org's time with 3 chunks processed at once, as the org did for an earlier run.",
       "6m 20s of the org's time at the least, if the org processes all 5 chunks the plan offers at once.",
+      "31m 40s of the org's time with one chunk or batch processed at a time, as the plan sends them.",
     ]);
   });
 });
