@@ -214,8 +214,8 @@ export function orgElapsedMs(plan: PlanShape, msPerRow: number, chunksAtOnce: nu
  * What measured jobs show of the org's limit on chunks at once: the fewest chunks at once with which
  * their plan takes no longer (5% allowed) than their elapsed time did. Jobs that took no longer than
  * their own plan allows showed no limit: undefined. The elapsed time starts at the first job's
- * creation, before its data was uploaded, and a run that stopped and was resumed counts the pause,
- * so the figure errs low and the estimate long, not short.
+ * creation, before its data was uploaded, and a run that stopped with a job in the org and was
+ * resumed counts the pause, so the figure errs low and the estimate long, not short.
  */
 export function learnLimit(m: Measurement | undefined, from: OrgLimit['from']): OrgLimit | undefined {
   const t = m?.timing;

@@ -59,18 +59,25 @@ export function measurePart(c: ChunkState, state: RunState): Measurement | undef
 }
 
 /**
- * The whole run's elapsed time in the org, from its first job's creation to its last one's end, and
- * its plan; undefined when a part has no dates, or when the run's plan does not say how its jobs
- * went side by side (the jobs in flight changed, or an auto run kept conflicting parts apart).
+ * The whole run's elapsed time in the org, the time at least one of its jobs was there (each from its
+ * creation to its end; the time between jobs, when none was, is the client's: polls, creating the next
+ * job, a pause before a resume), and its plan; undefined when a part has no dates, or when the run's
+ * plan does not say how its jobs went side by side (the jobs in flight changed, or an auto run kept
+ * conflicting parts apart or ran them one at a time).
  */
 function runTiming(state: RunState): MeasuredTiming | undefined {
   if (state.inFlightChanges.length > 0 || (state.concurrency && state.concurrency.mode !== 'parallel')) return undefined;
   const spans = state.chunks.map((c) => jobSpan(c.terminal?.times));
   if (spans.length === 0 || spans.some((s) => s === undefined)) return undefined;
-  const known = spans as Array<{ from: number; to: number }>;
+  const known = (spans as Array<{ from: number; to: number }>).sort((a, b) => a.from - b.from);
+  let elapsedMs = 0;
+  let until = -Infinity;
+  for (const s of known) {
+    elapsedMs += Math.max(0, s.to - Math.max(s.from, until));
+    until = Math.max(until, s.to);
+  }
   const partRows = state.chunks.map((c) => c.chunk.rows);
   const plan: PlanShape = { rows: partRows.reduce((n, r) => n + r, 0), parts: partRows.length, jobsAtOnce: state.spec.concurrency, partRows, ...unitsOfRun(state.spec) };
-  const elapsedMs = Math.max(...known.map((s) => s.to)) - Math.min(...known.map((s) => s.from));
   return { elapsedMs, plan, ...(state.estimate ? { probed: true } : {}) };
 }
 
