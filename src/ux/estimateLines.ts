@@ -17,6 +17,17 @@ const report = Messages.loadMessages('plugin-bulkops', 'bulkops.report');
 const perRow = (ms: number): string => `${ms >= 10 ? Math.round(ms) : ms.toFixed(1)} ms`;
 const percent = (rate: number): string => `${(rate * 100).toFixed(1)}%`;
 
+/**
+ * How many chunks at once the elapsed time is for, and where that figure comes from; an estimate
+ * recorded before the figure was (an older ledger) divided the processing by the plan's chunks at once.
+ */
+function atOnce(e: LoadEstimate): string {
+  if (e.chunksAtOnce === undefined || e.chunksAtOnceFrom === undefined) return progress.getMessage('estimate.atOnce.unknown');
+  // A plan of one chunk at a time (one job, one chunk a part; a V1 Serial job) leaves the org no choice: not a least time.
+  if (e.chunksAtOnceFrom === 'plan' && e.chunksAtOnce === 1) return progress.getMessage('estimate.atOnce.one');
+  return progress.getMessage(`estimate.atOnce.${e.chunksAtOnceFrom}`, [e.chunksAtOnce]);
+}
+
 /** After the probe: what the rest of the load should cost, and the plan it is for. */
 export function estimateLine(e: LoadEstimate): string {
   return progress.getMessage('estimate', [
@@ -28,6 +39,7 @@ export function estimateLine(e: LoadEstimate): string {
     e.jobsAtOnce,
     formatDuration(e.processingMs),
     formatDuration(e.wallMs),
+    atOnce(e),
   ]);
 }
 
@@ -40,7 +52,7 @@ export function planLines(result: LoadResult): string[] {
   if (!e) return [...lines, report.getMessage('info.planNoEstimate', [result.operation, PROBE_MIN_PARTS])];
   return [
     ...lines,
-    report.getMessage('info.planEstimate', [e.source, perRow(e.msPerRow), perRow(e.apexMsPerRow), percent(e.lockRate), formatDuration(e.processingMs), formatDuration(e.wallMs)]),
+    report.getMessage('info.planEstimate', [e.source, perRow(e.msPerRow), perRow(e.apexMsPerRow), percent(e.lockRate), formatDuration(e.processingMs), formatDuration(e.wallMs), atOnce(e)]),
   ];
 }
 

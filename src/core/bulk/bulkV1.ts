@@ -23,6 +23,8 @@ export type V1JobInfo = {
   object: string;
   createdById: string;
   createdDate: string;
+  /** when the job last changed: once it has ended, when it finished */
+  systemModstamp?: string;
   state: V1JobState;
   concurrencyMode: string;
   numberBatchesQueued: number;
@@ -153,6 +155,7 @@ function jobInfo(xml: string): V1JobInfo {
     object: f.get('object') ?? '',
     createdById: f.get('createdById') ?? '',
     createdDate: f.get('createdDate') ?? '',
+    ...(f.get('systemModstamp') ? { systemModstamp: f.get('systemModstamp') } : {}),
     state: (f.get('state') ?? 'Open') as V1JobState,
     concurrencyMode: f.get('concurrencyMode') ?? '',
     numberBatchesQueued: n('numberBatchesQueued'),

@@ -4,8 +4,9 @@
  * 'observed' record and the --json result, and as the measurement the next --dry-run of this org
  * and object prices its plan with.
  */
-import type { ChunkState, RunState } from '../ledger/records.js';
-import { combine, Measurement, measureJob } from './estimate.js';
+import { CHUNK_ROWS } from '../concurrency/auto.js';
+import type { ChunkState, JobTimes, RunSpec, RunState } from '../ledger/records.js';
+import { combine, Measurement, MeasuredTiming, measureJob, PlanShape } from './estimate.js';
 
 const LOCK = 'UNABLE_TO_LOCK_ROW';
 
@@ -26,20 +27,70 @@ export type ObservedRates = {
   apexMsPerRow?: number;
 };
 
-/** A part's job as a measurement (its times from the terminal record, its lock failures from its results). */
-export function measurePart(c: ChunkState, operation: string, runId: string): Measurement | undefined {
-  const times = c.terminal?.times;
-  if (!times || !c.results) return undefined;
-  return measureJob(
-    { numberRecordsProcessed: c.terminal!.processed, totalProcessingTime: times.processingMs, apiActiveProcessingTime: times.activeMs, apexProcessingTime: times.apexMs },
-    { operation, lockFailures: c.results.errorCodes[LOCK] ?? 0, measuredAt: c.results.at, runId }
-  );
+/**
+ * What the org gets of a run's parts: Bulk 2.0 cuts a job into chunks of 10,000 rows (a test's own
+ * chunkRows when it set the emulator's); V1 sends batches of the run's batch size, and a V1 Serial
+ * job has them processed one at a time.
+ */
+export function unitsOfRun(spec: Pick<RunSpec, 'chunkRows' | 'v1'>): Pick<PlanShape, 'chunkRows' | 'serial'> {
+  if (spec.v1) return { chunkRows: spec.v1.batchRows, ...(spec.v1.concurrencyMode === 'Serial' ? { serial: true } : {}) };
+  return { chunkRows: spec.chunkRows ?? CHUNK_ROWS };
 }
 
-/** Every measured part of the run, as one measurement. */
+/** The org's time between a job's creation and its end, from its info; undefined when the info had no dates. */
+function jobSpan(times: JobTimes | undefined): { from: number; to: number } | undefined {
+  const from = Date.parse(times?.createdDate ?? '');
+  const to = Date.parse(times?.systemModstamp ?? '');
+  return Number.isFinite(from) && Number.isFinite(to) && to >= from ? { from, to } : undefined;
+}
+
+/** A part's job as a measurement (its times from the terminal record, its lock failures from its results), with its elapsed time in the org. */
+export function measurePart(c: ChunkState, state: RunState): Measurement | undefined {
+  const times = c.terminal?.times;
+  if (!times || !c.results) return undefined;
+  const measured = measureJob(
+    { numberRecordsProcessed: c.terminal!.processed, totalProcessingTime: times.processingMs, apiActiveProcessingTime: times.activeMs, apexProcessingTime: times.apexMs },
+    { operation: state.spec.operation, lockFailures: c.results.errorCodes[LOCK] ?? 0, measuredAt: c.results.at, runId: state.spec.runId }
+  );
+  const span = jobSpan(times);
+  if (!measured || !span) return measured;
+  const plan: PlanShape = { rows: c.chunk.rows, parts: 1, jobsAtOnce: 1, partRows: [c.chunk.rows], ...unitsOfRun(state.spec) };
+  return { ...measured, timing: { elapsedMs: span.to - span.from, plan } };
+}
+
+/**
+ * The whole run's elapsed time in the org, the time at least one of its jobs was there (each from its
+ * creation to its end; the time between jobs, when none was, is the client's: polls, creating the next
+ * job, a pause before a resume), and its plan; undefined when a part has no dates, or when the run's
+ * plan does not say how its jobs went side by side (the jobs in flight changed, or an auto run kept
+ * conflicting parts apart or ran them one at a time).
+ */
+function runTiming(state: RunState): MeasuredTiming | undefined {
+  if (state.inFlightChanges.length > 0 || (state.concurrency && state.concurrency.mode !== 'parallel')) return undefined;
+  const spans = state.chunks.map((c) => jobSpan(c.terminal?.times));
+  if (spans.length === 0 || spans.some((s) => s === undefined)) return undefined;
+  const known = (spans as Array<{ from: number; to: number }>).sort((a, b) => a.from - b.from);
+  let elapsedMs = 0;
+  let until = -Infinity;
+  for (const s of known) {
+    elapsedMs += Math.max(0, s.to - Math.max(s.from, until));
+    until = Math.max(until, s.to);
+  }
+  const partRows = state.chunks.map((c) => c.chunk.rows);
+  const plan: PlanShape = { rows: partRows.reduce((n, r) => n + r, 0), parts: partRows.length, jobsAtOnce: state.spec.concurrency, partRows, ...unitsOfRun(state.spec) };
+  return { elapsedMs, plan, ...(state.estimate ? { probed: true } : {}) };
+}
+
+/** Every measured part of the run, as one measurement; its timing the run's, or else the first part's. */
 export function measureRun(state: RunState): Measurement | undefined {
-  const parts = state.chunks.map((c) => measurePart(c, state.spec.operation, state.spec.runId)).filter((m): m is Measurement => m !== undefined);
-  return combine(parts);
+  const parts = state.chunks.map((c) => measurePart(c, state)).filter((m): m is Measurement => m !== undefined);
+  const all = combine(parts);
+  if (!all) return undefined;
+  // combine() keeps the last part's timing: the run's own replaces it.
+  const timing = runTiming(state) ?? parts[0].timing;
+  if (timing) return { ...all, timing };
+  delete all.timing;
+  return all;
 }
 
 export function observedRates(state: RunState, throttled: number): ObservedRates {

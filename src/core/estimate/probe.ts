@@ -5,10 +5,10 @@
  * twice; the measurement is kept for this org and object (measurements.ts), for --dry-run.
  */
 import type { Ledger } from '../ledger/ledger.js';
-import type { ChunkState, RunState } from '../ledger/records.js';
-import { estimateLoad, type LoadEstimate, type Measurement } from './estimate.js';
-import { saveMeasurement } from './measurements.js';
-import { measurePart } from './observed.js';
+import type { ChunkState, RunState, V1RunSpec } from '../ledger/records.js';
+import { estimateLoad, learnLimit, type LoadEstimate, type Measurement } from './estimate.js';
+import { readMeasurement, saveMeasurement } from './measurements.js';
+import { measurePart, unitsOfRun } from './observed.js';
 
 /** A load of at least this many parts is probed: with fewer, the probe would hold back most of the load. */
 export const PROBE_MIN_PARTS = 4;
@@ -29,16 +29,26 @@ export async function probeFirstPart(deps: ProbeDeps): Promise<LoadEstimate | un
   if (state.estimate !== undefined || state.chunks.length < PROBE_MIN_PARTS) return undefined;
   const first = state.chunks[0];
   await deps.run([first]);
-  const measured = measurePart(first, state.spec.operation, state.spec.runId);
+  const measured = measurePart(first, state);
   if (!measured) return undefined;
   const rest = state.chunks.slice(1);
+  const { orgId } = state.spec.org;
+  // The org's limit on chunks at once: what the probe's chunks showed, or else what an earlier run did.
+  const limit = learnLimit(measured, 'probe') ?? learnLimit(readMeasurement(deps.stateDir, orgId, state.spec.object, state.spec.operation), 'earlier-runs');
   const estimate = estimateLoad(
     measured,
-    { rows: rest.reduce((n, c) => n + c.chunk.rows, 0), parts: rest.length, jobsAtOnce: deps.jobsAtOnce, chunkRows: deps.chunkRows },
-    'probe'
+    {
+      rows: rest.reduce((n, c) => n + c.chunk.rows, 0),
+      parts: rest.length,
+      jobsAtOnce: deps.jobsAtOnce,
+      partRows: rest.map((c) => c.chunk.rows),
+      ...unitsOfRun({ chunkRows: deps.chunkRows, v1: state.spec.v1 }),
+    },
+    'probe',
+    limit
   );
   state.estimate = ledger.append({ t: 'estimate', ...estimate }) as RunState['estimate'];
-  saveMeasurement(deps.stateDir, state.spec.org.orgId, state.spec.object, measured);
+  saveMeasurement(deps.stateDir, orgId, state.spec.object, measured);
   return estimate;
 }
 
@@ -56,10 +66,13 @@ export function dryRunPlan(opts: {
   maxJobBytes: number;
   jobsAtOnce: number;
   chunkRows: number;
+  /** --bulk-api v1: the parts go as batches of its batch size, one at a time in a Serial job */
+  v1?: V1RunSpec;
   measured?: Measurement;
 }): { plan: DryRunPlan; estimate?: LoadEstimate } {
   const parts = opts.rows > 0 ? Math.max(1, Math.ceil(opts.bytes / opts.maxJobBytes)) : 0;
   const plan = { rows: opts.rows, parts, maxJobBytes: opts.maxJobBytes, jobsAtOnce: opts.jobsAtOnce };
   if (!opts.measured || parts === 0) return { plan };
-  return { plan, estimate: estimateLoad(opts.measured, { rows: plan.rows, parts, jobsAtOnce: plan.jobsAtOnce, chunkRows: opts.chunkRows }, 'earlier-runs') };
+  const shape = { rows: plan.rows, parts, jobsAtOnce: plan.jobsAtOnce, ...unitsOfRun({ chunkRows: opts.chunkRows, v1: opts.v1 }) };
+  return { plan, estimate: estimateLoad(opts.measured, shape, 'earlier-runs', learnLimit(opts.measured, 'earlier-runs')) };
 }

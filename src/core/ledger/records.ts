@@ -60,8 +60,11 @@ export type AttemptOutcome = {
   final: { successful: number; created: number; updated: number; failed: number; unprocessed: number; retryable: number; rejected: number; errorCodes: Record<string, number> };
 };
 
-/** ms, from the job's info when it ended */
-export type JobTimes = { processingMs: number; activeMs: number; apexMs: number };
+/**
+ * ms, from the job's info when it ended; with the job's createdDate and systemModstamp (when it
+ * finished), in the org's clock, when the info had them (absent in ledgers written before)
+ */
+export type JobTimes = { processingMs: number; activeMs: number; apexMs: number; createdDate?: string; systemModstamp?: string };
 
 export type DropReason = 'holds-data' | 'unusable' | 'never-held';
 

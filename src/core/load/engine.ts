@@ -200,6 +200,7 @@ export class LoadEngine {
       maxJobBytes: partBytes(req),
       jobsAtOnce: req.concurrency,
       chunkRows: req.chunkRows ?? CHUNK_ROWS,
+      v1: req.v1,
       measured: readMeasurement(this.deps.stateDir, identity.orgId, req.object, req.operation),
     });
     const finished = this.now();

@@ -89,7 +89,14 @@ export class AmbiguousOrphanError extends Error {
 /** The job's processing times from its info, for the load's estimate and observed rates (estimate.ts). */
 function jobTimes(info: JobInfo): { times?: JobTimes } {
   if (info.totalProcessingTime === undefined) return {};
-  return { times: { processingMs: info.totalProcessingTime, activeMs: info.apiActiveProcessingTime ?? info.totalProcessingTime, apexMs: info.apexProcessingTime ?? 0 } };
+  return {
+    times: {
+      processingMs: info.totalProcessingTime,
+      activeMs: info.apiActiveProcessingTime ?? info.totalProcessingTime,
+      apexMs: info.apexProcessingTime ?? 0,
+      ...(info.createdDate && info.systemModstamp ? { createdDate: info.createdDate, systemModstamp: info.systemModstamp } : {}),
+    },
+  };
 }
 
 /** A clock skew between this machine and the org that the orphan search allows for. */

@@ -377,6 +377,7 @@ export function asJobInfo(j: V1JobInfo): JobInfo {
     object: j.object,
     createdById: j.createdById,
     createdDate: j.createdDate,
+    ...(j.systemModstamp ? { systemModstamp: j.systemModstamp } : {}),
     state,
     jobType: 'Classic',
     numberRecordsProcessed: j.numberRecordsProcessed,

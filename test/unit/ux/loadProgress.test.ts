@@ -65,7 +65,21 @@ describe('load progress lines (outside a terminal)', () => {
     const { lines, on } = setup();
     on({ type: 'estimate', source: 'probe', msPerRow: 10, apexMsPerRow: 8, lockRate: 0, rows: 190_000, parts: 19, jobsAtOnce: 5, processingMs: 1_900_000, wallMs: 380_000 });
     expect(lines).to.deep.equal([
-      'Measured on part 1, run alone: 10 ms of org processing a row (8.0 ms of it automation), 0.0% of its rows failed on a lock. The other 19 parts (190,000 rows, 5 jobs at once): about 31m 40s of org processing, 6m 20s at the least if the org runs their chunks side by side.',
+      'Measured on part 1, run alone: 10 ms of org processing a row (8.0 ms of it automation), 0.0% of its rows failed on a lock. The other 19 parts (190,000 rows, 5 jobs at once): about 31m 40s of org processing, 6m 20s of the org\'s time at the least, if the org processes their chunks side by side.',
+    ]);
+  });
+  it('says how many chunks at once the elapsed time is for, and where the figure comes from', () => {
+    const e = { source: 'probe' as const, msPerRow: 10, apexMsPerRow: 8, lockRate: 0, rows: 190_000, parts: 19, jobsAtOnce: 5, processingMs: 1_900_000, wallMs: 475_000 };
+    const { lines, on } = setup();
+    on({ type: 'estimate', ...e, chunksAtOnce: 4, chunksAtOnceFrom: 'probe' });
+    on({ type: 'estimate', ...e, chunksAtOnce: 3, chunksAtOnceFrom: 'earlier-runs' });
+    on({ type: 'estimate', ...e, wallMs: 380_000, chunksAtOnce: 5, chunksAtOnceFrom: 'plan' });
+    on({ type: 'estimate', ...e, jobsAtOnce: 1, wallMs: 1_900_000, chunksAtOnce: 1, chunksAtOnceFrom: 'plan' });
+    expect(lines.map((l) => l.slice(l.indexOf('org processing, ') + 16))).to.deep.equal([
+      "7m 55s of the org's time with 4 chunks processed at once, as the org did for part 1.",
+      "7m 55s of the org's time with 3 chunks processed at once, as the org did for an earlier run.",
+      "6m 20s of the org's time at the least, if the org processes all 5 chunks the plan offers at once.",
+      "31m 40s of the org's time with one chunk or batch processed at a time, as the plan sends them.",
     ]);
   });
 });

@@ -187,6 +187,8 @@ describe('load report: the plan, the estimate and what the org reported', () => 
     expect(bare).to.match(/No earlier insert of this object in this org was measured: the load measures it on its first part when it has 4 parts or more\./);
     const estimate = { source: 'earlier-runs' as const, msPerRow: 12, apexMsPerRow: 8, lockRate: 0.02, rows: 200_000, parts: 3, jobsAtOnce: 5, processingMs: 2_400_000, wallMs: 120_000 };
     const priced = run(result({ ...checked, estimate })).out.join('\n');
-    expect(priced).to.match(/earlier run on this org and object \(earlier-runs\): 12 ms of org processing a row \(8\.0 ms of it automation\), 2\.0% of rows failed on a lock\. This plan: about 40m 0s of org processing, 2m 0s at the least\./);
+    expect(priced).to.match(/earlier run on this org and object \(earlier-runs\): 12 ms of org processing a row \(8\.0 ms of it automation\), 2\.0% of rows failed on a lock\. This plan: about 40m 0s of org processing, 2m 0s of the org's time at the least, if the org processes their chunks side by side\./);
+    const learnt = run(result({ ...checked, estimate: { ...estimate, wallMs: 600_000, chunksAtOnce: 4, chunksAtOnceFrom: 'earlier-runs' as const } })).out.join('\n');
+    expect(learnt).to.match(/This plan: about 40m 0s of org processing, 10m 0s of the org's time with 4 chunks processed at once, as the org did for an earlier run\./);
   });
 });

@@ -5,20 +5,10 @@
  */
 import { expect } from 'chai';
 import { allChunks, replay, type LedgerRecord } from '../../../../src/core/ledger/records.js';
-import type { PlannedChunk } from '../../../../src/core/load/planner.js';
+import { plannedChunk } from '../../../helpers/ledger.js';
 
 const at = '2026-12-01T00:00:00.000Z';
-const chunk = (index: number, firstLine: number, rows: number): PlannedChunk => ({
-  index,
-  fileIndex: 0,
-  file: `part-${index}.csv`,
-  linesFile: `part-${index}.lines`,
-  rows,
-  bytes: 100,
-  firstLine,
-  lastLine: firstLine + rows - 1,
-  sha256: 'x',
-});
+const chunk = plannedChunk;
 const run: LedgerRecord = {
   t: 'run',
   at,
