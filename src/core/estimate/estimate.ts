@@ -45,7 +45,7 @@ export type LoadEstimate = {
   /** rows × msPerRow: the org's processing time, as the jobs' totalProcessingTime will add up */
   processingMs: number;
   /**
-   * The org's time the rows should take from the first job's creation to the last one's end, client
+   * The org's time the rows should take from the first job's close (handed to the org) to the last one's end, client
    * delays left out: the plan's chunks (V1: batches) at msPerRow each, jobsAtOnce jobs at a time,
    * at most chunksAtOnce of them processed at once
    */
@@ -70,7 +70,7 @@ export type PlanShape = { rows: number; parts: number; jobsAtOnce: number; chunk
 
 /**
  * How measured jobs ran in the org's time, to learn how many chunks the org processes at once: the
- * org's time from the first job's creation to the last one's end (createdDate to systemModstamp of
+ * org's time from the first job's close (handed to the org) to the last one's end (createdDate to systemModstamp of
  * their info), and the plan they ran under (probed: its first part ran alone before the others).
  */
 export type MeasuredTiming = { elapsedMs: number; plan: PlanShape; probed?: boolean };

@@ -5,7 +5,7 @@
  * and object prices its plan with.
  */
 import { CHUNK_ROWS } from '../concurrency/auto.js';
-import type { ChunkState, JobTimes, RunSpec, RunState } from '../ledger/records.js';
+import type { ChunkState, RunSpec, RunState } from '../ledger/records.js';
 import { combine, Measurement, MeasuredTiming, measureJob, PlanShape } from './estimate.js';
 
 const LOCK = 'UNABLE_TO_LOCK_ROW';
@@ -37,9 +37,16 @@ export function unitsOfRun(spec: Pick<RunSpec, 'chunkRows' | 'v1'>): Pick<PlanSh
   return { chunkRows: spec.chunkRows ?? CHUNK_ROWS };
 }
 
-/** The org's time between a job's creation and its end, from its info; undefined when the info had no dates. */
-function jobSpan(times: JobTimes | undefined): { from: number; to: number } | undefined {
-  const from = Date.parse(times?.createdDate ?? '');
+/**
+ * The org's time between a part's job being handed to it (closed) and its end: the job info's
+ * createdDate and systemModstamp, less the time the job waited Open (its data went up as the input
+ * was split, or it waited for a slot), measured on this machine's clock between the ledger's
+ * created and closed records; undefined when the info had no dates.
+ */
+function jobSpan(c: ChunkState): { from: number; to: number } | undefined {
+  const times = c.terminal?.times;
+  const open = Date.parse(c.closedAt ?? '') - Date.parse(c.createdAt ?? '');
+  const from = Date.parse(times?.createdDate ?? '') + (open > 0 ? open : 0);
   const to = Date.parse(times?.systemModstamp ?? '');
   return Number.isFinite(from) && Number.isFinite(to) && to >= from ? { from, to } : undefined;
 }
@@ -52,7 +59,7 @@ export function measurePart(c: ChunkState, state: RunState): Measurement | undef
     { numberRecordsProcessed: c.terminal!.processed, totalProcessingTime: times.processingMs, apiActiveProcessingTime: times.activeMs, apexProcessingTime: times.apexMs },
     { operation: state.spec.operation, lockFailures: c.results.errorCodes[LOCK] ?? 0, measuredAt: c.results.at, runId: state.spec.runId }
   );
-  const span = jobSpan(times);
+  const span = jobSpan(c);
   if (!measured || !span) return measured;
   const plan: PlanShape = { rows: c.chunk.rows, parts: 1, jobsAtOnce: 1, partRows: [c.chunk.rows], ...unitsOfRun(state.spec) };
   return { ...measured, timing: { elapsedMs: span.to - span.from, plan } };
@@ -67,8 +74,11 @@ export function measurePart(c: ChunkState, state: RunState): Measurement | undef
  */
 function runTiming(state: RunState): MeasuredTiming | undefined {
   if (state.inFlightChanges.length > 0 || (state.concurrency && state.concurrency.mode !== 'parallel')) return undefined;
-  const spans = state.chunks.map((c) => jobSpan(c.terminal?.times));
+  const spans = state.chunks.map((c) => jobSpan(c));
   if (spans.length === 0 || spans.some((s) => s === undefined)) return undefined;
+  // A probed run hands the org no other part before the probe ended.
+  const probe = state.estimate ? spans[0]! : undefined;
+  if (probe) for (const s of spans.slice(1)) s!.from = Math.min(s!.to, Math.max(s!.from, probe.to));
   const known = (spans as Array<{ from: number; to: number }>).sort((a, b) => a.from - b.from);
   let elapsedMs = 0;
   let until = -Infinity;

@@ -161,6 +161,9 @@ export type ChunkState = {
   batchAdding?: number;
   uploaded?: boolean;
   closed?: boolean;
+  /** when the ledger recorded the job created and closed (this machine's clock): the time it waited Open */
+  createdAt?: string;
+  closedAt?: string;
   terminal?: Extract<LedgerRecord, { t: 'terminal' }>;
   results?: Extract<LedgerRecord, { t: 'results' }>;
 };
@@ -276,6 +279,7 @@ function applyChunkRecord(c: ChunkState | undefined, r: ChunkRecord): void {
       leaveJob(c);
       c.jobId = r.jobId;
       c.adopted = r.adopted;
+      c.createdAt = r.at;
       break;
     case 'uploading':
       c.uploading = true;
@@ -292,6 +296,7 @@ function applyChunkRecord(c: ChunkState | undefined, r: ChunkRecord): void {
       break;
     case 'closed':
       c.closed = true;
+      c.closedAt = r.at;
       break;
     case 'terminal':
       c.terminal = r;
@@ -319,6 +324,8 @@ export function leaveJob(c: ChunkState): void {
   c.batchAdding = undefined;
   c.uploaded = undefined;
   c.closed = undefined;
+  c.createdAt = undefined;
+  c.closedAt = undefined;
   c.terminal = undefined;
   c.results = undefined;
 }

@@ -352,7 +352,7 @@ export class JobRunner {
       }
       throw e;
     });
-    ledger.append({ t: 'closed', chunk: index, jobId });
+    c.closedAt = ledger.append({ t: 'closed', chunk: index, jobId }).at;
     c.closed = true;
     this.deps.emit({ type: 'job-uploaded', jobId, chunk: index });
     crashIfAsked('after-close', index);
@@ -388,7 +388,7 @@ export class JobRunner {
             journal.resolved(ctx.ledger.runDir, index, orphan.id);
             c.jobId = orphan.id;
             c.adopted = true;
-            ledger.append({ t: 'created', chunk: index, jobId: orphan.id, adopted: true });
+            c.createdAt = ledger.append({ t: 'created', chunk: index, jobId: orphan.id, adopted: true }).at;
             this.deps.emit({ type: 'job-created', jobId: orphan.id, chunk: index, rows: c.chunk.rows, adopted: true });
             return;
           }
@@ -406,7 +406,7 @@ export class JobRunner {
         crashIfAsked('after-claim', index);
         c.jobId = job.id;
         c.adopted = undefined;
-        ledger.append({ t: 'created', chunk: index, jobId: job.id });
+        c.createdAt = ledger.append({ t: 'created', chunk: index, jobId: job.id }).at;
         this.deps.emit({ type: 'job-created', jobId: job.id, chunk: index, rows: c.chunk.rows, adopted: false });
       },
       {

@@ -53,14 +53,16 @@ describe('load engine: the probe and its estimate', function () {
    * The org's elapsed time of these jobs: the time, on the org's clock, during which at least one of
    * them existed (each from its info's createdDate to its systemModstamp, when it finished), their
    * overlaps counted once. Time between jobs, when none of them was in the org, is the client's
-   * (polls, the next part's creation) and is left out; a job's own upload stays in.
+   * (polls, the next part's creation) and is left out; a job's own upload stays in. `after`: no job
+   * counts before it (the probe's end: the other parts' jobs are created, and their data uploaded,
+   * while the file is split, but none is closed before the probe ended).
    */
-  const orgElapsedMs = async (jobIds: string[], api: 'v1' | 'v2' = 'v2'): Promise<number> => {
+  const orgElapsedMs = async (jobIds: string[], api: 'v1' | 'v2' = 'v2', after = -Infinity): Promise<number> => {
     const spans: Array<[number, number]> = [];
     for (const id of jobIds) {
       if (api === 'v2') {
         const info = (await call(emu, 'GET', `/services/data/v66.0/jobs/ingest/${id}`)).json as { createdDate: string; systemModstamp: string };
-        spans.push([Date.parse(info.createdDate), Date.parse(info.systemModstamp)]);
+        spans.push([Math.max(after, Date.parse(info.createdDate)), Date.parse(info.systemModstamp)]);
       } else {
         const xml = (await call(emu, 'GET', `/services/async/66.0/job/${id}`)).text;
         const field = (name: string): number => Date.parse(new RegExp(`<${name}>([^<]+)</${name}>`).exec(xml)![1]);
@@ -95,7 +97,8 @@ describe('load engine: the probe and its estimate', function () {
     const estimate = result.estimate!;
     expect(estimate).to.include({ source: 'probe', jobsAtOnce: 5, chunksAtOnce: 4, chunksAtOnceFrom: 'probe' });
 
-    const actual = await orgElapsedMs(result.jobs.slice(1).map((j) => j.id));
+    const probeEnd = Date.parse(((await call(emu, 'GET', `/services/data/v66.0/jobs/ingest/${result.jobs[0].id}`)).json as { systemModstamp: string }).systemModstamp);
+    const actual = await orgElapsedMs(result.jobs.slice(1).map((j) => j.id), 'v2', probeEnd);
     // eslint-disable-next-line no-console
     if (process.env.BULKOPS_SHOW_ESTIMATE) console.log(`2.0: estimate ${estimate.wallMs} ms, org ${actual} ms, processing ${estimate.processingMs} ms`);
     expect(actual, 'the rest took longer than its longest chunk: several rounds of the workers').to.be.greaterThan(4 * 500);
@@ -139,14 +142,15 @@ describe('load engine: the probe and its estimate', function () {
     expect(estimate.apexMsPerRow, 'the automation the probe measured').to.equal(HEAVY.automationCostMs);
     expect(estimate.lockRate).to.equal(0);
 
-    // The probe ran alone: no other part's job was created before its job ended and the estimate came.
+    // The probe ran alone: no other part's job was closed (handed to the org to process; their data
+    // went up as the file was split) before its job ended and the estimate came.
     const at = (f: (e: LoadEvent) => boolean): number => events.findIndex(f);
     const probeDone = at((e) => e.type === 'job-done' && e.chunk === 1);
     const estimated = at((e) => e.type === 'estimate');
-    const secondCreated = at((e) => e.type === 'job-created' && e.chunk !== 1);
+    const secondClosed = at((e) => e.type === 'job-uploaded' && e.chunk !== 1);
     expect(probeDone).to.be.greaterThan(-1);
     expect(estimated).to.be.greaterThan(probeDone);
-    expect(secondCreated).to.be.greaterThan(estimated);
+    expect(secondClosed).to.be.greaterThan(estimated);
 
     // Within 25% of the org's own processing time for the rest of the load: the sum of the jobs'
     // totalProcessingTime, not the elapsed time (the tests above hold that one).
@@ -158,11 +162,11 @@ describe('load engine: the probe and its estimate', function () {
     const all = await orgProcessingMs(result.jobs.map((j) => j.id));
     expect(result.observed).to.deep.include({ processed: 3000, lockFailures: 0, lockRate: 0, throttled: 0, processingMs: all });
 
-    // The ledger holds the estimate before the second part's creation, and the observed rates.
+    // The ledger holds the estimate before the second part's job is closed, and the observed rates.
     const records = Ledger.read(result.runDir);
     const estimateAt = records.findIndex((r) => r.t === 'estimate');
     expect(estimateAt).to.be.greaterThan(-1);
-    expect(estimateAt).to.be.lessThan(records.findIndex((r) => r.t === 'creating' && r.chunk === 2));
+    expect(estimateAt).to.be.lessThan(records.findIndex((r) => r.t === 'closed' && r.chunk === 2));
     expect(records.find((r) => r.t === 'observed')).to.deep.include({ processed: 3000, lockFailures: 0 });
 
     // A dry run of the same object in this org now prices its plan with what this run measured.
@@ -187,13 +191,16 @@ describe('load engine: the probe and its estimate', function () {
     expect(Ledger.read(result.runDir).some((r) => r.t === 'estimate')).to.equal(false);
     expect(result.observed).to.deep.include({ processed: 600, lockFailures: 0 });
   });
-  for (const crashAt of ['mid-results:1', 'before-create:2']) {
+  // The probe's results; the close of the part after it (every part's job is created and uploaded
+  // while the file is split, and closed once the probe gave its estimate).
+  for (const crashAt of ['mid-results:1', 'after-close:2']) {
     it(`after kill -9 at ${crashAt} (the probe's results, the part after it), resume keeps one estimate and lands every row once`, async () => {
       const req = heavyLoad(3000);
       const child = await runCrashChild({ target: target(), request: req }, crashAt);
       expect(child.signal, child.stderr + child.stdout).to.equal('SIGKILL');
       const runDir = join(req.ledgerDir, req.runId);
       const before = Ledger.read(runDir).filter((r) => r.t === 'estimate');
+      if (crashAt.startsWith('after-close')) expect(before, 'the estimate came before the part after the probe was closed').to.have.length(1);
 
       const result = await testEngine(target()).engine.resume(runDir, 60_000);
       expect(result).to.include({ status: 'Completed', successful: 3000, failed: 0, unprocessed: 0 });
