@@ -1,8 +1,10 @@
 /*
  * "Per-record automation slows a load: measure before scaling." A large load's first part runs
- * alone, as a probe; its job info prices the rest of the plan (estimate.ts). The estimate is written
- * to the ledger before the other parts start, so a resumed run shows the same one and never probes
- * twice; the measurement is kept for this org and object (measurements.ts), for --dry-run.
+ * alone, as a probe: no other part's job is closed before the probe's job ended. Its job info prices
+ * the rest of the plan (estimate.ts), once its results are joined (they give its lock failures),
+ * while the other parts run. The estimate is written to the ledger, so a resumed run shows the same
+ * one and never probes twice; the measurement is kept for this org and object (measurements.ts),
+ * for --dry-run.
  */
 import type { Ledger } from '../ledger/ledger.js';
 import type { ChunkState, RunState, V1RunSpec } from '../ledger/records.js';
@@ -23,12 +25,22 @@ export type ProbeDeps = {
   chunkRows: number;
 };
 
-/** Runs the probe when the run needs one; returns the estimate, or undefined (small load, no times, the wait ran out). */
-export async function probeFirstPart(deps: ProbeDeps): Promise<LoadEstimate | undefined> {
-  const { state, ledger } = deps;
+/**
+ * Runs the probe when the run needs one: the first part alone, until its job ends (its results are
+ * joined while the other parts run). Returns what makes the estimate once the probe's results are
+ * in (its lock failures are counted from them): it records the estimate the first time it can, and
+ * returns it then (undefined before, after, or when the org reported no times). No probe: undefined.
+ */
+export async function probeFirstPart(deps: ProbeDeps): Promise<(() => LoadEstimate | undefined) | undefined> {
+  const { state } = deps;
   if (state.estimate !== undefined || state.chunks.length < PROBE_MIN_PARTS) return undefined;
   const first = state.chunks[0];
   await deps.run([first]);
+  return () => (state.estimate === undefined && first.results ? estimateFromProbe(deps, first) : undefined);
+}
+
+function estimateFromProbe(deps: ProbeDeps, first: ChunkState): LoadEstimate | undefined {
+  const { state, ledger } = deps;
   const measured = measurePart(first, state);
   if (!measured) return undefined;
   const rest = state.chunks.slice(1);

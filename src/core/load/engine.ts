@@ -147,6 +147,8 @@ export class LoadEngine {
   private identityCache?: Identity;
   /** --concurrency auto: the running gate's eyes on the runner's events */
   private watch?: (e: LoadEvent) => void;
+  /** a part's results are joined (the probe's give the estimate) */
+  private afterResults?: (chunk: number) => void;
   /** calls the org throttled (REQUEST_LIMIT_EXCEEDED) in this process: an observed rate of the run */
   private throttled = 0;
 
@@ -164,6 +166,7 @@ export class LoadEngine {
         if (e.type === 'retry' && e.code === 'REQUEST_LIMIT_EXCEEDED') this.throttled++;
         this.watch?.(e);
         this.emit(e);
+        if (e.type === 'results-written' && e.chunk !== undefined) this.afterResults?.(e.chunk);
       },
       retry: this.retryPolicy,
       poll: deps.poll ?? { minMs: 1000, maxMs: 10_000 },
@@ -582,18 +585,25 @@ export class LoadEngine {
     this.watch = auto?.watch;
     try {
       const ctx = { ledger, state, deadline, claimedByOtherRuns: (): Set<string> => jobsOfOtherRuns(runDir), inFlight: auto?.gate };
-      const estimate = await probeFirstPart({
+      const probe = await probeFirstPart({
         ledger,
         state,
-        run: (parts) => this.runner.run(ctx, parts),
+        run: (parts) => this.runner.run({ ...ctx, untilEnded: true }, parts),
         stateDir: this.deps.stateDir,
         jobsAtOnce: auto?.gate.max ?? state.spec.concurrency,
         chunkRows: state.spec.chunkRows ?? CHUNK_ROWS,
       });
-      if (estimate) this.emit({ type: 'estimate', ...estimate });
+      // The estimate comes once the probe's results are joined, while the other parts already run.
+      const estimate = (): void => {
+        const made = probe?.();
+        if (made) this.emit({ type: 'estimate', ...made });
+      };
+      estimate();
+      this.afterResults = (chunk): void => (chunk === state.chunks[0]?.chunk.index ? estimate() : undefined);
       await this.runner.run(ctx, state.chunks);
     } finally {
       this.watch = undefined;
+      this.afterResults = undefined;
     }
 
     const done = state.chunks.every((c) => c.results);

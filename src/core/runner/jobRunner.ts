@@ -65,6 +65,8 @@ export type RunContext = {
   inFlight?: InFlight<ChunkState>;
   /** send the parts as Bulk API V1 jobs (default: as the run's spec says) */
   v1?: V1RunSpec;
+  /** take the parts until their jobs end, and no further: their results are joined by a later run() (the probe's) */
+  untilEnded?: boolean;
 };
 
 /** The job calls the runner makes the same way for either API. */
@@ -203,7 +205,7 @@ export class JobRunner {
           errorMessage: info.errorMessage,
         });
       }
-      if (c.results) return;
+      if (c.results || ctx.untilEnded) return;
       const { strays, ...counts } = await this.join(state, c);
       // Nothing came back for the part, and the job says it processed nothing: its rows were never
       // processed (an aborted job, or one that never held them), and a job in that state never will.
