@@ -205,7 +205,7 @@ export class JobRunner {
           errorMessage: info.errorMessage,
         });
       }
-      if (c.results || ctx.untilEnded) return;
+      if (c.results !== undefined || ctx.untilEnded === true) return;
       const { strays, ...counts } = await this.join(state, c);
       // Nothing came back for the part, and the job says it processed nothing: its rows were never
       // processed (an aborted job, or one that never held them), and a job in that state never will.
