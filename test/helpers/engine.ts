@@ -16,10 +16,10 @@ import { PROJECT_ROOT } from './sf.js';
 export type EngineTarget = { instanceUrl: string; accessToken: string; refreshToken?: string };
 
 /**
- * Time-outs short enough that a stalled answer costs a test a second, long enough that a busy
+ * Time-outs short enough that a stalled answer costs a test two seconds, long enough that a busy
  * emulator on a shared machine does not trip them.
  */
-export const TEST_TIMEOUTS = { connectMs: 2000, idleMs: 1000 };
+export const TEST_TIMEOUTS = { connectMs: 2000, idleMs: 2000 };
 
 export function testHttp(target: EngineTarget): OrgHttp {
   return new OrgHttp(

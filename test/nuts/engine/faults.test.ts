@@ -135,21 +135,21 @@ describe('load engine: transient faults', function () {
       const { result, retries } = await load([{ kind: 'stall', method: 'GET', path: '/successfulResults$', afterBytes: 3000 }]);
       expectExact(result);
       expect(hit('stall')).to.equal(1);
-      expect(retries.map((r) => [r.what, r.reason])).to.deep.include(['results', 'nothing from the org for 1 s']);
+      expect(retries.map((r) => [r.what, r.reason])).to.deep.include(['results', 'nothing from the org for 2 s']);
     });
 
     it('a job info answer that stalls after its headers is given up and asked again', async () => {
       const { result, retries } = await load([{ kind: 'stall', method: 'GET', path: '/jobs/ingest/\\w+$' }]);
       expectExact(result);
       expect(hit('stall')).to.equal(1);
-      expect(retries.map((r) => [r.what, r.reason])).to.deep.include(['job info', 'nothing from the org for 1 s']);
+      expect(retries.map((r) => [r.what, r.reason])).to.deep.include(['job info', 'nothing from the org for 2 s']);
     });
 
     it('a job creation whose answer stalls: the job the org made is found and used, not made twice', async () => {
       const { result, retries } = await load([{ kind: 'stall', method: 'POST', path: '/jobs/ingest$' }]);
       expectExact(result);
       expect(emu.ingest.jobs.list()).to.have.length(result.jobs.length);
-      expect(retries.map((r) => [r.what, r.reason])).to.deep.include(['create job', 'nothing from the org for 1 s']);
+      expect(retries.map((r) => [r.what, r.reason])).to.deep.include(['create job', 'nothing from the org for 2 s']);
     });
 
     it('503 with Retry-After on job creation: the retry waits what the org asked for', async () => {

@@ -147,19 +147,23 @@ describe('reconcile of a run', function () {
     emu = await startEmulator();
   });
 
-  it('a run still in flight: rows of jobs not ended are pending, rows of parts never sent are never sent', async () => {
+  it('a run still in flight: rows of jobs not ended are pending, those of jobs uploaded and not yet closed too (never retried)', async () => {
     const { file } = writeInput();
     const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
-    // Serial, and the wait is over at once: the first part is sent, the rest wait for resume.
+    // Serial, and the wait is over at once: the first part's job is closed; the others' data went
+    // up as the file was split, and their jobs wait Open for resume to close them.
     const load = await engine.start(request(file, { concurrency: 1, waitMs: 0 }));
     expect(load.status).to.equal('InProgress');
+    expect(load.jobs.slice(1).map((j) => j.state)).to.deep.equal(load.jobs.slice(1).map(() => 'Open'));
     const r = await reconcileRun(load.runDir);
     const rows = readCsv(r.files.rows);
     expect(r.status).to.equal('InProgress');
     expect(r.counts.rows).to.equal(300);
-    expect(r.counts.pending).to.equal(load.jobs[0].rows);
-    expect(r.counts.neverSent).to.equal(300 - 2 - load.jobs[0].rows);
-    expect(rows.filter((x) => x.sf__State === 'never-sent').every((x) => x.sf__JobId === '')).to.equal(true);
+    // Their rows are in a job that resume will close: never offered for retry, or they would go twice.
+    expect(r.counts.pending).to.equal(300 - 2);
+    expect(r.counts.neverSent).to.equal(0);
+    expect(rows.filter((x) => x.sf__State === 'pending').every((x) => x.sf__JobId !== '')).to.equal(true);
+    expect(readCsv(r.files.retry)).to.have.length(0);
     expect(readdirSync(r.files.folder).map((f) => basename(f))).to.include.members(['rows.csv', 'retry.csv']);
 
     // Resume finishes it; reconcile then agrees with the load's files.
