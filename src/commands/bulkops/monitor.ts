@@ -1,14 +1,15 @@
 import { resolve } from 'node:path';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
-import { Messages, SfError } from '@salesforce/core';
+import { Messages } from '@salesforce/core';
 import { LockHeldError } from '../../core/io/fileLock.js';
 import { defaultHistoryDir } from '../../core/jobs/history.js';
 import { parseSince } from '../../core/jobs/period.js';
-import { MonitorReport, runMonitor, Target } from '../../core/monitor/monitorService.js';
+import { MonitorReport, runMonitor } from '../../core/monitor/monitorService.js';
 import { orgHttp, retrier, retrySettings } from '../../core/org/engineFactory.js';
 import { readInventoryFlag } from '../../ux/inventoryInput.js';
 import { partialExitCodesSection } from '../../ux/exitCodes.js';
 import { DESTINATION_LABEL, printMonitor } from '../../ux/monitorReport.js';
+import { webhookTargets, withoutSecrets } from '../../ux/webhookFlags.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.monitor');
@@ -46,7 +47,7 @@ export default class BulkopsMonitor extends SfCommand<BulkopsMonitorResult> {
     const since = parseSince(flags.since, now);
     if (since === undefined) throw messages.createError('error.badSince', [flags.since]);
     const inventory = flags.inventory ? readInventoryFlag(flags.inventory, messages) : undefined;
-    const targets = webhookTargets({ slack: flags['slack-webhook'], webhook: flags.webhook });
+    const targets = webhookTargets({ slack: flags['slack-webhook'], webhook: flags.webhook }, messages);
     const http = orgHttp(flags['target-org'].getConnection(flags['api-version']));
     this.spinner.start('Reading the org\'s jobs and async Apex jobs');
     let report: MonitorReport;
@@ -88,31 +89,4 @@ export default class BulkopsMonitor extends SfCommand<BulkopsMonitorResult> {
   public async catch(error: Error & { exitCode?: number; actions?: string[]; oclif?: { exit?: number } }): Promise<never> {
     return super.catch(withoutSecrets(error, [...this.argv.flatMap((a) => a.match(/https?:\/\/\S+/gi) ?? []), process.env.BULKOPS_SLACK_WEBHOOK, process.env.BULKOPS_WEBHOOK]));
   }
-}
-
-/** The error itself when it names no secret; else a new one (no cause, no stack to repeat it) with each secret replaced. */
-export function withoutSecrets<E extends Error & { exitCode?: number; actions?: string[]; oclif?: { exit?: number } }>(error: E, secrets: Array<string | undefined>): E | SfError {
-  const found = secrets.map((x) => x?.trim()).filter((x): x is string => Boolean(x && x.length >= 8));
-  const names = (text?: string): boolean => found.some((x) => text?.includes(x));
-  if (!names(error.message) && !names(error.stack) && !(error.actions ?? []).some(names)) return error;
-  const scrub = (text: string): string => found.reduce((t, x) => t.split(x).join('<webhook URL>'), text);
-  return new SfError(scrub(error.message), error.name, (error.actions ?? []).map(scrub), error.oclif?.exit ?? error.exitCode ?? 1);
-}
-
-/** The webhooks given, each checked to be a URL (the error never repeats it: it is a secret). */
-function webhookTargets(urls: { slack?: string; webhook?: string }): Target[] {
-  const out: Target[] = [];
-  for (const kind of ['slack', 'webhook'] as const) {
-    const url = urls[kind]?.trim();
-    if (!url) continue;
-    let protocol = '';
-    try {
-      protocol = new URL(url).protocol;
-    } catch {
-      protocol = '';
-    }
-    if (protocol !== 'https:' && protocol !== 'http:') throw messages.createError('error.badWebhook', [kind === 'slack' ? '--slack-webhook (BULKOPS_SLACK_WEBHOOK)' : '--webhook (BULKOPS_WEBHOOK)']);
-    out.push({ kind, url });
-  }
-  return out;
 }
