@@ -17,7 +17,7 @@ import { fileBlocks } from '../io/fileBlocks.js';
 import { PlannedChunk } from '../load/planner.js';
 import { ResultKind } from '../bulk/types.js';
 import { csvField, csvLine, lineNumberText } from '../csv/writer.js';
-import { hashBytes, RowHash } from './rowHash.js';
+import { hashBytes, hashQuotedForm, RowHash } from './rowHash.js';
 import { RowIndex } from './rowIndex.js';
 import { CREATED, FAILED, OutcomeSpill, UPDATED } from './outcomeSpill.js';
 import { isRetryable, parseRowError } from './errors.js';
@@ -115,7 +115,15 @@ export type JoinOptions = {
   createdColumn?: boolean;
   /** rows per outcome range (tests make it small to cross many ranges) */
   rangeRows?: number;
+  /**
+   * The form the job's result rows are expected in (the fast way to match them; any other form is
+   * matched too, parsed): 'quoted' (default) as Salesforce writes result files, every field quoted;
+   * 'canonical' as this plugin writes CSV (the results it builds for V1 jobs).
+   */
+  resultForm?: ResultForm;
 };
+
+export type ResultForm = 'quoted' | 'canonical';
 
 /** Streams the three result sets of one job and writes the chunk's result parts in input order. */
 export async function joinJob(
@@ -126,12 +134,12 @@ export async function joinJob(
   opts: JoinOptions = {}
 ): Promise<JoinOutcome> {
   const index = (opts.workspace ?? new JoinWorkspace()).rowIndex(chunk.rows);
-  const hasher = new RecordHasher();
-  // The part file was written by us (csvLine): its records are hashed as bytes, no field is parsed.
+  const hasher = new RecordHasher(opts.resultForm ?? 'quoted');
+  // The part file was written by us (csvLine): its records are hashed from their bytes, no field is parsed.
   let headerText: string | undefined;
   await scanRecords(fileBlocks(chunk.file), (buf, start, end) => {
     if (headerText === undefined) headerText = buf.toString('utf8', start, end);
-    else index.add(hasher.ofBytes(buf, start, end));
+    else index.add(hasher.ofPartRow(buf, start, end));
   });
   const header = await parseHeader(headerText ?? '');
 
@@ -144,10 +152,10 @@ export async function joinJob(
     const row: string[] = new Array<string>(header.length);
     let matched = 0;
     let strays = 0;
-    // Each result row names its sent row by its values. When the org echoes them in the form the
-    // part was written in (the same columns, csvLine's quoting: what it was sent), the row's bytes
-    // after sf__Id and sf__Created/sf__Error are hashed as they are, with no field parsed; any other
-    // form (columns reordered, other quoting) is parsed and its values hashed.
+    // Each result row names its sent row by its values. When the org echoes them in the expected
+    // form (the same columns, quoted as the form says), the row's bytes after sf__Id and
+    // sf__Created/sf__Error are hashed as they are, with no field parsed; a row in any other form
+    // (columns reordered, other quoting) is parsed and its values hashed in the expected form.
     const claim = (kind: ResultKind, first: string, second: string, pos: number | undefined, values: () => string[]): void => {
       if (pos === undefined) {
         strays++;
@@ -186,10 +194,11 @@ export async function joinJob(
           const rest = second >= 0 ? fieldEnd(buf, second + 1, end) : -1;
           const pos = rest >= 0 ? index.take(hasher.ofBytes(buf, rest + 1, end)) : undefined;
           if (pos === undefined) bySlowPath(buf.toString('utf8', start, end));
-          else if (kind === 'successful' && buf[start] !== QUOTE && (created = createdFlag(buf, second + 1, rest)) !== undefined) {
-            // The common row: an unquoted Id and a bare true/false, kept as bytes.
+          else if (kind === 'successful' && (created = createdFlag(buf, second + 1, rest)) !== undefined && plainId(buf, start, second)) {
+            // The common row: an Id and true/false (quoted or not), the Id kept as bytes.
             matched++;
-            spill.putBytes(pos, created ? CREATED : UPDATED, buf, start, second);
+            const quoted = buf[start] === QUOTE ? 1 : 0;
+            spill.putBytes(pos, created ? CREATED : UPDATED, buf, start + quoted, second - quoted);
           } else claim(kind, fieldValue(buf, start, second), fieldValue(buf, second + 1, rest), pos, () => []);
           return unmatchedOut.due ? unmatchedOut.flush() : undefined;
         },
@@ -346,11 +355,24 @@ function fieldEnd(buf: Buffer, from: number, end: number): number {
   return comma >= 0 && comma < end ? comma : -1;
 }
 
-/** A bare sf__Created value buf[from, to): true, false, or undefined for anything else. */
+/** An sf__Created value buf[from, to), bare or quoted: true, false, or undefined for anything else. */
 function createdFlag(buf: Buffer, from: number, to: number): boolean | undefined {
-  if (to - from === 4 && buf[from] === 0x74 && buf[from + 1] === 0x72 && buf[from + 2] === 0x75 && buf[from + 3] === 0x65) return true;
-  if (to - from === 5 && buf[from] === 0x66 && buf[from + 1] === 0x61 && buf[from + 2] === 0x6c && buf[from + 3] === 0x73 && buf[from + 4] === 0x65) return false;
+  let a = from;
+  let b = to;
+  if (b - a >= 2 && buf[a] === QUOTE && buf[b - 1] === QUOTE) {
+    a++;
+    b--;
+  }
+  if (b - a === 4 && buf[a] === 0x74 && buf[a + 1] === 0x72 && buf[a + 2] === 0x75 && buf[a + 3] === 0x65) return true;
+  if (b - a === 5 && buf[a] === 0x66 && buf[a + 1] === 0x61 && buf[a + 2] === 0x6c && buf[a + 3] === 0x73 && buf[a + 4] === 0x65) return false;
   return undefined;
+}
+
+/** An sf__Id field buf[from, to) whose value is its bytes (bare, or quoted with no quote inside). */
+function plainId(buf: Buffer, from: number, to: number): boolean {
+  if (buf[from] !== QUOTE) return true;
+  const inner = buf.indexOf(QUOTE, from + 1);
+  return inner === to - 1;
 }
 
 /** The value of the field buf[from, to), unquoted. */
@@ -364,17 +386,31 @@ function parseCsvText(text: string): string[][] {
   return parseCsvSync(text, { delimiter: ',' }).map((r) => r.fields);
 }
 
-/** Hashes a record in the form our CSV writer gives it, from its bytes or from its values. */
+/**
+ * Hashes a record in the form the job's results are expected in: 'quoted', every field quoted, as
+ * Salesforce writes result files; 'canonical', as our CSV writer writes it (results this plugin
+ * builds itself, V1's). A part row (csvLine's bytes) is hashed as that form; a result row's bytes
+ * are hashed as they are (when they are in that form, the hashes meet; when not, the row is parsed
+ * and its values hashed as that form).
+ */
 class RecordHasher {
   private readonly h: RowHash = { hi: 0, lo: 0 };
   private scratch = new Uint8Array(64 * 1024);
 
+  public constructor(private readonly form: ResultForm) {}
+
+  /** A part row, as csvLine wrote it. */
+  public ofPartRow(buf: Uint8Array, start: number, end: number): RowHash {
+    return this.form === 'quoted' ? hashQuotedForm(buf, start, end, this.h) : hashBytes(buf, start, end, this.h);
+  }
+
+  /** A result row's bytes after its two sf__ fields, as they are. */
   public ofBytes(buf: Uint8Array, start: number, end: number): RowHash {
     return hashBytes(buf, start, end, this.h);
   }
 
   public ofValues(values: string[]): RowHash {
-    const text = csvLine(values);
+    const text = this.form === 'quoted' ? `${values.map((v) => `"${v.replace(/"/g, '""')}"`).join(',')}\n` : csvLine(values);
     if (text.length * 3 > this.scratch.length) this.scratch = new Uint8Array(text.length * 3);
     const { written } = encoder.encodeInto(text, this.scratch);
     return hashBytes(this.scratch, 0, written - 1, this.h); // without the LF, as in the part file

@@ -246,6 +246,8 @@ export class JobRunner {
             fileLabel: multi ? basename(state.spec.files[c.chunk.fileIndex]) : undefined,
             workspace: this.workspace,
             createdColumn: state.spec.operation !== 'delete' && state.spec.operation !== 'hardDelete',
+            // A V1 part's results are built here from its batches, in this plugin's own CSV form.
+            ...(v1 ? { resultForm: 'canonical' as const } : {}),
           }
         )
       )

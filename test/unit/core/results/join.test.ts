@@ -13,7 +13,7 @@ import { parseCsvRecords } from '../../../../src/core/csv/fastParser.js';
 import { planChunks } from '../../../../src/core/load/planner.js';
 import { joinJob, JoinWorkspace, partPaths } from '../../../../src/core/results/join.js';
 import { RowIndex } from '../../../../src/core/results/rowIndex.js';
-import { hashBytes } from '../../../../src/core/results/rowHash.js';
+import { hashBytes, hashQuotedForm } from '../../../../src/core/results/rowHash.js';
 import { csvLine } from '../../../../src/core/csv/writer.js';
 import { mergeParts, resultPaths } from '../../../../src/core/results/resultFiles.js';
 import { readCsv } from '../../../helpers/csv.js';
@@ -58,6 +58,23 @@ describe('row index', () => {
   });
 });
 
+describe('row hash of the quoted form', () => {
+  it('hashes a row written by csvLine as the same row with every field quoted (as Salesforce writes results)', () => {
+    let seed = 11;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return seed % n;
+    };
+    const pieces = ['a', 'Z', ' ', ',', '"', '\n', '\r', 'é', '€', '', 'x,y', '""'];
+    for (let t = 0; t < 500; t++) {
+      const values = Array.from({ length: 1 + rnd(5) }, () => Array.from({ length: rnd(4) }, () => pieces[rnd(pieces.length)]).join(''));
+      const part = Buffer.from(csvLine(values));
+      const quoted = Buffer.from(values.map((v) => `"${v.replace(/"/g, '""')}"`).join(','));
+      expect(hashQuotedForm(part, 0, part.length - 1), JSON.stringify(values)).to.deep.equal(hashBytes(quoted, 0, quoted.length));
+    }
+  });
+});
+
 describe('join workspace', () => {
   it('reuses its index for a job no larger than the last, empty of the last job\'s rows', () => {
     const workspace = new JoinWorkspace();
@@ -87,7 +104,9 @@ describe('result join', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'bulkops-join-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('joins shuffled results to input lines across many outcome ranges', async () => {
+  const quoteAll = (values: string[]): string => values.map((v) => `"${v.replace(/"/g, '""')}"`).join(',') + '\n';
+  for (const [form, write] of [['quoted', quoteAll], ['canonical', csvLine]] as const) {
+  it(`joins shuffled results to input lines across many outcome ranges (results in the ${form} form, expected so)`, async () => {
     const header = ['Name', 'Note'];
     const rows: string[][] = [];
     for (let i = 0; i < 50; i++) rows.push(i % 6 === 0 ? ['Twin', 'same'] : [`Row ${i}`, i % 5 === 0 ? 'two\nlines' : `n${i}`]);
@@ -109,11 +128,11 @@ describe('result join', () => {
 
     // Every 4th row fails with a long, non-ASCII message; the rest succeed.
     const longError = `FIELD_CUSTOM_VALIDATION_EXCEPTION:Le nom « ${'é'.repeat(9000)} » est refusé:Name --`;
-    const ok: string[] = [csvLine(['sf__Id', 'sf__Created', ...header])];
-    const failed: string[] = [csvLine(['sf__Id', 'sf__Error', ...header])];
+    const ok: string[] = [write(['sf__Id', 'sf__Created', ...header])];
+    const failed: string[] = [write(['sf__Id', 'sf__Error', ...header])];
     shuffled(rows.map((r, i) => ({ r, i }))).forEach(({ r, i }) => {
-      if (i % 4 === 1) failed.push(csvLine(['', longError, ...r]));
-      else ok.push(csvLine([`001${String(i).padStart(15, '0')}`, String(i % 2 === 0), ...r]));
+      if (i % 4 === 1) failed.push(write(['', longError, ...r]));
+      else ok.push(write([`001${String(i).padStart(15, '0')}`, String(i % 2 === 0), ...r]));
     });
     const parts = partPaths(dir, 1);
     const counts = await joinJob(
@@ -121,7 +140,7 @@ describe('result join', () => {
       'JobComplete',
       (kind) => Promise.resolve(Readable.from([Buffer.from((kind === 'successful' ? ok : kind === 'failed' ? failed : [csvLine(header)]).join(''))])),
       parts,
-      { rangeRows: 4 }
+      { rangeRows: 4, resultForm: form }
     );
 
     expect(counts).to.include({ successful: 37, failed: 13, unprocessed: 0, unmatched: 0 });
@@ -152,20 +171,23 @@ describe('result join', () => {
     // The outcome files are gone once the parts are written.
     expect(readdirSync(dir).filter((f) => f.includes('outcomes'))).to.deep.equal([]);
   });
+  }
 
-  it('joins results the org wrote in another form (every field quoted, columns reordered, CRLF, a BOM, a blank line) as it joins its own form', async () => {
+  it('joins results in forms other than the expected one (columns reordered, csvLine quoting, CRLF, a BOM, a blank line) by their values', async () => {
     const header = ['Name', 'Note'];
     const rows = [['Plain', 'a'], ['Comma, inside', 'b'], ['Quote "x"', 'two\nlines'], ['Twin', 'same'], ['Twin', 'same'], ['Ünïcode', 'c']];
     const plan = await planChunks(Readable.from(rows.map((fields, i) => ({ line: i + 2, fields }))), { dir, header });
-    const quoteAll = (values: string[]): string => values.map((v) => `"${v.replace(/"/g, '""')}"`).join(',') + '\r\n';
-    // Own form for some rows (the fast path), other forms for others (parsed): both in one result set.
+    const quoteCrlf = (values: string[]): string => quoteAll(values).replace(/\n$/, '\r\n');
+    // Neither set is in the form the join expects (every field quoted, the sent column order): the
+    // successful set's columns are reordered, the failed set is written as csvLine writes. Every row
+    // is parsed and matched by its values.
     const ok = [
-      '\uFEFF' + quoteAll(['sf__Id', 'sf__Created', 'Note', 'Name']),
-      quoteAll(['001000000000000000', 'true', 'a', 'Plain']),
+      '\uFEFF' + quoteCrlf(['sf__Id', 'sf__Created', 'Note', 'Name']),
+      quoteCrlf(['001000000000000000', 'true', 'a', 'Plain']),
       '\r\n',
-      quoteAll(['001000000000000003', 'false', 'same', 'Twin']),
-      quoteAll(['001000000000000005', 'true', 'c', 'Ünïcode']),
-      quoteAll(['001000000000000009', 'true', 'never', 'Sent']),
+      quoteCrlf(['001000000000000003', 'false', 'same', 'Twin']),
+      quoteCrlf(['001000000000000005', 'true', 'c', 'Ünïcode']),
+      quoteCrlf(['001000000000000009', 'true', 'never', 'Sent']),
     ].join('');
     const failed = [csvLine(['sf__Id', 'sf__Error', ...header]), csvLine(['', 'REQUIRED_FIELD_MISSING:Required fields are missing: [X, "Y"]:X --', ...rows[2]]), csvLine(['', 'UNABLE_TO_LOCK_ROW:unable to obtain exclusive access to this record:--', 'Comma, inside', 'b'])].join('');
     const parts = partPaths(dir, 1);
