@@ -207,3 +207,70 @@ describe('review: a grouped (auto) load killed mid-split', function () {
 function createdJobsOf(runDir: string): string[] {
   return Ledger.read(runDir).filter((r): r is Extract<LedgerRecord, { t: 'created' }> => r.t === 'created').map((r) => r.jobId);
 }
+
+describe('review: faults during the early sends (expected sound)', function () {
+  this.timeout(120_000);
+  let emu: Emulator;
+  let work: string;
+
+  beforeEach(async () => {
+    emu = await startEmulator();
+    work = mkdtempSync(join(tmpdir(), 'bulkops-review-faults-'));
+  });
+
+  afterEach(async () => {
+    await emu.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const target = (): { instanceUrl: string; accessToken: string } => ({ instanceUrl: emu.url, accessToken: emu.accessToken });
+  const file = (): string => {
+    const f = join(work, 'contacts.csv');
+    writeFileSync(f, 'LastName,External_Id__c\n' + Array.from({ length: 300 }, (_, i) => `Name${i + 1},C-${i + 1}`).join('\n') + '\n');
+    return f;
+  };
+  const request = (f: string): LoadRequest => contactLoad(f, work, { maxJobBytes: 1024 });
+  const everyRowOnce = (): void => {
+    const ext = [...emu.store.all('Contact')].map((c) => String(c.External_Id__c));
+    expect(ext).to.have.length(300);
+    expect(new Set(ext).size).to.equal(300);
+    expect(emu.ingest.jobs.list().filter((j) => j.state === 'Open' || j.state === 'UploadComplete' || j.state === 'InProgress').map((j) => j.id)).to.deep.equal([]);
+  };
+
+  it('H. a create answer lost (reset after the org made the job) mid-split: the orphan is adopted, every row once', async () => {
+    emu.addFault({ kind: 'reset', when: 'after', method: 'POST', path: '/jobs/ingest$', count: 1 });
+    const result = await testEngine(target()).engine.start(request(file()));
+    expect(result).to.include({ status: 'Completed', successful: 300 });
+    const records = Ledger.read(result.runDir);
+    // The fault fired (consumed), and the job the lost answer made was taken (no extra job, none Open).
+    expect(emu.faults.list()).to.have.length(0);
+    expect(emu.ingest.jobs.list()).to.have.length(result.jobs.length);
+    expect(records.filter((r) => r.t === 'creating').length).to.equal(result.jobs.length);
+    everyRowOnce();
+  });
+
+  it('I. an upload answer lost (reset after the org stored it) mid-split: the job is left and aborted, every row once', async () => {
+    emu.addFault({ kind: 'reset', when: 'after', method: 'PUT', path: '/batches$', count: 1 });
+    const result = await testEngine(target()).engine.start(request(file()));
+    expect(result).to.include({ status: 'Completed', successful: 300 });
+    const records = Ledger.read(result.runDir);
+    const dropped = records.findIndex((r) => r.t === 'job-dropped' && r.reason === 'holds-data');
+    expect(dropped, 'the fault fired and the job holding the data was left').to.be.greaterThan(-1);
+    expect(dropped).to.be.lessThan(records.findIndex((r) => r.t === 'planned'));
+    everyRowOnce();
+  });
+
+  it('J. a job aborted by someone else while Open (after a crash mid-split): resume sends its rows again, every row once', async () => {
+    const req = request(file());
+    const runDir = join(req.ledgerDir, req.runId);
+    const child = await runCrashChild({ target: target(), request: req }, 'after-upload:2');
+    expect(child.signal, child.stderr + child.stdout).to.equal('SIGKILL');
+    const sent = createdJobsOf(runDir);
+    const { call } = await import('../../helpers/api.js');
+    const res = await call(emu, 'PATCH', `/services/data/v66.0/jobs/ingest/${sent[0]}`, { body: JSON.stringify({ state: 'Aborted' }), headers: { 'Content-Type': 'application/json' } });
+    expect(res.status).to.equal(200);
+    const result = await testEngine(target()).engine.resume(runDir, 60_000);
+    expect(result).to.include({ status: 'Completed', successful: 300, failed: 0 });
+    everyRowOnce();
+  });
+});
