@@ -1,6 +1,7 @@
 /*
  * "Per-record automation slows a load: measure before scaling." A large load's first part runs
- * alone, as a probe: no other part's job is closed before the probe's job ended. Its job info prices
+ * alone, as a probe: no other part's job is closed before the probe's job ended (unless the wait
+ * runs out first: the other parts then go, and no estimate is made). Its job info prices
  * the rest of the plan (estimate.ts), once its results are joined (they give its lock failures),
  * while the other parts run. The estimate is written to the ledger, so a resumed run shows the same
  * one and never probes twice; the measurement is kept for this org and object (measurements.ts),
@@ -36,7 +37,17 @@ export async function probeFirstPart(deps: ProbeDeps): Promise<(() => LoadEstima
   if (state.estimate !== undefined || state.chunks.length < PROBE_MIN_PARTS) return undefined;
   const first = state.chunks[0];
   await deps.run([first]);
-  return () => (state.estimate === undefined && first.results ? estimateFromProbe(deps, first) : undefined);
+  return () => (state.estimate === undefined && first.results && ranAlone(state) ? estimateFromProbe(deps, first) : undefined);
+}
+
+/**
+ * Whether the first part's job ended before any other part's job was closed. A wait shorter than
+ * the probe (--wait 0) closes the others before: the org's figures for the first part are then not
+ * those of a part run alone, and no estimate is made from them.
+ */
+function ranAlone(state: RunState): boolean {
+  const ended = state.chunks[0].terminal?.at;
+  return ended !== undefined && state.chunks.slice(1).every((c) => c.closedAt === undefined || c.closedAt >= ended);
 }
 
 function estimateFromProbe(deps: ProbeDeps, first: ChunkState): LoadEstimate | undefined {

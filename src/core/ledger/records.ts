@@ -66,7 +66,7 @@ export type AttemptOutcome = {
  */
 export type JobTimes = { processingMs: number; activeMs: number; apexMs: number; createdDate?: string; systemModstamp?: string };
 
-export type DropReason = 'holds-data' | 'unusable' | 'never-held';
+export type DropReason = 'holds-data' | 'unusable' | 'never-held' | 'left';
 
 export type LedgerRecord =
   | ({ t: 'run'; at: string } & RunSpec)
@@ -107,8 +107,10 @@ export type LedgerRecord =
   | { t: 'aborted-orphan'; at: string; chunk: number; jobId: string }
   /**
    * The part leaves this job and gets a new one: the job already held someone else's data when we
-   * uploaded ('holds-data'), it was gone or past Open before we sent it anything ('unusable'), or
-   * its results hold none of the part's rows ('never-held').
+   * uploaded ('holds-data'), it was gone or past Open before we sent it anything ('unusable'), its
+   * results hold none of the part's rows ('never-held'), or the part's data went up while the input
+   * was split and the run was refused, or the input changed before a resume split it again ('left':
+   * the job, never closed, is aborted).
    */
   | { t: 'job-dropped'; at: string; chunk: number; jobId: string; reason: DropReason }
   /** hardDelete: the user confirmed this many rows of this org, as this user; no row is sent before it */
@@ -183,7 +185,7 @@ export type RunState = {
   backup?: Extract<LedgerRecord, { t: 'backup' }>;
   confirmed?: Extract<LedgerRecord, { t: 'confirmed' }>;
   abandoned?: Extract<LedgerRecord, { t: 'abandoned' }>;
-  /** jobs a part left because they held data (job-dropped 'holds-data') not yet recorded as aborted */
+  /** jobs a part left that may hold data (job-dropped 'holds-data' or 'left') not yet recorded as aborted */
   toAbort: Array<{ chunk: number; jobId: string }>;
   /** absent in ledgers written before they were recorded */
   estimate?: Extract<LedgerRecord, { t: 'estimate' }>;
@@ -210,6 +212,9 @@ export function allChunks(state: RunState): ChunkState[] {
   return [...state.chunks, ...state.attempts.flatMap((a) => a.chunks)];
 }
 
+/** Jobs a part left that may hold data: aborted, or resume aborts them (state.toAbort). */
+const MAY_HOLD_DATA = new Set<DropReason>(['holds-data', 'left']);
+
 /** Replays a ledger into the state of each chunk. */
 export function replay(records: LedgerRecord[]): RunState {
   const first = records[0];
@@ -226,11 +231,7 @@ export function replay(records: LedgerRecord[]): RunState {
       state.preflight = r.preflight;
       state.fileSha256 = r.fileSha256;
       state.concurrency = r.concurrency;
-      // A part recorded during the split keeps its job when the plan holds the same bytes.
-      state.chunks = r.chunks.map((chunk) => {
-        const early = state.chunks[chunk.index - 1];
-        return early && early.chunk.sha256 === chunk.sha256 && early.chunk.file === chunk.file ? early : { chunk };
-      });
+      state.chunks = r.chunks.map((chunk) => plannedPart(state.chunks[chunk.index - 1], chunk));
       continue;
     }
     if (r.t === 'part') {
@@ -249,7 +250,7 @@ export function replay(records: LedgerRecord[]): RunState {
       if (a) a.merged = outcome;
       continue;
     }
-    if (r.t === 'job-dropped' && r.reason === 'holds-data') state.toAbort.push({ chunk: r.chunk, jobId: r.jobId });
+    if (r.t === 'job-dropped' && MAY_HOLD_DATA.has(r.reason)) state.toAbort.push({ chunk: r.chunk, jobId: r.jobId });
     if (r.t === 'aborted-orphan') state.toAbort = state.toAbort.filter((j) => j.jobId !== r.jobId);
     if (r.t === 'backup') state.backup = r;
     else if (r.t === 'confirmed') state.confirmed = r;
@@ -262,6 +263,17 @@ export function replay(records: LedgerRecord[]): RunState {
     else if (r.t !== 'run') applyChunkRecord(chunkAt(state, r.chunk), r);
   }
   return state;
+}
+
+/**
+ * A planned part's state: a part recorded during the split keeps its job when the plan holds the
+ * same bytes; its line numbers are the plan's (a line added before it, and left out by the checks,
+ * moves them).
+ */
+function plannedPart(early: ChunkState | undefined, chunk: PlannedChunk): ChunkState {
+  if (!early || early.chunk.sha256 !== chunk.sha256 || early.chunk.file !== chunk.file) return { chunk };
+  early.chunk = chunk;
+  return early;
 }
 
 type ChunkRecord = Exclude<LedgerRecord, { t: 'run' | 'planned' | 'part' | 'merged' | 'done' | 'backup' | 'confirmed' | 'abandoned' | 'attempt' | 'attempt-merged' | 'estimate' | 'in-flight' | 'observed' }>;

@@ -36,6 +36,8 @@ export class EarlyParts {
     const previous = this.queue;
     const earlier = this.state.chunks[chunk.index - 1];
     if (earlier && earlier.chunk.sha256 === chunk.sha256 && earlier.chunk.file === chunk.file) {
+      // The same bytes: the job keeps them; the line numbers are this split's.
+      earlier.chunk = chunk;
       this.send(earlier);
       await previous;
       return;
@@ -60,10 +62,21 @@ export class EarlyParts {
     for (const c of this.state.chunks.slice(parts)) if (c) await this.runner.leave(this.ctx, c);
   }
 
-  /** The run was refused: every job it opened is aborted (none was closed, so nothing was processed). */
+  /**
+   * The run was refused: every job it opened is aborted (none was closed, so nothing was processed).
+   * An abort that fails leaves its job in the ledger to abort (a resume of the run does it), and
+   * never hides the refusal.
+   */
   public async abort(): Promise<void> {
     await this.settled();
-    for (const c of this.state.chunks) if (c) await this.runner.leave(this.ctx, c);
+    for (const c of this.state.chunks) {
+      if (!c) continue;
+      try {
+        await this.runner.leave(this.ctx, c);
+      } catch {
+        // Recorded as left ('job-dropped'), not yet as aborted: state.toAbort on the next resume.
+      }
+    }
   }
 
   private send(c: ChunkState): void {

@@ -47,7 +47,7 @@ import { planRound, type ResendRows } from '../attempts/plan.js';
 import { roundsOf } from '../attempts/summary.js';
 import { crashIfAsked } from './crashPoints.js';
 import { Fingerprint, fingerprintFiles } from './fingerprint.js';
-import { defaultPartBytes, planChunks, type PlannedChunk, type PlanResult } from './planner.js';
+import { defaultPartBytes, planChunks, type PlannedChunk } from './planner.js';
 import { EarlyParts } from './earlyParts.js';
 import { JobSummary, LoadEvent, LoadRequest, LoadResult } from './types.js';
 
@@ -305,10 +305,29 @@ export class LoadEngine {
     }
   }
 
-  /** Reads, checks and splits the input into part files; records the plan. */
+  /**
+   * Reads, checks and splits the input into part files; records the plan. Parts go up as they are
+   * written (their jobs stay Open until the run is planned: earlyParts.ts); a delete waits for its
+   * backup and a V1 job processes batches as they come, so those send after the split. A refusal,
+   * wherever it comes from (the file, a second insert, a header a resumed run's file now has),
+   * aborts the jobs the run opened, this split's and an earlier one's.
+   */
   private async plan(ledger: Ledger, runDir: string, spec: RunSpec, req: LoadRequest): Promise<RunState> {
     await mkdir(join(runDir, 'chunks'), { recursive: true });
     this.emit({ type: 'stage', stage: 'read' });
+    const early = sendsWhileSplitting(spec) ? new EarlyParts(this.runner, ledger, replay(Ledger.read(runDir)), () => jobsOfOtherRuns(runDir)) : undefined;
+    try {
+      return await this.split(ledger, runDir, spec, req, early);
+    } catch (e) {
+      // Refused: the jobs opened are aborted (none was closed: nothing was processed). Cut short
+      // otherwise (the network, the disk): they stay for resume.
+      if (isRefusal(e)) await early?.abort();
+      else await early?.settled();
+      throw e;
+    }
+  }
+
+  private async split(ledger: Ledger, runDir: string, spec: RunSpec, req: LoadRequest, early: EarlyParts | undefined): Promise<RunState> {
     // A second insert of the same file would create every record again: it is refused before the
     // file is split or anything sent. Other operations go on (the earlier run is named once split).
     const ahead = spec.operation === 'insert' && !spec.force ? await fingerprintFiles(spec.files).catch(() => undefined) : undefined;
@@ -330,40 +349,25 @@ export class LoadEngine {
         })
       : undefined;
     if (auto) this.emit({ type: 'concurrency', mode: auto.decision.mode, reason: auto.decision.reason });
-    // Parts go up as they are written (their jobs stay Open until the run is planned); a delete waits
-    // for its backup and a V1 job processes batches as they come, so those send after the split.
-    const early = sendsWhileSplitting(spec) ? new EarlyParts(this.runner, ledger, replay(Ledger.read(runDir)), () => jobsOfOtherRuns(runDir)) : undefined;
-    let plan: PlanResult;
-    let report: PreflightReport | undefined;
-    let digest: { sha256: string; bytes: number };
-    try {
-      plan = await planChunks(inputs.records, {
-        ...auto?.split(runDir),
-        dir: join(runDir, 'chunks'),
-        header: inputs.header,
-        maxBytes: spec.maxJobBytes,
-        check: inputs.check,
-        // Kept in the run folder until the run is past every refusal: a shared results folder keeps
-        // an earlier run's rejected.csv until this run really loads (publishRejected).
-        rejectedFile: pendingRejectedPath(runDir),
-        fileNames: spec.files.map((f) => basename(f)),
-        ...(early ? { onPart: (chunk: PlannedChunk): Promise<void> => early.part(chunk) } : {}),
-      });
-      report = inputs.report();
-      digest = ahead ?? print!.digest();
-      // Nothing has been processed yet. An upsert or update of a file loaded before sets the same
-      // values again, a delete finds the records gone (its backup comes up short and stops it before
-      // anything is sent): they go on, and the earlier run is named.
-      if (!ahead) this.refuseSecondInsert(runDir, spec, digest.sha256);
-      await early?.finish(plan.chunks.length);
-    } catch (e) {
-      // Refused: the jobs opened for the parts so far are aborted (none was closed: nothing was
-      // processed). Cut short otherwise (the network, the disk): they stay for resume.
-      if (isRefusal(e)) await early?.abort();
-      else await early?.settled();
-      throw e;
-    }
-    const { sha256, bytes } = digest;
+    const plan = await planChunks(inputs.records, {
+      ...auto?.split(runDir),
+      dir: join(runDir, 'chunks'),
+      header: inputs.header,
+      maxBytes: spec.maxJobBytes,
+      check: inputs.check,
+      // Kept in the run folder until the run is past every refusal: a shared results folder keeps
+      // an earlier run's rejected.csv until this run really loads (publishRejected).
+      rejectedFile: pendingRejectedPath(runDir),
+      fileNames: spec.files.map((f) => basename(f)),
+      ...(early ? { onPart: (chunk: PlannedChunk): Promise<void> => early.part(chunk) } : {}),
+    });
+    const report = inputs.report();
+    const { sha256, bytes } = ahead ?? print!.digest();
+    // Nothing has been processed yet. An upsert or update of a file loaded before sets the same
+    // values again, a delete finds the records gone (its backup comes up short and stops it before
+    // anything is sent): they go on, and the earlier run is named.
+    if (!ahead) this.refuseSecondInsert(runDir, spec, sha256);
+    await early?.finish(plan.chunks.length);
     crashIfAsked('before-planned');
     ledger.append({
       t: 'planned',
@@ -513,10 +517,15 @@ export class LoadEngine {
     if (repaired) this.emit({ type: 'ledger-repaired', message: repaired.message });
     try {
       const state = replay(records);
-      if (state.abandoned) throw new AbandonedRunError(state.spec.runId, state.abandoned.reason);
+      if (state.abandoned && state.toAbort.length === 0) throw new AbandonedRunError(state.spec.runId, state.abandoned.reason);
       // The run's jobs, its orphan search and a hardDelete's confirmation are the run's user's.
       const me = await this.identity();
       if (me.userId.slice(0, 15) !== state.spec.org.userId.slice(0, 15)) throw new OtherUserError(state.spec.runId, state.spec.org.username, me.username);
+      if (state.abandoned) {
+        // Refused after its parts went up, with an abort that failed: those jobs (never closed) are aborted now.
+        await this.runner.abortLeft(ledger, state);
+        throw new AbandonedRunError(state.spec.runId, state.abandoned.reason);
+      }
       return await body(ledger, state);
     } finally {
       ledger.close();

@@ -138,10 +138,9 @@ export class JobRunner {
     if (v1 && !this.deps.bulkV1) throw new Error('a Bulk API V1 run needs a V1 client');
     this.v1 = v1 ? new V1Jobs(this.deps.bulkV1!, this.deps.bulk, v1) : undefined;
     this.jobs = this.v1 ?? this.deps.bulk;
-    // Jobs left because they held data, whose abort a crash cut short: aborted now (an Open job's
-    // data is never processed; closed, it would be).
-    for (const { chunk, jobId } of [...ctx.state.toAbort]) await this.abortDropped(ctx.ledger, chunk, jobId);
-    ctx.state.toAbort = [];
+    // Jobs left holding data, whose abort a crash cut short: aborted now (an Open job's data is
+    // never processed; closed, it would be).
+    await this.abortLeft(ctx.ledger, ctx.state);
     const pending = parts.filter((c) => !c.results);
     if (!pending.length) return;
     this.workspace.reserve(Math.max(...pending.map((c) => c.chunk.rows)));
@@ -286,11 +285,21 @@ export class JobRunner {
    */
   public async leave(ctx: RunContext, c: ChunkState): Promise<void> {
     this.useV2();
+    // A creation whose answer was lost may have made a job: it is found (never a new one made) to be aborted.
+    if (!c.jobId && c.creatingAt) await this.creating.run(() => this.obtainJob(ctx, c, true));
     if (c.jobId) {
       const jobId = c.jobId;
-      this.drop(ctx.ledger, c, 'unusable');
+      // Dropped first: a crash before the abort leaves it to the next resume (state.toAbort).
+      this.drop(ctx.ledger, c, 'left');
       await this.abortDropped(ctx.ledger, c.chunk.index, jobId);
     }
+  }
+
+  /** Aborts the jobs parts left holding data (state.toAbort), each recorded once aborted. */
+  public async abortLeft(ledger: Ledger, state: RunState): Promise<void> {
+    if (!state.spec.v1) this.useV2();
+    for (const { chunk, jobId } of [...state.toAbort]) await this.abortDropped(ledger, chunk, jobId);
+    state.toAbort = [];
   }
 
   /** Parts sent while the input is split are Bulk API 2.0 parts (run() sets the API for its own parts). */
@@ -377,10 +386,10 @@ export class JobRunner {
 
   /**
    * Gives the part a job: the one its interrupted creation made, if the org and the journal can
-   * tell which, else a new one. Runs under the machine's creation lock for this user, object and
+   * tell which, else a new one (findOnly: none). Runs under the machine's creation lock for this user, object and
    * operation, so no other process creates such a job meanwhile.
    */
-  private async obtainJob(ctx: RunContext, c: ChunkState): Promise<void> {
+  private async obtainJob(ctx: RunContext, c: ChunkState, findOnly = false): Promise<void> {
     const { ledger, state } = ctx;
     const journal = this.journal(state);
     await journal.exclusive(
@@ -396,6 +405,11 @@ export class JobRunner {
             this.deps.emit({ type: 'job-created', jobId: orphan.id, chunk: index, rows: c.chunk.rows, adopted: true });
             return;
           }
+        }
+        // findOnly (the part is being left): no job was made, and none is.
+        if (findOnly) {
+          if (c.creatingAt) journal.resolved(ctx.ledger.runDir, index, undefined);
+          return;
         }
         crashIfAsked('before-create', index);
         const intent = ledger.append({ t: 'creating', chunk: index, journal: true });

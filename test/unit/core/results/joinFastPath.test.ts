@@ -1,5 +1,5 @@
 /*
- * Review: the join's byte fast path with results in the part's own form (same columns, csvLine's
+ * The join's byte fast path with results in the form it expects (here this plugin's own: csvLine's
  * quoting) but CRLF line ends, a quoted sf__Id and sf__Created, and failed rows whose sf__Error has
  * quotes and commas: each result goes to the row it names (no wrong match), nothing unmatched.
  */
@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import { planChunks } from '../../../src/core/load/planner.js';
-import { joinJob, partPaths } from '../../../src/core/results/join.js';
-import { csvLine } from '../../../src/core/csv/writer.js';
-import { mergeParts, resultPaths } from '../../../src/core/results/resultFiles.js';
-import { readCsv } from '../../helpers/csv.js';
+import { planChunks } from '../../../../src/core/load/planner.js';
+import { joinJob, partPaths } from '../../../../src/core/results/join.js';
+import { csvLine } from '../../../../src/core/csv/writer.js';
+import { mergeParts, resultPaths } from '../../../../src/core/results/resultFiles.js';
+import { readCsv } from '../../../helpers/csv.js';
 
 describe('review: join fast path', () => {
   let dir: string;
@@ -42,7 +42,7 @@ describe('review: join fast path', () => {
       quotedHead('', 'INVALID_FIELD:bad ""x"", y:Name --', rows[2]),
     ].join('');
     const parts = partPaths(dir, 1);
-    const counts = await joinJob(plan.chunks[0], 'JobComplete', (kind) => Promise.resolve(Readable.from([Buffer.from(kind === 'successful' ? ok : kind === 'failed' ? failed : csvLine(header))])), parts);
+    const counts = await joinJob(plan.chunks[0], 'JobComplete', (kind) => Promise.resolve(Readable.from([Buffer.from(kind === 'successful' ? ok : kind === 'failed' ? failed : csvLine(header))])), parts, { resultForm: 'canonical' });
     expect(counts).to.include({ successful: 5, failed: 2, unmatched: 0 });
     const files = resultPaths(join(dir, 'out'));
     mkdirSync(join(dir, 'out'));

@@ -1,6 +1,9 @@
 /*
- * Review of the early sends (issue 9): scenarios where the code and its comments/README disagree.
- * Each test states what the README/comments promise; a failure shows the defect.
+ * Parts sent while the input is split, against what can go wrong around them: a resume refused
+ * before its split (a second insert, a header problem), an abort that fails, a lost create answer
+ * before the input changed, line numbers after a re-split, a probe cut short by --wait, a grouped
+ * load killed mid-split, and faults during the sends (a lost create or upload answer, a job aborted
+ * by someone else). Each ends with every row loaded once, or none, and no job left Open.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,12 +13,12 @@ import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import { replay, type LedgerRecord } from '../../../src/core/ledger/records.js';
-import type { LoadRequest } from '../../../src/core/load/types.js';
+import type { LoadEvent, LoadRequest } from '../../../src/core/load/types.js';
 import { runRows } from '../../../src/core/reconcile/runRows.js';
 import { readCsv } from '../../helpers/csv.js';
 import { scrambledParents } from '../../helpers/skew.js';
 
-describe('review: early sends', function () {
+describe('load engine: parts sent while the input is split, and what goes wrong around them', function () {
   this.timeout(120_000);
   let emu: Emulator;
   let work: string;
@@ -43,7 +46,7 @@ describe('review: early sends', function () {
   const createdJobs = (runDir: string): string[] => Ledger.read(runDir).filter((r): r is Extract<LedgerRecord, { t: 'created' }> => r.t === 'created').map((r) => r.jobId);
   const stateOf = (id: string): string | undefined => emu.ingest.jobs.list().find((j) => j.id === id)?.state;
 
-  it('A. resume of a run crashed mid-split, refused as a second insert (another run loaded the file meanwhile): the jobs it opened are aborted', async () => {
+  it('resume of a run crashed mid-split, refused as a second insert (another run loaded the file meanwhile): the jobs it opened are aborted', async () => {
     const file = contacts(300);
     const a = request(file);
     const runDir = join(a.ledgerDir, a.runId);
@@ -61,7 +64,7 @@ describe('review: early sends', function () {
     expect(sent.map(stateOf), 'jobs of the refused run').to.deep.equal(['Aborted', 'Aborted']);
   });
 
-  it('B. resume of a run crashed mid-split, refused by a header problem: the jobs it opened are aborted', async () => {
+  it('resume of a run crashed mid-split, refused by a header problem: the jobs it opened are aborted', async () => {
     const a = request(contacts(300));
     const runDir = join(a.ledgerDir, a.runId);
     const child = await runCrashChild({ target: target(), request: a }, 'after-upload:2');
@@ -75,7 +78,7 @@ describe('review: early sends', function () {
     expect(sent.map(stateOf), 'jobs of the refused run').to.deep.equal(['Aborted', 'Aborted']);
   });
 
-  it('C. a refusal whose abort fails (the network): the refusal is reported, and a resume aborts every job the run opened', async () => {
+  it('a refusal whose abort fails (the network): the refusal is reported, and a resume aborts every job the run opened, then says the run ended', async () => {
     const req = request(contacts(300, undefined, 'Broken,"C-301\n'));
     const runDir = join(req.ledgerDir, req.runId);
     // Every abort (PATCH of an ingest job; no job is closed before 'planned') fails for a while.
@@ -87,10 +90,10 @@ describe('review: early sends', function () {
     const firstName = first?.name;
     const again = await testEngine(target()).engine.resume(runDir, 60_000).then(() => undefined, (e: Error) => e);
     const open = emu.ingest.jobs.list().filter((j) => j.state === 'Open').map((j) => j.id);
-    expect({ firstName, resumeName: again?.name, open, openWasSentBefore: open.map((id) => sent.includes(id)) }).to.deep.equal({ firstName: 'CsvInputError', resumeName: 'CsvInputError', open: [], openWasSentBefore: [] });
+    expect({ firstName, resumeName: again?.name, open, openWasSentBefore: open.map((id) => sent.includes(id)) }).to.deep.equal({ firstName: 'CsvInputError', resumeName: 'AbandonedRunError', open: [], openWasSentBefore: [] });
   });
 
-  it('D. kill -9 right after a part\'s job was created (answer not recorded), input changed in that part: resume leaves no job Open', async () => {
+  it('kill -9 right after a part\'s job was created (answer not recorded), input changed in that part: resume leaves no job Open', async () => {
     const req = request(contacts(300));
     const runDir = join(req.ledgerDir, req.runId);
     const child = await runCrashChild({ target: target(), request: req }, 'after-create:2');
@@ -106,7 +109,7 @@ describe('review: early sends', function () {
     expect(open, 'jobs left Open in the org').to.deep.equal([]);
   });
 
-  it('E. a part kept across a resume keeps the line range of the input it was cut from, not of the input re-split', async () => {
+  it('a part kept across a resume keeps the line range of the input it was cut from, not of the input re-split', async () => {
     const req = request(contacts(300));
     const runDir = join(req.ledgerDir, req.runId);
     const child = await runCrashChild({ target: target(), request: req }, 'after-upload:2');
@@ -131,7 +134,7 @@ describe('review: early sends', function () {
   });
 });
 
-describe('review: the probe runs alone', function () {
+describe('load engine: a probe cut short by --wait', function () {
   this.timeout(120_000);
   let emu: Emulator;
   let work: string;
@@ -148,7 +151,7 @@ describe('review: the probe runs alone', function () {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('F. --wait 0: no other part\'s job is closed before the probe\'s job ended (README, probe.ts)', async () => {
+  it('--wait 0 shorter than the probe: the other parts are closed when the wait runs out, and no estimate is made from a probe that did not run alone', async () => {
     const file = join(work, 'heavy.csv');
     writeFileSync(file, 'Name,Code__c\n' + Array.from({ length: 3000 }, (_, i) => `Heavy ${i},H-${i}`).join('\n') + '\n');
     const req = contactLoad(file, work, { object: 'Heavy__c', maxJobBytes: 6 * 1024, waitMs: 0 });
@@ -158,15 +161,22 @@ describe('review: the probe runs alone', function () {
       const jobs = emu.ingest.jobs.list();
       if (entry.method === 'PATCH' && jobs.length > 1 && !entry.path.endsWith(jobs[0].id)) probeStateAtClose.push(jobs[0].state);
     };
-    const result = await testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken }).engine.start(req);
+    const events: LoadEvent[] = [];
+    const result = await testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken }, (e) => events.push(e)).engine.start(req);
     emu.onRequest = undefined;
     expect(result.jobs.length).to.be.at.least(4);
+    // --wait 0 hands every part to the org (it returns after upload), the probe's job still running.
     expect(probeStateAtClose.length, 'other parts closed in this call').to.be.greaterThan(0);
-    expect(probeStateAtClose.filter((s) => s !== 'JobComplete' && s !== 'Failed' && s !== 'Aborted'), 'probe job state when another part was closed').to.deep.equal([]);
+    expect(probeStateAtClose.some((s) => s !== 'JobComplete'), 'the probe had not ended').to.equal(true);
+    const done = await testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken }, (e) => events.push(e)).engine.resume(join(req.ledgerDir, req.runId), 60_000);
+    expect(done).to.include({ status: 'Completed', successful: 3000 });
+    expect(done.estimate, 'no estimate from a probe that did not run alone').to.equal(undefined);
+    expect(events.some((e) => e.type === 'estimate')).to.equal(false);
+    expect(Ledger.read(join(req.ledgerDir, req.runId)).some((r) => r.t === 'estimate')).to.equal(false);
   });
 });
 
-describe('review: a grouped (auto) load killed mid-split', function () {
+describe('load engine: a grouped (auto) load killed mid-split', function () {
   this.timeout(300_000);
   let emu: Emulator;
   let work: string;
@@ -184,7 +194,7 @@ describe('review: a grouped (auto) load killed mid-split', function () {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('G. (sound?) kill -9 after part 2 went up during a grouped split: resume keeps the jobs, lands every row once, leaves no job Open', async () => {
+  it('kill -9 after part 2 went up during a grouped split: resume keeps the jobs, lands every row once, leaves no job Open', async () => {
     const parents = scrambledParents(SKEW);
     const file = join(work, 'contacts.csv');
     writeFileSync(file, 'LastName,External_Id__c,AccountId\n' + parents.map((a, i) => `Contact ${i},C-${i},${accounts[a]}`).join('\n') + '\n');
@@ -208,7 +218,7 @@ function createdJobsOf(runDir: string): string[] {
   return Ledger.read(runDir).filter((r): r is Extract<LedgerRecord, { t: 'created' }> => r.t === 'created').map((r) => r.jobId);
 }
 
-describe('review: faults during the early sends (expected sound)', function () {
+describe('load engine: faults during the sends made while splitting', function () {
   this.timeout(120_000);
   let emu: Emulator;
   let work: string;
@@ -237,7 +247,7 @@ describe('review: faults during the early sends (expected sound)', function () {
     expect(emu.ingest.jobs.list().filter((j) => j.state === 'Open' || j.state === 'UploadComplete' || j.state === 'InProgress').map((j) => j.id)).to.deep.equal([]);
   };
 
-  it('H. a create answer lost (reset after the org made the job) mid-split: the orphan is adopted, every row once', async () => {
+  it('a create answer lost (reset after the org made the job) mid-split: the orphan is adopted, every row once', async () => {
     emu.addFault({ kind: 'reset', when: 'after', method: 'POST', path: '/jobs/ingest$', count: 1 });
     const result = await testEngine(target()).engine.start(request(file()));
     expect(result).to.include({ status: 'Completed', successful: 300 });
@@ -249,7 +259,7 @@ describe('review: faults during the early sends (expected sound)', function () {
     everyRowOnce();
   });
 
-  it('I. an upload answer lost (reset after the org stored it) mid-split: the job is left and aborted, every row once', async () => {
+  it('an upload answer lost (reset after the org stored it) mid-split: the job is left and aborted, every row once', async () => {
     emu.addFault({ kind: 'reset', when: 'after', method: 'PUT', path: '/batches$', count: 1 });
     const result = await testEngine(target()).engine.start(request(file()));
     expect(result).to.include({ status: 'Completed', successful: 300 });
@@ -260,7 +270,7 @@ describe('review: faults during the early sends (expected sound)', function () {
     everyRowOnce();
   });
 
-  it('J. a job aborted by someone else while Open (after a crash mid-split): resume sends its rows again, every row once', async () => {
+  it('a job aborted by someone else while Open (after a crash mid-split): resume sends its rows again, every row once', async () => {
     const req = request(file());
     const runDir = join(req.ledgerDir, req.runId);
     const child = await runCrashChild({ target: target(), request: req }, 'after-upload:2');
