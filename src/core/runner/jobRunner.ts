@@ -150,20 +150,30 @@ export class JobRunner {
     // A part that fails stops the run: no other part starts, and the parts already under way are
     // waited for, so the caller (who then lets the run's lock go) never leaves a worker behind.
     let failure: { error: unknown } | undefined;
-    const workers = Array.from({ length: Math.min(gate.max, queue.length) }, async () => {
+    // A part leaves the gate when its job ends, before its results are joined (joins go one at a
+    // time): twice as many workers as jobs in flight let the next parts start meanwhile.
+    const workers = Array.from({ length: Math.min(gate.max * 2, queue.length) }, async () => {
       for (let c = await gate.next(queue); c; c = await gate.next(queue)) {
+        const part = c;
+        let out = false;
+        const leaveGate = (): void => {
+          if (out) return;
+          out = true;
+          // A job closed but not ended (the wait ran out) still holds its rows' parent locks in the org.
+          gate.done(part, part.closed === true && !part.terminal);
+        };
         try {
           // Past the wait a parallel run still uploads every part (--wait 0 means "return after upload");
           // a serial run closes no other part (its data may be up already, sent as the file was split)
           // and leaves it for resume, so its jobs never overlap.
           if (gate.max === 1 && !c.closed && this.deps.now() > ctx.deadline.at && c !== pending[0]) break;
-          await this.runPart(ctx, c);
+          // A part whose job never held its rows goes back in the queue for a new job, through the gate.
+          if ((await this.runPart(ctx, c, leaveGate)) === 'again') queue.unshift(c);
         } catch (error) {
           failure ??= { error };
           gate.close();
         } finally {
-          // A job closed but not ended (the wait ran out) still holds its rows' parent locks in the org.
-          gate.done(c, c.closed === true && !c.terminal);
+          leaveGate();
         }
       }
     });
@@ -172,7 +182,7 @@ export class JobRunner {
   }
 
   /** Takes one part as far as it can go: submitted, finished, results joined. */
-  private async runPart(ctx: RunContext, c: ChunkState): Promise<void> {
+  private async runPart(ctx: RunContext, c: ChunkState, ended: () => void = (): void => {}): Promise<'again' | undefined> {
     const { ledger, state } = ctx;
     for (;;) {
       if (!c.closed && (this.givenUp.delete(`${state.spec.runId}:${c.chunk.index}`) || !(await this.submit(ctx, c)))) {
@@ -205,6 +215,8 @@ export class JobRunner {
         });
       }
       if (c.results !== undefined || ctx.untilEnded === true) return;
+      // The job has ended: it holds no lock in the org any more, and no longer counts in flight.
+      ended();
       const { strays, ...counts } = await this.join(state, c);
       // Nothing came back for the part, and the job says it processed nothing: its rows were never
       // processed (an aborted job, or one that never held them), and a job in that state never will.
@@ -212,7 +224,7 @@ export class JobRunner {
       // to send again: that is reported (unmatched.csv, status Inconsistent), not guessed at.
       if (untouched(c, counts.successful + counts.failed, strays) && (c.drops ?? 0) < MAX_DROPS) {
         this.drop(ledger, c, 'never-held');
-        continue;
+        return 'again';
       }
       c.results = ledger.append({ t: 'results', chunk: c.chunk.index, jobId: c.jobId!, ...counts }) as ChunkState['results'];
       this.deps.emit({ type: 'results-written', chunk: c.chunk.index, jobId: c.jobId!, processed: c.terminal!.processed, successful: counts.successful, failed: counts.failed, unprocessed: counts.unprocessed, errorCodes: counts.errorCodes });
