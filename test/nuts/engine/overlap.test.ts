@@ -60,6 +60,21 @@ describe('load engine: parts are sent while the input is split', function () {
     expect(new Set(lastNames()).size).to.equal(300);
   });
 
+  it('one job at a time still hands the next part to the org once a job ends, while that job\'s results are being joined', async () => {
+    // The first results download waits 1.2 s before it is answered: the next part's job is closed meanwhile.
+    emu.addFault({ kind: 'slow', method: 'GET', path: '/successfulResults/?$', delayMs: 1200, count: 1 });
+    const result = await testEngine(target()).engine.start(request(contacts(300), { concurrency: 1 }));
+    expect(result).to.include({ status: 'Completed', successful: 300 });
+    const records = Ledger.read(result.runDir);
+    const closed2 = at(records, (r) => r.t === 'closed' && r.chunk === 2);
+    expect(closed2, 'after the first job ended').to.be.greaterThan(at(records, (r) => r.t === 'terminal' && r.chunk === 1));
+    expect(closed2, 'before its results were joined').to.be.lessThan(at(records, (r) => r.t === 'results' && r.chunk === 1));
+    // Never two jobs in the org at once: each part's job is closed after the one before it ended.
+    for (let k = 2; k <= result.jobs.length; k++) {
+      expect(at(records, (r) => r.t === 'closed' && r.chunk === k)).to.be.greaterThan(at(records, (r) => r.t === 'terminal' && r.chunk === k - 1));
+    }
+  });
+
   it('a bad last line found after parts were sent: the jobs opened are aborted, nothing is loaded, the run ends', async () => {
     const req = request(contacts(300, undefined, 'Broken,"C-301\n'));
     const error = await testEngine(target()).engine.start(req).then(() => undefined, (e: Error) => e);
