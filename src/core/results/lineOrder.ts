@@ -40,9 +40,10 @@ export async function sortPartsByLine(parts: PartPaths[], order: LineOrder): Pro
     for (const file of files) {
       if (!file || !existsSync(file)) continue;
       const batch: CsvRecord[] = [];
-      for await (const r of parseCsvRecords(fileBlocks(file), { delimiter: ',' })) {
+      // text: a row the join wrote whole goes into the sort as it is, not written again from its fields.
+      for await (const r of parseCsvRecords(fileBlocks(file), { delimiter: ',', text: true })) {
         const fields = pick(r.fields);
-        if (fields) batch.push({ line: Number(r.fields[lead]), fileIndex: fileIndex(r.fields), fields });
+        if (fields) batch.push({ line: Number(r.fields[lead]), fileIndex: fileIndex(r.fields), fields, ...(fields === r.fields && r.text !== undefined ? { text: r.text } : {}) });
         if (batch.length === 1024) yield batch.splice(0);
       }
       if (batch.length) yield batch;

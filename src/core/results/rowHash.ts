@@ -54,7 +54,7 @@ export function hashQuotedForm(buf: Uint8Array, start: number, end: number, out:
         h2 ^= h2 >>> 15;
         n++;
         if (c === QUOTE) {
-          if (buf[i + 1] !== QUOTE) {
+          if (i + 1 >= end || buf[i + 1] !== QUOTE) {
             i++;
             break;
           }

@@ -152,6 +152,8 @@ export class JobRunner {
     let failure: { error: unknown } | undefined;
     // A part leaves the gate when its job ends, before its results are joined (joins go one at a
     // time): twice as many workers as jobs in flight let the next parts start meanwhile.
+    // Past the wait a serial run starts no part once one has started here (a part sent back for a new job included).
+    let startedOne = false;
     const workers = Array.from({ length: Math.min(gate.max * 2, queue.length) }, async () => {
       for (let c = await gate.next(queue); c; c = await gate.next(queue)) {
         const part = c;
@@ -166,7 +168,8 @@ export class JobRunner {
           // Past the wait a parallel run still uploads every part (--wait 0 means "return after upload");
           // a serial run closes no other part (its data may be up already, sent as the file was split)
           // and leaves it for resume, so its jobs never overlap.
-          if (gate.max === 1 && !c.closed && this.deps.now() > ctx.deadline.at && c !== pending[0]) break;
+          if (gate.max === 1 && !c.closed && this.deps.now() > ctx.deadline.at && startedOne) break;
+          startedOne = true;
           // A part whose job never held its rows goes back in the queue for a new job, through the gate.
           if ((await this.runPart(ctx, c, leaveGate)) === 'again') queue.unshift(c);
         } catch (error) {

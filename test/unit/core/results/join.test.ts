@@ -13,7 +13,7 @@ import { parseCsvRecords } from '../../../../src/core/csv/fastParser.js';
 import { planChunks } from '../../../../src/core/load/planner.js';
 import { joinJob, JoinWorkspace, partPaths } from '../../../../src/core/results/join.js';
 import { RowIndex } from '../../../../src/core/results/rowIndex.js';
-import { hashBytes, hashQuotedForm } from '../../../../src/core/results/rowHash.js';
+import { hashBytes } from '../../../../src/core/results/rowHash.js';
 import { csvLine } from '../../../../src/core/csv/writer.js';
 import { mergeParts, resultPaths } from '../../../../src/core/results/resultFiles.js';
 import { readCsv } from '../../../helpers/csv.js';
@@ -55,23 +55,6 @@ describe('row index', () => {
     hashes.forEach((h) => index.add(h));
     for (const i of [39, 0, 17, 38, 1]) expect(index.take(hashes[i])).to.equal(i);
     expect(index.size).to.equal(35);
-  });
-});
-
-describe('row hash of the quoted form', () => {
-  it('hashes a row written by csvLine as the same row with every field quoted (as Salesforce writes results)', () => {
-    let seed = 11;
-    const rnd = (n: number): number => {
-      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-      return seed % n;
-    };
-    const pieces = ['a', 'Z', ' ', ',', '"', '\n', '\r', 'é', '€', '', 'x,y', '""'];
-    for (let t = 0; t < 500; t++) {
-      const values = Array.from({ length: 1 + rnd(5) }, () => Array.from({ length: rnd(4) }, () => pieces[rnd(pieces.length)]).join(''));
-      const part = Buffer.from(csvLine(values));
-      const quoted = Buffer.from(values.map((v) => `"${v.replace(/"/g, '""')}"`).join(','));
-      expect(hashQuotedForm(part, 0, part.length - 1), JSON.stringify(values)).to.deep.equal(hashBytes(quoted, 0, quoted.length));
-    }
   });
 });
 

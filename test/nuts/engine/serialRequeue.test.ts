@@ -1,9 +1,8 @@
 /*
- * Review (cf87cec): a serial run whose first part's job ends holding nothing (aborted by someone
- * else) is requeued through the gate after the next part already went to the org. When the wait
- * runs out on that next part, the first part is still `pending[0]`, exempt from the serial
- * deadline check, so it gets a new job that is closed while the other job still runs: two jobs in
- * the org at once in a serial run.
+ * A serial run whose first part's job ends holding nothing (aborted by someone else) sends that
+ * part again through the in-flight gate, after the next part already went to the org. When the
+ * wait runs out on that next part, the first part gets no new job: a serial run never has two jobs
+ * in the org at once (resume sends it, once the other job ended).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +14,7 @@ import { call } from '../../helpers/api.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import type { LedgerRecord } from '../../../src/core/ledger/records.js';
 
-describe('review 2: serial run, never-held first part requeued past the wait', function () {
+describe('load engine: a serial run sends a part again for a new job, past its wait', function () {
   this.timeout(120_000);
   let emu: Emulator;
   let work: string;

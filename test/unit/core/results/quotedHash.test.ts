@@ -1,11 +1,11 @@
-/* Review (4e6f260): hashQuotedForm of csvLine's bytes equals hashBytes of the every-field-quoted form, for awkward values. */
+/* hashQuotedForm of csvLine's bytes equals hashBytes of the every-field-quoted form, for awkward values, and reads nothing past the record. */
 import { expect } from 'chai';
 import { csvLine } from '../../../../src/core/csv/writer.js';
 import { hashBytes, hashQuotedForm } from '../../../../src/core/results/rowHash.js';
 
 const quoted = (values: string[]): string => values.map((v) => `"${v.replace(/"/g, '""')}"`).join(',');
 
-describe('review 2: hashQuotedForm', () => {
+describe('row hash of the quoted form, on awkward values', () => {
   it('matches the quoted form for random rows (empty, quotes only, commas, CR/LF, non-ASCII, one column, trailing empty)', () => {
     const alphabet = ['', 'a', '"', '""', ',', '\n', '\r\n', '\r', 'é', '日本', ' ', 'x"y', '"a"', '🙂'];
     let seed = 7;
@@ -21,7 +21,7 @@ describe('review 2: hashQuotedForm', () => {
     }
   });
 
-  it('(latent) reads past `end`: a record whose last field is quoted, followed by a quote byte in the buffer', () => {
+  it('reads nothing past the record: a last field that is quoted, a quote byte right after the record', () => {
     const line = Buffer.from(csvLine(['a', 'x,y']));
     const padded = Buffer.concat([line.subarray(0, line.length - 1), Buffer.from('"')]);
     const q = Buffer.from(quoted(['a', 'x,y']));
