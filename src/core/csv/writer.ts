@@ -24,6 +24,11 @@ export function csvLine(values: readonly string[]): string {
   return out + '\n';
 }
 
+/** A record with every field quoted, as Salesforce writes result files (LF-terminated, like csvLine). */
+export function csvLineQuoted(values: readonly string[]): string {
+  return `${values.map((v) => `"${v.replace(/"/g, '""')}"`).join(',')}\n`;
+}
+
 /**
  * A row's line number as text. String(n) keeps the result in V8's number-to-string cache, which
  * holds it long enough to be promoted out of the young generation: a million line numbers then

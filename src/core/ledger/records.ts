@@ -265,13 +265,18 @@ export function replay(records: LedgerRecord[]): RunState {
   return state;
 }
 
+/** Whether two splits wrote the same part: the same file with the same bytes (what its job holds). */
+export function sameBytes(a: PlannedChunk, b: PlannedChunk): boolean {
+  return a.sha256 === b.sha256 && a.file === b.file;
+}
+
 /**
  * A planned part's state: a part recorded during the split keeps its job when the plan holds the
  * same bytes; its line numbers are the plan's (a line added before it, and left out by the checks,
  * moves them).
  */
 function plannedPart(early: ChunkState | undefined, chunk: PlannedChunk): ChunkState {
-  if (!early || early.chunk.sha256 !== chunk.sha256 || early.chunk.file !== chunk.file) return { chunk };
+  if (!early || !sameBytes(early.chunk, chunk)) return { chunk };
   early.chunk = chunk;
   return early;
 }

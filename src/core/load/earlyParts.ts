@@ -12,7 +12,7 @@
  * bytes are unchanged keeps its job and upload, and one that changed leaves its job (aborted).
  */
 import type { Ledger } from '../ledger/ledger.js';
-import type { ChunkState, RunState } from '../ledger/records.js';
+import { type ChunkState, type RunState, sameBytes } from '../ledger/records.js';
 import type { JobRunner, RunContext } from '../runner/jobRunner.js';
 import type { PlannedChunk } from './planner.js';
 
@@ -35,7 +35,7 @@ export class EarlyParts {
   public async part(chunk: PlannedChunk): Promise<void> {
     const previous = this.queue;
     const earlier = this.state.chunks[chunk.index - 1];
-    if (earlier && earlier.chunk.sha256 === chunk.sha256 && earlier.chunk.file === chunk.file) {
+    if (earlier && sameBytes(earlier.chunk, chunk)) {
       // The same bytes: the job keeps them; the line numbers are this split's.
       earlier.chunk = chunk;
       this.send(earlier);

@@ -1,7 +1,8 @@
 /*
- * The input's fingerprint: sha256 and size of its bytes, fed by the reader as the bytes stream by
- * (so the file is read once, not once more just to hash it). Several files hash in order, each
- * file's length mixed in so that where one ends and the next begins counts.
+ * The input's fingerprint: sha256 and size of its bytes. Fed by the reader as the bytes stream by
+ * (no extra read), or, for an insert, read ahead of the split (fingerprintFiles), so that a second
+ * insert of the file is refused before anything is written or sent. Several files hash in order,
+ * each file's length mixed in so that where one ends and the next begins counts.
  */
 import { createHash, Hash } from 'node:crypto';
 import { fileBlocks } from '../io/fileBlocks.js';

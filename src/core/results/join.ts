@@ -10,13 +10,13 @@ import { rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { syncDir, syncFile } from '../io/durable.js';
-import { parseCsvRecords, parseCsvSync } from '../csv/fastParser.js';
+import { parseCsvSync } from '../csv/fastParser.js';
 import { scanRecords } from '../csv/recordScanner.js';
 import { ByteWriter } from '../io/byteWriter.js';
 import { fileBlocks } from '../io/fileBlocks.js';
 import { PlannedChunk } from '../load/planner.js';
 import { ResultKind } from '../bulk/types.js';
-import { csvField, csvLine, lineNumberText } from '../csv/writer.js';
+import { csvField, csvLine, csvLineQuoted, lineNumberText } from '../csv/writer.js';
 import { hashBytes, hashQuotedForm, RowHash } from './rowHash.js';
 import { RowIndex } from './rowIndex.js';
 import { CREATED, FAILED, OutcomeSpill, UPDATED } from './outcomeSpill.js';
@@ -141,7 +141,7 @@ export async function joinJob(
     if (headerText === undefined) headerText = buf.toString('utf8', start, end);
     else index.add(hasher.ofPartRow(buf, start, end));
   });
-  const header = await parseHeader(headerText ?? '');
+  const header = parseCsvText(headerText ?? '')[0] ?? [];
 
   // A join repeated after a result download broke off starts over: the spill and the unmatched part
   // are made anew (truncated), the index was cleared above, the parts are only renamed in at the end.
@@ -320,12 +320,6 @@ async function writeParts(
   await syncDir(dirname(parts.success));
 }
 
-/** The header of a part file (written by csvLine, so the fast parser reads it exactly). */
-async function parseHeader(text: string): Promise<string[]> {
-  for await (const record of parseCsvRecords(Readable.from([`${text}\n`]), { delimiter: ',' })) return record.fields;
-  return [];
-}
-
 const encoder = new TextEncoder();
 const CR = 13;
 const QUOTE = 34;
@@ -410,7 +404,7 @@ class RecordHasher {
   }
 
   public ofValues(values: string[]): RowHash {
-    const text = this.form === 'quoted' ? `${values.map((v) => `"${v.replace(/"/g, '""')}"`).join(',')}\n` : csvLine(values);
+    const text = this.form === 'quoted' ? csvLineQuoted(values) : csvLine(values);
     if (text.length * 3 > this.scratch.length) this.scratch = new Uint8Array(text.length * 3);
     const { written } = encoder.encodeInto(text, this.scratch);
     return hashBytes(this.scratch, 0, written - 1, this.h); // without the LF, as in the part file
