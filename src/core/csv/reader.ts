@@ -27,7 +27,7 @@ export type CsvReadOptions = {
 export type CsvRecord = { line: number; fields: string[]; fileIndex?: number; text?: string };
 
 /** Salesforce's per-record limit is 400,000 characters; a larger record means a quote left open. */
-const MAX_RECORD_CHARS = 1_000_000;
+export const MAX_RECORD_CHARS = 1_000_000;
 
 export type CsvSource = {
   file: string;
@@ -40,6 +40,8 @@ export type CsvSource = {
   batches: AsyncIterable<CsvRecord[]>;
   /** the same rows one at a time (read one or the other, once) */
   records: AsyncIterable<CsvRecord>;
+  /** stops the read (its rows are read another way, or not at all) */
+  close: () => Promise<void>;
 };
 
 /** Opens a CSV: reads the header, then hands out the records lazily. */
@@ -79,6 +81,9 @@ export async function openCsv(file: string, opts: CsvReadOptions = {}, bytes?: {
     records: (async function* (): AsyncGenerator<CsvRecord> {
       for await (const batch of batchIterable) yield* batch;
     })(),
+    close: async (): Promise<void> => {
+      await iterator.return?.(undefined);
+    },
   };
 }
 
@@ -110,6 +115,9 @@ async function* batchesOf(
     yield* parseCsvBatches(decoded, { delimiter: DELIMITER_CHARS[delimiter], maxRecordChars: MAX_RECORD_CHARS, text: true });
   } catch (e) {
     throw toInputError(file, e);
+  } finally {
+    // A read stopped early (close()) lets go of its file at once.
+    raw.destroy();
   }
 }
 

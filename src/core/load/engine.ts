@@ -13,7 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { syncDir } from '../io/durable.js';
 import { BulkV1 } from '../bulk/bulkV1.js';
 import { BulkV2 } from '../bulk/bulkV2.js';
-import { JobState } from '../bulk/types.js';
+import { DELIMITER_CHARS, JobState } from '../bulk/types.js';
 import { DEFAULT_RETRY, RetryPolicy } from '../http/retry.js';
 import { retryingWithEvents } from '../runner/retrying.js';
 import { openCsv } from '../csv/reader.js';
@@ -28,7 +28,7 @@ import { countKeys, Preflight } from '../preflight/preflight.js';
 import { ProblemsFile } from '../preflight/problemsFile.js';
 import type { DescribeSource } from '../preflight/describe.js';
 import type { PreflightReport, Problem } from '../preflight/problems.js';
-import { CsvRecord, CsvSource } from '../csv/reader.js';
+import { CsvRecord, CsvSource, MAX_RECORD_CHARS } from '../csv/reader.js';
 import { CsvInputError } from '../csv/errors.js';
 import { PreflightError } from '../preflight/errors.js';
 import { csvMessages } from '../csv/messages.js';
@@ -47,7 +47,8 @@ import { planRound, type ResendRows } from '../attempts/plan.js';
 import { roundsOf } from '../attempts/summary.js';
 import { crashIfAsked } from './crashPoints.js';
 import { Fingerprint, fingerprintFiles } from './fingerprint.js';
-import { defaultPartBytes, planChunks, type PlannedChunk } from './planner.js';
+import { defaultPartBytes, planChunks, type PlannedChunk, type PlanOptions } from './planner.js';
+import { PARALLEL_SPLIT_MIN_BYTES, splitInParallel, splitWorkers, type ParallelSplitOptions } from './parallelSplit.js';
 import { EarlyParts } from './earlyParts.js';
 import { JobSummary, LoadEvent, LoadRequest, LoadResult } from './types.js';
 
@@ -71,6 +72,12 @@ export type EngineDeps = {
   describe?: DescribeSource;
   /** the machine's bulkops state folder (the job creation journal, shared by every run on this machine) */
   stateDir: string;
+  /**
+   * The split on worker threads (parallelSplit.ts): for inputs of at least `minBytes` (default
+   * 64 MB; below that starting the threads costs more than it saves), on `workers` threads
+   * (default: splitWorkers(), 0 on a one-core machine: one thread splits).
+   */
+  splitThreads?: { minBytes?: number; workers?: number };
 };
 
 /** A second insert of the same file into the same org and object: it would create every record again. */
@@ -349,7 +356,7 @@ export class LoadEngine {
         })
       : undefined;
     if (auto) this.emit({ type: 'concurrency', mode: auto.decision.mode, reason: auto.decision.reason });
-    const plan = await planChunks(inputs.records, {
+    const planOptions: PlanOptions = {
       ...auto?.split(runDir),
       dir: join(runDir, 'chunks'),
       header: inputs.header,
@@ -360,9 +367,17 @@ export class LoadEngine {
       rejectedFile: pendingRejectedPath(runDir),
       fileNames: spec.files.map((f) => basename(f)),
       ...(early ? { onPart: (chunk: PlannedChunk): Promise<void> => early.part(chunk) } : {}),
-    });
+    };
+    const threads = this.splitOnThreads(req, spec, inputs, planOptions);
+    this.emit({ type: 'split', threads: typeof threads?.workers === 'number' ? threads.workers : threads?.workers.size ?? 0 });
+    // The threads read the files themselves (the fingerprint with them): the reads opened are stopped.
+    if (threads) await Promise.all(inputs.sources.map((s) => s.close()));
+    const threadPrint = threads && print ? new Fingerprint(spec.files.length) : undefined;
+    const plan = threads
+      ? await splitInParallel({ ...threads, ...(threadPrint ? { print: threadPrint } : {}) }, planOptions)
+      : await planChunks(inputs.records, planOptions);
     const report = inputs.report();
-    const { sha256, bytes } = ahead ?? print!.digest();
+    const { sha256, bytes } = ahead ?? (threadPrint ?? print!).digest();
     // Nothing has been processed yet. An upsert or update of a file loaded before sets the same
     // values again, a delete finds the records gone (its backup comes up short and stops it before
     // anything is sent): they go on, and the earlier run is named.
@@ -382,6 +397,42 @@ export class LoadEngine {
     });
     this.emit({ type: 'planned', rows: plan.rows, chunks: plan.chunks.length, bytes: plan.chunks.reduce((n, c) => n + c.bytes, 0), rejected: plan.rejected });
     return replay(Ledger.read(runDir));
+  }
+
+  /**
+   * Whether the split runs on worker threads, and with what. It does for large UTF-8 inputs whose
+   * rows are checked one by one in input order; a conversion from another encoding, a key counted
+   * across all rows (upsert's duplicates) or a sort by parent (a grouped load) keep it on one thread.
+   */
+  private splitOnThreads(
+    req: LoadRequest,
+    spec: RunSpec,
+    inputs: { header: string[]; sources: CsvSource[]; preflights: Preflight[] },
+    plan: PlanOptions
+  ): Omit<ParallelSplitOptions, 'print'> | undefined {
+    const workers = this.deps.splitThreads?.workers ?? splitWorkers();
+    const minBytes = this.deps.splitThreads?.minBytes ?? PARALLEL_SPLIT_MIN_BYTES;
+    if (workers < 1) return undefined;
+    if (req.csv?.encoding && !/^utf-?8$/i.test(req.csv.encoding)) return undefined;
+    if (inputs.preflights.some((p) => p.keyed) || plan.order !== undefined || plan.group?.key !== undefined) return undefined;
+    if (spec.files.reduce((n, f) => n + statSync(f).size, 0) < minBytes) return undefined;
+    const lower = (h: string[]): string[] => h.map((x) => x.toLowerCase());
+    return {
+      files: inputs.sources.map((source, i) => {
+        const own = lower(source.header);
+        const map = lower(inputs.header).map((h) => own.indexOf(h));
+        return {
+          file: source.file,
+          delimiter: DELIMITER_CHARS[source.delimiter],
+          ...(map.every((m, c) => m === c) ? {} : { columnMap: map }),
+          ...(inputs.preflights[i] ? { preflight: inputs.preflights[i] } : {}),
+        };
+      }),
+      keepInvalid: req.keepInvalidRows === true,
+      maxRecordChars: MAX_RECORD_CHARS,
+      workers,
+      ...(plan.group ? { maxRows: plan.group.rows } : {}),
+    };
   }
 
   /** A second insert of a file into the same org and object is refused (unless forced); a load of it otherwise names the earlier run. */
@@ -434,6 +485,9 @@ export class LoadEngine {
     report: () => PreflightReport | undefined;
     /** every row again, from a new read of the files */
     reread: () => AsyncIterable<CsvRecord[]>;
+    sources: CsvSource[];
+    /** each file's checks, when rows are checked */
+    preflights: Preflight[];
   }> {
     const sources: CsvSource[] = [];
     const preflights: Preflight[] = [];
@@ -470,6 +524,8 @@ export class LoadEngine {
       headerProblems: preflights.flatMap((p, fileIndex) => p.jobProblems.map((problem) => ({ fileIndex, problem }))),
       report: () => (preflights.length ? mergeReports(preflights.map((p) => p.report(req.problemExamples)), req.problemExamples) : undefined),
       reread: () => all(true),
+      sources,
+      preflights,
     };
   }
 

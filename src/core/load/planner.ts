@@ -16,6 +16,7 @@ import { ByteWriter } from '../io/byteWriter.js';
 import { syncDir, syncFile } from '../io/durable.js';
 
 const LF = 10;
+const RUN_PIECE = 128 * 1024;
 
 /** Salesforce caps an upload at 150 MB after base64, about 112 MB raw; 100 MB leaves margin. */
 export const DEFAULT_MAX_JOB_BYTES = 100 * 1024 * 1024;
@@ -129,6 +130,30 @@ class ChunkWriter {
     return undefined;
   }
 
+  /**
+   * Adds rows i in [from, to) of a block already in csvLine's form: their bytes end at ends[i] in
+   * `bytes`, and lines[i] is each one's input line.
+   */
+  public async addRows(bytes: Uint8Array, ends: Uint32Array, lines: Uint32Array, from: number, to: number): Promise<void> {
+    if (to <= from) return;
+    if (this.rows === 0) this.firstLine = lines[from];
+    this.lastLine = lines[to - 1];
+    this.rows += to - from;
+    const start = from === 0 ? 0 : ends[from - 1];
+    const stop = ends[to - 1];
+    this.bytes += stop - start;
+    // In pieces of the writer's size, so its buffer never grows to a run's size.
+    for (let at = start; at < stop; at += RUN_PIECE) {
+      this.out.bytes(bytes, at, Math.min(stop, at + RUN_PIECE));
+      if (this.out.due) await this.out.flush();
+    }
+    for (let i = from; i < to; i++) {
+      this.lineBuf.writeUInt32LE(lines[i], this.lineFill);
+      this.lineFill += 4;
+      if (this.lineFill === this.lineBuf.length) await this.flush();
+    }
+  }
+
   private async flush(): Promise<void> {
     if (this.lineFill === this.lineBuf.length) {
       const full = this.lineBuf;
@@ -200,7 +225,7 @@ class RejectedRows {
 
   public constructor(private readonly path: string, private readonly header: string[], private readonly fileNames?: string[]) {}
 
-  public async add(record: CsvRecord, reason: string): Promise<void> {
+  public async add(record: Pick<CsvRecord, 'line' | 'fields' | 'fileIndex'>, reason: string): Promise<void> {
     const multi = (this.fileNames?.length ?? 0) > 1;
     if (!this.out) {
       this.out = createWriteStream(this.path);
@@ -224,7 +249,7 @@ class RejectedRows {
 }
 
 /** A record no job could take: the input's problem, named with its file and line. */
-function tooLarge(record: CsvRecord, maxBytes: number, fileNames?: string[]): CsvInputError {
+function tooLarge(record: Pick<CsvRecord, 'line' | 'fileIndex'>, maxBytes: number, fileNames?: string[]): CsvInputError {
   const file = fileNames?.[record.fileIndex ?? 0] ?? 'the input';
   return new CsvInputError('record-too-large', file, record.line, `one record is larger than the job size limit (${maxBytes} bytes)`);
 }
@@ -239,20 +264,95 @@ function sizeNearLimit(text: string, extra: number, used: number, maxBytes: numb
   return Buffer.byteLength(text) + extra;
 }
 
+/**
+ * The files a split writes: the part being filled, the parts done (each handed to onPart as it is
+ * finished) and rejected.csv. Shared by the one-thread split (planChunks) and the parallel one.
+ */
+export class PartFiles {
+  public readonly chunks: PlannedChunk[] = [];
+  public readonly rejected: RejectedRows;
+  public readonly maxBytes: number;
+  public readonly headerBytes: number;
+  public current: ChunkWriter | undefined;
+  private readonly headerLine: string;
+
+  public constructor(private readonly opts: PlanOptions) {
+    this.maxBytes = opts.maxBytes ?? DEFAULT_MAX_JOB_BYTES;
+    this.headerLine = csvLine(opts.header);
+    this.headerBytes = Buffer.byteLength(this.headerLine);
+    this.rejected = new RejectedRows(opts.rejectedFile ?? join(opts.dir, 'rejected.csv'), opts.header, opts.fileNames);
+  }
+
+  /** The part to write to, a new one when none is open. */
+  public part(fileIndex: number): ChunkWriter {
+    if (this.current) return this.current;
+    const index = this.chunks.length + 1;
+    const name = `chunk-${String(index).padStart(4, '0')}`;
+    this.current = new ChunkWriter(index, fileIndex, join(this.opts.dir, `${name}.csv`), join(this.opts.dir, `${name}.lines`), this.headerLine);
+    return this.current;
+  }
+
+  /** Finishes the open part, if any; it is on disk (file and folder entry) when onPart sees it. */
+  public async finishPart(): Promise<void> {
+    const part = this.current;
+    if (!part) return;
+    this.current = undefined;
+    const chunk = await part.finish();
+    this.chunks.push(chunk);
+    if (!this.opts.onPart) return;
+    // Its folder entry too: the part may be named in the ledger (and uploaded) before the split ends.
+    await syncDir(this.opts.dir);
+    await this.opts.onPart(chunk);
+  }
+
+  /**
+   * Rows of a block already in csvLine's form (see addRows), cut into parts: a part never passes the
+   * size limit (nor `maxRows`), nor mixes two files' rows.
+   */
+  public async addBlock(bytes: Uint8Array, ends: Uint32Array, lines: Uint32Array, fileIndex: number, maxRows = Infinity): Promise<void> {
+    const n = ends.length;
+    let i = 0;
+    while (i < n) {
+      let part = this.current;
+      const first = (i === 0 ? ends[0] : ends[i] - ends[i - 1]);
+      if (this.headerBytes + first > this.maxBytes) throw tooLarge({ line: lines[i], fileIndex }, this.maxBytes, this.opts.fileNames);
+      if (part && (!part.takes(first, this.maxBytes, fileIndex) || part.rows >= maxRows)) {
+        await this.finishPart();
+        part = undefined;
+      }
+      part ??= this.part(fileIndex);
+      const start = i === 0 ? 0 : ends[i - 1];
+      const room = this.maxBytes - part.bytes;
+      let j = i + 1;
+      const rowsLeft = maxRows - part.rows;
+      while (j < n && j - i < rowsLeft && ends[j] - start <= room) j++;
+      await part.addRows(bytes, ends, lines, i, j);
+      i = j;
+    }
+  }
+
+  /** The split is done: the last part finished, the folder and rejected.csv on disk. */
+  public async close(): Promise<{ chunks: PlannedChunk[]; rejected: number }> {
+    await this.finishPart();
+    if (this.chunks.length) await syncDir(this.opts.dir);
+    await this.rejected.close();
+    return { chunks: this.chunks, rejected: this.rejected.count };
+  }
+
+  /** A bad input stops the split: no file of this run may stay open behind the error. */
+  public async abort(): Promise<void> {
+    const part = this.current;
+    this.current = undefined;
+    await part?.abort();
+    await this.rejected.abort();
+  }
+}
+
 /** Takes records one at a time or in batches (the fast path: no await per row, see fastParser.ts). */
 export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable<CsvRecord[]>, opts: PlanOptions): Promise<PlanResult> {
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_JOB_BYTES;
-  const headerLine = csvLine(opts.header);
-  const headerBytes = Buffer.byteLength(headerLine);
-  const chunks: PlannedChunk[] = [];
-  const rejected = new RejectedRows(opts.rejectedFile ?? join(opts.dir, 'rejected.csv'), opts.header, opts.fileNames);
-  let current: ChunkWriter | undefined;
+  const files = new PartFiles(opts);
+  const { maxBytes, headerBytes, rejected } = files;
   let rows = 0;
-  const open = (fileIndex: number): ChunkWriter => {
-    const index = chunks.length + 1;
-    const name = `chunk-${String(index).padStart(4, '0')}`;
-    return new ChunkWriter(index, fileIndex, join(opts.dir, `${name}.csv`), join(opts.dir, `${name}.lines`), headerLine);
-  };
   // The rows the checks let through, a batch at a time; rejected ones go to rejected.csv, in input order.
   async function* accepted(): AsyncGenerator<CsvRecord[]> {
     for await (const item of input as AsyncIterable<CsvRecord | CsvRecord[]>) {
@@ -270,49 +370,31 @@ export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable
       yield kept;
     }
   }
-  const finishPart = async (part: ChunkWriter): Promise<void> => {
-    const chunk = await part.finish();
-    chunks.push(chunk);
-    if (!opts.onPart) return;
-    // Its folder entry too: the part may be named in the ledger (and uploaded) before the split ends.
-    await syncDir(opts.dir);
-    await opts.onPart(chunk);
-  };
   const group = opts.group;
   let lastKey: string | undefined;
   try {
-  for await (const batch of opts.order ? opts.order(accepted()) : accepted()) {
-    for (const record of batch) {
-      // A row already in csvLine's form goes as it was read (its line end added); others are written again.
-      const copied = record.text !== undefined;
-      const text = copied ? record.text! : csvLine(record.fields);
-      const bytes = sizeNearLimit(text, copied ? 1 : 0, current?.bytes ?? headerBytes, maxBytes);
-      if (headerBytes + bytes > maxBytes) throw tooLarge(record, maxBytes, opts.fileNames);
-      const fileIndex = record.fileIndex ?? 0;
-      const key = group?.key?.(record);
-      // A part never passes the size limit, and never mixes rows of two files.
-      if (current && (!current.takes(bytes, maxBytes, fileIndex) || startsPart(group, current.rows, key, lastKey))) {
-        const full = current;
-        current = undefined;
-        await finishPart(full);
+    for await (const batch of opts.order ? opts.order(accepted()) : accepted()) {
+      for (const record of batch) {
+        // A row already in csvLine's form goes as it was read (its line end added); others are written again.
+        const copied = record.text !== undefined;
+        const text = copied ? record.text! : csvLine(record.fields);
+        const current = files.current;
+        const bytes = sizeNearLimit(text, copied ? 1 : 0, current?.bytes ?? headerBytes, maxBytes);
+        if (headerBytes + bytes > maxBytes) throw tooLarge(record, maxBytes, opts.fileNames);
+        const fileIndex = record.fileIndex ?? 0;
+        const key = group?.key?.(record);
+        // A part never passes the size limit, and never mixes rows of two files.
+        if (current && (!current.takes(bytes, maxBytes, fileIndex) || startsPart(group, current.rows, key, lastKey))) await files.finishPart();
+        const part = files.part(fileIndex);
+        lastKey = part.parent(key) ?? lastKey;
+        const pending = part.add(text, copied, record.line);
+        if (pending) await pending;
+        rows++;
       }
-      current ??= open(fileIndex);
-      lastKey = current.parent(key) ?? lastKey;
-      const pending = current.add(text, copied, record.line);
-      if (pending) await pending;
-      rows++;
     }
-  }
-  const last = current;
-  current = undefined;
-  if (last) await finishPart(last);
   } catch (e) {
-    // A bad input stops the split: no file of this run may stay open behind the error.
-    await current?.abort();
-    await rejected.abort();
+    await files.abort();
     throw e;
   }
-  if (chunks.length) await syncDir(opts.dir);
-  await rejected.close();
-  return { chunks, rows, rejected: rejected.count };
+  return { ...(await files.close()), rows };
 }

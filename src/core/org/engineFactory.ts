@@ -40,6 +40,15 @@ export function pollSettings(env: NodeJS.ProcessEnv = process.env): { minMs: num
 }
 
 /**
+ * The split on worker threads: inputs of at least SF_BULKOPS_SPLIT_THREADS_MIN_MB megabytes (default
+ * 64) are read, checked and split on one thread per core; 0 sends every input through them (tests).
+ */
+export function splitSettings(env: NodeJS.ProcessEnv = process.env): { minBytes?: number } {
+  const mb = Number(env.SF_BULKOPS_SPLIT_THREADS_MIN_MB ?? '');
+  return env.SF_BULKOPS_SPLIT_THREADS_MIN_MB !== undefined && env.SF_BULKOPS_SPLIT_THREADS_MIN_MB !== '' && mb >= 0 ? { minBytes: mb * 1024 * 1024 } : {};
+}
+
+/**
  * Retry timing: the time budget from `minutes`, else SF_BULKOPS_RETRY_MINUTES, else 5 minutes;
  * SF_BULKOPS_RETRY_MS shortens the back-off (tests against the emulator).
  */
@@ -82,6 +91,7 @@ export function engineForHttp(http: OrgHttp, opts: EngineOptions & EngineTiming 
     describe,
     fields: async (object: string) => (await describe(object)).fields,
     stateDir: opts.stateDir ?? defaultStateDir(),
+    splitThreads: splitSettings(),
   });
 }
 

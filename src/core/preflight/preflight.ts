@@ -7,13 +7,14 @@
 import type { IngestOperation } from '../bulk/types.js';
 import type { CsvRecord } from '../csv/reader.js';
 import { cellCheck, type CellCheck, type Fault } from './cellChecks.js';
-import type { DescribeSource, FieldDescribe } from './describe.js';
+import type { DescribeSource, FieldDescribe, ObjectDescribe } from './describe.js';
 import { planHeader, type HeaderPlan, type PlannedColumn } from './headerPlan.js';
 import { preflightMessages } from './messages.js';
 import {
   problemMessage,
   ProblemTally,
   quoted,
+  reasonOf,
   shownValue,
   type PreflightReport,
   type Problem,
@@ -29,6 +30,9 @@ export type { KindSummary, PreflightReport, Problem, ProblemExample, ProblemKind
 
 /** The CSV value that sets a field to null (Bulk API Developer Guide: Prepare CSV Files). */
 const NULL_MARKER = '#N/A';
+
+/** A Preflight's options with the describes it read instead of their source (see portable()). */
+export type PortablePreflight = Omit<PreflightOptions, 'describe'> & { describes: ObjectDescribe[] };
 
 export type PreflightOptions = {
   /** the file as the user named it: every message starts with it */
@@ -88,6 +92,7 @@ export class Preflight {
   private readonly tally = new ProblemTally();
   private rowsChecked = 0;
   private problemRows = 0;
+  private portableOptions?: PortablePreflight;
 
   private constructor(opts: PreflightOptions, objectName: string, plan: HeaderPlan) {
     this.file = opts.file;
@@ -117,15 +122,53 @@ export class Preflight {
 
   /** Describes the object (and the parents of relationship columns) and checks the header. */
   public static async create(opts: PreflightOptions): Promise<Preflight> {
-    const object = await opts.describe(opts.object);
+    // The describes it reads are kept: another thread can then build the same checks (portable()).
+    const seen = new Map<string, ObjectDescribe>();
+    const describe = async (name: string): Promise<ObjectDescribe> => {
+      const d = await opts.describe(name);
+      seen.set(d.name.toLowerCase(), d);
+      return d;
+    };
+    const object = await describe(opts.object);
     const plan = await planHeader({
       object,
       operation: opts.operation,
       externalId: opts.externalId,
       header: opts.header,
-      describe: opts.describe,
+      describe,
     });
-    return new Preflight(opts, object.name, plan);
+    const preflight = new Preflight(opts, object.name, plan);
+    preflight.portableOptions = {
+      file: opts.file,
+      object: opts.object,
+      operation: opts.operation,
+      ...(opts.externalId !== undefined ? { externalId: opts.externalId } : {}),
+      header: opts.header,
+      headerLine: opts.headerLine,
+      describes: [...seen.values()],
+    };
+    return preflight;
+  }
+
+  /** What another thread needs to build the same checks (plain data: it crosses to a worker as is). */
+  public portable(): PortablePreflight {
+    return this.portableOptions!;
+  }
+
+  /**
+   * Counts rows another thread checked with the same checks (the parallel split): `found` holds the
+   * problems of each row that had some, in input order, with lines counted from 1 at the block's
+   * start; `lineBase` is added to make them the file's lines.
+   */
+  public addChecked(rows: number, found: Problem[][], lineBase: number): void {
+    this.rowsChecked += rows;
+    for (const problems of found) {
+      for (const p of problems) {
+        p.line += lineBase;
+        p.message = problemMessage(this.file, p.line, p.field, p.detail);
+      }
+      this.counted(problems);
+    }
   }
 
   /** True when the header is fine and the load may start (rows may still be refused one by one). */
@@ -178,8 +221,7 @@ export class Preflight {
    */
   public rowReason(record: CsvRecord): string | undefined {
     const problems = this.checkRow(record);
-    if (problems.length === 0) return undefined;
-    return problems.map((p) => (p.field !== undefined ? `${p.field}: ${p.detail}` : p.detail)).join('; ');
+    return problems.length === 0 ? undefined : reasonOf(problems);
   }
 
   /** What was found so far: counts per kind, with up to `capPerKind` examples of each. */

@@ -15,36 +15,14 @@ import {
 import { countKeys, type DuplicatePolicy, Preflight, PreflightError, type Problem } from '../../../../src/core/preflight/preflight.js';
 import type { IngestOperation } from '../../../../src/core/bulk/types.js';
 import { IdFactory } from '../../../emulator/ids.js';
+import { describeField } from '../../../helpers/describes.js';
 import { startEmulator } from '../../../helpers/emulator.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fixture: a small org
 // ---------------------------------------------------------------------------------------------
 
-function f(name: string, type: string, extra: Partial<FieldDescribe> = {}): FieldDescribe {
-  const textLike = ['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'multipicklist'].includes(type);
-  return {
-    name,
-    type,
-    length: textLike ? 255 : type === 'id' || type === 'reference' ? 18 : 0,
-    precision: ['double', 'currency', 'percent'].includes(type) ? 18 : 0,
-    scale: ['double', 'currency', 'percent'].includes(type) ? 2 : 0,
-    createable: true,
-    updateable: true,
-    nillable: true,
-    defaultedOnCreate: false,
-    externalId: false,
-    idLookup: false,
-    unique: false,
-    calculated: false,
-    autoNumber: false,
-    referenceTo: [],
-    relationshipName: null,
-    picklistValues: [],
-    restrictedPicklist: false,
-    ...extra,
-  };
-}
+const f = describeField;
 
 const readOnly = { createable: false, updateable: false, nillable: false, defaultedOnCreate: true };
 const idField = (): FieldDescribe => f('Id', 'id', { ...readOnly, idLookup: true });
