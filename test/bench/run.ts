@@ -18,18 +18,14 @@
  * Figures are measured here, in this run; they are printed and written to .bench/results.md.
  * Nothing here asserts a timing: tests never do.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SfHome, PROJECT_ROOT, SF_BIN } from '../helpers/sf.js';
-import { openCsv } from '../../src/core/csv/reader.js';
-import { planChunks } from '../../src/core/load/planner.js';
-import { Preflight } from '../../src/core/preflight/preflight.js';
-import { describeFromOrg } from '../../src/core/preflight/describe.js';
-import { testHttp } from '../helpers/engine.js';
 import { startEmulatorProcess } from './emulatorProcess.js';
 import { makeAccountsCsv } from './accountsCsv.js';
 import { measure, type Measured } from './measure.js';
 import { skewScenario } from './skewScenario.js';
+import { lib, splitLikeLoad } from './splitInput.js';
 
 const SCALES = {
   full: { medium: 90, large: 1024, resultsRows: 1_000_000, skew: 1 },
@@ -107,18 +103,17 @@ async function otherCases(run: Run, emu: { url: string; token: string }): Promis
     const splitFile = join(OUT, `accounts-${scale.large}mb.csv`);
     await makeAccountsCsv(splitFile, scale.large * MB);
     process.stderr.write('bench: client-side read + check + split speed\n');
-    const t0 = Date.now();
-    const source = await openCsv(splitFile);
-    const describe = describeFromOrg(testHttp({ instanceUrl: emu.url, accessToken: emu.token }));
-    const preflight = await Preflight.create({ file: splitFile, object: 'Account', operation: 'insert', header: source.header, headerLine: source.headerLine, describe });
     const splitDir = join(OUT, 'split');
+    rmSync(splitDir, { recursive: true, force: true });
     mkdirSync(splitDir, { recursive: true });
-    await planChunks(source.batches, { dir: splitDir, header: source.header, check: (r) => preflight.rowReason(r) });
+    await lib();
+    const t0 = Date.now();
+    const split = await splitLikeLoad(splitFile, splitDir, { instanceUrl: emu.url, accessToken: emu.token });
     const splitMs = Date.now() - t0;
     const wc = await measure('wc', ['-l', splitFile], process.env, OUT);
     const mbps = (ms: number): string => (scale.large / (ms / 1000)).toFixed(0);
     rows.push(
-      `| read + check + split ${scale.large} MB | \`wc -l\`: ${seconds(wc.wallMs)} (${mbps(wc.wallMs)} MB/s) | ${seconds(splitMs)} (${mbps(splitMs)} MB/s) | ${ratio(Number(mbps(splitMs)), Number(mbps(wc.wallMs)))}x of wc's speed |`
+      `| read + check + split ${scale.large} MB | \`wc -l\`: ${seconds(wc.wallMs)} (${mbps(wc.wallMs)} MB/s) | ${seconds(splitMs)} (${mbps(splitMs)} MB/s, ${split.threads ? `${split.threads} threads` : 'one thread'}) | ${ratio(Number(mbps(splitMs)), Number(mbps(wc.wallMs)))}x of wc's speed |`
     );
   }
   if (!rows.length) return '';
