@@ -110,6 +110,17 @@ async function* blocksOf(file: string, blockBytes: number): AsyncGenerator<{ fro
   }
 }
 
+/** Node's arguments without --loader / --experimental-loader / --import (and their values). */
+function withoutLoaders(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--(?:experimental-loader|loader|import)(=)?/.exec(args[i]);
+    if (!m) out.push(args[i]);
+    else if (!m[1]) i++; // the value is the next argument
+  }
+  return out;
+}
+
 /**
  * The split workers, each answering its blocks in turn; blocks go round them. A pool serves one
  * split at a time (begin() hands the workers its files and checks); a run makes one and ends it
@@ -127,8 +138,11 @@ export class SplitPool {
     // The compiled plugin runs splitWorker.js; the tests run the TypeScript source.
     const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
     const url = new URL(`./splitWorker.${ext}`, import.meta.url);
+    // A compiled worker needs no module loader of the parent's (a bench run under ts-node has one,
+    // which would start a TypeScript compiler in every worker).
+    const execArgv = ext === 'js' ? withoutLoaders(process.execArgv) : undefined;
     this.workers = Array.from({ length: count }, () => {
-      const worker = new Worker(url);
+      const worker = new Worker(url, execArgv ? { execArgv } : {});
       worker.on('message', (reply: BlockReply) => this.answer(reply));
       worker.on('error', (e) => this.failAll(e));
       worker.on('exit', (code) => {

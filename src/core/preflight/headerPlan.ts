@@ -273,16 +273,18 @@ class HeaderPlanner {
     if (c.role.kind !== 'field' && c.role.kind !== 'relationship') return;
     const f = c.role.field;
     const { operation } = this.input;
-    const why = f.calculated
-      ? preflightMessages.getMessage('whyFormula')
-      : f.autoNumber
-      ? preflightMessages.getMessage('whyAutoNumber')
-      : preflightMessages.getMessage('whyReadOnly');
+    // Worded only for a column with a problem (messages load on first use: lazyMessages.ts).
+    const why = (): string =>
+      f.calculated
+        ? preflightMessages.getMessage('whyFormula')
+        : f.autoNumber
+        ? preflightMessages.getMessage('whyAutoNumber')
+        : preflightMessages.getMessage('whyReadOnly');
     if ((operation === 'insert' || operation === 'upsert') && !f.createable) {
-      this.report('not-createable', c.header, preflightMessages.getMessage('notCreateable', [f.name, operation, why]));
+      this.report('not-createable', c.header, preflightMessages.getMessage('notCreateable', [f.name, operation, why()]));
     } else if ((operation === 'update' || operation === 'upsert') && !f.updateable && c.index !== keyColumn) {
       const rows = operation === 'upsert' ? preflightMessages.getMessage('upsertRowsWouldFail') : preflightMessages.getMessage('removeColumn');
-      this.report('not-updateable', c.header, preflightMessages.getMessage('notUpdateable', [f.name, operation, why, rows]));
+      this.report('not-updateable', c.header, preflightMessages.getMessage('notUpdateable', [f.name, operation, why(), rows]));
     }
   }
 

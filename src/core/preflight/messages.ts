@@ -2,7 +2,7 @@
  * The texts of preflight problems and errors, from messages/core.preflight.md (users read them; they
  * say what is wrong with the header or the row, and what to do).
  */
-import { Messages } from '@salesforce/core';
+import { lazyMessages } from '../lazyMessages.js';
 
-Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
-export const preflightMessages = Messages.loadMessages('plugin-bulkops', 'core.preflight');
+// Loaded when first used: the split's worker threads load @salesforce/core only if a row has a problem.
+export const preflightMessages = lazyMessages(import.meta.url, 'core.preflight');

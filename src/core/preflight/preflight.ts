@@ -372,22 +372,23 @@ function idOnInsert(v: string): Fault {
   return { kind: 'id-on-insert', detail: preflightMessages.getMessage('idOnInsert', [quoted(v)]) };
 }
 
+// The faults below are built when first met, not with the checks: a split worker thread then loads
+// the messages only if a row has a problem (lazyMessages.ts).
 function missingId(header: string, op: IngestOperation): BlankRule {
-  const detail = preflightMessages.getMessage(op === 'update' ? 'missingIdToChange' : 'missingIdToDelete', [header, op]);
-  const fault: Fault = { kind: 'missing-id', detail };
-  return () => fault;
+  let fault: Fault | undefined;
+  return () => (fault ??= { kind: 'missing-id', detail: preflightMessages.getMessage(op === 'update' ? 'missingIdToChange' : 'missingIdToDelete', [header, op]) });
 }
 
 function missingKey(header: string): BlankRule {
-  const fault: Fault = { kind: 'missing-external-id', detail: preflightMessages.getMessage('missingExternalId', [header]) };
-  return () => fault;
+  let fault: Fault | undefined;
+  return () => (fault ??= { kind: 'missing-external-id', detail: preflightMessages.getMessage('missingExternalId', [header]) });
 }
 
 /** '#N/A' clears a field on update, which a required field refuses (a checkbox just becomes false). */
 function cannotClear(field: FieldDescribe): BlankRule | undefined {
   if (field.nillable || field.type === 'boolean') return undefined;
-  const fault: Fault = { kind: 'missing-required', detail: preflightMessages.getMessage('cannotClearRequired', [field.name]) };
-  return (v) => (v === NULL_MARKER ? fault : undefined);
+  let fault: Fault | undefined;
+  return (v) => (v === NULL_MARKER ? (fault ??= { kind: 'missing-required', detail: preflightMessages.getMessage('cannotClearRequired', [field.name]) }) : undefined);
 }
 
 /**
