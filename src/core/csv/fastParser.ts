@@ -18,7 +18,7 @@ import { csvMessages } from './messages.js';
  * (csvLine) would write it, without the line end: the source already had that form (comma
  * delimiter, quotes only where a value needs them), so the splitter can send it as it was.
  */
-export type ParsedRecord = { line: number; fields: string[]; text?: string };
+export type ParsedRecord = { line: number; fields: string[]; text?: string; at?: number; end?: number };
 
 export class CsvSyntaxError extends Error {
   public constructor(public readonly code: 'quote' | 'record-too-large', public readonly line: number, message: string) {
@@ -193,8 +193,11 @@ export type FastParseOptions = {
   delimiter: string;
   /** a record longer than this is a quote left open, not data (Salesforce's limit is 400,000) */
   maxRecordChars?: number;
-  /** hand out each record's text when it is in csvLine's form (the splitter copies it as read) */
-  text?: boolean;
+  /**
+   * hand out each record's text when it is in csvLine's form (the splitter copies it as read);
+   * 'at': its place instead (`at`, `end`: offsets in all the text pushed, the line end excluded)
+   */
+  text?: boolean | 'at';
 };
 
 /**
@@ -207,6 +210,8 @@ export class RecordBatcher {
   private first: boolean;
   private readonly delim: number;
   private readonly max: number;
+  /** how much text came before buf (parsed and dropped) */
+  private before = 0;
 
   /** `bom: false`: the text does not start a file, so a U+FEFF at its start is data */
   public constructor(private readonly opts: FastParseOptions & { bom?: boolean }) {
@@ -241,7 +246,8 @@ export class RecordBatcher {
     const buf = this.buf;
     const c = this.c;
     const sp = new Specials(buf, this.opts.delimiter);
-    const wantText = this.opts.text === true;
+    const wantText = this.opts.text !== undefined && this.opts.text !== false;
+    const place = this.opts.text === 'at';
     while (c.pos < buf.length) {
       const startPos = c.pos;
       const startLine = c.line;
@@ -254,8 +260,11 @@ export class RecordBatcher {
       }
       // A blank line parses as one empty field: skip it, as Salesforce does.
       if (fields.length === 1 && fields[0] === '') continue;
-      out.push(c.canonical ? { line: startLine, fields, text: buf.slice(startPos, c.end) } : { line: startLine, fields });
+      if (!c.canonical) out.push({ line: startLine, fields });
+      else if (place) out.push({ line: startLine, fields, at: this.before + startPos, end: this.before + c.end! });
+      else out.push({ line: startLine, fields, text: buf.slice(startPos, c.end) });
     }
+    this.before += c.pos;
     this.buf = buf.slice(c.pos);
     c.pos = 0;
     return out;

@@ -8,9 +8,9 @@
  * again, together. Line numbers here count from 1 at the block's start: the caller adds where the
  * block starts, once the blocks before it are done.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
-import { CsvSyntaxError, PIECE, RecordBatcher } from '../csv/fastParser.js';
+import { CsvSyntaxError, PIECE, RecordBatcher, type ParsedRecord } from '../csv/fastParser.js';
 import { csvLine } from '../csv/writer.js';
 import type { CsvRecord } from '../csv/reader.js';
 import { firstInvalidUtf8 } from '../csv/utf8Guard.js';
@@ -87,6 +87,19 @@ class RowsOut {
     if (this.fill + text.length * 3 + 1 > this.buf.length) this.grow(this.fill + text.length * 3 + 1);
     this.fill += this.buf.write(text, this.fill, 'utf8');
     if (lf) this.buf[this.fill++] = 10;
+    this.row(line);
+  }
+
+  /** A row copied as read: bytes[start, end), then a line feed. */
+  public copy(bytes: Uint8Array, start: number, end: number, line: number): void {
+    if (this.fill + end - start + 1 > this.buf.length) this.grow(this.fill + end - start + 1);
+    this.buf.set(bytes.subarray(start, end), this.fill);
+    this.fill += end - start;
+    this.buf[this.fill++] = 10;
+    this.row(line);
+  }
+
+  private row(line: number): void {
     if (this.rows === this.ends.length) {
       this.ends = grown(this.ends);
       this.lines = grown(this.lines);
@@ -129,7 +142,14 @@ export function splitBlock(bytes: Uint8Array, opts: BlockOptions): BlockResult {
   const problems: Problem[][] = [];
   let checked = 0;
   let headerSeen = false;
-  const batcher = new RecordBatcher({ delimiter: opts.delimiter, maxRecordChars: opts.maxRecordChars, text: true, bom: false });
+  // Bytes that are not UTF-8 end the block there: the rows before them still parse, so whichever
+  // problem comes first in the file is the one reported.
+  const bad = isUtf8(bytes) ? -1 : badUtf8At(bytes);
+  const text = bad < 0 ? bytes : bytes.subarray(0, bad);
+  // ASCII text has one byte a character: a row already in csvLine's form is copied from the bytes
+  // at the place the parse gives, with no string made of it nor encoded again.
+  const ascii = isAscii(text);
+  const batcher = new RecordBatcher({ delimiter: opts.delimiter, maxRecordChars: opts.maxRecordChars, text: ascii && !opts.columnMap ? 'at' : true, bom: false });
   const done = (error?: BlockError): BlockResult => {
     const rest = Buffer.byteLength(batcher.rest);
     return {
@@ -143,12 +163,8 @@ export function splitBlock(bytes: Uint8Array, opts: BlockOptions): BlockResult {
       ...(error ? { error } : {}),
     };
   };
-  // Bytes that are not UTF-8 end the block there: the rows before them still parse, so whichever
-  // problem comes first in the file is the one reported.
-  const bad = isUtf8(bytes) ? -1 : badUtf8At(bytes);
-  const text = bad < 0 ? bytes : bytes.subarray(0, bad);
   const map = opts.columnMap;
-  const take = (record: CsvRecord): void => {
+  const take = (record: CsvRecord & Pick<ParsedRecord, 'at' | 'end'>): void => {
     if (opts.first && !headerSeen) {
       headerSeen = true;
       return;
@@ -171,7 +187,8 @@ export function splitBlock(bytes: Uint8Array, opts: BlockOptions): BlockResult {
         }
       }
     }
-    if (record.text !== undefined) rows.add(record.text, true, record.line);
+    if (record.at !== undefined) rows.copy(text, record.at, record.end!, record.line);
+    else if (record.text !== undefined) rows.add(record.text, true, record.line);
     else rows.add(csvLine(record.fields), false, record.line);
   };
   const decoder = new StringDecoder('utf8');

@@ -154,6 +154,17 @@ describe('parallel split', function () {
     }
   });
 
+  it('copies rows of ASCII blocks larger than one piece of the parse (32 KB) from the right places', async () => {
+    // Rows are copied from the block's bytes at offsets the parse counts over all its 32 KB pieces.
+    const rnd = random(99);
+    const rows = Array.from({ length: 6000 }, (_, i) => `"Company ${i}, Ltd",${i},${rnd() < 0.5 ? 'Hot' : 'Cold'},"say ""${i}"" ${'x'.repeat(Math.floor(rnd() * 40))}"`);
+    const file = join(work, 'ascii.csv');
+    writeFileSync(file, ['Name,NumberOfEmployees,Rating,Description', ...rows].join('\n') + '\n');
+    const expected = await oneThread(file, 60_000);
+    expect(expected.plan!.parts.length).to.be.greaterThan(3);
+    for (const blockBytes of [100_000, 300_000]) expect(await threads(file, 60_000, blockBytes), `blocks of ${blockBytes}`).to.deep.equal(expected);
+  });
+
   it('the generated files have what the comparison needs: rejected rows, several parts, quoted line breaks', async () => {
     const file = join(work, 'in-7.csv');
     const text = readFileSync(file, 'utf8');
