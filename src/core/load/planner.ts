@@ -9,6 +9,7 @@ import { createWriteStream, WriteStream } from 'node:fs';
 import { createHash, Hash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { once } from 'node:events';
+import { endianness } from 'node:os';
 import { CsvRecord } from '../csv/reader.js';
 import { CsvInputError } from '../csv/errors.js';
 import { csvLine, lineNumberText } from '../csv/writer.js';
@@ -17,6 +18,7 @@ import { syncDir, syncFile } from '../io/durable.js';
 
 const LF = 10;
 const RUN_PIECE = 128 * 1024;
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 /** Salesforce caps an upload at 150 MB after base64, about 112 MB raw; 100 MB leaves margin. */
 export const DEFAULT_MAX_JOB_BYTES = 100 * 1024 * 1024;
@@ -146,6 +148,18 @@ class ChunkWriter {
     for (let at = start; at < stop; at += RUN_PIECE) {
       this.out.bytes(bytes, at, Math.min(stop, at + RUN_PIECE));
       if (this.out.due) await this.out.flush();
+    }
+    if (LITTLE_ENDIAN) {
+      // The .lines format is uint32 little-endian, as the array holds them here: copied in runs.
+      const src = new Uint8Array(lines.buffer, lines.byteOffset, lines.byteLength);
+      for (let at = from * 4; at < to * 4; ) {
+        const n = Math.min(to * 4 - at, this.lineBuf.length - this.lineFill);
+        this.lineBuf.set(src.subarray(at, at + n), this.lineFill);
+        this.lineFill += n;
+        at += n;
+        if (this.lineFill === this.lineBuf.length) await this.flush();
+      }
+      return;
     }
     for (let i = from; i < to; i++) {
       this.lineBuf.writeUInt32LE(lines[i], this.lineFill);
@@ -322,10 +336,16 @@ export class PartFiles {
       }
       part ??= this.part(fileIndex);
       const start = i === 0 ? 0 : ends[i - 1];
-      const room = this.maxBytes - part.bytes;
-      let j = i + 1;
-      const rowsLeft = maxRows - part.rows;
-      while (j < n && j - i < rowsLeft && ends[j] - start <= room) j++;
+      // The rows that fit: a binary search over their ends (row i fits, checked above).
+      const limit = start + this.maxBytes - part.bytes;
+      let lo = i + 1;
+      let hi = Math.min(n, i + Math.max(1, maxRows - part.rows));
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if (ends[mid - 1] <= limit) lo = mid;
+        else hi = mid - 1;
+      }
+      const j = lo;
       await part.addRows(bytes, ends, lines, i, j);
       i = j;
     }
