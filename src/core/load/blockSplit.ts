@@ -91,10 +91,10 @@ class RowsOut {
   }
 
   /** A row copied as read: bytes[start, end), then a line feed. */
-  public copy(bytes: Uint8Array, start: number, end: number, line: number): void {
+  public copy(bytes: Buffer, start: number, end: number, line: number): void {
     if (this.fill + end - start + 1 > this.buf.length) this.grow(this.fill + end - start + 1);
-    this.buf.set(bytes.subarray(start, end), this.fill);
-    this.fill += end - start;
+    // Buffer.copy makes no view object per row, as set(subarray()) would.
+    this.fill += bytes.copy(this.buf, this.fill, start, end);
     this.buf[this.fill++] = 10;
     this.row(line);
   }
@@ -145,7 +145,8 @@ export function splitBlock(bytes: Uint8Array, opts: BlockOptions): BlockResult {
   // Bytes that are not UTF-8 end the block there: the rows before them still parse, so whichever
   // problem comes first in the file is the one reported.
   const bad = isUtf8(bytes) ? -1 : badUtf8At(bytes);
-  const text = bad < 0 ? bytes : bytes.subarray(0, bad);
+  const whole = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const text = bad < 0 ? whole : whole.subarray(0, bad);
   // ASCII text has one byte a character: a row already in csvLine's form is copied from the bytes
   // at the place the parse gives, with no string made of it nor encoded again.
   const ascii = isAscii(text);
