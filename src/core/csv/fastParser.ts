@@ -253,10 +253,16 @@ export class RecordBatcher {
       const startLine = c.line;
       const fields = parseRecord(buf, sp, c, this.delim, final, wantText);
       if (!fields) {
-        if (buf.length - startPos > this.max) {
+        // (+ 1: the text so far may end with the CR of its CRLF)
+        if (buf.length - startPos > this.max + 1) {
           throw new CsvSyntaxError('record-too-large', startLine, csvMessages.getMessage('recordTooLarge', [this.max]));
         }
         break;
+      }
+      // Refused when it ends too (not only while it is unfinished at the end of a piece), so that the
+      // limit does not depend on where the pieces fall: the split on threads cuts them elsewhere.
+      if (c.end! - startPos > this.max) {
+        throw new CsvSyntaxError('record-too-large', startLine, csvMessages.getMessage('recordTooLarge', [this.max]));
       }
       // A blank line parses as one empty field: skip it, as Salesforce does.
       if (fields.length === 1 && fields[0] === '') continue;

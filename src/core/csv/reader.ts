@@ -4,12 +4,11 @@
  * it; records end at LF, CRLF or a lone CR alike. Records come in batches (see fastParser.ts) for speed.
  */
 import { createReadStream } from 'node:fs';
-import { Readable, Transform, TransformCallback } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { ColumnDelimiter, DELIMITER_CHARS } from '../bulk/types.js';
 import { CsvInputError } from './errors.js';
 import { sniffFile } from './sniff.js';
-import { Utf8Guard, Utf8GuardError } from './utf8Guard.js';
+import { checkedUtf8, Utf8GuardError } from './utf8Guard.js';
 import { CsvSyntaxError, parseCsvBatches } from './fastParser.js';
 import { csvMessages } from './messages.js';
 
@@ -104,13 +103,15 @@ async function* batchesOf(
   bytes?: { update: (b: Buffer) => void; endFile: () => void }
 ): AsyncGenerator<CsvRecord[]> {
   const raw = createReadStream(file, { highWaterMark: 256 * 1024 });
-  if (bytes) {
-    raw.on('data', (b) => bytes.update(b as Buffer));
-    raw.on('end', () => bytes.endFile());
-  }
-  const decoded: Readable = encoding && !/^utf-?8$/i.test(encoding) ? raw.pipe(transcoder(file, encoding)) : raw.pipe(new Utf8Guard());
-  // Errors of the file stream do not travel through pipe(): hand them on.
-  raw.on('error', (e) => decoded.destroy(e));
+  // Read as it is parsed (no read ahead of the parse), so several files are fingerprinted in order.
+  const read = (async function* (): AsyncGenerator<Buffer> {
+    for await (const b of raw as AsyncIterable<Buffer>) {
+      bytes?.update(b);
+      yield b;
+    }
+    bytes?.endFile();
+  })();
+  const decoded = encoding !== undefined && !/^utf-?8$/i.test(encoding) ? transcoded(read, decoder(file, encoding)) : checkedUtf8(read);
   try {
     yield* parseCsvBatches(decoded, { delimiter: DELIMITER_CHARS[delimiter], maxRecordChars: MAX_RECORD_CHARS, text: true });
   } catch (e) {
@@ -132,32 +133,17 @@ function toInputError(file: string, e: unknown): Error {
 }
 
 /** The converter for --encoding; an encoding Node does not know is the input's problem, named with its file. */
-function transcoder(file: string, encoding: string): Transcoder {
+function decoder(file: string, encoding: string): TextDecoder {
   try {
-    return new Transcoder(encoding);
-  } catch (e) {
-    throw new CsvInputError('encoding', file, 1, (e as Error).message);
+    return new TextDecoder(encoding);
+  } catch {
+    throw new CsvInputError('encoding', file, 1, `Unknown encoding "${encoding}"`);
   }
 }
 
 /** Converts another encoding to UTF-8 as the bytes stream by. */
-class Transcoder extends Transform {
-  private readonly decoder: TextDecoder;
-
-  public constructor(encoding: string) {
-    super();
-    try {
-      this.decoder = new TextDecoder(encoding);
-    } catch {
-      throw new Error(`Unknown encoding "${encoding}"`);
-    }
-  }
-
-  public _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    done(null, Buffer.from(this.decoder.decode(chunk, { stream: true }), 'utf8'));
-  }
-
-  public _flush(done: TransformCallback): void {
-    done(null, Buffer.from(this.decoder.decode(), 'utf8'));
-  }
+async function* transcoded(input: AsyncIterable<Buffer>, from: TextDecoder): AsyncGenerator<Buffer> {
+  for await (const chunk of input) yield Buffer.from(from.decode(chunk, { stream: true }), 'utf8');
+  const rest = from.decode();
+  if (rest) yield Buffer.from(rest, 'utf8');
 }

@@ -13,7 +13,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { CsvSyntaxError, PIECE, RecordBatcher, type ParsedRecord } from '../csv/fastParser.js';
 import { csvLine } from '../csv/writer.js';
 import type { CsvRecord } from '../csv/reader.js';
-import { firstInvalidUtf8 } from '../csv/utf8Guard.js';
+import { firstInvalidUtf8Ending } from '../csv/utf8Guard.js';
 import { reasonOf, type Problem } from '../preflight/problems.js';
 
 /** A row's check, as the split runs it: the problems Salesforce would find (counted by the caller). */
@@ -125,16 +125,6 @@ function grown(a: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
   return next;
 }
 
-/** Where an invalid or cut-off UTF-8 sequence starts (the block is known not to be valid UTF-8). */
-function badUtf8At(bytes: Uint8Array): number {
-  const at = firstInvalidUtf8(bytes);
-  if (at >= 0) return at;
-  // Only an incomplete last sequence is left: it starts at the last lead byte.
-  let i = bytes.length - 1;
-  while (i > 0 && (bytes[i] & 0xc0) === 0x80) i--;
-  return i;
-}
-
 /** Reads, checks and writes out one block (see the file's comment). */
 export function splitBlock(bytes: Uint8Array, opts: BlockOptions): BlockResult {
   const rows = new RowsOut(opts.spare);
@@ -144,7 +134,7 @@ export function splitBlock(bytes: Uint8Array, opts: BlockOptions): BlockResult {
   let headerSeen = false;
   // Bytes that are not UTF-8 end the block there: the rows before them still parse, so whichever
   // problem comes first in the file is the one reported.
-  const bad = isUtf8(bytes) ? -1 : badUtf8At(bytes);
+  const bad = isUtf8(bytes) ? -1 : firstInvalidUtf8Ending(bytes);
   const whole = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const text = bad < 0 ? whole : whole.subarray(0, bad);
   // ASCII text has one byte a character: a row already in csvLine's form is copied from the bytes

@@ -337,7 +337,7 @@ export class LoadEngine {
   private async split(ledger: Ledger, runDir: string, spec: RunSpec, req: LoadRequest, early: EarlyParts | undefined): Promise<RunState> {
     // A second insert of the same file would create every record again: it is refused before the
     // file is split or anything sent. Other operations go on (the earlier run is named once split).
-    const ahead = spec.operation === 'insert' && !spec.force ? await fingerprintFiles(spec.files).catch(() => undefined) : undefined;
+    const ahead = readsPrintAhead(spec) ? await fingerprintFiles(spec.files).catch(() => undefined) : undefined;
     if (ahead) this.refuseSecondInsert(runDir, spec, ahead.sha256);
     const print = ahead ? undefined : new Fingerprint(spec.files.length);
     const inputs = await this.openInputs(req, {}, print);
@@ -807,6 +807,16 @@ function sizeOf(file: string): number {
 /** Whether the run's parts are sent as they are written (see earlyParts.ts). */
 function sendsWhileSplitting(spec: RunSpec): boolean {
   return !spec.v1 && (spec.operation === 'insert' || spec.operation === 'update' || spec.operation === 'upsert');
+}
+
+/**
+ * Whether the input's fingerprint is read before the split: for an insert (a second one is refused
+ * before anything is written or sent), and for several files: they are opened together, so their
+ * first reads would otherwise be hashed before the rest of the first file, and the fingerprint would
+ * depend on how the split reads them (the split on threads reads each file whole, in turn).
+ */
+function readsPrintAhead(spec: RunSpec): boolean {
+  return (spec.operation === 'insert' && !spec.force) || spec.files.length > 1;
 }
 
 /** Which Bulk API a run sends with, as its ledger records it. */

@@ -3,14 +3,18 @@
  * blocks of a few MB of the file (blockSplit.ts), which is where the time goes; this thread hands
  * out the blocks and puts their rows into parts, in input order. What comes out is what planChunks
  * writes from the same input: the same part files, line numbers, rejected rows, preflight counts
- * and, for a bad file, the same error.
+ * and, for a bad file, the same error (the first problem in the file; both read to it the same
+ * way, see checkedUtf8 and RecordBatcher). The tests compare the two (parallelSplit*.test.ts).
  *
- * A block ends just after a line feed (or at the file's end). That line feed may be inside a quoted
- * field: the block's parse then ends on an unfinished record, and the next block, parsed meanwhile
- * as if a record started there, is parsed again from that record's start. Blocks are placed in
+ * A block ends just after a line feed (or at the file's end; with no line feed within 2 MB of
+ * where it should end, at a character's start). That place may be inside a quoted field or a
+ * record: the block's parse then ends on an unfinished record, and the next block, parsed meanwhile
+ * as if a record started there, is parsed again from that record's start (a file with lone CR line
+ * ends has no line feed to cut at: each block is parsed twice, one at a time). Blocks are placed in
  * input order, so each one's line numbers, rows and problems are known once those before it are.
  */
 import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
@@ -65,8 +69,28 @@ export type ParallelSplitOptions = {
 
 /** How many split workers this machine gives a split: one per core, at most 4; 0 when it has one core. */
 export function splitWorkers(): number {
-  const cores = availableParallelism();
+  const cores = Math.min(availableParallelism(), cpuQuota() ?? Infinity);
   return cores < 2 ? 0 : Math.min(4, cores);
+}
+
+/**
+ * The CPUs a container's quota allows (cgroup v2 cpu.max, else v1's CFS quota), or undefined when
+ * it sets none: availableParallelism() counts the host's cores, and threads past the quota only
+ * take turns.
+ */
+function cpuQuota(): number | undefined {
+  const read = (path: string): string | undefined => {
+    try {
+      return readFileSync(path, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const v2 = read('/sys/fs/cgroup/cpu.max')?.split(/\s+/);
+  const [quota, period] = v2 ?? [read('/sys/fs/cgroup/cpu/cpu.cfs_quota_us'), read('/sys/fs/cgroup/cpu/cpu.cfs_period_us')];
+  const q = Number(quota);
+  const p = Number(period);
+  return q > 0 && p > 0 ? Math.max(1, Math.floor(q / p)) : undefined;
 }
 
 /**
@@ -92,14 +116,16 @@ async function* blocksOf(file: string, blockBytes: number): AsyncGenerator<{ fro
   const handle = await open(file, 'r');
   try {
     const size = (await handle.stat()).size;
-    const probe = Buffer.allocUnsafe(Math.min(FIND_LF, blockBytes));
+    // At least 8 bytes: a character starts within any 4 bytes of UTF-8, so a cut always moves on.
+    const probe = Buffer.allocUnsafe(Math.max(8, Math.min(FIND_LF, blockBytes)));
     const head = Buffer.alloc(3);
     await handle.read(head, 0, 3, 0);
     // A BOM is no part of the first record (offsets stay the file's: error messages name them).
     let from = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
     let first = true;
     for (;;) {
-      const to = await blockEnd(handle, size, from + blockBytes, probe);
+      // (Always past `from`: only bytes that are not UTF-8 and tiny test blocks could make it not.)
+      const to = Math.max(from + 1, await blockEnd(handle, size, from + blockBytes, probe));
       yield { from, to, first, final: to >= size };
       if (to >= size) return;
       first = false;
@@ -108,6 +134,12 @@ async function* blocksOf(file: string, blockBytes: number): AsyncGenerator<{ fro
   } finally {
     await handle.close();
   }
+}
+
+/** The promise, with a handler that does nothing: awaiting it still throws its error. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }
 
 /** Node's arguments without --loader / --experimental-loader / --import (and their values). */
@@ -133,6 +165,7 @@ export class SplitPool {
   private readonly spares: SpareBuffers[] = [];
   private next = 0;
   private ids = 0;
+  private failure?: Error;
 
   public constructor(count: number) {
     // The compiled plugin runs splitWorker.js; the tests run the TypeScript source.
@@ -164,11 +197,16 @@ export class SplitPool {
     for (const w of this.workers) w.postMessage({ init });
   }
 
+  /**
+   * Hands a block to the next worker. The answer's promise always has a handler (a failure is seen
+   * when the caller awaits it), so one that fails while queued never goes unheard.
+   */
   public run(block: Omit<BlockRequest, 'id' | 'spare'>): Promise<BlockResult> {
     const id = this.ids++;
     const worker = this.workers[this.next];
     this.next = (this.next + 1) % this.workers.length;
-    const result = new Promise<BlockResult>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    if (!this.running.has(worker)) return quiet(Promise.reject(this.failure ?? new Error('a split worker has stopped')));
+    const result = quiet(new Promise<BlockResult>((resolve, reject) => this.waiting.set(id, { resolve, reject })));
     const spare = this.spares.pop();
     const req: BlockRequest = { ...block, id, ...(spare ? { spare } : {}) };
     worker.postMessage(req, spare ? [spare.out, spare.ends, spare.lines] : []);
@@ -203,6 +241,7 @@ export class SplitPool {
   }
 
   private failAll(e: Error): void {
+    this.failure ??= e;
     for (const waiter of this.waiting.values()) waiter.reject(e);
     this.waiting.clear();
   }
@@ -230,11 +269,14 @@ async function inputError(file: string, result: BlockResult, lineBase: number, f
   return new CsvInputError(error.code, file, error.line + lineBase, csvMessages.getMessage('cannotParse', [error.message]));
 }
 
-/** The run's fingerprint of the files, read on this thread while the workers split. */
-async function fingerprint(files: SplitInput[], print: NonNullable<ParallelSplitOptions['print']>): Promise<void> {
+/** The run's fingerprint of the files, read on this thread while the workers split, until `stop.now`. */
+async function fingerprint(files: SplitInput[], print: NonNullable<ParallelSplitOptions['print']>, stop: { now: boolean }): Promise<void> {
   const buffer = Buffer.allocUnsafe(1024 * 1024);
   for (const input of files) {
-    for await (const block of fileBlocks(input.file, buffer)) print.update(block);
+    for await (const block of fileBlocks(input.file, buffer)) {
+      if (stop.now) return;
+      print.update(block);
+    }
     print.endFile();
   }
 }
@@ -256,11 +298,9 @@ export async function splitInParallel(opts: ParallelSplitOptions, plan: PlanOpti
     keepInvalid: opts.keepInvalid,
     maxRecordChars: opts.maxRecordChars,
   });
-  // Answers no one will read (a block parsed again, the blocks after an error) must not reject unheard.
-  const ignore = (p: Promise<BlockResult>): void => void p.catch(() => undefined);
   const queue: Array<{ block: Block; result: Promise<BlockResult> }> = [];
-  const printed = opts.print ? fingerprint(opts.files, opts.print) : undefined;
-  void printed?.catch(() => undefined); // awaited below; this only keeps an early failure from going unheard
+  const stopPrint = { now: false };
+  const printed = opts.print ? quiet(fingerprint(opts.files, opts.print, stopPrint)) : undefined;
   let rows = 0;
   try {
     for (const [fileIndex, input] of opts.files.entries()) {
@@ -270,10 +310,12 @@ export async function splitInParallel(opts: ParallelSplitOptions, plan: PlanOpti
       const place = async (item: { block: Block; result: Promise<BlockResult> }): Promise<void> => {
         let result = await item.result;
         let from = item.block.from;
-        if (restFrom !== undefined) {
-          // The block before ended inside a record: this block's own parse started in the wrong place.
+        // This block's own parse started in the wrong place when the block before ended inside a
+        // record, and took its first record for a row when no block before held the header (blank
+        // lines filled them): it is parsed again, from that record's start, or as the header's block.
+        if (restFrom !== undefined || (headerPending && !item.block.first)) {
           pool.recycle(result);
-          from = restFrom;
+          from = restFrom ?? from;
           result = await pool.run({ fileIndex, from, to: item.block.to, first: headerPending, final: item.block.final });
         }
         if (result.error) throw await inputError(input.file, result, lineBase, from);
@@ -297,7 +339,9 @@ export async function splitInParallel(opts: ParallelSplitOptions, plan: PlanOpti
     }
     await printed;
   } catch (e) {
-    for (const item of queue) ignore(item.result);
+    // A failed split reads no more of the file, and leaves no file of its own open.
+    stopPrint.now = true;
+    await printed?.catch(() => undefined);
     await parts.abort();
     throw e;
   } finally {

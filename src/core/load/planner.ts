@@ -211,7 +211,9 @@ async function write(stream: WriteStream, data: string | Buffer): Promise<void> 
 async function discard(stream: WriteStream): Promise<void> {
   stream.on('error', () => {}); // the file may be gone already; nothing of it is kept
   if (stream.closed) return;
-  const closed = once(stream, 'close');
+  // Not once(stream, 'close'): it rejects with the error of a write still in flight, which would
+  // then stand in for the input error that stopped the split.
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
   stream.destroy();
   await closed;
 }

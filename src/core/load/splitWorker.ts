@@ -2,7 +2,8 @@
  * A split worker's thread (parallelSplit.ts starts it): builds the run's row checks from plain data
  * (the describes the main thread read), then reads, checks and writes out each block it is handed
  * (blockSplit.ts), answering in the order the blocks came. It reads the block's bytes from the file
- * itself, into one buffer it keeps: nothing of the input crosses between threads.
+ * itself, into one buffer it keeps: only the rows written out (moved, not copied), the rejected
+ * rows and the problems found go back to the main thread.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
@@ -82,7 +83,10 @@ port.on('message', (req: BlockRequest | { init: WorkerInit } | 'end') => {
   }
   if ('init' in req) {
     closeFiles();
-    split = { init: req.init, ready: checkers(req.init) };
+    const ready = checkers(req.init);
+    // Its failure is answered to each block (below); unheard, it would end the thread.
+    ready.catch(() => undefined);
+    split = { init: req.init, ready };
     return;
   }
   const { init, ready } = split!;

@@ -91,12 +91,12 @@ export function quoted(value: string): string {
   return `"${shownValue(value)}"`;
 }
 
-/** The CsvInputError layout (`file:line (field): detail`), so every input problem reads alike. */
 /** Why a row is left out: its problems in one text (the rejected file's reason column). */
 export function reasonOf(problems: Problem[]): string {
   return problems.map((p) => (p.field !== undefined ? `${p.field}: ${p.detail}` : p.detail)).join('; ');
 }
 
+/** The CsvInputError layout (`file:line (field): detail`), so every input problem reads alike. */
 export function problemMessage(file: string, line: number, field: string | undefined, detail: string): string {
   return `${file}:${line}${field !== undefined ? ` (${field})` : ''}: ${detail}`;
 }

@@ -4,40 +4,21 @@
  * the same records, result files and rejected rows as the one-thread split of the same file; two
  * files with their columns in different orders; a kill -9 while parts are sent, then resume.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js';
 import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/load/types.js';
 import { readCsv } from '../../helpers/csv.js';
-
-const ENV = 'SF_BULKOPS_SPLIT_THREADS_MIN_MB';
+import { threadsSuite } from '../../helpers/splitThreads.js';
 
 describe('load engine: the split on worker threads', function () {
   this.timeout(180_000);
-  let emu: Emulator;
-  let work: string;
-  let saved: string | undefined;
-
-  beforeEach(async () => {
-    saved = process.env[ENV];
-    emu = await startEmulator();
-    work = mkdtempSync(join(tmpdir(), 'bulkops-threads-'));
-  });
-
-  afterEach(async () => {
-    if (saved === undefined) delete process.env[ENV];
-    else process.env[ENV] = saved;
-    await emu.stop();
-    rmSync(work, { recursive: true, force: true });
-  });
-
-  const target = (): { instanceUrl: string; accessToken: string } => ({ instanceUrl: emu.url, accessToken: emu.accessToken });
+  const suite = threadsSuite('bulkops-threads-');
+  const { target } = suite;
 
   /** Contacts with quoted names over two lines, a name with a quote, accents, and every 50th row without its required LastName. */
-  const contacts = (rows: number, file = join(work, 'contacts.csv')): string => {
+  const contacts = (rows: number, file = join(suite.work(), 'contacts.csv')): string => {
     const lines = ['LastName,FirstName,External_Id__c'];
     for (let i = 1; i <= rows; i++) {
       const last = i % 50 === 0 ? '' : i % 7 === 0 ? `"Name ${i}\nsecond line"` : i % 11 === 0 ? `"Say ""${i}"""` : `Nämé${i}`;
@@ -48,8 +29,7 @@ describe('load engine: the split on worker threads', function () {
   };
 
   const load = async (req: LoadRequest, threads: boolean): Promise<{ result: LoadResult; events: LoadEvent[] }> => {
-    if (threads) process.env[ENV] = '0';
-    else delete process.env[ENV];
+    suite.threads(threads);
     const events: LoadEvent[] = [];
     const result = await testEngine(target(), (e) => events.push(e)).engine.start(req);
     return { result, events };
@@ -63,17 +43,16 @@ describe('load engine: the split on worker threads', function () {
 
   it('loads every row once, rejects what preflight rejects, and writes the result files the one-thread split writes', async () => {
     const file = contacts(3000);
-    const one = await load(contactLoad(file, join(work, 'one'), { maxJobBytes: 20_000, resultsDir: join(work, 'one-results') }), false);
+    const one = await load(contactLoad(file, join(suite.work(), 'one'), { maxJobBytes: 20_000, resultsDir: join(suite.work(), 'one-results') }), false);
     expect(one.events.find((e) => e.type === 'split')).to.deep.equal({ type: 'split', threads: 0 });
     const oneFiles = resultFiles(one.result);
-    const oneRecords = [...emu.store.all('Contact')].map((r) => r.LastName);
-    await emu.stop();
-    emu = await startEmulator();
-    const threaded = await load(contactLoad(file, join(work, 'threads'), { maxJobBytes: 20_000, resultsDir: join(work, 'threads-results') }), true);
+    const oneRecords = [...suite.emu().store.all('Contact')].map((r) => r.LastName);
+    await suite.restart();
+    const threaded = await load(contactLoad(file, join(suite.work(), 'threads'), { maxJobBytes: 20_000, resultsDir: join(suite.work(), 'threads-results') }), true);
     expect(threaded.events.find((e) => e.type === 'split')).to.deep.equal({ type: 'split', threads: 2 });
     expect(threaded.result).to.include({ status: 'Completed', successful: 2940, failed: 0, rejected: 60 });
     expect(threaded.result.jobs.length).to.be.greaterThan(3);
-    expect([...emu.store.all('Contact')].map((r) => r.LastName)).to.deep.equal(oneRecords);
+    expect([...suite.emu().store.all('Contact')].map((r) => r.LastName)).to.deep.equal(oneRecords);
     expect(resultFiles(threaded.result)).to.deep.equal(oneFiles);
     // rejected.csv names the lines: every 50th row, its line counting the quoted line breaks before it.
     const rejected = readCsv(threaded.result.files!.rejected!);
@@ -83,28 +62,28 @@ describe('load engine: the split on worker threads', function () {
   });
 
   it('two files with their columns in different orders load as one, on threads', async () => {
-    const a = contacts(400, join(work, 'a.csv'));
-    const b = join(work, 'b.csv');
+    const a = contacts(400, join(suite.work(), 'a.csv'));
+    const b = join(suite.work(), 'b.csv');
     writeFileSync(b, 'External_Id__c,LastName,FirstName\n' + Array.from({ length: 300 }, (_, i) => `D-${i},"B ""${i}""",F${i}`).join('\n') + '\n');
-    const { result, events } = await load(contactLoad(a, work, { files: [a, b], maxJobBytes: 8000 }), true);
+    const { result, events } = await load(contactLoad(a, suite.work(), { files: [a, b], maxJobBytes: 8000 }), true);
     expect(events.find((e) => e.type === 'split')).to.deep.equal({ type: 'split', threads: 2 });
     expect(result).to.include({ status: 'Completed', successful: 392 + 300, rejected: 8 });
-    const names = [...emu.store.all('Contact')].map((r) => `${String(r.External_Id__c)}=${String(r.LastName)}`);
+    const names = [...suite.emu().store.all('Contact')].map((r) => `${String(r.External_Id__c)}=${String(r.LastName)}`);
     expect(names).to.include('D-7=B "7"');
     expect(names).to.include('C-7=Name 7\nsecond line');
     expect(new Set(names).size).to.equal(692);
   });
 
   it('killed while its parts are sent (split on threads), then resumed: every row loaded once, no job left Open', async () => {
-    process.env[ENV] = '0';
-    const req = contactLoad(contacts(3000), work, { maxJobBytes: 20_000 });
+    suite.threads(true);
+    const req = contactLoad(contacts(3000), suite.work(), { maxJobBytes: 20_000 });
     const child = await runCrashChild({ target: target(), request: req }, 'after-upload:2');
     expect(child.signal, child.stderr + child.stdout).to.equal('SIGKILL');
     const result = await testEngine(target()).engine.resume(join(req.ledgerDir, req.runId), 120_000);
     expect(result).to.include({ status: 'Completed', successful: 2940, rejected: 60 });
-    const ids = [...emu.store.all('Contact')].map((r) => String(r.External_Id__c));
+    const ids = [...suite.emu().store.all('Contact')].map((r) => String(r.External_Id__c));
     expect(ids).to.have.length(2940);
     expect(new Set(ids).size).to.equal(2940);
-    expect(emu.ingest.jobs.list().filter((j) => j.state === 'Open')).to.deep.equal([]);
+    expect(suite.emu().ingest.jobs.list().filter((j) => j.state === 'Open')).to.deep.equal([]);
   });
 });
