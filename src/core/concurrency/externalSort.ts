@@ -30,6 +30,8 @@ const BATCH = 1024;
 /** fileIndex u16, line u32, key bytes u32, text bytes u32 */
 const HEAD = 14;
 
+const before = (a: RunReader, b: RunReader): boolean => compare(a.current!, b.current!) < 0;
+
 function compare(a: Entry, b: Entry): number {
   if (a.fileIndex !== b.fileIndex) return a.fileIndex - b.fileIndex;
   if (a.key !== b.key) return a.key < b.key ? -1 : 1;
@@ -195,7 +197,7 @@ async function* merge(paths: string[]): AsyncGenerator<Entry[]> {
       if (r.current) heap.push(r);
       else await r.close();
     }
-    for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(heap, i);
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(heap, i, before);
     let batch: Entry[] = [];
     while (heap.length) {
       const top = heap[0];
@@ -206,7 +208,7 @@ async function* merge(paths: string[]): AsyncGenerator<Entry[]> {
         const last = heap.pop()!;
         if (heap.length) heap[0] = last;
       }
-      if (heap.length) siftDown(heap, 0);
+      if (heap.length) siftDown(heap, 0, before);
       if (batch.length === BATCH) {
         yield batch;
         batch = [];
@@ -218,13 +220,14 @@ async function* merge(paths: string[]): AsyncGenerator<Entry[]> {
   }
 }
 
-function siftDown(heap: RunReader[], i: number): void {
+/** Restores a binary min-heap below i (the k-way merges of this sort and of the results' line sort). */
+export function siftDown<T>(heap: T[], i: number, less: (a: T, b: T) => boolean): void {
   for (;;) {
     const l = 2 * i + 1;
     const r = l + 1;
     let m = i;
-    if (l < heap.length && compare(heap[l].current!, heap[m].current!) < 0) m = l;
-    if (r < heap.length && compare(heap[r].current!, heap[m].current!) < 0) m = r;
+    if (l < heap.length && less(heap[l], heap[m])) m = l;
+    if (r < heap.length && less(heap[r], heap[m])) m = r;
     if (m === i) return;
     [heap[i], heap[m]] = [heap[m], heap[i]];
     i = m;
