@@ -158,6 +158,12 @@ export class JobRunner {
     // Past the wait a serial run starts no part once one has started here (a part sent back for a new job included).
     let startedOne = false;
     const handOff = ctx.inFlight !== undefined;
+    // In an auto run a part whose job has already ended (the estimate's probe) holds no lock in the
+    // org: it is joined outside the gate. Through the gate it kept the next part of its parent
+    // waiting while other parts took every job in flight, and that part then queued in the org
+    // behind them.
+    const endedAlready = handOff ? queue.filter((c) => c.terminal) : [];
+    if (endedAlready.length) queue.splice(0, queue.length, ...queue.filter((c) => !c.terminal));
     const workers: Array<Promise<void>> = [];
     const worker = async (): Promise<void> => {
       for (let c = await gate.next(queue); c; c = await gate.next(queue)) {
@@ -198,7 +204,18 @@ export class JobRunner {
         if (handed && !requeued) return;
       }
     };
+    const joinEnded = async (c: ChunkState): Promise<void> => {
+      try {
+        if ((await this.runPart(ctx, c)) !== 'again') return;
+        queue.unshift(c);
+        workers.push(worker());
+      } catch (error) {
+        failure ??= { error };
+        gate.close();
+      }
+    };
     for (let i = 0; i < Math.min(gate.max * 2, queue.length); i++) workers.push(worker());
+    for (const c of endedAlready) workers.push(joinEnded(c));
     // Workers handed on are added while these run: the array's iterator reaches them too.
     for (const w of workers) await w;
     if (failure) throw failure.error;

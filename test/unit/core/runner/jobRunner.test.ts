@@ -15,6 +15,7 @@ import { Ledger } from '../../../../src/core/ledger/ledger.js';
 import { replay, type ChunkState, type RunState } from '../../../../src/core/ledger/records.js';
 import { planChunks } from '../../../../src/core/load/planner.js';
 import { csvLine } from '../../../../src/core/csv/writer.js';
+import { partsConflict } from '../../../../src/core/concurrency/auto.js';
 import { InFlight } from '../../../../src/core/runner/inFlight.js';
 import { JobRunner } from '../../../../src/core/runner/jobRunner.js';
 
@@ -27,6 +28,8 @@ const USER = '005000000000001AAA';
 class LateOrg {
   public readonly jobs = new Map<string, JobInfo & { data?: string }>();
   public hold: Promise<void> = Promise.resolve();
+  /** the jobs closed, in order */
+  public readonly closed: string[] = [];
   private creations = 0;
   private lists = 0;
 
@@ -62,6 +65,7 @@ class LateOrg {
       },
       close: (id: string): Promise<JobInfo> => {
         const j = job(id);
+        this.closed.push(id);
         const rows = (j.data ?? '').trim().split('\n').length - 1;
         Object.assign(j, { state: 'JobComplete', numberRecordsProcessed: rows, numberRecordsFailed: 0 });
         return Promise.resolve({ ...j });
@@ -156,5 +160,21 @@ describe('job runner: a creation the org handled late', () => {
     ledger.close();
     expect(endedWhileHeld, 'jobs ended while the first join was held').to.equal(6);
     expect(state.chunks.map((c) => c.results?.successful)).to.deep.equal([2, 2, 2, 2, 2, 2]);
+  });
+
+  it("an auto run: the part whose job ended in the estimate's probe keeps no part of its parent waiting", async () => {
+    const org = new LateOrg(false);
+    const { ledger, state, runner } = await planned(8, 2, org);
+    // Parts 1 and 2 hold children of parent A, parts 3 and 4 those of B and C.
+    const parents = ['A', 'A', 'B', 'C'];
+    state.chunks.forEach((c, i) => (c.chunk.parentKeys = { first: parents[i], last: parents[i] }));
+    const ctx = { ledger, state, deadline: { at: Date.now() + 60_000 }, inFlight: new InFlight<ChunkState>({ max: 2, conflicts: partsConflict }) };
+    await runner.run({ ...ctx, untilEnded: true }, [state.chunks[0]]);
+    await runner.run(ctx, state.chunks);
+    ledger.close();
+    const part = (jobId: string): number => state.chunks.findIndex((c) => c.jobId === jobId) + 1;
+    // Part 2 goes first (before, part 1 held the gate while parts 3 and 4 took both jobs in flight).
+    expect(org.closed.map(part)).to.deep.equal([1, 2, 3, 4]);
+    expect(state.chunks.map((c) => c.results?.successful)).to.deep.equal([2, 2, 2, 2]);
   });
 });
