@@ -30,6 +30,8 @@ const BATCH = 1024;
 /** fileIndex u16, line u32, key bytes u32, text bytes u32 */
 const HEAD = 14;
 
+const before = (a: RunReader, b: RunReader): boolean => compare(a.current!, b.current!) < 0;
+
 function compare(a: Entry, b: Entry): number {
   if (a.fileIndex !== b.fileIndex) return a.fileIndex - b.fileIndex;
   if (a.key !== b.key) return a.key < b.key ? -1 : 1;
@@ -46,19 +48,27 @@ export async function* sortedByKey(input: AsyncIterable<CsvRecord[]>, opts: Sort
   try {
     let entries: Entry[] = [];
     let bytes = 0;
+    // Whether the rows of this run came in (file, line) order, as a split reads them.
+    let ordered = true;
+    let last: Entry | undefined;
     for await (const batch of input) {
       for (const r of batch) {
         const text = r.text ?? csvLine(r.fields).slice(0, -1);
-        entries.push({ fileIndex: r.fileIndex ?? 0, line: r.line, key: opts.key(r) ?? '', text });
+        const e: Entry = { fileIndex: r.fileIndex ?? 0, line: r.line, key: opts.key(r) ?? '', text };
+        if (!follows(last, e)) ordered = false;
+        entries.push(e);
+        last = e;
         bytes += text.length;
         if (bytes >= runBytes) {
-          runs.push(await writeRun(runPath(), entries.sort(compare)));
+          runs.push(await writeRun(runPath(), sortRun(entries, ordered)));
           entries = [];
           bytes = 0;
+          ordered = true;
+          last = undefined;
         }
       }
     }
-    entries.sort(compare);
+    entries = sortRun(entries, ordered);
     if (runs.length === 0) {
       // Everything fitted in one run: no disk needed.
       for (let i = 0; i < entries.length; i += BATCH) yield entries.slice(i, i + BATCH).map(toRecord);
@@ -72,7 +82,12 @@ export async function* sortedByKey(input: AsyncIterable<CsvRecord[]>, opts: Sort
       for (let i = 0; i < runs.length; i += fanIn) {
         const group = runs.slice(i, i + fanIn);
         const out = new RunWriter(runPath());
-        for await (const batch of merge(group)) for (const e of batch) await out.add(e);
+        for await (const batch of merge(group)) {
+          for (const e of batch) {
+            const pending = out.add(e);
+            if (pending) await pending;
+          }
+        }
         merged.push(await out.close());
         await Promise.all(group.map((f) => rm(f, { force: true })));
       }
@@ -88,9 +103,40 @@ function toRecord(e: Entry): KeyedRecord {
   return { line: e.line, fileIndex: e.fileIndex, fields: [], text: e.text, key: e.key };
 }
 
+/** Whether e comes after last in (file, line) order (or is the first). */
+function follows(last: Entry | undefined, e: Entry): boolean {
+  return !last || e.fileIndex > last.fileIndex || (e.fileIndex === last.fileIndex && e.line >= last.line);
+}
+
+/**
+ * A run's entries in compare() order. Rows that came in (file, line) order only need grouping by
+ * (file, key), each group keeping its arrival order: one comparison per distinct key instead of
+ * n log n string comparisons (a grouped load has few parents per run, and many rows each).
+ */
+function sortRun(entries: Entry[], ordered: boolean): Entry[] {
+  if (!ordered) return entries.sort(compare);
+  const files = new Map<number, Map<string, Entry[]>>();
+  for (const e of entries) {
+    let keys = files.get(e.fileIndex);
+    if (!keys) files.set(e.fileIndex, (keys = new Map<string, Entry[]>()));
+    const group = keys.get(e.key);
+    if (group) group.push(e);
+    else keys.set(e.key, [e]);
+  }
+  const out: Entry[] = [];
+  for (const f of [...files.keys()].sort((a, b) => a - b)) {
+    const keys = files.get(f)!;
+    for (const k of [...keys.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) for (const e of keys.get(k)!) out.push(e);
+  }
+  return out;
+}
+
 async function writeRun(path: string, entries: Entry[]): Promise<string> {
   const out = new RunWriter(path);
-  for (const e of entries) await out.add(e);
+  for (const e of entries) {
+    const pending = out.add(e);
+    if (pending) await pending;
+  }
   return out.close();
 }
 
@@ -102,7 +148,8 @@ class RunWriter {
     this.out = new ByteWriter(path);
   }
 
-  public async add(e: Entry): Promise<void> {
+  /** A promise only when the buffer was due to be written (no await per row). */
+  public add(e: Entry): Promise<void> | undefined {
     this.head.writeUInt16LE(e.fileIndex, 0);
     this.head.writeUInt32LE(e.line, 2);
     this.head.writeUInt32LE(Buffer.byteLength(e.key), 6);
@@ -110,7 +157,7 @@ class RunWriter {
     this.out.bytes(this.head, 0, HEAD);
     this.out.text(e.key);
     this.out.text(e.text);
-    if (this.out.due) await this.out.flush();
+    return this.out.due ? this.out.flush() : undefined;
   }
 
   public async close(): Promise<string> {
@@ -135,18 +182,36 @@ class RunReader {
     return r;
   }
 
-  /** Moves to the next entry (current is undefined at the end). */
-  public async advance(): Promise<void> {
+  /** Moves to the next entry (current is undefined at the end); a promise only when it had to read. */
+  public advance(): Promise<void> | undefined {
+    const left = this.end - this.start;
+    if (left >= HEAD && left >= HEAD + this.buf.readUInt32LE(this.start + 6) + this.buf.readUInt32LE(this.start + 10)) {
+      this.take();
+      return undefined;
+    }
+    return this.read();
+  }
+
+  public async close(): Promise<void> {
+    await this.file.close();
+  }
+
+  private async read(): Promise<void> {
     if (!(await this.have(HEAD))) {
       this.current = undefined;
       return;
     }
-    const b = this.buf;
-    const s = this.start;
-    const keyBytes = b.readUInt32LE(s + 6);
-    const textBytes = b.readUInt32LE(s + 10);
+    const keyBytes = this.buf.readUInt32LE(this.start + 6);
+    const textBytes = this.buf.readUInt32LE(this.start + 10);
     if (!(await this.have(HEAD + keyBytes + textBytes))) throw new Error('a sort run ends mid-row');
+    this.take();
+  }
+
+  /** The entry at start, whole in the buffer. */
+  private take(): void {
     const at = this.start;
+    const keyBytes = this.buf.readUInt32LE(at + 6);
+    const textBytes = this.buf.readUInt32LE(at + 10);
     const k = at + HEAD;
     this.current = {
       fileIndex: this.buf.readUInt16LE(at),
@@ -155,10 +220,6 @@ class RunReader {
       text: this.buf.toString('utf8', k + keyBytes, k + keyBytes + textBytes),
     };
     this.start = k + keyBytes + textBytes;
-  }
-
-  public async close(): Promise<void> {
-    await this.file.close();
   }
 
   /** True once n bytes from start are in the buffer; false at a clean end of file. */
@@ -195,18 +256,19 @@ async function* merge(paths: string[]): AsyncGenerator<Entry[]> {
       if (r.current) heap.push(r);
       else await r.close();
     }
-    for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(heap, i);
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(heap, i, before);
     let batch: Entry[] = [];
     while (heap.length) {
       const top = heap[0];
       batch.push(top.current!);
-      await top.advance();
+      const read = top.advance();
+      if (read) await read;
       if (!top.current) {
         await top.close();
         const last = heap.pop()!;
         if (heap.length) heap[0] = last;
       }
-      if (heap.length) siftDown(heap, 0);
+      if (heap.length) siftDown(heap, 0, before);
       if (batch.length === BATCH) {
         yield batch;
         batch = [];
@@ -218,13 +280,14 @@ async function* merge(paths: string[]): AsyncGenerator<Entry[]> {
   }
 }
 
-function siftDown(heap: RunReader[], i: number): void {
+/** Restores a binary min-heap below i (the k-way merges of this sort and of the results' line sort). */
+export function siftDown<T>(heap: T[], i: number, less: (a: T, b: T) => boolean): void {
   for (;;) {
     const l = 2 * i + 1;
     const r = l + 1;
     let m = i;
-    if (l < heap.length && compare(heap[l].current!, heap[m].current!) < 0) m = l;
-    if (r < heap.length && compare(heap[r].current!, heap[m].current!) < 0) m = r;
+    if (l < heap.length && less(heap[l], heap[m])) m = l;
+    if (r < heap.length && less(heap[r], heap[m])) m = r;
     if (m === i) return;
     [heap[i], heap[m]] = [heap[m], heap[i]];
     i = m;

@@ -151,18 +151,37 @@ export class JobRunner {
     // waited for, so the caller (who then lets the run's lock go) never leaves a worker behind.
     let failure: { error: unknown } | undefined;
     // A part leaves the gate when its job ends, before its results are joined (joins go one at a
-    // time): twice as many workers as jobs in flight let the next parts start meanwhile.
+    // time): twice as many workers as jobs in flight let the next parts start meanwhile. In an auto
+    // run (its own gate) a worker whose job has ended also hands its place on to a new worker while
+    // it waits for its join: otherwise a backlog of joins holds every worker, and parts the gate
+    // lets start (the next part of a heavy parent's chain, say) wait for joins of other parts.
     // Past the wait a serial run starts no part once one has started here (a part sent back for a new job included).
     let startedOne = false;
-    const workers = Array.from({ length: Math.min(gate.max * 2, queue.length) }, async () => {
+    const handOff = ctx.inFlight !== undefined;
+    // In an auto run a part whose job has already ended (the estimate's probe) holds no lock in the
+    // org: it is joined outside the gate. Through the gate it kept the next part of its parent
+    // waiting while other parts took every job in flight, and that part then queued in the org
+    // behind them.
+    const endedAlready = handOff ? queue.filter((c) => c.terminal) : [];
+    if (endedAlready.length) queue.splice(0, queue.length, ...queue.filter((c) => !c.terminal));
+    const workers: Array<Promise<void>> = [];
+    const worker = async (): Promise<void> => {
       for (let c = await gate.next(queue); c; c = await gate.next(queue)) {
         const part = c;
         let out = false;
+        let handed = false;
+        let requeued = false;
         const leaveGate = (): void => {
           if (out) return;
           out = true;
           // A job closed but not ended (the wait ran out) still holds its rows' parent locks in the org.
           gate.done(part, part.closed === true && !part.terminal);
+        };
+        const ended = (): void => {
+          leaveGate();
+          if (!handOff || handed || queue.length === 0) return;
+          handed = true;
+          workers.push(worker());
         };
         try {
           // Past the wait a parallel run still uploads every part (--wait 0 means "return after upload");
@@ -171,16 +190,34 @@ export class JobRunner {
           if (gate.max === 1 && !c.closed && this.deps.now() > ctx.deadline.at && startedOne) break;
           startedOne = true;
           // A part whose job never held its rows goes back in the queue for a new job, through the gate.
-          if ((await this.runPart(ctx, c, leaveGate)) === 'again') queue.unshift(c);
+          if ((await this.runPart(ctx, c, ended)) === 'again') {
+            queue.unshift(c);
+            requeued = true;
+          }
         } catch (error) {
           failure ??= { error };
           gate.close();
         } finally {
           leaveGate();
         }
+        // Its place was handed on; a part sent back goes on here (the queue may have emptied meanwhile).
+        if (handed && !requeued) return;
       }
-    });
-    await Promise.all(workers);
+    };
+    const joinEnded = async (c: ChunkState): Promise<void> => {
+      try {
+        if ((await this.runPart(ctx, c)) !== 'again') return;
+        queue.unshift(c);
+        workers.push(worker());
+      } catch (error) {
+        failure ??= { error };
+        gate.close();
+      }
+    };
+    for (let i = 0; i < Math.min(gate.max * 2, queue.length); i++) workers.push(worker());
+    for (const c of endedAlready) workers.push(joinEnded(c));
+    // Workers handed on are added while these run: the array's iterator reaches them too.
+    for (const w of workers) await w;
     if (failure) throw failure.error;
   }
 

@@ -12,18 +12,28 @@ import type { BulkV2 } from '../../../../src/core/bulk/bulkV2.js';
 import type { JobInfo, JobState } from '../../../../src/core/bulk/types.js';
 import { OrgNetworkError } from '../../../../src/core/http/orgHttp.js';
 import { Ledger } from '../../../../src/core/ledger/ledger.js';
-import { replay } from '../../../../src/core/ledger/records.js';
+import { replay, type ChunkState, type RunState } from '../../../../src/core/ledger/records.js';
 import { planChunks } from '../../../../src/core/load/planner.js';
 import { csvLine } from '../../../../src/core/csv/writer.js';
+import { partsConflict } from '../../../../src/core/concurrency/auto.js';
+import { InFlight } from '../../../../src/core/runner/inFlight.js';
 import { JobRunner } from '../../../../src/core/runner/jobRunner.js';
 
 const USER = '005000000000001AAA';
 
-/** An org whose first job creation is handled but answered with a reset, and whose job list lags one call behind. */
+/**
+ * An org whose first job creation is handled but answered with a reset (unless told it is not late),
+ * and whose job list lags one call behind. Results are given once `hold` is settled.
+ */
 class LateOrg {
   public readonly jobs = new Map<string, JobInfo & { data?: string }>();
+  public hold: Promise<void> = Promise.resolve();
+  /** the jobs closed, in order */
+  public readonly closed: string[] = [];
   private creations = 0;
   private lists = 0;
+
+  public constructor(private readonly late = true) {}
 
   public bulk(): BulkV2 {
     const job = (id: string): JobInfo & { data?: string } => {
@@ -41,7 +51,7 @@ class LateOrg {
       createIngestJob: (): Promise<JobInfo> => {
         const info = make();
         // The first creation reaches the org, but its answer is lost.
-        if (this.creations === 1) return Promise.reject(new OrgNetworkError('socket hang up', 'POST', '/jobs/ingest', 'ECONNRESET'));
+        if (this.late && this.creations === 1) return Promise.reject(new OrgNetworkError('socket hang up', 'POST', '/jobs/ingest', 'ECONNRESET'));
         return Promise.resolve({ ...info });
       },
       // The first look finds nothing yet (the org lists the late job only afterwards).
@@ -55,6 +65,7 @@ class LateOrg {
       },
       close: (id: string): Promise<JobInfo> => {
         const j = job(id);
+        this.closed.push(id);
         const rows = (j.data ?? '').trim().split('\n').length - 1;
         Object.assign(j, { state: 'JobComplete', numberRecordsProcessed: rows, numberRecordsFailed: 0 });
         return Promise.resolve({ ...j });
@@ -63,13 +74,14 @@ class LateOrg {
         job(id).state = 'Aborted';
         return Promise.resolve({ ...job(id) });
       },
-      results: (id: string, kind: string): Promise<Readable> => {
+      results: async (id: string, kind: string): Promise<Readable> => {
+        await this.hold;
         const [header, ...rows] = (job(id).data ?? '').trim().split('\n');
         const text =
           kind === 'successful'
             ? [csvLine(['sf__Id', 'sf__Created']).trimEnd() + `,${header}`, ...rows.map((r, i) => `003${String(i).padStart(15, '0')},true,${r}`)].join('\n') + '\n'
             : csvLine(['sf__Id', 'sf__Error', ...header.split(',')]);
-        return Promise.resolve(Readable.from([Buffer.from(text)]));
+        return Readable.from([Buffer.from(text)]);
       },
     };
     return fake as unknown as BulkV2;
@@ -83,12 +95,13 @@ describe('job runner: a creation the org handled late', () => {
   });
   afterEach(() => rmSync(work, { recursive: true, force: true }));
 
-  it('aborts the extra job the lost attempt made, and loads the part once into the job it got', async () => {
+  /** A planned run of `n` rows in parts of `partRows`, and a runner for the org. */
+  async function planned(n: number, partRows: number, org: LateOrg): Promise<{ runDir: string; ledger: Ledger; state: RunState; runner: JobRunner }> {
     const runDir = join(work, 'run');
     mkdirSync(runDir);
     const header = ['LastName', 'External_Id__c'];
-    const rows = Array.from({ length: 5 }, (_, i) => ({ line: i + 2, fields: [`Name ${i}`, `X-${i}`] }));
-    const plan = await planChunks(Readable.from(rows), { dir: work, header });
+    const rows = Array.from({ length: n }, (_, i) => ({ line: i + 2, fields: [`Name ${i}`, `X-${i}`] }));
+    const plan = await planChunks(Readable.from(rows), { dir: work, header, group: { rows: partRows } });
     const ledger = new Ledger(runDir);
     ledger.append({
       t: 'run',
@@ -101,9 +114,8 @@ describe('job runner: a creation the org handled late', () => {
       concurrency: 1,
       backup: false,
     });
-    ledger.append({ t: 'planned', chunks: plan.chunks, rows: 5, rejected: 0, header, fileSha256: 'x', fileBytes: 1 });
+    ledger.append({ t: 'planned', chunks: plan.chunks, rows: n, rejected: 0, header, fileSha256: 'x', fileBytes: 1 });
     const state = replay(Ledger.read(runDir));
-    const org = new LateOrg();
     const runner = new JobRunner({
       bulk: org.bulk(),
       now: Date.now,
@@ -113,6 +125,12 @@ describe('job runner: a creation the org handled late', () => {
       poll: { minMs: 1, maxMs: 1 },
       stateDir: join(work, 'state'),
     });
+    return { runDir, ledger, state, runner };
+  }
+
+  it('aborts the extra job the lost attempt made, and loads the part once into the job it got', async () => {
+    const org = new LateOrg();
+    const { runDir, ledger, state, runner } = await planned(5, 10, org);
     await runner.run({ ledger, state, deadline: { at: Date.now() + 60_000 } }, state.chunks);
     ledger.close();
 
@@ -124,5 +142,39 @@ describe('job runner: a creation the org handled late', () => {
     const records = Ledger.read(runDir);
     expect(records.filter((r) => r.t === 'aborted-orphan').map((r) => r.t === 'aborted-orphan' && r.jobId)).to.deep.equal([late.id]);
     expect(records.filter((r) => r.t === 'created').map((r) => r.t === 'created' && r.jobId)).to.deep.equal([used.id]);
+  });
+
+  it('an auto run: parts go on starting while the parts before them wait for their results to be joined', async () => {
+    const org = new LateOrg(false);
+    let release!: () => void;
+    org.hold = new Promise<void>((resolve) => (release = resolve));
+    const { ledger, state, runner } = await planned(12, 2, org);
+    expect(state.chunks).to.have.length(6);
+    // One job at a time (two workers' places): the first results are held until every job has ended, or 5 s.
+    const running = runner.run({ ledger, state, deadline: { at: Date.now() + 60_000 }, inFlight: new InFlight<ChunkState>({ max: 1 }) }, state.chunks);
+    const ended = (): number => [...org.jobs.values()].filter((j) => j.state === 'JobComplete').length;
+    for (const until = Date.now() + 5000; ended() < 6 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 5));
+    const endedWhileHeld = ended();
+    release();
+    await running;
+    ledger.close();
+    expect(endedWhileHeld, 'jobs ended while the first join was held').to.equal(6);
+    expect(state.chunks.map((c) => c.results?.successful)).to.deep.equal([2, 2, 2, 2, 2, 2]);
+  });
+
+  it("an auto run: the part whose job ended in the estimate's probe keeps no part of its parent waiting", async () => {
+    const org = new LateOrg(false);
+    const { ledger, state, runner } = await planned(8, 2, org);
+    // Parts 1 and 2 hold children of parent A, parts 3 and 4 those of B and C.
+    const parents = ['A', 'A', 'B', 'C'];
+    state.chunks.forEach((c, i) => (c.chunk.parentKeys = { first: parents[i], last: parents[i] }));
+    const ctx = { ledger, state, deadline: { at: Date.now() + 60_000 }, inFlight: new InFlight<ChunkState>({ max: 2, conflicts: partsConflict }) };
+    await runner.run({ ...ctx, untilEnded: true }, [state.chunks[0]]);
+    await runner.run(ctx, state.chunks);
+    ledger.close();
+    const part = (jobId: string): number => state.chunks.findIndex((c) => c.jobId === jobId) + 1;
+    // Part 2 goes first (before, part 1 held the gate while parts 3 and 4 took both jobs in flight).
+    expect(org.closed.map(part)).to.deep.equal([1, 2, 3, 4]);
+    expect(state.chunks.map((c) => c.results?.successful)).to.deep.equal([2, 2, 2, 2]);
   });
 });
