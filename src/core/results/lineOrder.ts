@@ -8,9 +8,9 @@
  * sf__File when a run has several files), so no row is parsed into fields: records are found by
  * scanRecords, the leading fields read where they lie, and each row's bytes are copied. The sort is
  * an external merge sort on the numeric key (file, line): rows gather in one buffer up to a byte
- * budget (rows and key cost little more than their bytes, unlike rows as JS strings), are put in
- * order there, and go to disk as a sorted run only when the budget is passed; the runs are then
- * merged k ways, in rounds of at most FAN_IN files. Memory stays flat at any size.
+ * budget (a row costs its bytes plus about 20 bytes of key and place, far less than a row as a JS
+ * string), are put in order there, and go to disk as a sorted run only when the budget is passed;
+ * the runs are then merged k ways, in rounds of at most `fanIn` files (64). Memory stays flat at any size.
  *
  * retry.csv rows carry no line, so they are taken from where their line is: the failed rows worth
  * sending again unchanged (isRetryable, as the join decides) and the unprocessed rows of a job that
@@ -156,6 +156,8 @@ function lineNumber(buf: Buffer, start: number, end: number): number {
 
 /** A sorted run on disk: per row a double key, a uint32 byte count, then the row's bytes. */
 const HEAD = 12;
+/** What a row held for the sort costs besides its bytes: its key and start (numbers), its index when sorted. */
+const ROW_COST = 20;
 
 /**
  * Rows by numeric key (stable), in flat memory: gathered in one buffer up to runBytes, sorted there,
@@ -179,7 +181,9 @@ class LineSorter {
   /** Takes a copy of buf[start, end) under key; a promise when a run had to be written first. */
   public add(key: number, buf: Buffer, start: number, end: number): Promise<void> | undefined {
     const len = end - start;
-    const spill = this.keys.length > 0 && this.fill + len > this.runBytes ? this.spill() : undefined;
+    // The budget counts each row's key and place too (two numbers, an index when sorted): short or
+    // empty rows cannot grow those arrays past it.
+    const spill = this.keys.length > 0 && this.fill + this.keys.length * ROW_COST + len > this.runBytes ? this.spill() : undefined;
     if (spill) return spill.then(() => this.keep(key, buf, start, end));
     this.keep(key, buf, start, end);
     return undefined;

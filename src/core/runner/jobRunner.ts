@@ -151,19 +151,24 @@ export class JobRunner {
     // waited for, so the caller (who then lets the run's lock go) never leaves a worker behind.
     let failure: { error: unknown } | undefined;
     // A part leaves the gate when its job ends, before its results are joined (joins go one at a
-    // time): twice as many workers as jobs in flight let the next parts start meanwhile. In an auto
-    // run (its own gate) a worker whose job has ended also hands its place on to a new worker while
-    // it waits for its join: otherwise a backlog of joins holds every worker, and parts the gate
-    // lets start (the next part of a heavy parent's chain, say) wait for joins of other parts.
+    // time): twice as many workers as jobs in flight let the next parts start meanwhile. In a run
+    // with its own gate (an auto run, a lock-failure round) a worker whose job has ended also hands
+    // its place on to a new worker while it waits for its join: otherwise a backlog of joins holds
+    // every worker, and parts the gate lets start (the next part of a heavy parent's chain, say)
+    // wait for joins of other parts.
     // Past the wait a serial run starts no part once one has started here (a part sent back for a new job included).
     let startedOne = false;
     const handOff = ctx.inFlight !== undefined;
-    // In an auto run a part whose job has already ended (the estimate's probe) holds no lock in the
-    // org: it is joined outside the gate. Through the gate it kept the next part of its parent
-    // waiting while other parts took every job in flight, and that part then queued in the org
-    // behind them.
+    // In such a run a part whose job has already ended (the estimate's probe, a part whose job ended
+    // before a crash) holds no lock in the org: it is joined outside the gate. Through the gate it
+    // kept the next part of its parent waiting while other parts took every job in flight, and that
+    // part then queued in the org behind them. It counts as started, as it did through the gate: a
+    // serial run past its wait then joins it and starts nothing else.
     const endedAlready = handOff ? queue.filter((c) => c.terminal) : [];
-    if (endedAlready.length) queue.splice(0, queue.length, ...queue.filter((c) => !c.terminal));
+    if (endedAlready.length) {
+      queue.splice(0, queue.length, ...queue.filter((c) => !c.terminal));
+      startedOne = true;
+    }
     const workers: Array<Promise<void>> = [];
     const worker = async (): Promise<void> => {
       for (let c = await gate.next(queue); c; c = await gate.next(queue)) {

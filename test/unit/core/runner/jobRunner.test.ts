@@ -178,3 +178,98 @@ describe('job runner: a creation the org handled late', () => {
     expect(state.chunks.map((c) => c.results?.successful)).to.deep.equal([2, 2, 2, 2]);
   });
 });
+
+describe('job runner: the probe part joined outside the gate', () => {
+  let work: string;
+  beforeEach(() => {
+    work = mkdtempSync(join(tmpdir(), 'bulkops-rev4-runner-'));
+  });
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  it("a probe whose job was aborted before it held a row gets a new job, never while its parent's next part runs", async () => {
+    const org = new LateOrg(false);
+    const runDir = join(work, 'run');
+    mkdirSync(runDir);
+    const header = ['LastName', 'External_Id__c'];
+    const rows = Array.from({ length: 8 }, (_, i) => ({ line: i + 2, fields: [`Name ${i}`, `X-${i}`] }));
+    const plan = await planChunks(Readable.from(rows), { dir: work, header, group: { rows: 2 } });
+    const ledger = new Ledger(runDir);
+    ledger.append({ t: 'run', runId: 'r', object: 'Contact', operation: 'insert', files: ['in.csv'], resultsDir: runDir, org: { username: 'u', orgId: '00D000000000001AAA', userId: USER, instanceUrl: 'http://x' }, concurrency: 2, backup: false });
+    ledger.append({ t: 'planned', chunks: plan.chunks, rows: 8, rejected: 0, header, fileSha256: 'x', fileBytes: 1 });
+    const state = replay(Ledger.read(runDir));
+    const bulk = org.bulk();
+    // The probe's job (the first closed) is aborted by someone before it processed a row.
+    let closes = 0;
+    const inOrg = new Set<string>();
+    let overlap = false;
+    const partOf = (id: string): number => state.chunks.findIndex((c) => c.jobId === id);
+    const parentOf = (id: string): string | undefined => state.chunks[partOf(id)]?.chunk.parentKeys?.first;
+    const close = bulk.close.bind(bulk);
+    bulk.close = async (id: string): Promise<JobInfo> => {
+      for (const other of inOrg) if (parentOf(other) === parentOf(id)) overlap = true;
+      if (closes++ === 0) {
+        const j = org.jobs.get(id)!;
+        org.closed.push(id);
+        j.data = `${header.join(',')}\n`;
+        Object.assign(j, { state: 'Aborted', numberRecordsProcessed: 0, numberRecordsFailed: 0 });
+        return { ...j };
+      }
+      const info = await close(id);
+      inOrg.add(id);
+      // The job ends a little later.
+      setTimeout(() => inOrg.delete(id), 30);
+      return info;
+    };
+    const info = bulk.info.bind(bulk);
+    bulk.info = async (id: string): Promise<JobInfo> => {
+      const j = await info(id);
+      return inOrg.has(id) ? { ...j, state: 'InProgress' as JobState } : j;
+    };
+    const runner = new JobRunner({ bulk, now: Date.now, sleep: (ms): Promise<void> => new Promise((r) => setTimeout(r, ms)), emit: (): void => undefined, retry: { attempts: 4, baseMs: 1, maxMs: 1, budgetMs: 60_000 }, poll: { minMs: 1, maxMs: 1 }, stateDir: join(work, 'state') });
+    const parents = ['A', 'A', 'B', 'C'];
+    state.chunks.forEach((c, i) => (c.chunk.parentKeys = { first: parents[i], last: parents[i] }));
+    const ctx = { ledger, state, deadline: { at: Date.now() + 60_000 }, inFlight: new InFlight<ChunkState>({ max: 2, conflicts: partsConflict }) };
+    await runner.run({ ...ctx, untilEnded: true }, [state.chunks[0]]);
+    expect(state.chunks[0].terminal?.state).to.equal('Aborted');
+    await runner.run(ctx, state.chunks);
+    ledger.close();
+    expect(overlap, 'two jobs of parent A in the org at once').to.equal(false);
+    // The probe's part left its aborted job for a new one: five closes in all.
+    expect(closes).to.equal(5);
+    expect(Ledger.read(runDir).filter((r) => r.t === 'job-dropped')).to.have.length(1);
+    expect(state.chunks.map((c) => c.results?.successful)).to.deep.equal([2, 2, 2, 2]);
+  });
+});
+
+describe('job runner: a serial gate (a lock round, an auto serial run) past its wait', () => {
+  let work: string;
+  beforeEach(() => {
+    work = mkdtempSync(join(tmpdir(), 'bulkops-rev4-serial-'));
+  });
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  for (const how of ['no gate of its own (--concurrency 1)', 'a gate of one (rounds.ts, auto serial)'] as const) {
+    it(`a resume past the wait whose first part's job has ended joins it and starts no other part: ${how}`, async () => {
+      const org = new LateOrg(false);
+      const runDir = join(work, 'run');
+      mkdirSync(runDir);
+      const header = ['LastName', 'External_Id__c'];
+      const rows = Array.from({ length: 6 }, (_, i) => ({ line: i + 2, fields: [`Name ${i}`, `X-${i}`] }));
+      const plan = await planChunks(Readable.from(rows), { dir: work, header, group: { rows: 2 } });
+      const ledger = new Ledger(runDir);
+      ledger.append({ t: 'run', runId: 'r', object: 'Contact', operation: 'insert', files: ['in.csv'], resultsDir: runDir, org: { username: 'u', orgId: '00D000000000001AAA', userId: USER, instanceUrl: 'http://x' }, concurrency: 1, backup: false });
+      ledger.append({ t: 'planned', chunks: plan.chunks, rows: 6, rejected: 0, header, fileSha256: 'x', fileBytes: 1 });
+      const state = replay(Ledger.read(runDir));
+      const runner = new JobRunner({ bulk: org.bulk(), now: Date.now, sleep: (): Promise<void> => Promise.resolve(), emit: (): void => {}, retry: { attempts: 4, baseMs: 1, maxMs: 1, budgetMs: 60_000 }, poll: { minMs: 1, maxMs: 1 }, stateDir: join(work, 'state') });
+      const gate = how.startsWith('a gate') ? { inFlight: new InFlight<ChunkState>({ max: 1 }) } : {};
+      // The first part's job ends (as a crash after its end, before its join, leaves it).
+      await runner.run({ ledger, state, deadline: { at: Date.now() + 60_000 }, untilEnded: true, ...gate }, [state.chunks[0]]);
+      expect(state.chunks[0].terminal).to.not.equal(undefined);
+      // Resumed with --wait 0.
+      await runner.run({ ledger, state, deadline: { at: Date.now() - 1 }, ...gate }, state.chunks);
+      ledger.close();
+      expect(state.chunks.map((c) => c.results !== undefined)).to.deep.equal([true, false, false]);
+      expect(org.closed, 'jobs closed').to.have.length(1);
+    });
+  }
+});
