@@ -189,9 +189,19 @@ function parseRecord(buf: string, sp: Specials, c: Cursor, delim: number, final:
   }
 }
 
+/**
+ * For files this plugin reads back (part, result and backup files): a row there may be longer than
+ * an input record (a backup row with several long text areas; a part row with quotes added), and the
+ * bound only keeps a quote left open from reading a whole file into one record.
+ */
+export const DEFAULT_MAX_RECORD_CHARS = 8_000_000;
+
 export type FastParseOptions = {
   delimiter: string;
-  /** a record longer than this is a quote left open, not data (Salesforce's limit is 400,000) */
+  /**
+   * a record longer than this is a quote left open, not data; default DEFAULT_MAX_RECORD_CHARS. The
+   * input reader passes Salesforce's own bound (reader.ts MAX_RECORD_CHARS)
+   */
   maxRecordChars?: number;
   /**
    * hand out each record's text when it is in csvLine's form (the splitter copies it as read);
@@ -217,7 +227,7 @@ export class RecordBatcher {
   public constructor(private readonly opts: FastParseOptions & { bom?: boolean }) {
     this.first = opts.bom !== false;
     this.delim = opts.delimiter.charCodeAt(0);
-    this.max = opts.maxRecordChars ?? 1_000_000;
+    this.max = opts.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
   }
 
   /** The text not parsed yet: the start of a record the pieces so far do not finish. */

@@ -187,7 +187,10 @@ export class LoadEngine {
    */
   public async check(req: LoadRequest): Promise<LoadResult> {
     const started = this.now();
-    const print = new Fingerprint(req.files.length);
+    // Several files are fingerprinted ahead, as a load does (readsPrintAhead): hashed as they are
+    // opened together, they would not give the fingerprint a load of them records.
+    const ahead = req.files.length > 1 ? await fingerprintFiles(req.files).catch(() => undefined) : undefined;
+    const print = ahead ? undefined : new Fingerprint(req.files.length);
     // Header problems are reported with the rows' problems here, not thrown.
     const inputs = await this.openInputs({ ...req, keepInvalidRows: true }, { reportHeaderProblems: true }, print);
     if (!inputs.problems) throw new Error('the checks need the object describe');
@@ -202,7 +205,7 @@ export class LoadEngine {
     const report = inputs.report()!;
     // The same file already loaded into this org: the dry run says so (a load would be refused without --force).
     const identity = await this.identity();
-    const { sha256, bytes } = print.digest();
+    const { sha256, bytes } = ahead ?? print!.digest();
     const earlier = findSameLoad(req.ledgerDir, { orgId: identity.orgId, object: req.object, operation: req.operation, fileSha256: sha256, runId: req.runId });
     const priced = dryRunPlan({
       rows: report.rowsChecked - (req.keepInvalidRows ? 0 : report.problemRows),

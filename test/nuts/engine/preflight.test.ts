@@ -190,6 +190,18 @@ describe('load engine: --dry-run', function () {
     expect(existsSync(join(work, 'runs'))).to.equal(false);
   });
 
+  it('warns when two files were already loaded together into this org (the dry run fingerprints them as the load does)', async () => {
+    const a = join(work, 'two-a.csv');
+    const b = join(work, 'two-b.csv');
+    // Larger than one read (256 KB) each: opened together, their first reads would hash out of order.
+    writeFileSync(a, 'LastName\n' + Array.from({ length: 40_000 }, (_, i) => `A ${i}`).join('\n') + '\n');
+    writeFileSync(b, 'LastName\n' + Array.from({ length: 40_000 }, (_, i) => `B ${i}`).join('\n') + '\n');
+    const { engine } = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const req: LoadRequest = { object: 'Contact', operation: 'insert', files: [a, b], runId: 'pair', ledgerDir: join(work, 'runs'), resultsDir: join(work, 'out'), waitMs: 60_000, concurrency: 2 };
+    await engine.start(req);
+    expect((await engine.check({ ...req, runId: 'dry-pair' })).alreadyLoaded).to.deep.equal({ runId: 'pair', runDir: join(work, 'runs', 'pair') });
+  });
+
   it('warns when the file was already loaded into this org', async () => {
     const file = join(work, 'once.csv');
     writeFileSync(file, 'LastName\nOnce\n');
