@@ -21,6 +21,7 @@ import { Worker } from 'node:worker_threads';
 import { CsvInputError } from '../csv/errors.js';
 import { csvMessages } from '../csv/messages.js';
 import { fileBlocks } from '../io/fileBlocks.js';
+import { countNewlines } from '../csv/utf8Guard.js';
 import type { PortablePreflight, Preflight } from '../preflight/preflight.js';
 import type { BlockResult, SpareBuffers } from './blockSplit.js';
 import type { Fingerprint } from './fingerprint.js';
@@ -252,8 +253,7 @@ async function lineAt(file: string, offset: number): Promise<number> {
   let line = 1;
   let seen = 0;
   for await (const block of fileBlocks(file, 1024 * 1024)) {
-    const end = Math.min(block.length, offset - seen);
-    for (let at = block.indexOf(LF); at >= 0 && at < end; at = block.indexOf(LF, at + 1)) line++;
+    line += countNewlines(block, Math.min(block.length, offset - seen));
     seen += block.length;
     if (seen >= offset) break;
   }
