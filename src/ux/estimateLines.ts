@@ -2,12 +2,12 @@
  * The probe's estimate, a dry run's plan and a run's observed rates as lines people read.
  */
 import { Messages } from '@salesforce/core';
-import type { LoadEstimate } from '../core/estimate/estimate.js';
-import type { ObservedRates } from '../core/estimate/observed.js';
+import type { LoadEstimate } from '../core/ledger/shapes.js';
+import type { ObservedRates } from '../core/ledger/shapes.js';
 import { PROBE_MIN_PARTS } from '../core/estimate/probe.js';
-import type { LoadResult } from '../core/load/types.js';
+import type { LoadResult } from '../core/run/types.js';
 import { formatDuration } from './jobsTable.js';
-import { size } from './loadProgress.js';
+import { size } from './sizes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const progress = Messages.loadMessages('plugin-bulkops', 'bulkops.progress');

@@ -3,10 +3,11 @@
  * Nothing is printed under --json (the command does not subscribe then).
  */
 import { Messages } from '@salesforce/core';
-import { LoadEvent } from '../core/load/types.js';
+import { LoadEvent } from '../core/run/types.js';
 import { roundEventLine } from './roundLines.js';
 import { ProgressTally } from './progressTally.js';
 import { estimateLine } from './estimateLines.js';
+import { size } from './sizes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.progress');
@@ -121,12 +122,4 @@ export function plannedLine(e: Extract<LoadEvent, { type: 'planned' }>, file: st
   return e.rejected > 0
     ? messages.getMessage('planned.withRejected', [read, file, e.rejected, send])
     : messages.getMessage('planned', [read, file, send]);
-}
-
-/** 40 KB, 12.5 MB, 1.02 GB: a size people read at a glance. */
-export function size(bytes: number): string {
-  if (bytes === 0) return '0 KB';
-  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
 }

@@ -2,18 +2,13 @@
  * The end of a load or resume: the summary lines, warnings, exit code, and the errors users can act on.
  */
 import { Messages, SfError } from '@salesforce/core';
-import { LoadResult, RoundSummary } from '../core/load/types.js';
+import { LoadResult, RoundSummary } from '../core/run/types.js';
 import { CsvInputError, type CsvProblemKind } from '../core/csv/errors.js';
-import {
-  AbandonedRunError,
-  AmbiguousOrphanError,
-  DuplicateRunError,
-  JobGoneError,
-  NotConfirmedError,
-  OtherUserError,
-  PreflightFailedError,
-  RunLockedError,
-} from '../core/load/engine.js';
+import { AmbiguousOrphanError, JobGoneError } from '../core/runner/jobRunner.js';
+import { AbandonedRunError, OtherUserError, RunLockedError } from '../core/run/errors.js';
+import { NotConfirmedError } from '../core/load/refusals.js';
+import { PreflightFailedError } from '../core/load/inputs.js';
+import { DuplicateRunError } from '../core/load/duplicateGuard.js';
 import { PreflightError } from '../core/preflight/errors.js';
 import { BackupShortError, restorePath } from '../core/backup/backup.js';
 import { OrgApiError, OrgNetworkError } from '../core/http/orgHttp.js';

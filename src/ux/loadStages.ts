@@ -6,7 +6,7 @@
  */
 import { Messages } from '@salesforce/core';
 import type { MultiStageOutput } from '@oclif/multi-stage-output';
-import { LoadEvent } from '../core/load/types.js';
+import { LoadEvent } from '../core/run/types.js';
 import { roundEventLine } from './roundLines.js';
 import { LoadProgress } from './loadProgress.js';
 import { ProgressTally } from './progressTally.js';

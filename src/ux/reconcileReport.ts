@@ -6,7 +6,7 @@ import { basename, dirname } from 'node:path';
 import { Messages } from '@salesforce/core';
 import type { ReconcileFolder, ReconcileGroup, RunReconcile } from '../core/reconcile/reconcileRun.js';
 import type { JobsReconcile } from '../core/reconcile/reconcileJobs.js';
-import type { ResendOutcome } from '../core/attempts/resend.js';
+import type { ResendOutcome } from '../core/reconcile/resend.js';
 import { EXIT_FAILED_ROWS, roundLines } from './loadReport.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);

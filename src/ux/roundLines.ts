@@ -2,7 +2,7 @@
  * One line per round of rows sent again (the live display, and the summary of a load or reconcile).
  */
 import { Messages } from '@salesforce/core';
-import type { LoadEvent, RoundSummary } from '../core/load/types.js';
+import type { LoadEvent, RoundSummary } from '../core/run/types.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.progress');

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../helpers/emulator.js';
 import { OrgHttp } from '../../src/core/http/orgHttp.js';
-import { engineForHttp } from '../../src/core/org/engineFactory.js';
+import { engineForHttp } from '../../src/core/load/engineFactory.js';
 import { contactLoad, testStateDir } from '../helpers/engine.js';
 import { scrambledParents } from '../helpers/skew.js';
 

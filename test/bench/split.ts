@@ -8,7 +8,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../helpers/sf.js';
-import { Fingerprint } from '../../src/core/load/fingerprint.js';
+import { Fingerprint } from '../../src/core/split/fingerprint.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { makeAccountsCsv } from './accountsCsv.js';
 import { lib, splitLikeLoad } from './splitInput.js';

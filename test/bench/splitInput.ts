@@ -10,11 +10,11 @@ import { PROJECT_ROOT } from '../helpers/sf.js';
 
 type Lib = {
   reader: typeof import('../../src/core/csv/reader.js');
-  planner: typeof import('../../src/core/load/planner.js');
-  threads: typeof import('../../src/core/load/parallelSplit.js');
+  planner: typeof import('../../src/core/split/planner.js');
+  threads: typeof import('../../src/core/split/parallelSplit.js');
   preflight: typeof import('../../src/core/preflight/preflight.js');
   describe: typeof import('../../src/core/preflight/describe.js');
-  factory: typeof import('../../src/core/org/engineFactory.js');
+  factory: typeof import('../../src/core/org/connection.js');
   http: typeof import('../../src/core/http/orgHttp.js');
 };
 
@@ -28,14 +28,14 @@ export function lib(): Promise<Lib> {
 
 async function loadLib(): Promise<Lib> {
   const at = (p: string): string => join(PROJECT_ROOT, 'lib', 'core', p);
-  if (!existsSync(at('load/parallelSplit.js'))) throw new Error('the bench runs the compiled plugin: run `npm run build` first');
+  if (!existsSync(at('split/parallelSplit.js'))) throw new Error('the bench runs the compiled plugin: run `npm run build` first');
   return {
     reader: (await import(at('csv/reader.js'))) as Lib['reader'],
-    planner: (await import(at('load/planner.js'))) as Lib['planner'],
-    threads: (await import(at('load/parallelSplit.js'))) as Lib['threads'],
+    planner: (await import(at('split/planner.js'))) as Lib['planner'],
+    threads: (await import(at('split/parallelSplit.js'))) as Lib['threads'],
     preflight: (await import(at('preflight/preflight.js'))) as Lib['preflight'],
     describe: (await import(at('preflight/describe.js'))) as Lib['describe'],
-    factory: (await import(at('org/engineFactory.js'))) as Lib['factory'],
+    factory: (await import(at('org/connection.js'))) as Lib['factory'],
     http: (await import(at('http/orgHttp.js'))) as Lib['http'],
   };
 }

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrgHttp } from '../../src/core/http/orgHttp.js';
 import type { LoadEngine } from '../../src/core/load/engine.js';
-import type { LoadEvent, LoadRequest } from '../../src/core/load/types.js';
-import { engineForHttp } from '../../src/core/org/engineFactory.js';
+import type { LoadEvent, LoadRequest } from '../../src/core/run/types.js';
+import { engineForHttp } from '../../src/core/load/engineFactory.js';
 import { PROJECT_ROOT } from './sf.js';
 
 /** With a refresh token, an expired session is renewed through the refresh-token grant (accessToken is updated). */

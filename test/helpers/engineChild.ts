@@ -3,7 +3,7 @@
  * the run folder given there, or sends rows of a run again (reconcile --retry, --fixed-file). The test sets SF_BULKOPS_CRASH_AT so the engine kills this
  * process with SIGKILL at a chosen point (or kills it itself).
  */
-import { resend } from '../../src/core/attempts/resend.js';
+import { resend } from '../../src/core/reconcile/resend.js';
 import { testEngine, type ChildInput } from './engine.js';
 
 const input = JSON.parse(process.argv[2]) as ChildInput;

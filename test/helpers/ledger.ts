@@ -1,7 +1,7 @@
 /*
  * Ledger records for tests that replay a run without running it.
  */
-import type { PlannedChunk } from '../../src/core/load/planner.js';
+import type { PlannedChunk } from '../../src/core/ledger/shapes.js';
 
 /** A planned part of `rows` rows from input line `firstLine`, its files named after its number. */
 export const plannedChunk = (index: number, firstLine: number, rows: number): PlannedChunk => ({

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SplitPool } from '../../src/core/load/parallelSplit.js';
+import { SplitPool } from '../../src/core/split/parallelSplit.js';
 import { Emulator, startEmulator } from './emulator.js';
 
 /** A folder and a pool of 2 split workers for the suite it is called in. */

@@ -6,7 +6,7 @@ import { auditOrg, AuditReport } from '../../core/audit/auditService.js';
 import { SEVERITIES, Severity } from '../../core/audit/findings.js';
 import { defaultHistoryDir } from '../../core/jobs/history.js';
 import { parseSince } from '../../core/jobs/period.js';
-import { orgHttp, retrier, retrySettings } from '../../core/org/engineFactory.js';
+import { orgHttp, retrier, retrySettings } from '../../core/org/connection.js';
 import { AUDIT_FORMATS, auditExitCode, AuditFormat, auditText, printAudit } from '../../ux/auditReport.js';
 import { readInventoryFlag } from '../../ux/inventoryInput.js';
 import { partialExitCodesSection } from '../../ux/exitCodes.js';

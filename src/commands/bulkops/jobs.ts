@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import { orgHttp, retrier, retrySettings } from '../../core/org/engineFactory.js';
+import { orgHttp, retrier, retrySettings } from '../../core/org/connection.js';
 import { defaultHistoryDir } from '../../core/jobs/history.js';
 import { jobsReport, JobsReport } from '../../core/jobs/jobsService.js';
 import { parseSince } from '../../core/jobs/period.js';

@@ -5,7 +5,7 @@ import { LockHeldError } from '../../core/io/fileLock.js';
 import { defaultHistoryDir } from '../../core/jobs/history.js';
 import { parseSince } from '../../core/jobs/period.js';
 import { MonitorReport, runMonitor } from '../../core/monitor/monitorService.js';
-import { orgHttp, retrier, retrySettings } from '../../core/org/engineFactory.js';
+import { orgHttp, retrier, retrySettings } from '../../core/org/connection.js';
 import { readInventoryFlag } from '../../ux/inventoryInput.js';
 import { partialExitCodesSection } from '../../ux/exitCodes.js';
 import { DESTINATION_LABEL, printMonitor } from '../../ux/monitorReport.js';

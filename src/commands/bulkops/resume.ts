@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages, Org } from '@salesforce/core';
-import { LoadResult } from '../../core/load/types.js';
+import { LoadResult } from '../../core/run/types.js';
 import { Ledger } from '../../core/ledger/ledger.js';
 import { replay } from '../../core/ledger/records.js';
-import { engineFor } from '../../core/org/engineFactory.js';
+import { engineFor } from '../../core/load/engineFactory.js';
 import { loadDisplay } from '../../ux/loadStages.js';
 import { exitCodesSection } from '../../ux/exitCodes.js';
 import { loadErrorToSfError, reportLoad } from '../../ux/loadReport.js';

@@ -9,8 +9,10 @@ import { basename } from 'node:path';
 import { openCsv } from '../csv/reader.js';
 import type { CsvRecord } from '../csv/reader.js';
 import { RunState } from '../ledger/records.js';
-import { runRows, RunRow } from '../reconcile/runRows.js';
-import { mayResend, RoundRow } from './plan.js';
+import { runRows } from '../run/runRows.js';
+import type { RunRow } from '../run/runRow.js';
+import { RoundRow } from './plan.js';
+import { mayResend } from '../run/runRows.js';
 
 export type RefusalReason = 'not-a-failure' | 'succeeded' | 'may-have-loaded' | 'not-backed-up' | 'repeated' | 'preflight';
 

@@ -14,19 +14,19 @@ import { ByteWriter } from '../io/byteWriter.js';
 import { syncDir, syncFile } from '../io/durable.js';
 import { Ledger } from '../ledger/ledger.js';
 import { AttemptOutcome, AttemptState, RunState } from '../ledger/records.js';
-import { createsRecords } from '../load/engine.js';
-import { crashIfAsked } from '../load/crashPoints.js';
+import { createsRecords, partsDir } from '../run/runState.js';
+import { crashIfAsked } from '../runtime/crashPoints.js';
 import { isRetryable } from '../results/errors.js';
 import { partPaths } from '../results/join.js';
 import { mergeParts, resultHeaders, resultPaths } from '../results/resultFiles.js';
-import { inLineOrder, resultRows, RunRow, runRows, Source } from '../reconcile/runRows.js';
-import { JobRunner } from '../runner/jobRunner.js';
-import { RoundLines } from './roundLines.js';
+import { inLineOrder, resultRows, runRows } from '../run/runRows.js';
+import type { RunRow, Source } from '../run/runRow.js';
+import { RoundLines } from '../run/roundLines.js';
 
 /** Merges a round whose parts all have results, and records it. */
 export async function mergeRound(ledger: Ledger, runDir: string, state: RunState, round: AttemptState): Promise<AttemptOutcome> {
   const multi = state.spec.files.length > 1;
-  const parts = round.chunks.map((c) => partPaths(JobRunner.partsDir(state), c.chunk.index));
+  const parts = round.chunks.map((c) => partPaths(partsDir(state), c.chunk.index));
   await mergeParts(resultPaths(round.dir), state.header, parts, multi, createsRecords(state));
   const final = await rewriteResults(runDir, state, round);
   crashIfAsked('before-round-merged', round.round);

@@ -7,16 +7,16 @@ import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CsvRecord } from '../csv/reader.js';
+import type { LoadResult } from '../run/types.js';
 import { syncDir, syncFile } from '../io/durable.js';
 import { Ledger } from '../ledger/ledger.js';
 import { allChunks, AttemptKind, AttemptState, RunState } from '../ledger/records.js';
-import { crashIfAsked } from '../load/crashPoints.js';
-import { planChunks } from '../load/planner.js';
-import type { RunRow } from '../reconcile/runRows.js';
-import { roundDir } from './roundLines.js';
-
-/** Rows per Bulk API chunk when the run does not say (Bulk API Developer Guide: How Requests Are Processed). */
-const CHUNK_ROWS = 10_000;
+import { CHUNK_ROWS } from '../bulk/types.js';
+import { crashIfAsked } from '../runtime/crashPoints.js';
+import { planChunks } from '../split/planner.js';
+import { mayResend } from '../run/runRows.js';
+import type { RunRow } from '../run/runRow.js';
+import { roundDir } from '../run/roundLines.js';
 
 export type RoundRow = { fileIndex: number; line: number; values: string[] };
 
@@ -26,15 +26,6 @@ export class AlreadySucceededError extends Error {
     super(`line ${line} already succeeded (or may have): it is never sent again`);
     this.name = 'AlreadySucceededError';
   }
-}
-
-/**
- * Whether a row (in its latest outcome) may be sent again: only one that never succeeded, and not a
- * row its completed job gave no result for (a completed job reports every row: it may have loaded).
- */
-export function mayResend(row: Pick<RunRow, 'state' | 'part'>): boolean {
-  if (row.state === 'unprocessed') return row.part?.terminal?.state !== 'JobComplete';
-  return row.state === 'failed' || row.state === 'rejected';
 }
 
 /**
@@ -103,3 +94,17 @@ async function keepLoadFailures(runDir: string, state: RunState): Promise<void> 
   }
   await syncDir(dir);
 }
+
+/** The load's check of one row (its preflight), for rows sent again with new values. */
+export type RowCheck = (record: CsvRecord) => string | undefined;
+
+/** The rows a new round sends (none: no round), and what the chooser has to say besides (refusals). */
+export type RoundPick<T> = { kind: AttemptKind; serial: boolean; rows: ResendRows } & T;
+
+/** What a new round of a finished run gives back: the run's result, what was picked, the round recorded. */
+export type SentAgain<T> = { result: LoadResult; picked?: RoundPick<T>; round?: { round: number; rows: number } };
+
+/** Who sends a new round of a run (the load engine's sendAgain): reconcile asks for one through this. */
+export type RoundSender = {
+  sendAgain<T>(runDir: string, choose: (state: RunState, check: RowCheck | undefined) => Promise<RoundPick<T>>, waitMs: number): Promise<SentAgain<T>>;
+};

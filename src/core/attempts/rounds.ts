@@ -6,13 +6,15 @@
  */
 import { Ledger } from '../ledger/ledger.js';
 import { allChunks, AttemptState, RunState } from '../ledger/records.js';
-import { LoadEvent } from '../load/types.js';
-import { runRows, RunRow } from '../reconcile/runRows.js';
+import { LoadEvent } from '../run/types.js';
+import { runRows } from '../run/runRows.js';
+import type { RunRow } from '../run/runRow.js';
 import { Deadline, JobRunner } from '../runner/jobRunner.js';
 import { InFlight } from '../runner/inFlight.js';
 import { isRetryable } from '../results/errors.js';
 import { mergeRound } from './merge.js';
-import { mayResend, planRound, RoundRow } from './plan.js';
+import { planRound, RoundRow } from './plan.js';
+import { mayResend } from '../run/runRows.js';
 
 export type RoundContext = {
   runner: JobRunner;

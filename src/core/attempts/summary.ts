@@ -3,7 +3,7 @@
  * the result files the last merged round wrote), and each round is listed with what became of its rows.
  */
 import { RunState } from '../ledger/records.js';
-import { LoadResult, RoundSummary } from '../load/types.js';
+import { LoadResult, RoundSummary } from '../run/types.js';
 
 export function roundsOf(result: LoadResult, state: RunState): LoadResult {
   if (!state.attempts.length) return result;

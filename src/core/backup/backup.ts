@@ -15,7 +15,7 @@ import { BulkV2Query } from '../bulk/bulkV2Query.js';
 import { Retrier, withRetry } from '../http/retry.js';
 import { TERMINAL_STATES } from '../bulk/types.js';
 import { csvLine } from '../csv/writer.js';
-import { PlannedChunk } from '../load/planner.js';
+import type { PlannedChunk } from '../ledger/shapes.js';
 
 /** Ids per query: Bulk query SOQL may be 100,000 characters; 3,000 quoted Ids take about 63,000. */
 const IDS_PER_QUERY = 3000;

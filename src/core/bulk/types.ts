@@ -45,3 +45,6 @@ export const DELIMITER_CHARS: Record<ColumnDelimiter, string> = {
   SEMICOLON: ';',
   TAB: '\t',
 };
+
+/** Bulk API 2.0 cuts a job into chunks of this many rows (Bulk API Developer Guide: How Requests Are Processed). */
+export const CHUNK_ROWS = 10_000;

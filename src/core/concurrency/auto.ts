@@ -8,17 +8,18 @@ import { join } from 'node:path';
 import type { IngestOperation } from '../bulk/types.js';
 import type { CsvRecord } from '../csv/reader.js';
 import type { ChunkState, RunState } from '../ledger/records.js';
-import type { PlanOptions } from '../load/planner.js';
-import type { LoadEvent } from '../load/types.js';
+import type { PlanOptions } from '../split/planner.js';
+import type { LoadEvent } from '../run/types.js';
 import type { DescribeSource } from '../preflight/describe.js';
 import { planHeader } from '../preflight/headerPlan.js';
-import { InFlight, InFlightChange } from '../runner/inFlight.js';
-import { ConcurrencyDecision, decideConcurrency } from './decide.js';
+import { InFlight } from '../runner/inFlight.js';
+import type { InFlightChange } from '../ledger/shapes.js';
+import { decideConcurrency } from './decide.js';
+import type { ConcurrencyDecision } from '../ledger/shapes.js';
 import { sortedByKey, type KeyedRecord } from './externalSort.js';
 import { ParentCensus, parentColumns, parentKey } from './parents.js';
+import { CHUNK_ROWS } from '../bulk/types.js';
 
-/** Bulk API 2.0 cuts a job into chunks of this many rows (Bulk API Developer Guide: How Requests Are Processed). */
-export const CHUNK_ROWS = 10_000;
 
 export type AutoInput = {
   object: string;

@@ -12,20 +12,7 @@
  *   scatters the other), one one-chunk part at a time.
  */
 import type { ColumnShape, DataShape } from './parents.js';
-
-export type ConcurrencyMode = 'parallel' | 'grouped' | 'serial';
-
-export type ConcurrencyDecision = {
-  mode: ConcurrencyMode;
-  /** why, in one line */
-  reason: string;
-  /** grouped: the column rows are sorted on */
-  groupBy?: { index: number; header: string };
-  /** grouped and serial: rows per part (one chunk each) */
-  partRows?: number;
-  /** the most jobs in flight at once */
-  maxInFlight: number;
-};
+import type { ConcurrencyDecision } from '../ledger/shapes.js';
 
 /** Below this share of rows sharing a parent, a load goes parallel as it is. */
 export const THIN_SHARE = 0.01;

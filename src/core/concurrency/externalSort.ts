@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { CsvRecord } from '../csv/reader.js';
 import { csvLine } from '../csv/writer.js';
 import { ByteWriter } from '../io/byteWriter.js';
+import { siftDown } from '../io/minHeap.js';
 
 /** A row as the sort hands it out: its text as sent, its line and file, and its key ('' for none). */
 export type KeyedRecord = CsvRecord & { key: string };
@@ -277,19 +278,5 @@ async function* merge(paths: string[]): AsyncGenerator<Entry[]> {
     if (batch.length) yield batch;
   } finally {
     await Promise.all(heap.map((r) => r.close().catch(() => undefined)));
-  }
-}
-
-/** Restores a binary min-heap below i (the k-way merges of this sort and of the results' line sort). */
-export function siftDown<T>(heap: T[], i: number, less: (a: T, b: T) => boolean): void {
-  for (;;) {
-    const l = 2 * i + 1;
-    const r = l + 1;
-    let m = i;
-    if (l < heap.length && less(heap[l], heap[m])) m = l;
-    if (r < heap.length && less(heap[r], heap[m])) m = r;
-    if (m === i) return;
-    [heap[i], heap[m]] = [heap[m], heap[i]];
-    i = m;
   }
 }

@@ -7,6 +7,7 @@
  * measured job (the probe: a large load's first part, run alone) prices the rest of the load.
  * Pure functions: no I/O.
  */
+import type { LoadEstimate } from '../ledger/shapes.js';
 
 /** What measured jobs cost, per row, and how often their rows failed on a lock. */
 export type Measurement = {
@@ -26,38 +27,6 @@ export type Measurement = {
   runId?: string;
   /** the org's elapsed time of the measured jobs and their plan (absent in measurements kept before it was) */
   timing?: MeasuredTiming;
-};
-
-/** What a plan is expected to cost in the org, from a measurement. */
-export type LoadEstimate = {
-  /** 'probe': this run's first part; 'earlier-runs': a run before this one, on this org and object */
-  source: 'probe' | 'earlier-runs';
-  /** org processing time per row (totalProcessingTime / rows), ms */
-  msPerRow: number;
-  /** of which automation (apexProcessingTime / rows), ms */
-  apexMsPerRow: number;
-  /** share of the measured rows that failed with UNABLE_TO_LOCK_ROW (0 to 1) */
-  lockRate: number;
-  /** rows the estimate is for (the rest of the load after a probe) */
-  rows: number;
-  parts: number;
-  jobsAtOnce: number;
-  /** rows × msPerRow: the org's processing time, as the jobs' totalProcessingTime will add up */
-  processingMs: number;
-  /**
-   * The org's time the rows should take from the first job's close (handed to the org) to the last one's end, client
-   * delays left out: the plan's chunks (V1: batches) at msPerRow each, jobsAtOnce jobs at a time,
-   * at most chunksAtOnce of them processed at once
-   */
-  wallMs: number;
-  /** the most chunks (V1: batches) wallMs has the org process at once */
-  chunksAtOnce?: number;
-  /**
-   * where chunksAtOnce comes from: 'probe' or 'earlier-runs' when measured jobs took longer than
-   * running all their chunks side by side would have (the org held chunks back); 'plan' when nothing
-   * showed a limit, so the plan's own chunks at once are assumed, and wallMs is the least time
-   */
-  chunksAtOnceFrom?: 'probe' | 'earlier-runs' | 'plan';
 };
 
 /**

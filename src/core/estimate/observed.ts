@@ -4,28 +4,12 @@
  * 'observed' record and the --json result, and as the measurement the next --dry-run of this org
  * and object prices its plan with.
  */
-import { CHUNK_ROWS } from '../concurrency/auto.js';
+import { CHUNK_ROWS } from '../bulk/types.js';
 import type { ChunkState, RunSpec, RunState } from '../ledger/records.js';
 import { combine, Measurement, MeasuredTiming, measureJob, PlanShape } from './estimate.js';
+import type { ObservedRates } from '../ledger/shapes.js';
 
 const LOCK = 'UNABLE_TO_LOCK_ROW';
-
-export type ObservedRates = {
-  /** rows the jobs processed */
-  processed: number;
-  /** rows that failed with UNABLE_TO_LOCK_ROW, and their share of the rows processed */
-  lockFailures: number;
-  lockRate: number;
-  /** calls the org answered REQUEST_LIMIT_EXCEEDED (each retried), in the process that finished the run */
-  throttled: number;
-  /** times the jobs in flight changed (--concurrency auto) */
-  inFlightChanges: number;
-  /** the jobs' totalProcessingTime summed, and per row (absent when the org reported no times) */
-  processingMs?: number;
-  msPerRow?: number;
-  /** the jobs' apexProcessingTime per row: automation */
-  apexMsPerRow?: number;
-};
 
 /**
  * What the org gets of a run's parts: Bulk 2.0 cuts a job into chunks of 10,000 rows (a test's own

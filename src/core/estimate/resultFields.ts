@@ -3,8 +3,8 @@
  * records without their record type and time stamp).
  */
 import type { RunState } from '../ledger/records.js';
-import type { LoadEstimate } from './estimate.js';
-import type { ObservedRates } from './observed.js';
+import type { LoadEstimate } from '../ledger/shapes.js';
+import type { ObservedRates } from '../ledger/shapes.js';
 
 export function runEstimates(state: RunState): { estimate?: LoadEstimate; observed?: ObservedRates } {
   const out: { estimate?: LoadEstimate; observed?: ObservedRates } = {};

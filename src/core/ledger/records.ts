@@ -4,12 +4,12 @@
  * run without sending a row twice. Records hold IDs, counts and paths: never a token.
  */
 import { IngestOperation, JobState } from '../bulk/types.js';
-import { PlannedChunk } from '../load/planner.js';
+import type { PlannedChunk } from './shapes.js';
 import type { PreflightReport } from '../preflight/problems.js';
 import type { CsvReadOptions } from '../csv/reader.js';
-import type { ConcurrencyDecision } from '../concurrency/decide.js';
-import type { LoadEstimate } from '../estimate/estimate.js';
-import type { ObservedRates } from '../estimate/observed.js';
+import type { ConcurrencyDecision } from './shapes.js';
+import type { LoadEstimate } from './shapes.js';
+import type { ObservedRates } from './shapes.js';
 
 export type RunSpec = {
   runId: string;

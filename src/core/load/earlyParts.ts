@@ -14,7 +14,7 @@
 import type { Ledger } from '../ledger/ledger.js';
 import { type ChunkState, type RunState, sameBytes } from '../ledger/records.js';
 import type { JobRunner, RunContext } from '../runner/jobRunner.js';
-import type { PlannedChunk } from './planner.js';
+import type { PlannedChunk } from '../ledger/shapes.js';
 
 export class EarlyParts {
   /**

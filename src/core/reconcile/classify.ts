@@ -71,12 +71,3 @@ export function actionFor(code: string, message: string, operation: string): Act
   return 'read-message';
 }
 
-/**
- * The fields a failure is about: those Salesforce names, or for a duplicate value (which names
- * none) the field its message names ("duplicate value found: <field> duplicates value on record …").
- */
-export function causeFields(code: string, message: string, fields: string[]): string[] {
-  if (fields.length || code !== 'DUPLICATE_VALUE') return fields;
-  const m = /duplicate value found: (\S+) duplicates/i.exec(message);
-  return m ? [m[1]] : fields;
-}

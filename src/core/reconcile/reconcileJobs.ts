@@ -26,17 +26,19 @@ import { openCsv, CsvReadOptions } from '../csv/reader.js';
 import { parseCsvBatches } from '../csv/fastParser.js';
 import { OrgApiError, OrgHttp } from '../http/orgHttp.js';
 import type { Retrier } from '../http/retry.js';
-import { planChunks } from '../load/planner.js';
+import { planChunks } from '../split/planner.js';
 import { parseRowError } from '../results/errors.js';
 import { joinJob, partPaths } from '../results/join.js';
 import { hashBytes, RowHash } from '../results/rowHash.js';
 import { RowIndex } from '../results/rowIndex.js';
 import { csvLine } from '../csv/writer.js';
 import { concatFiles, resultHeaders } from '../results/resultFiles.js';
-import { Action, actionFor, causeFields } from './classify.js';
+import { Action, actionFor } from './classify.js';
+import { causeFields } from '../results/errors.js';
 import { ClassicJobs } from './classicJobs.js';
 import { ReconcileFolder, RowsFrame, writeReconcileFolder } from './reconcileRun.js';
-import { empty, inLineOrder, resultRows, RunRow, Source } from './runRows.js';
+import { empty, inLineOrder, resultRows } from '../run/runRows.js';
+import type { RunRow, Source } from '../run/runRow.js';
 
 export type ReconciledJob = {
   jobId: string;

@@ -14,12 +14,14 @@ import { csvLine, lineNumberText } from '../csv/writer.js';
 import { ByteWriter } from '../io/byteWriter.js';
 import { Ledger } from '../ledger/ledger.js';
 import { ChunkState, RunState, replay } from '../ledger/records.js';
-import { AbandonedRunError, createsRecords } from '../load/engine.js';
-import { historyText, RoundHistory, roundDir, roundFiles } from '../attempts/roundLines.js';
+import { createsRecords } from '../run/runState.js';
+import { AbandonedRunError } from '../run/errors.js';
+import { historyText, RoundHistory, roundDir, roundFiles } from '../run/roundLines.js';
 import { roundSummaries } from '../attempts/summary.js';
-import type { RoundSummary } from '../load/types.js';
+import type { RoundSummary } from '../run/types.js';
 import { Action, actionFor } from './classify.js';
-import { jobsOfParts, PartJobs, resultRows, RowState, RunRow, runRows } from './runRows.js';
+import { jobsOfParts, PartJobs, resultRows, runRows } from '../run/runRows.js';
+import type { RowState, RunRow } from '../run/runRow.js';
 
 export const RECONCILE_DIR = 'reconcile';
 

@@ -34,3 +34,13 @@ const TRANSIENT = new Set([
 export function isRetryable(code: string): boolean {
   return TRANSIENT.has(code);
 }
+
+/**
+ * The fields a failure is about: those Salesforce names, or for a duplicate value (which names
+ * none) the field its message names ("duplicate value found: <field> duplicates value on record …").
+ */
+export function causeFields(code: string, message: string, fields: string[]): string[] {
+  if (fields.length || code !== 'DUPLICATE_VALUE') return fields;
+  const m = /duplicate value found: (\S+) duplicates/i.exec(message);
+  return m ? [m[1]] : fields;
+}

@@ -14,7 +14,7 @@ import { parseCsvSync } from '../csv/fastParser.js';
 import { scanRecords } from '../csv/recordScanner.js';
 import { ByteWriter } from '../io/byteWriter.js';
 import { fileBlocks } from '../io/fileBlocks.js';
-import { PlannedChunk } from '../load/planner.js';
+import type { PlannedChunk } from '../ledger/shapes.js';
 import { ResultKind } from '../bulk/types.js';
 import { csvField, csvLine, csvLineQuoted, lineNumberText } from '../csv/writer.js';
 import { hashBytes, hashQuotedForm, RowHash } from './rowHash.js';
@@ -63,6 +63,9 @@ export function addCounts(a: JoinCounts, b: StoredCounts): JoinCounts {
     errorCodes,
   };
 }
+
+/** The run's result files (merged from its parts' in input order). */
+export type ResultPaths = { success: string; failed: string; unprocessed: string; retry: string };
 
 export type PartPaths = { success: string; failed: string; unprocessed: string; retry: string; unmatched: string; spillDir: string };
 

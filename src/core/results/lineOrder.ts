@@ -20,13 +20,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { siftDown } from '../concurrency/externalSort.js';
+import { siftDown } from '../io/minHeap.js';
 import { scanRecords } from '../csv/recordScanner.js';
 import { ByteWriter } from '../io/byteWriter.js';
 import { fileBlocks } from '../io/fileBlocks.js';
 import { isRetryable } from './errors.js';
 import type { PartPaths } from './join.js';
-import type { ResultPaths } from './resultFiles.js';
+import type { ResultPaths } from './join.js';
 
 export type LineOrder = {
   /** where the sort's runs go (removed when done) */

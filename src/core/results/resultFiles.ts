@@ -9,10 +9,8 @@ import { FileHandle, open, rename, rm } from 'node:fs/promises';
 import { fileBlocks } from '../io/fileBlocks.js';
 import { syncDir, syncFile } from '../io/durable.js';
 import { csvLine } from '../csv/writer.js';
-import { PartPaths } from './join.js';
+import type { PartPaths, ResultPaths } from './join.js';
 import { LineOrder, removeSorted, sortPartsByLine } from './lineOrder.js';
-
-export type ResultPaths = { success: string; failed: string; unprocessed: string; retry: string };
 
 export function resultPaths(dir: string): ResultPaths {
   return {

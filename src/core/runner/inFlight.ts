@@ -16,8 +16,7 @@
  *   After a clean stretch (no lock failure in WINDOW_ROWS rows, no throttling for a cool-down) the
  *   limit goes up by one again, never past the maximum.
  */
-
-export type InFlightChange = { at: string; limit: number; reason: string };
+import type { InFlightChange } from '../ledger/shapes.js';
 
 export type InFlightOptions<T> = {
   max: number;

@@ -28,13 +28,14 @@ import { RetryPolicy } from '../http/retry.js';
 import { fileBlocks } from '../io/fileBlocks.js';
 import { Ledger } from '../ledger/ledger.js';
 import { ChunkState, DropReason, JobTimes, RunState, V1RunSpec, allChunks, leaveJob } from '../ledger/records.js';
-import { crashIfAsked } from '../load/crashPoints.js';
-import { PollSchedule } from '../load/pollSchedule.js';
-import { LoadEvent } from '../load/types.js';
+import { partsDir } from '../run/runState.js';
+import { crashIfAsked } from '../runtime/crashPoints.js';
+import { PollSchedule } from './pollSchedule.js';
+import { LoadEvent } from '../run/types.js';
 import { joinJob, JoinWorkspace, partPaths } from '../results/join.js';
 import { CreationJournal } from './creationJournal.js';
 import { InFlight } from './inFlight.js';
-import { retryingWithEvents, Retrying } from './retrying.js';
+import { retryingWithEvents, Retrying } from '../http/retrying.js';
 import { byCreation, Intent, matchOrphan } from './orphans.js';
 import { V1Jobs } from './v1Jobs.js';
 
@@ -126,10 +127,6 @@ export class JobRunner {
   public constructor(private readonly deps: RunnerDeps) {
     this.retrying = retryingWithEvents(deps.retry, deps.sleep, deps.emit);
     this.jobs = deps.bulk;
-  }
-
-  public static partsDir(state: RunState): string {
-    return `${state.spec.resultsDir}/parts`;
   }
 
   /** Runs the parts that have no results yet, `concurrency` jobs at a time, until done or the deadline. */
@@ -279,8 +276,8 @@ export class JobRunner {
 
   /** Joins the job's results to the part's rows; `none`: the job has none to give (every row unprocessed). */
   private async join(state: RunState, c: ChunkState, none = false): ReturnType<typeof joinJob> {
-    const partsDir = JobRunner.partsDir(state);
-    await mkdir(partsDir, { recursive: true });
+    const parts = partsDir(state);
+    await mkdir(parts, { recursive: true });
     const jobId = c.jobId!;
     let fetched = 0;
     const multi = state.spec.files.length > 1;
@@ -297,7 +294,7 @@ export class JobRunner {
             if (fetched++ === 1) crashIfAsked('mid-results', c.chunk.index);
             return this.gone(jobId, () => (v1 ? v1.results(c, kind) : this.deps.bulk.results(jobId, kind)));
           },
-          partPaths(partsDir, c.chunk.index),
+          partPaths(parts, c.chunk.index),
           {
             fileLabel: multi ? basename(state.spec.files[c.chunk.fileIndex]) : undefined,
             workspace: this.workspace,

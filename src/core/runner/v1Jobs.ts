@@ -33,8 +33,8 @@ import { ByteWriter } from '../io/byteWriter.js';
 import { fileBlocks } from '../io/fileBlocks.js';
 import { Ledger } from '../ledger/ledger.js';
 import { ChunkState, V1RunSpec } from '../ledger/records.js';
-import { crashIfAsked } from '../load/crashPoints.js';
-import { Retrying } from './retrying.js';
+import { crashIfAsked } from '../runtime/crashPoints.js';
+import { Retrying } from '../http/retrying.js';
 
 /** Bulk API Developer Guide: Bulk API Limits: a batch holds at most 10,000 records and 10 MB (10,000,000 characters). */
 export const V1_MAX_BATCH_ROWS = 10_000;

@@ -15,7 +15,7 @@ import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js';
 import { scrambledParents } from '../../helpers/skew.js';
 import { readCsv } from '../../helpers/csv.js';
-import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/load/types.js';
+import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/run/types.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import { reconcileRun } from '../../../src/core/reconcile/reconcileRun.js';
 

@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js';
 import { scrambledParents } from '../../helpers/skew.js';
-import type { LoadRequest, LoadResult } from '../../../src/core/load/types.js';
+import type { LoadRequest, LoadResult } from '../../../src/core/run/types.js';
 
 const CHUNK = 1000;
 const SKEW = [1500, 900, 400, 200];

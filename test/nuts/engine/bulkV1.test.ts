@@ -14,7 +14,7 @@ import { BulkV1 } from '../../../src/core/bulk/bulkV1.js';
 import { ForeignBatchError } from '../../../src/core/runner/v1Jobs.js';
 import { OrgApiError } from '../../../src/core/http/orgHttp.js';
 import { readCsv } from '../../helpers/csv.js';
-import type { LoadRequest, LoadResult } from '../../../src/core/load/types.js';
+import type { LoadRequest, LoadResult } from '../../../src/core/run/types.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import { scrambledParents } from '../../helpers/skew.js';
 

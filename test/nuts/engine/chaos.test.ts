@@ -29,8 +29,8 @@ import { parse } from 'csv-parse/sync';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { type ChildExit, type ChildInput, type EngineTarget, spawnEngineChild, testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
-import type { LoadRequest, LoadResult } from '../../../src/core/load/types.js';
-import type { CrashPoint } from '../../../src/core/load/crashPoints.js';
+import type { LoadRequest, LoadResult } from '../../../src/core/run/types.js';
+import type { CrashPoint } from '../../../src/core/runtime/crashPoints.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import type { IngestJob } from '../../emulator/bulk2-ingest.js';
 

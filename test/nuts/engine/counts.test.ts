@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
-import type { LoadEvent } from '../../../src/core/load/types.js';
+import type { LoadEvent } from '../../../src/core/run/types.js';
 import { reportLoad } from '../../../src/ux/loadReport.js';
 import { LoadProgress } from '../../../src/ux/loadProgress.js';
 

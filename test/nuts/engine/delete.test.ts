@@ -9,8 +9,8 @@ import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
-import type { LoadRequest } from '../../../src/core/load/types.js';
-import { NotConfirmedError } from '../../../src/core/load/engine.js';
+import type { LoadRequest } from '../../../src/core/run/types.js';
+import { NotConfirmedError } from '../../../src/core/load/refusals.js';
 import { BackupShortError } from '../../../src/core/backup/backup.js';
 import { loadErrorToSfError } from '../../../src/ux/loadReport.js';
 

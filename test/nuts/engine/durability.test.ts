@@ -9,8 +9,8 @@ import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js';
-import type { LoadRequest } from '../../../src/core/load/types.js';
-import { pendingRejectedPath } from '../../../src/core/load/engine.js';
+import type { LoadRequest } from '../../../src/core/run/types.js';
+import { pendingRejectedPath } from '../../../src/core/run/runState.js';
 import { Ledger, LEDGER_FILE } from '../../../src/core/ledger/ledger.js';
 import { syncWatch } from '../../../src/core/io/durable.js';
 

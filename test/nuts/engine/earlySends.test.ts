@@ -13,8 +13,8 @@ import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import { replay, type LedgerRecord } from '../../../src/core/ledger/records.js';
-import type { LoadEvent, LoadRequest } from '../../../src/core/load/types.js';
-import { runRows } from '../../../src/core/reconcile/runRows.js';
+import type { LoadEvent, LoadRequest } from '../../../src/core/run/types.js';
+import { runRows } from '../../../src/core/run/runRows.js';
 import { readCsv } from '../../helpers/csv.js';
 import { scrambledParents } from '../../helpers/skew.js';
 

@@ -10,8 +10,9 @@ import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
-import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/load/types.js';
-import { AbandonedRunError, DuplicateRunError } from '../../../src/core/load/engine.js';
+import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/run/types.js';
+import { AbandonedRunError } from '../../../src/core/run/errors.js';
+import { DuplicateRunError } from '../../../src/core/load/duplicateGuard.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 
 /** badEvery: rows the org refuses (their external ID is already taken), dupe rows preflight cannot see. */

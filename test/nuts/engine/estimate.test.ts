@@ -14,7 +14,7 @@ import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js';
 import { call } from '../../helpers/api.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
-import type { LoadEvent, LoadRequest } from '../../../src/core/load/types.js';
+import type { LoadEvent, LoadRequest } from '../../../src/core/run/types.js';
 
 /** An object with per-row automation (triggers, flows): 8 ms a row on top of the org's base cost. */
 const HEAVY = { name: 'Heavy__c', automationCostMs: 8, fields: [{ name: 'Code__c', type: 'string' as const, length: 20, externalId: true }] };

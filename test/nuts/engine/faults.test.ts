@@ -14,7 +14,7 @@ import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
-import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/load/types.js';
+import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/run/types.js';
 
 type FaultSpec = Parameters<Emulator['addFault']>[0];
 

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
-import type { LoadRequest } from '../../../src/core/load/types.js';
+import type { LoadRequest } from '../../../src/core/run/types.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import { CsvInputError } from '../../../src/core/csv/errors.js';
 

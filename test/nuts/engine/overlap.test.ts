@@ -13,7 +13,7 @@ import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import type { LedgerRecord } from '../../../src/core/ledger/records.js';
-import type { LoadRequest } from '../../../src/core/load/types.js';
+import type { LoadRequest } from '../../../src/core/run/types.js';
 
 describe('load engine: parts are sent while the input is split', function () {
   this.timeout(120_000);

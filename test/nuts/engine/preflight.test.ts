@@ -10,8 +10,8 @@ import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
-import type { LoadRequest } from '../../../src/core/load/types.js';
-import { PreflightFailedError } from '../../../src/core/load/engine.js';
+import type { LoadRequest } from '../../../src/core/run/types.js';
+import { PreflightFailedError } from '../../../src/core/load/inputs.js';
 
 describe('load engine: checks before upload', function () {
   this.timeout(60_000);

@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
-import type { LoadRequest } from '../../../src/core/load/types.js';
+import type { LoadRequest } from '../../../src/core/run/types.js';
 import { reconcileRun } from '../../../src/core/reconcile/reconcileRun.js';
 
 describe('reconcile of a run', function () {

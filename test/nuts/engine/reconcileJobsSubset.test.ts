@@ -12,7 +12,7 @@ import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, testEngine, testHttp } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
 import { BulkV2 } from '../../../src/core/bulk/bulkV2.js';
-import { retrier, retrySettings } from '../../../src/core/org/engineFactory.js';
+import { retrier, retrySettings } from '../../../src/core/org/connection.js';
 import { reconcileJobs } from '../../../src/core/reconcile/reconcileJobs.js';
 
 describe('reconcile --job-id --file: a failed job given without the rest of the file\'s jobs', function () {

@@ -13,11 +13,11 @@ import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, runCrashChild, testEngine, type EngineTarget } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
-import { resend } from '../../../src/core/attempts/resend.js';
+import { resend } from '../../../src/core/reconcile/resend.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import { replay } from '../../../src/core/ledger/records.js';
-import type { LoadResult } from '../../../src/core/load/types.js';
-import { RunNotDoneError } from '../../../src/core/load/engine.js';
+import type { LoadResult } from '../../../src/core/run/types.js';
+import { RunNotDoneError } from '../../../src/core/run/errors.js';
 import { reconcileRun } from '../../../src/core/reconcile/reconcileRun.js';
 import { csvLine } from '../../../src/core/csv/writer.js';
 

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
-import { resend } from '../../../src/core/attempts/resend.js';
+import { resend } from '../../../src/core/reconcile/resend.js';
 import { csvLine } from '../../../src/core/csv/writer.js';
 
 describe('reconcile --fixed-file on a hardDelete run', function () {

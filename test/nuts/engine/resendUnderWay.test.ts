@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, testEngine, type EngineTarget } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
-import { resend } from '../../../src/core/attempts/resend.js';
+import { resend } from '../../../src/core/reconcile/resend.js';
 import { reconcileRun } from '../../../src/core/reconcile/reconcileRun.js';
 
 const ROWS = 200;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, testEngine, type EngineTarget } from '../../helpers/engine.js';
-import { resend } from '../../../src/core/attempts/resend.js';
+import { resend } from '../../../src/core/reconcile/resend.js';
 import { reconcileRun } from '../../../src/core/reconcile/reconcileRun.js';
 import { csvLine } from '../../../src/core/csv/writer.js';
 

@@ -14,7 +14,7 @@ import { scrambledParents } from '../../helpers/skew.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import { replay } from '../../../src/core/ledger/records.js';
 import { reconcileRun } from '../../../src/core/reconcile/reconcileRun.js';
-import type { LoadEvent, LoadResult } from '../../../src/core/load/types.js';
+import type { LoadEvent, LoadResult } from '../../../src/core/run/types.js';
 
 const CHUNK = 500;
 /** Children per Account: skewed, a few parents hold most children. */

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js';
-import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/load/types.js';
+import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/run/types.js';
 import { readCsv } from '../../helpers/csv.js';
 import { threadsSuite } from '../../helpers/splitThreads.js';
 

@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { contactLoad, runCrashChild, testEngine } from '../../helpers/engine.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import type { LedgerRecord } from '../../../src/core/ledger/records.js';
-import type { LoadEvent, LoadRequest } from '../../../src/core/load/types.js';
+import type { LoadEvent, LoadRequest } from '../../../src/core/run/types.js';
 import { threadsSuite } from '../../helpers/splitThreads.js';
 
 describe('load engine: the split on worker threads, with faults and crashes', function () {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { LoadProgress } from '../../../src/ux/loadProgress.js';
-import type { LoadEvent } from '../../../src/core/load/types.js';
+import type { LoadEvent } from '../../../src/core/run/types.js';
 
 describe('load progress lines (outside a terminal)', () => {
   const setup = (): { lines: string[]; at: { t: number }; on: (e: LoadEvent) => void } => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { SfError } from '@salesforce/core';
 import { EXIT_FAILED_ROWS, EXIT_STILL_RUNNING, loadErrorToSfError, reportLoad } from '../../../src/ux/loadReport.js';
 import { CsvInputError } from '../../../src/core/csv/errors.js';
-import type { LoadResult } from '../../../src/core/load/types.js';
+import type { LoadResult } from '../../../src/core/run/types.js';
 
 function result(extra: Partial<LoadResult>): LoadResult {
   return {

@@ -2,12 +2,12 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import type { DraftEntry } from '../../../core/inventory/draft.js';
-import { draftInventory } from '../../../core/inventory/initService.js';
+import type { DraftEntry } from '../../../core/inventoryInit/draft.js';
+import { draftInventory } from '../../../core/inventoryInit/initService.js';
 import { defaultHistoryDir } from '../../../core/jobs/history.js';
 import type { HistorySave } from '../../../core/jobs/jobsService.js';
 import { parseSince } from '../../../core/jobs/period.js';
-import { orgHttp, retrier, retrySettings } from '../../../core/org/engineFactory.js';
+import { orgHttp, retrier, retrySettings } from '../../../core/org/connection.js';
 import { simpleExitCodesSection } from '../../../ux/exitCodes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);

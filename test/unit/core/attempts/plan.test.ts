@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { AlreadySucceededError, mayResend, planRound } from '../../../../src/core/attempts/plan.js';
+import { AlreadySucceededError, planRound } from '../../../../src/core/attempts/plan.js';
+import { mayResend } from '../../../../src/core/run/runRows.js';
 import { Ledger } from '../../../../src/core/ledger/ledger.js';
 import { replay, type ChunkState } from '../../../../src/core/ledger/records.js';
 

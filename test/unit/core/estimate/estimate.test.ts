@@ -11,7 +11,7 @@ import { measurementsFile, readMeasurement, saveMeasurement } from '../../../../
 import { measurePart, measureRun } from '../../../../src/core/estimate/observed.js';
 import { dryRunPlan } from '../../../../src/core/estimate/probe.js';
 import { replay, type LedgerRecord } from '../../../../src/core/ledger/records.js';
-import type { PlannedChunk } from '../../../../src/core/load/planner.js';
+import type { PlannedChunk } from '../../../../src/core/ledger/shapes.js';
 import { plannedChunk } from '../../../helpers/ledger.js';
 
 const AT = '2026-12-01T10:00:00.000Z';

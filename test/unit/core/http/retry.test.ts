@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { OrgApiError, OrgNetworkError, parseRetryAfter } from '../../../../src/core/http/orgHttp.js';
 import { type RetryPolicy, retryDelay, withRetry } from '../../../../src/core/http/retry.js';
-import { retrySettings } from '../../../../src/core/org/engineFactory.js';
+import { retrySettings } from '../../../../src/core/org/connection.js';
 
 const limit = (retryAfter?: number): OrgApiError => new OrgApiError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.', 'GET', '/x', retryAfter);
 const half = (): number => 0.5; // no jitter: the back-off is exactly base * 2^n

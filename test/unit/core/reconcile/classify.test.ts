@@ -2,7 +2,8 @@
  * What reconcile tells users to do about each kind of failure, and the words it uses.
  */
 import { expect } from 'chai';
-import { actionFor, causeFields } from '../../../../src/core/reconcile/classify.js';
+import { actionFor } from '../../../../src/core/reconcile/classify.js';
+import { causeFields } from '../../../../src/core/results/errors.js';
 import { adviceFor } from '../../../../src/ux/reconcileReport.js';
 import type { ReconcileGroup } from '../../../../src/core/reconcile/reconcileRun.js';
 

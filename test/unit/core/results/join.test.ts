@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { expect } from 'chai';
 import { parseCsvRecords } from '../../../../src/core/csv/fastParser.js';
-import { planChunks } from '../../../../src/core/load/planner.js';
+import { planChunks } from '../../../../src/core/split/planner.js';
 import { joinJob, JoinWorkspace, partPaths } from '../../../../src/core/results/join.js';
 import { RowIndex } from '../../../../src/core/results/rowIndex.js';
 import { hashBytes } from '../../../../src/core/results/rowHash.js';

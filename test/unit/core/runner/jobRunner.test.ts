@@ -13,7 +13,7 @@ import type { JobInfo, JobState } from '../../../../src/core/bulk/types.js';
 import { OrgNetworkError } from '../../../../src/core/http/orgHttp.js';
 import { Ledger } from '../../../../src/core/ledger/ledger.js';
 import { replay, type ChunkState, type RunState } from '../../../../src/core/ledger/records.js';
-import { planChunks } from '../../../../src/core/load/planner.js';
+import { planChunks } from '../../../../src/core/split/planner.js';
 import { csvLine } from '../../../../src/core/csv/writer.js';
 import { partsConflict } from '../../../../src/core/concurrency/auto.js';
 import { InFlight } from '../../../../src/core/runner/inFlight.js';

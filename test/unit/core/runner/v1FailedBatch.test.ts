@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import { planChunks } from '../../../../src/core/load/planner.js';
+import { planChunks } from '../../../../src/core/split/planner.js';
 import { joinJob, partPaths } from '../../../../src/core/results/join.js';
 import { OrgApiError } from '../../../../src/core/http/orgHttp.js';
 import { BatchResultMissingError, V1Jobs } from '../../../../src/core/runner/v1Jobs.js';

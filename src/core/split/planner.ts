@@ -15,6 +15,7 @@ import { CsvInputError } from '../csv/errors.js';
 import { csvLine, lineNumberText } from '../csv/writer.js';
 import { ByteWriter } from '../io/byteWriter.js';
 import { syncDir, syncFile } from '../io/durable.js';
+import type { PlannedChunk } from '../ledger/shapes.js';
 
 const LF = 10;
 const RUN_PIECE = 128 * 1024;
@@ -36,21 +37,6 @@ export function defaultPartBytes(inputBytes: number, jobsAtOnce: number): number
   const spread = Math.ceil(inputBytes / Math.max(1, jobsAtOnce));
   return Math.min(DEFAULT_MAX_JOB_BYTES, Math.max(MIN_DEFAULT_PART_BYTES, spread));
 }
-
-export type PlannedChunk = {
-  index: number;
-  /** which input file the rows come from (a chunk never spans two files) */
-  fileIndex: number;
-  file: string;
-  linesFile: string;
-  rows: number;
-  bytes: number;
-  firstLine: number;
-  lastLine: number;
-  sha256: string;
-  /** grouped parts (--concurrency auto): the first and last parent key of the part's rows, in key order */
-  parentKeys?: { first: string; last: string };
-};
 
 export type PlanOptions = {
   dir: string;

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { openCsv } from '../../../../src/core/csv/reader.js';
 import { checkedUtf8, type Utf8GuardError } from '../../../../src/core/csv/utf8Guard.js';
-import { planChunks, type PlanResult } from '../../../../src/core/load/planner.js';
-import { splitInParallel } from '../../../../src/core/load/parallelSplit.js';
-import { Fingerprint, fingerprintFiles } from '../../../../src/core/load/fingerprint.js';
+import { planChunks, type PlanResult } from '../../../../src/core/split/planner.js';
+import { splitInParallel } from '../../../../src/core/split/parallelSplit.js';
+import { Fingerprint, fingerprintFiles } from '../../../../src/core/split/fingerprint.js';
 import { suitePool } from '../../../helpers/splitThreads.js';
 import type { Preflight } from '../../../../src/core/preflight/preflight.js';
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AttemptState, ChunkState } from '../ledger/records.js';
-import type { Kind, RunRow, Source } from '../reconcile/runRows.js';
+import type { Kind, RoundOutcome, RunRow, Source } from './runRow.js';
 
 /** Where a round keeps its parts and its own result files; round 0 keeps the load's failures as they were before round 1. */
 export function roundDir(runDir: string, round: number): string {
@@ -55,8 +55,6 @@ export class RoundLines {
     return this.latest(fileIndex, line) !== undefined;
   }
 }
-
-export type RoundOutcome = { round: number; state: RunRow['state']; code?: string };
 
 /**
  * Each line's outcome in every round: round 0's from the copy of the load's failures kept before

@@ -12,9 +12,9 @@ import { expect } from 'chai';
 import { openCsv } from '../../../../src/core/csv/reader.js';
 import { describeFromObjects, type ObjectDescribe } from '../../../../src/core/preflight/describe.js';
 import { Preflight } from '../../../../src/core/preflight/preflight.js';
-import { planChunks, type PlanResult } from '../../../../src/core/load/planner.js';
-import { splitInParallel } from '../../../../src/core/load/parallelSplit.js';
-import { Fingerprint, fingerprintFiles } from '../../../../src/core/load/fingerprint.js';
+import { planChunks, type PlanResult } from '../../../../src/core/split/planner.js';
+import { splitInParallel } from '../../../../src/core/split/parallelSplit.js';
+import { Fingerprint, fingerprintFiles } from '../../../../src/core/split/fingerprint.js';
 import { suitePool } from '../../../helpers/splitThreads.js';
 import { describeField } from '../../../helpers/describes.js';
 

@@ -8,7 +8,7 @@
 import { Document, isMap, isSeq, YAMLMap } from 'yaml';
 import { id15 } from '../jobs/types.js';
 import type { JobRecord } from '../jobs/types.js';
-import { CADENCE_DAYS, Cadence, Inventory, OPERATIONS, Operation } from './schema.js';
+import { CADENCE_DAYS, Cadence, Inventory, OPERATIONS, Operation } from '../inventory/schema.js';
 
 /** A job with who ran it: username, connected app name, client name. */
 export type SeenJob = Pick<JobRecord, 'id' | 'object' | 'operation' | 'createdDate'> & { username: string; connectedApp?: string; client?: string };

@@ -1,14 +1,14 @@
 /*
- * What reconcile --retry and --fixed-file send, as a round of the run (engine.sendAgain), and what
+ * What reconcile --retry and --fixed-file send, as a round of the run (the load engine's sendAgain), and what
  * they refused. A fixed file's refusals are written to <run folder>/refused.csv (the last one's).
  */
 import { basename, join } from 'node:path';
 import { csvLine, lineNumberText } from '../csv/writer.js';
 import { ByteWriter } from '../io/byteWriter.js';
-import type { LoadEngine } from '../load/engine.js';
-import type { LoadResult } from '../load/types.js';
-import { fixedRows, Refusal } from './fixedFile.js';
-import { retryableRows } from './rounds.js';
+import type { LoadResult } from '../run/types.js';
+import { fixedRows, Refusal } from '../attempts/fixedFile.js';
+import { retryableRows } from '../attempts/rounds.js';
+import type { RoundSender } from '../attempts/plan.js';
 
 export type ResendOutcome = {
   kind: 'retry' | 'fixed';
@@ -31,7 +31,7 @@ export type ResendOutcome = {
 
 const LISTED = 20;
 
-export async function resend(engine: LoadEngine, runDir: string, how: { kind: 'retry' } | { kind: 'fixed'; file: string }, waitMs: number): Promise<ResendOutcome> {
+export async function resend(engine: RoundSender, runDir: string, how: { kind: 'retry' } | { kind: 'fixed'; file: string }, waitMs: number): Promise<ResendOutcome> {
   const { result, picked, round } = await engine.sendAgain(
     runDir,
     async (state, check) => {

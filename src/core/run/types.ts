@@ -5,12 +5,13 @@ import { IngestOperation, JobState } from '../bulk/types.js';
 import { CsvReadOptions } from '../csv/reader.js';
 import type { PreflightReport } from '../preflight/problems.js';
 import type { DuplicatePolicy } from '../preflight/keyCensus.js';
-import type { ConcurrencyDecision, ConcurrencyMode } from '../concurrency/decide.js';
-import type { InFlightChange } from '../runner/inFlight.js';
+import type { ConcurrencyDecision, ConcurrencyMode } from '../ledger/shapes.js';
+import type { InFlightChange } from '../ledger/shapes.js';
 import type { V1RunSpec } from '../ledger/records.js';
-import type { LoadEstimate } from '../estimate/estimate.js';
-import type { ObservedRates } from '../estimate/observed.js';
+import type { LoadEstimate } from '../ledger/shapes.js';
+import type { ObservedRates } from '../ledger/shapes.js';
 import type { DryRunPlan } from '../estimate/probe.js';
+import type { RetryEvent } from '../http/retrying.js';
 
 export type LoadRequest = {
   object: string;
@@ -166,8 +167,7 @@ export type LoadEvent =
   | { type: 'job-progress'; jobId: string; state: JobState; processed: number; failed: number }
   | { type: 'job-done'; jobId: string; chunk: number; state: JobState; processed: number; failed: number; errorMessage?: string }
   | { type: 'progress'; processed: number; failed: number; total: number; recordsPerSecond: number }
-  /** code: the org's error code, when the org answered with one (REQUEST_LIMIT_EXCEEDED: throttled) */
-  | { type: 'retry'; what: string; attempt: number; delayMs: number; reason: string; code?: string }
+  | RetryEvent
   /** --concurrency auto decided how to send, and why (one line) */
   | { type: 'concurrency'; mode: ConcurrencyMode; reason: string }
   /** --concurrency auto changed how many jobs may be in flight, and why */

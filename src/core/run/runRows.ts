@@ -15,38 +15,13 @@ import { basename } from 'node:path';
 import { parseCsvRecords } from '../csv/fastParser.js';
 import { fileBlocks } from '../io/fileBlocks.js';
 import { ChunkState, DropReason, LedgerRecord, RunState } from '../ledger/records.js';
-import { createsRecords, pendingRejectedPath } from '../load/engine.js';
+import { createsRecords, partsDir, pendingRejectedPath } from './runState.js';
 import { partPaths } from '../results/join.js';
-import { ResultPaths, resultHeaders, resultPaths } from '../results/resultFiles.js';
-import { JobRunner } from '../runner/jobRunner.js';
-import { RoundLines, type RoundOutcome } from '../attempts/roundLines.js';
-import { causeFields } from './classify.js';
-
-export type RowState = 'succeeded' | 'failed' | 'unprocessed' | 'rejected' | 'pending' | 'never-sent';
-
-export type RunRow = {
-  fileIndex: number;
-  line: number;
-  state: RowState;
-  /** succeeded: the record's Id (failed: the Id Salesforce gave, if any) */
-  id?: string;
-  /** succeeded, operations that can create: whether the record was created (else updated) */
-  created?: boolean;
-  /** failed: Salesforce's code, message and the fields it names; rejected: the checks' reason in message */
-  code?: string;
-  message?: string;
-  fields?: string[];
-  /** the part (1-based) the row was sent in, and its job; absent for rejected rows */
-  part?: ChunkState;
-  /** a job's row reconciled by its job ID (--job-id): that job, when it is known */
-  jobId?: string;
-  /** the row's values, in the run's column order */
-  values: string[];
-  /** the round whose outcome this is (absent: the load's own, round 0) */
-  round?: number;
-  /** the row's outcome in each round that sent it (reconcile of a run with rounds) */
-  history?: RoundOutcome[];
-};
+import { resultHeaders, resultPaths } from '../results/resultFiles.js';
+import type { ResultPaths } from '../results/join.js';
+import { RoundLines } from './roundLines.js';
+import type { Kind, RowState, RunRow, Source } from './runRow.js';
+import { causeFields } from '../results/errors.js';
 
 /** A result file the run's state says exists is gone (deleted by hand): what it held cannot be told. */
 export class RunFileMissingError extends Error {
@@ -74,8 +49,6 @@ export function jobsOfParts(records: LedgerRecord[]): Map<number, PartJobs> {
   return byPart;
 }
 
-export type Source = AsyncIterator<RunRow>;
-
 /** The rows of a run in input order (file by file, line by line). */
 export async function* runRows(state: RunState, runDir?: string): AsyncGenerator<RunRow> {
   const resultsDir = state.spec.resultsDir;
@@ -91,7 +64,7 @@ export async function* runRows(state: RunState, runDir?: string): AsyncGenerator
   const results = (key: keyof ResultPaths): Source => {
     if (state.merged) return resultRows(must(resultPaths(resultsDir)[key]), undefined, key, fileIndexOf);
     // Not merged yet: the parts of the jobs that ended, in part order (their rows are in input order too).
-    const files = state.chunks.filter((c) => c.results).map((c) => must(partPaths(JobRunner.partsDir(state), c.chunk.index)[key]));
+    const files = state.chunks.filter((c) => c.results).map((c) => must(partPaths(partsDir(state), c.chunk.index)[key]));
     return concat(files.map((f) => resultRows(f, headers[key], key, fileIndexOf)));
   };
   // Until the run sends its first job, its rejected rows wait in the run folder (engine.ts publishRejected).
@@ -195,8 +168,6 @@ function ahead(c: ChunkState, fileIndex: number, line: number): boolean {
   return c.chunk.fileIndex > fileIndex || (c.chunk.fileIndex === fileIndex && c.chunk.firstLine > line);
 }
 
-export type Kind = keyof ResultPaths | 'rejected';
-
 /**
  * Rows of a result file (a merged one has its header; a part has none, `header` gives it). Columns
  * are found by name, so files written before a column existed (sf__Fields) are read too.
@@ -261,4 +232,13 @@ async function* concat(sources: Source[]): AsyncGenerator<RunRow> {
 
 export function empty(): Source {
   return [][Symbol.iterator]() as unknown as Source;
+}
+
+/**
+ * Whether a row (in its latest outcome) may be sent again: only one that never succeeded, and not a
+ * row its completed job gave no result for (a completed job reports every row: it may have loaded).
+ */
+export function mayResend(row: Pick<RunRow, 'state' | 'part'>): boolean {
+  if (row.state === 'unprocessed') return row.part?.terminal?.state !== 'JobComplete';
+  return row.state === 'failed' || row.state === 'rejected';
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { PollSchedule } from '../../../../src/core/load/pollSchedule.js';
+import { PollSchedule } from '../../../../src/core/runner/pollSchedule.js';
 
 describe('poll schedule', () => {
   it('backs off from the first interval to the longest while nothing is processed', () => {
