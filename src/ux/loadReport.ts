@@ -143,7 +143,14 @@ export function resumeCommand(bin: string, runId: string, opts: { ledgerDir: str
 export function loadErrorToSfError(e: unknown, ctx: { bin: string; ledgerDir: string }): Error {
   if (e instanceof CsvInputError) return new SfError(messages.getMessage('error.CsvInput', [e.message]), 'CsvInputError', messages.getMessages(CSV_ACTIONS[e.kind]));
   if (e instanceof DuplicateRunError) {
-    return messages.createError('error.DuplicateRun', [e.earlierRunId], [`${ctx.bin} bulkops resume --run-id ${e.earlierRunId}`, e.earlierRunDir]);
+    const actions = [`${ctx.bin} bulkops resume --run-id ${e.earlierRunId}`, e.earlierRunDir];
+    if (e.owner) {
+      // The same name for scripts, whether the other run is still going or done.
+      const live = messages.createError('error.DuplicateRunLive', [e.earlierRunId, e.owner.pid, e.owner.since], actions);
+      live.name = 'DuplicateRunError';
+      return live;
+    }
+    return messages.createError('error.DuplicateRun', [e.earlierRunId], actions);
   }
   if (e instanceof PreflightFailedError) {
     const err = messages.createError('error.PreflightFailed', [e.report.file, preflightLines(e.report).join('\n')]);

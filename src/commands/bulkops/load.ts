@@ -2,13 +2,14 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Global, Messages } from '@salesforce/core';
-import { LoadResult } from '../../core/run/types.js';
+import { LoadEvent, LoadResult } from '../../core/run/types.js';
 import { ColumnDelimiter, IngestOperation } from '../../core/bulk/types.js';
 import { engineFor } from '../../core/load/engineFactory.js';
 import { V1_MAX_BATCH_ROWS } from '../../core/runner/v1Jobs.js';
 import type { V1RunSpec } from '../../core/ledger/records.js';
 import { loadDisplay } from '../../ux/loadStages.js';
 import { exitCodesSection } from '../../ux/exitCodes.js';
+import { eventWarning } from '../../ux/loadWarnings.js';
 import { reportLoad, loadErrorToSfError } from '../../ux/loadReport.js';
 import { hardDeleteGate } from '../../ux/hardDeleteGate.js';
 import { askLine } from '../../ux/prompt.js';
@@ -110,7 +111,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     const files = flags.file.map((f) => resolve(f));
     // The hardDelete prompt needs the terminal: the live display would draw over it.
     const display = await loadDisplay({ json: this.jsonEnabled(), file: flags.file.join(', '), log: (line) => this.log(line), ...(operation === 'hardDelete' ? { tty: false } : {}) });
-    const { engine, isProduction } = engineFor(conn, { onEvent: (e): void => display.on(e), retryMinutes: flags['retry-minutes'] });
+    const { engine, isProduction } = engineFor(conn, { onEvent: (e): void => this.onEvent(e, display), retryMinutes: flags['retry-minutes'] });
     const confirm =
       operation === 'hardDelete'
         ? hardDeleteGate({
@@ -157,6 +158,13 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     display.finish(true);
     process.exitCode = reportLoad(this, result, { waited: flags.wait.milliseconds > 0, ledgerDir, defaultLedger: !flags['ledger-dir'] });
     return result;
+  }
+
+  /** A load's event: drawn, and a warning one given to warn() too (stderr, or the JSON's warnings). */
+  private onEvent(e: LoadEvent, display: { on: (e: LoadEvent) => void }): void {
+    const warning = eventWarning(e);
+    if (warning) this.warn(warning);
+    display.on(e);
   }
 
   private ask(question: string): Promise<string> {

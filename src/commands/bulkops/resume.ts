@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages, Org } from '@salesforce/core';
-import { LoadResult } from '../../core/run/types.js';
+import { LoadEvent, LoadResult } from '../../core/run/types.js';
 import { Ledger } from '../../core/ledger/ledger.js';
 import { replay } from '../../core/ledger/records.js';
 import { engineFor } from '../../core/load/engineFactory.js';
 import { loadDisplay } from '../../ux/loadStages.js';
 import { exitCodesSection } from '../../ux/exitCodes.js';
+import { eventWarning } from '../../ux/loadWarnings.js';
 import { loadErrorToSfError, reportLoad } from '../../ux/loadReport.js';
 import { runFolder } from '../../ux/runFolder.js';
 import { defaultLedgerDir } from './load.js';
@@ -48,7 +49,7 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
       throw messages.createError('error.OtherOrg', [state.spec.runId, state.spec.org.orgId, org.getOrgId()], [state.spec.org.orgId]);
     }
     const display = await loadDisplay({ json: this.jsonEnabled(), file: state.spec.files.join(', '), log: (line) => this.log(line) });
-    const { engine } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => display.on(e), retryMinutes: flags['retry-minutes'] });
+    const { engine } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => this.onEvent(e, display), retryMinutes: flags['retry-minutes'] });
     let result: LoadResult;
     try {
       result = await engine.resume(runDir, flags.wait.milliseconds);
@@ -59,5 +60,12 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
     display.finish(true);
     process.exitCode = reportLoad(this, result, { waited: true, ledgerDir, defaultLedger: !flags['ledger-dir'] });
     return result;
+  }
+
+  /** A load's event: drawn, and a warning one given to warn() too (stderr, or the JSON's warnings). */
+  private onEvent(e: LoadEvent, display: { on: (e: LoadEvent) => void }): void {
+    const warning = eventWarning(e);
+    if (warning) this.warn(warning);
+    display.on(e);
   }
 }

@@ -61,6 +61,12 @@ function readOwner(path: string): { owner?: LockOwner; text: string } | undefine
   }
 }
 
+/** The live process that holds the lock at `path`, if one does (a stale or absent lock: none). */
+export function lockHolder(path: string): LockOwner | undefined {
+  const owner = readOwner(path)?.owner;
+  return owner && (isThisProcess(owner) || alive(owner)) ? owner : undefined;
+}
+
 export class FileLock {
   private held = false;
 

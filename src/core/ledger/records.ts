@@ -90,6 +90,11 @@ export type LedgerRecord =
    * resume that splits the input again keeps a part (and its job) whose bytes are the same.
    */
   | { t: 'part'; at: string; chunk: PlannedChunk }
+  /**
+   * An insert's claim on its input, written under the claim of its fingerprint (load/duplicateGuard.ts)
+   * before anything is split or sent: from here on a second insert of the same file is refused.
+   */
+  | { t: 'fingerprint'; at: string; fileSha256: string; fileBytes: number }
   /** journal: the intent is also in the machine's creation journal (runner/creationJournal.ts), written right before the request */
   | { t: 'creating'; at: string; chunk: number; journal?: boolean }
   | { t: 'created'; at: string; chunk: number; jobId: string; adopted?: boolean }
@@ -178,6 +183,8 @@ export type RunState = {
   rejected: number;
   preflight?: PreflightReport;
   fileSha256?: string;
+  /** the run claimed its input's fingerprint before its split (an insert: see the 'fingerprint' record) */
+  fingerprinted?: boolean;
   /** --concurrency auto: the decision the plan was made for */
   concurrency?: ConcurrencyDecision;
   chunks: ChunkState[];
@@ -238,6 +245,11 @@ export function replay(records: LedgerRecord[]): RunState {
       state.chunks[r.chunk.index - 1] = { chunk: r.chunk };
       continue;
     }
+    if (r.t === 'fingerprint') {
+      state.fileSha256 = r.fileSha256;
+      state.fingerprinted = true;
+      continue;
+    }
     if (r.t === 'attempt') {
       state.attempts.push({ round: r.round, kind: r.kind, rows: r.rows, serial: r.serial, dir: r.dir, chunks: r.chunks.map((chunk) => ({ chunk })) });
       continue;
@@ -281,7 +293,7 @@ function plannedPart(early: ChunkState | undefined, chunk: PlannedChunk): ChunkS
   return early;
 }
 
-type ChunkRecord = Exclude<LedgerRecord, { t: 'run' | 'planned' | 'part' | 'merged' | 'done' | 'backup' | 'confirmed' | 'abandoned' | 'attempt' | 'attempt-merged' | 'estimate' | 'in-flight' | 'observed' }>;
+type ChunkRecord = Exclude<LedgerRecord, { t: 'run' | 'planned' | 'part' | 'fingerprint' | 'merged' | 'done' | 'backup' | 'confirmed' | 'abandoned' | 'attempt' | 'attempt-merged' | 'estimate' | 'in-flight' | 'observed' }>;
 
 function applyChunkRecord(c: ChunkState | undefined, r: ChunkRecord): void {
   if (!c) return;

@@ -34,7 +34,11 @@ export function latestRun(ledgerDir: string): RunEntry | undefined {
   return runs.sort((a, b) => a.state.startedAt.localeCompare(b.state.startedAt)).pop();
 }
 
-/** An earlier run of the same file, org, object and operation that created at least one job. */
+/**
+ * An earlier run of the same file, org, object and operation that created at least one job, or
+ * that claimed the file before its split (an insert under way, or stopped before its first job:
+ * resume goes on with it) and was not refused.
+ */
 export function findSameLoad(ledgerDir: string, spec: { orgId: string; object: string; operation: string; fileSha256: string; runId: string }): RunEntry | undefined {
   return listRuns(ledgerDir).find(
     (r) =>
@@ -43,6 +47,6 @@ export function findSameLoad(ledgerDir: string, spec: { orgId: string; object: s
       r.state.spec.object.toLowerCase() === spec.object.toLowerCase() &&
       r.state.spec.operation === spec.operation &&
       r.state.fileSha256 === spec.fileSha256 &&
-      r.state.chunks.some((c) => c.creatingAt !== undefined)
+      (r.state.chunks.some((c) => c.creatingAt !== undefined) || (r.state.fingerprinted === true && !r.state.abandoned))
   );
 }

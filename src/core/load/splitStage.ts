@@ -22,7 +22,7 @@ import { Fingerprint, fingerprintFiles } from '../split/fingerprint.js';
 import { PARALLEL_SPLIT_MIN_BYTES, splitInParallel, splitWorkers, type ParallelSplitOptions } from '../split/parallelSplit.js';
 import { planChunks, type PlanOptions } from '../split/planner.js';
 import type { LoadContext } from './context.js';
-import { readsPrintAhead, refuseSecondInsert } from './duplicateGuard.js';
+import { claimInput, readsPrintAhead } from './duplicateGuard.js';
 import { EarlyParts } from './earlyParts.js';
 import { openInputs, type Inputs } from './inputs.js';
 import { isRefusal } from './refusals.js';
@@ -43,6 +43,18 @@ export async function planStage(ctx: LoadContext, ledger: Ledger, runDir: string
   }
 }
 
+/**
+ * Before an insert's first job: the org's jobs of this user, object and operation that have not
+ * ended and that no run on this machine made are named (a warning): another machine, with its own
+ * ledger folder, may be inserting the same rows, which nothing on this machine can see.
+ */
+async function warnOfForeignJobs(ctx: LoadContext, runDir: string): Promise<void> {
+  const state = replay(Ledger.read(runDir));
+  if (state.chunks.some((c) => c.jobId)) return;
+  const jobs = await ctx.runner.foreignJobs(state, () => jobsOfOtherRuns(runDir));
+  if (jobs.length) ctx.emit({ type: 'foreign-jobs', object: state.spec.object, operation: state.spec.operation, jobIds: jobs.map((j) => j.id) });
+}
+
 /** Whether the run's parts are sent as they are written (see earlyParts.ts). */
 function sendsWhileSplitting(spec: RunSpec): boolean {
   return !spec.v1 && (spec.operation === 'insert' || spec.operation === 'update' || spec.operation === 'upsert');
@@ -52,7 +64,8 @@ async function split(ctx: LoadContext, ledger: Ledger, runDir: string, spec: Run
   // A second insert of the same file would create every record again: it is refused before the
   // file is split or anything sent. Other operations go on (the earlier run is named once split).
   const ahead = readsPrintAhead(spec) ? await fingerprintFiles(spec.files).catch(() => undefined) : undefined;
-  if (ahead) refuseSecondInsert(ctx.emit, runDir, spec, ahead.sha256);
+  if (ahead) await claimInput(ctx, ledger, runDir, spec, ahead);
+  if (spec.operation === 'insert') await warnOfForeignJobs(ctx, runDir);
   const print = ahead ? undefined : new Fingerprint(spec.files.length);
   const inputs = await openInputs(ctx.deps.describe, req, {}, print);
   await mkdir(spec.resultsDir, { recursive: true });
@@ -95,7 +108,7 @@ async function split(ctx: LoadContext, ledger: Ledger, runDir: string, spec: Run
   // Nothing has been processed yet. An upsert or update of a file loaded before sets the same
   // values again, a delete finds the records gone (its backup comes up short and stops it before
   // anything is sent): they go on, and the earlier run is named.
-  if (!ahead) refuseSecondInsert(ctx.emit, runDir, spec, sha256);
+  if (!ahead) await claimInput(ctx, ledger, runDir, spec, { sha256, bytes });
   await early?.finish(plan.chunks.length);
   crashIfAsked('before-planned');
   ledger.append({

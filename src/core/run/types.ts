@@ -158,6 +158,8 @@ export type LoadEvent =
   | { type: 'split'; threads: number }
   /** an earlier run loaded the same file into this org with this operation (an idempotent one: the load goes on) */
   | { type: 'loaded-before'; runId: string; runDir: string }
+  /** an insert's start found jobs of its user, object and operation in the org that no run on this machine made, not ended */
+  | { type: 'foreign-jobs'; object: string; operation: string; jobIds: string[] }
   /** no job would take the part's data (`jobs` tried): its rows are left unprocessed, in retry.csv */
   | { type: 'part-given-up'; chunk: number; jobId: string; jobs: number }
   /** resume cut a record torn by a crash off the ledger (the message says where its bytes are kept) */

@@ -38,6 +38,7 @@ import { InFlight } from './inFlight.js';
 import { retryingWithEvents, Retrying } from '../http/retrying.js';
 import { byCreation, Intent, matchOrphan } from './orphans.js';
 import { V1Jobs } from './v1Jobs.js';
+import { creationJournalOf, unclaimedJobs } from './foreignJobs.js';
 
 export type RunnerDeps = {
   bulk: BulkV2;
@@ -554,39 +555,26 @@ export class JobRunner {
 
   /** Open jobs of our user, object and operation created since `since` that no run on this machine claims. */
   private async candidates(ctx: RunContext, journal: CreationJournal, since: string): Promise<JobInfo[]> {
-    const spec = ctx.state.spec;
-    const claimed = new Set<string>();
-    for (const id of journal.claimed().keys()) claimed.add(id);
-    for (const o of allChunks(ctx.state)) if (o.jobId) claimed.add(o.jobId.slice(0, 15));
-    for (const id of ctx.claimedByOtherRuns?.() ?? []) claimed.add(id.slice(0, 15));
     const from = Date.parse(since) - SKEW_MS;
-    const found: JobInfo[] = [];
-    let next: string | null | undefined;
-    do {
-      const page = await this.retrying('list jobs', () => (this.v1 ? this.v1.listJobs(next) : this.deps.bulk.listJobs(next, 'V2Ingest')));
-      for (const job of page.records) {
-        if (
-          job.state === 'Open' &&
-          !claimed.has(job.id.slice(0, 15)) &&
-          job.createdById.slice(0, 15) === spec.org.userId.slice(0, 15) &&
-          job.object.toLowerCase() === spec.object.toLowerCase() &&
-          job.operation === spec.operation &&
-          Date.parse(job.createdDate.replace(/\+0000$/, 'Z')) >= from
-        ) {
-          found.push(job);
-        }
-      }
-      next = page.nextRecordsUrl;
-    } while (next);
+    const open = (job: JobInfo): boolean => job.state === 'Open' && Date.parse(job.createdDate.replace(/\+0000$/, 'Z')) >= from;
+    const found = await unclaimedJobs({ bulk: this.deps.bulk, retrying: this.retrying, stateDir: this.deps.stateDir, state: ctx.state, v1: this.v1 !== undefined, claimedByOtherRuns: ctx.claimedByOtherRuns, keep: open }, journal);
     return found.sort(byCreation);
   }
 
-  private journal(state: RunState): CreationJournal {
-    const { org, object, operation } = state.spec;
-    // The org lists V1 and 2.0 jobs apart (jobType), so their interrupted creations are matched apart.
-    const key = { orgId: org.orgId, userId: org.userId, object, operation: this.v1 ? `${operation}.v1` : operation };
-    return new CreationJournal(this.deps.stateDir, key, this.deps.now);
+  /**
+   * The org's jobs of the run's user, object and operation that have not ended and that no run on
+   * this machine made: asked before an insert's first job (another machine may be loading the rows).
+   */
+  public foreignJobs(state: RunState, claimedByOtherRuns: () => Set<string>): Promise<JobInfo[]> {
+    const v1 = state.spec.v1 !== undefined;
+    const unended = (job: JobInfo): boolean => !TERMINAL_STATES.has(job.state);
+    return unclaimedJobs({ bulk: this.deps.bulk, retrying: this.retrying, stateDir: this.deps.stateDir, state, v1, claimedByOtherRuns, keep: unended });
   }
+
+  private journal(state: RunState): CreationJournal {
+    return creationJournalOf(this.deps.stateDir, state, this.v1 !== undefined, this.deps.now);
+  }
+
 
   /**
    * Uploads the part to its job. 'landed' when the org answered this part's upload, or when the job

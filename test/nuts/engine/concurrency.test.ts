@@ -27,6 +27,16 @@ function contacts(prefix: string, rows: number): string {
   return lines.join('\n') + '\n';
 }
 
+/** Waits for `p` to reject with an error of `kind`. */
+async function expectRejected(p: Promise<unknown>, kind: new (...args: never[]) => Error): Promise<Error> {
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e
+  );
+  expect(error, 'rejected').to.be.instanceOf(kind);
+  return error as Error;
+}
+
 describe('load engine: concurrent runs and doubtful jobs', function () {
   this.timeout(120_000);
   let emu: Emulator;
@@ -104,6 +114,55 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
     const created = emu.ingest.jobs.list().sort((x, y) => x.id.localeCompare(y.id));
     expect(adopted(a)[0]).to.equal(created[0].id);
     expect(emu.ingest.jobs.list().every((j) => j.state === 'JobComplete')).to.equal(true);
+  });
+
+  it('two inserts of one file started at the same moment: one loads, the other is refused naming the run and its process', async () => {
+    const first = request('twice', 300);
+    const second = { ...first, runId: 'run-twice-2' };
+    const settled = await Promise.allSettled([testEngine(target()).engine.start(first), testEngine(target()).engine.start(second)]);
+    const loaded = settled.filter((s) => s.status === 'fulfilled');
+    const refused = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+    expect(loaded, 'one load').to.have.length(1);
+    expect(refused, 'one refusal').to.have.length(1);
+    const error = refused[0].reason as DuplicateRunError;
+    expect(error).to.be.instanceOf(DuplicateRunError);
+    const winner = settled[0].status === 'fulfilled' ? first.runId : second.runId;
+    expect(error.earlierRunId).to.equal(winner);
+    // The two ran in this process: the refusal names it as the one working on the other run.
+    expect(error.owner?.pid).to.equal(process.pid);
+    expectOnce('twice', 300);
+    // The refused run ended: resume refuses it with its reason, and sends nothing.
+    const loser = winner === first.runId ? second.runId : first.runId;
+    await expectRejected(testEngine(target()).engine.resume(join(work, 'runs', loser), 60_000), AbandonedRunError);
+    expectOnce('twice', 300);
+  });
+
+  it('an insert whose file another run claimed and stopped before its first job is refused (resume that run instead)', async () => {
+    const first = request('claimed', 20);
+    // Killed before its first job's creation was even written down: only its claim on the file is in its ledger.
+    await runCrashChild({ target: target(), request: first }, 'before-create:1');
+    await expectRejected(testEngine(target()).engine.start({ ...first, runId: 'run-claimed-2' }), DuplicateRunError);
+    await testEngine(target()).engine.resume(join(work, 'runs', first.runId), 60_000);
+    expectOnce('claimed', 20);
+  });
+
+  it('warns, before an insert’s first job, of open jobs of the same user and object that no run on this machine made', async () => {
+    const created = await call(emu, 'POST', '/services/data/v66.0/jobs/ingest', {
+      body: JSON.stringify({ object: 'Contact', operation: 'insert', contentType: 'CSV', lineEnding: 'LF' }),
+      contentType: 'application/json',
+    });
+    const foreign = (created.json as { id: string }).id;
+    const events: LoadEvent[] = [];
+    const result = await testEngine(target(), (e) => events.push(e)).engine.start(request('foreign', 10));
+    expect(result.status).to.equal('Completed');
+    const warned = events.filter((e): e is Extract<LoadEvent, { type: 'foreign-jobs' }> => e.type === 'foreign-jobs');
+    expect(warned.map((e) => e.jobIds)).to.deep.equal([[foreign]]);
+    const firstJob = events.findIndex((e) => e.type === 'job-created');
+    expect(events.findIndex((e) => e.type === 'foreign-jobs')).to.be.lessThan(firstJob);
+    // A second insert on this machine does not name the first's jobs (they are this machine's runs').
+    const later: LoadEvent[] = [];
+    await testEngine(target(), (e) => later.push(e)).engine.start(request('foreign-2', 10));
+    expect(later.filter((e) => e.type === 'foreign-jobs').flatMap((e) => (e as { jobIds: string[] }).jobIds)).to.deep.equal([foreign]);
   });
 
   it('refuses a second resume of a run another resume is working on; the org holds each row once', async () => {

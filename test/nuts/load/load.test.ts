@@ -80,6 +80,44 @@ describe('sf bulkops load (through the real sf binary)', function () {
     expect(readCsv(result.files.retry)).to.have.length(0);
   });
 
+  it('two inserts of one file started together: one loads, the other exits 1 naming that run and its process', async () => {
+    const lines = ['Name,External_Id__c'];
+    for (let i = 1; i <= 20_000; i++) lines.push(`Twin ${i},TWIN-${i}`);
+    const file = write('twins.csv', lines.join('\n') + '\n');
+    const args = ['bulkops', 'load', '--sobject', 'Account', '--file', file, '--target-org', 'emu', '--json'];
+    const runs = await Promise.all([sf.run([...args, '--results-dir', 'twins-1']), sf.run([...args, '--results-dir', 'twins-2'])]);
+    const codes = runs.map((r) => r.code).sort();
+    expect(codes, runs.map((r) => r.stdout + r.stderr).join('\n')).to.deep.equal([0, 1]);
+    const refused = runs.find((r) => r.code === 1)!;
+    const loaded = runs.find((r) => r.code === 0)!;
+    const runId = (loaded.json?.result as { runId: string }).runId;
+    expect(refused.json?.name).to.equal('DuplicateRunError');
+    expect(refused.json?.message).to.include(runId);
+    // Which one it was depends on when the second looked: still loading (its process named) or done.
+    expect(refused.json?.message).to.match(/right now \(process \d+, since|already inserted this file/);
+    const names = [...emu.store.all('Account')].map((a) => String(a.External_Id__c)).filter((e) => e.startsWith('TWIN-'));
+    expect(names).to.have.length(20_000);
+    expect(new Set(names).size).to.equal(20_000);
+  });
+
+  it('warns under --json of open insert jobs of the same user and object that no run on this machine made', async () => {
+    const created = await fetch(`${emu.url}/services/data/v66.0/jobs/ingest`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${emu.accessToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ object: 'Account', operation: 'insert', contentType: 'CSV', lineEnding: 'LF' }),
+    });
+    const foreign = ((await created.json()) as { id: string }).id;
+    const file = write('beside.csv', 'Name\nBeside 1\n');
+    const r = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--file', file, '--target-org', 'emu', '--results-dir', 'beside', '--json']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.json?.warnings?.join('\n')).to.include(foreign).and.include('sf bulkops jobs');
+    await fetch(`${emu.url}/services/data/v66.0/jobs/ingest/${foreign}`, {
+      method: 'PATCH',
+      headers: { Authorization: `Bearer ${emu.accessToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ state: 'Aborted' }),
+    });
+  });
+
   it('upserts on an external ID, updating existing records and creating new ones', async () => {
     const file = write('upsert.csv', 'External_Id__c,Name,BillingCity\nACC-1,Acme Corp,Paris\nACC-9,Hooli,Palo Alto\n');
     const r = await sf.run([

@@ -3,7 +3,7 @@
  * type that points up ties the rooms together as much as a value does), and no room importing a
  * room above it. A new room gets its place in ROOMS; a new import that goes up, or a cycle, fails here.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
@@ -11,7 +11,7 @@ import { importCycles, importGraph, upwardImports } from '../../helpers/importGr
 import { PROJECT_ROOT } from '../../helpers/sf.js';
 
 /** The rooms of src/, lowest first: each may import the rooms before it, never one after it. */
-export const ROOMS = [
+const ROOMS = [
   // The ground: files, HTTP and the org's identity, the Bulk APIs' clients, CSV, the checks.
   'index',
   'core/lazyMessages',
@@ -76,6 +76,13 @@ describe('the import graph of src/', () => {
   it('keeps reconcile and the rounds off the load engine', () => {
     const intoLoad = [...graph].filter(([from]) => /^core\/(reconcile|attempts|run)\//.test(from)).flatMap(([from, deps]) => deps.filter((d) => d.startsWith('core/load/')).map((d) => `${from} -> ${d}`));
     expect(intoLoad).to.deep.equal([]);
+  });
+
+  it('has every room of src/core in the README\'s layout table, in the same order', () => {
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## How the code is laid out'), readme.indexOf('## Benchmarks'));
+    const named = [...section.matchAll(/^\| ([^|]+) \|/gm)].flatMap((m) => [...m[1].matchAll(/`(\w+)`/g)].map((n) => `core/${n[1]}`));
+    expect(named).to.deep.equal(ROOMS.filter((r) => r.startsWith('core/')));
   });
 
   it('keeps the load orchestrator short: its stages are modules of their own', () => {
