@@ -147,8 +147,7 @@ export function loadErrorToSfError(e: unknown, ctx: { bin: string; ledgerDir: st
     if (e.owner) {
       // The same name for scripts, whether the other run is still going or done.
       const live = messages.createError('error.DuplicateRunLive', [e.earlierRunId, e.owner.pid, e.owner.since], actions);
-      live.name = 'DuplicateRunError';
-      return live;
+      return new SfError(live.message, 'DuplicateRunError', live.actions, live.exitCode);
     }
     return messages.createError('error.DuplicateRun', [e.earlierRunId], actions);
   }

@@ -11,8 +11,8 @@ import type { CsvRecord } from '../csv/reader.js';
 import { RunState } from '../ledger/records.js';
 import { runRows } from '../run/runRows.js';
 import type { RunRow } from '../run/runRow.js';
-import { RoundRow } from './plan.js';
 import { mayResend } from '../run/runRows.js';
+import { RoundRow } from './plan.js';
 
 export type RefusalReason = 'not-a-failure' | 'succeeded' | 'may-have-loaded' | 'not-backed-up' | 'repeated' | 'preflight';
 

@@ -12,9 +12,9 @@ import type { RunRow } from '../run/runRow.js';
 import { Deadline, JobRunner } from '../runner/jobRunner.js';
 import { InFlight } from '../runner/inFlight.js';
 import { isRetryable } from '../results/errors.js';
+import { mayResend } from '../run/runRows.js';
 import { mergeRound } from './merge.js';
 import { planRound, RoundRow } from './plan.js';
-import { mayResend } from '../run/runRows.js';
 
 export type RoundContext = {
   runner: JobRunner;

@@ -14,11 +14,11 @@ import type { DescribeSource } from '../preflight/describe.js';
 import { planHeader } from '../preflight/headerPlan.js';
 import { InFlight } from '../runner/inFlight.js';
 import type { InFlightChange } from '../ledger/shapes.js';
-import { decideConcurrency } from './decide.js';
 import type { ConcurrencyDecision } from '../ledger/shapes.js';
+import { CHUNK_ROWS } from '../bulk/types.js';
+import { decideConcurrency } from './decide.js';
 import { sortedByKey, type KeyedRecord } from './externalSort.js';
 import { ParentCensus, parentColumns, parentKey } from './parents.js';
-import { CHUNK_ROWS } from '../bulk/types.js';
 
 
 export type AutoInput = {

@@ -11,8 +11,8 @@
  * - serial: what cannot be grouped (several parent columns that share parents: an order good for one
  *   scatters the other), one one-chunk part at a time.
  */
-import type { ColumnShape, DataShape } from './parents.js';
 import type { ConcurrencyDecision } from '../ledger/shapes.js';
+import type { ColumnShape, DataShape } from './parents.js';
 
 /** Below this share of rows sharing a parent, a load goes parallel as it is. */
 export const THIN_SHARE = 0.01;

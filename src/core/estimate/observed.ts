@@ -6,8 +6,8 @@
  */
 import { CHUNK_ROWS } from '../bulk/types.js';
 import type { ChunkState, RunSpec, RunState } from '../ledger/records.js';
-import { combine, Measurement, MeasuredTiming, measureJob, PlanShape } from './estimate.js';
 import type { ObservedRates } from '../ledger/shapes.js';
+import { combine, Measurement, MeasuredTiming, measureJob, PlanShape } from './estimate.js';
 
 const LOCK = 'UNABLE_TO_LOCK_ROW';
 

@@ -9,8 +9,8 @@
  */
 import type { Ledger } from '../ledger/ledger.js';
 import type { ChunkState, RunState, V1RunSpec } from '../ledger/records.js';
-import { estimateLoad, learnLimit, type Measurement } from './estimate.js';
 import type { LoadEstimate } from '../ledger/shapes.js';
+import { estimateLoad, learnLimit, type Measurement } from './estimate.js';
 import { readMeasurement, saveMeasurement } from './measurements.js';
 import { measurePart, unitsOfRun } from './observed.js';
 

@@ -4,9 +4,9 @@
  * run without sending a row twice. Records hold IDs, counts and paths: never a token.
  */
 import { IngestOperation, JobState } from '../bulk/types.js';
-import type { PlannedChunk } from './shapes.js';
 import type { PreflightReport } from '../preflight/problems.js';
 import type { CsvReadOptions } from '../csv/reader.js';
+import type { PlannedChunk } from './shapes.js';
 import type { ConcurrencyDecision } from './shapes.js';
 import type { LoadEstimate } from './shapes.js';
 import type { ObservedRates } from './shapes.js';
@@ -222,6 +222,25 @@ export function allChunks(state: RunState): ChunkState[] {
 /** Jobs a part left that may hold data: aborted, or resume aborts them (state.toAbort). */
 const MAY_HOLD_DATA = new Set<DropReason>(['holds-data', 'left']);
 
+/** The records of the plan (a part written, the plan, an insert's claim on its file): true when `r` was one. */
+function applyPlanRecord(state: RunState, r: LedgerRecord): r is Extract<LedgerRecord, { t: 'planned' | 'part' | 'fingerprint' }> {
+  if (r.t === 'planned') {
+    state.planned = true;
+    state.header = r.header;
+    state.rows = r.rows;
+    state.rejected = r.rejected;
+    state.preflight = r.preflight;
+    state.fileSha256 = r.fileSha256;
+    state.concurrency = r.concurrency;
+    state.chunks = r.chunks.map((chunk) => plannedPart(state.chunks[chunk.index - 1], chunk));
+  } else if (r.t === 'part') state.chunks[r.chunk.index - 1] = { chunk: r.chunk };
+  else if (r.t === 'fingerprint') {
+    state.fileSha256 = r.fileSha256;
+    state.fingerprinted = true;
+  } else return false;
+  return true;
+}
+
 /** Replays a ledger into the state of each chunk. */
 export function replay(records: LedgerRecord[]): RunState {
   const first = records[0];
@@ -230,26 +249,7 @@ export function replay(records: LedgerRecord[]): RunState {
   void t;
   const state: RunState = { spec, startedAt: at, header: [], rows: 0, rejected: 0, chunks: [], planned: false, toAbort: [], inFlightChanges: [], merged: false, done: false, attempts: [] };
   for (const r of records.slice(1)) {
-    if (r.t === 'planned') {
-      state.planned = true;
-      state.header = r.header;
-      state.rows = r.rows;
-      state.rejected = r.rejected;
-      state.preflight = r.preflight;
-      state.fileSha256 = r.fileSha256;
-      state.concurrency = r.concurrency;
-      state.chunks = r.chunks.map((chunk) => plannedPart(state.chunks[chunk.index - 1], chunk));
-      continue;
-    }
-    if (r.t === 'part') {
-      state.chunks[r.chunk.index - 1] = { chunk: r.chunk };
-      continue;
-    }
-    if (r.t === 'fingerprint') {
-      state.fileSha256 = r.fileSha256;
-      state.fingerprinted = true;
-      continue;
-    }
+    if (applyPlanRecord(state, r)) continue;
     if (r.t === 'attempt') {
       state.attempts.push({ round: r.round, kind: r.kind, rows: r.rows, serial: r.serial, dir: r.dir, chunks: r.chunks.map((chunk) => ({ chunk })) });
       continue;

@@ -66,7 +66,7 @@ export class LoadEngine {
       poll: deps.poll ?? { minMs: 1000, maxMs: 10_000 },
       stateDir: deps.stateDir,
     });
-    this.ctx = { deps, runner, now, sleep, emit, retry, taps, identity: () => this.identity() };
+    this.ctx = { deps, runner, now, sleep, emit, retry, taps, identity: (): Promise<Identity> => this.identity() };
   }
 
   /** --dry-run: the checks alone; nothing is sent and no run is recorded. */

@@ -7,7 +7,6 @@ import { BulkV1 } from '../bulk/bulkV1.js';
 import { BulkV2 } from '../bulk/bulkV2.js';
 import type { OrgHttp } from '../http/orgHttp.js';
 import type { RetryPolicy } from '../http/retry.js';
-import { LoadEngine } from './engine.js';
 import { LoadEvent } from '../run/types.js';
 import { BulkV2Query } from '../bulk/bulkV2Query.js';
 import { describeFromOrg } from '../preflight/describe.js';
@@ -15,6 +14,7 @@ import { keepStreamingGarbageYoung } from '../runtime/heap.js';
 import { fetchIdentity } from '../org/identity.js';
 import { defaultStateDir, orgHttp, pollSettings, retrier, retrySettings, splitSettings } from '../org/connection.js';
 import { isProductionOrg } from '../org/orgKind.js';
+import { LoadEngine } from './engine.js';
 
 export type EngineOptions = {
   onEvent?: (e: LoadEvent) => void;

@@ -33,12 +33,12 @@ import { hashBytes, RowHash } from '../results/rowHash.js';
 import { RowIndex } from '../results/rowIndex.js';
 import { csvLine } from '../csv/writer.js';
 import { concatFiles, resultHeaders } from '../results/resultFiles.js';
-import { Action, actionFor } from './classify.js';
 import { causeFields } from '../results/errors.js';
-import { ClassicJobs } from './classicJobs.js';
-import { ReconcileFolder, RowsFrame, writeReconcileFolder } from './reconcileRun.js';
 import { empty, inLineOrder, resultRows } from '../run/runRows.js';
 import type { RunRow, Source } from '../run/runRow.js';
+import { Action, actionFor } from './classify.js';
+import { ClassicJobs } from './classicJobs.js';
+import { ReconcileFolder, RowsFrame, writeReconcileFolder } from './reconcileRun.js';
 
 export type ReconciledJob = {
   jobId: string;

@@ -19,9 +19,9 @@ import { AbandonedRunError } from '../run/errors.js';
 import { historyText, RoundHistory, roundDir, roundFiles } from '../run/roundLines.js';
 import { roundSummaries } from '../attempts/summary.js';
 import type { RoundSummary } from '../run/types.js';
-import { Action, actionFor } from './classify.js';
 import { jobsOfParts, PartJobs, resultRows, runRows } from '../run/runRows.js';
 import type { RowState, RunRow } from '../run/runRow.js';
+import { Action, actionFor } from './classify.js';
 
 export const RECONCILE_DIR = 'reconcile';
 

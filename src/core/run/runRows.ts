@@ -15,13 +15,13 @@ import { basename } from 'node:path';
 import { parseCsvRecords } from '../csv/fastParser.js';
 import { fileBlocks } from '../io/fileBlocks.js';
 import { ChunkState, DropReason, LedgerRecord, RunState } from '../ledger/records.js';
-import { createsRecords, partsDir, pendingRejectedPath } from './runState.js';
 import { partPaths } from '../results/join.js';
 import { resultHeaders, resultPaths } from '../results/resultFiles.js';
 import type { ResultPaths } from '../results/join.js';
+import { causeFields } from '../results/errors.js';
 import { RoundLines } from './roundLines.js';
 import type { Kind, RowState, RunRow, Source } from './runRow.js';
-import { causeFields } from '../results/errors.js';
+import { createsRecords, partsDir, pendingRejectedPath } from './runState.js';
 
 /** A result file the run's state says exists is gone (deleted by hand): what it held cannot be told. */
 export class RunFileMissingError extends Error {

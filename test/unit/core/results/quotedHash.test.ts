@@ -9,8 +9,8 @@ describe('row hash of the quoted form, on awkward values', () => {
   it('matches the quoted form for random rows (empty, quotes only, commas, CR/LF, non-ASCII, one column, trailing empty)', () => {
     const alphabet = ['', 'a', '"', '""', ',', '\n', '\r\n', '\r', 'é', '日本', ' ', 'x"y', '"a"', '🙂'];
     let seed = 7;
-    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
-    for (let k = 0; k < 20000; k++) {
+    const rnd = (n: number): number => ((seed = (seed * 1_103_515_245 + 12_345) & 0x7f_ff_ff_ff) % n);
+    for (let k = 0; k < 20_000; k++) {
       const cols = 1 + rnd(4);
       const values = Array.from({ length: cols }, () => Array.from({ length: rnd(3) }, () => alphabet[rnd(alphabet.length)]).join(''));
       const line = Buffer.from(csvLine(values));
