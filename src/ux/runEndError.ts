@@ -54,15 +54,27 @@ const FS_ERRORS: Record<string, string> = {
   ENFILE: 'error.TooManyOpenFiles',
 };
 
-/** The name scripts see for each kind (SfError's name; --json's "name"). */
-export const RUN_ERROR_NAMES = {
-  session: 'SessionExpiredError',
-  limit: 'RequestLimitError',
-  page: 'OrgUnavailableError',
-  api: 'OrgApiError',
-  network: 'NetworkError',
-  disk: 'FileSystemError',
+/** Every error of this block ends the command with exit code 1, as any error does (the README's table). */
+export const RUN_ERROR_EXIT = 1;
+
+/**
+ * The kinds this block tells: the name scripts see (SfError's name, --json's "name"), whether the
+ * command to go on may work later as it is, and the messages of each (the README's table is made
+ * from them: runErrorTable.ts).
+ */
+export const RUN_ERRORS = {
+  session: { name: 'SessionExpiredError', retryable: false, actions: 'error.SessionExpired.actions' },
+  limit: { name: 'RequestLimitError', retryable: true, actions: 'error.RequestLimit.actions' },
+  page: { name: 'OrgUnavailableError', retryable: true, actions: 'error.OrgPage.actions' },
+  api: { name: 'OrgApiError', retryable: undefined, actions: 'error.OrgApiInRun.actions' },
+  network: { name: 'NetworkError', retryable: true, actions: 'error.NetworkInRun.actions' },
+  disk: { name: 'FileSystemError', retryable: false, actions: 'error.DiskFull.actions' },
+  // The actions of the other file-system errors: FS_ERRORS.
 } as const;
+
+export type RunErrorKind = keyof typeof RUN_ERRORS;
+
+const RUN_ERROR_NAMES = Object.fromEntries(Object.entries(RUN_ERRORS).map(([k, v]) => [k, v.name])) as { [K in RunErrorKind]: (typeof RUN_ERRORS)[K]['name'] };
 
 /** What ends a run part-way and is told by this block: the org's answers, the network, the disk, and errors no one expected. */
 function endsRunHere(e: unknown): boolean {
@@ -87,7 +99,7 @@ export async function runEndError(e: unknown, ctx: RunErrorContext): Promise<Err
       ? messages.getMessage('run.sentSplitting', [state.spec.runId, count(rows.inOrg)])
       : messages.getMessage('run.sent', [state.spec.runId, count(rows.inOrg), count(rows.total)]);
   const data: RunErrorData = { runId: state.spec.runId, runDir, action, retryable: ending.retryable, rows };
-  const err = new SfError(`${ending.message}\n${sent}`, ending.name, [...ending.actions, messages.getMessage('run.goOn', [action])]);
+  const err = new SfError(`${ending.message}\n${sent}`, ending.name, [...ending.actions, messages.getMessage('run.goOn', [action])], RUN_ERROR_EXIT);
   err.setData(data);
   return err;
 }
@@ -109,8 +121,8 @@ async function orgEnding(e: unknown, state: RunState, http: OrgHttp | undefined,
   const user = state.spec.org.username;
   if (e instanceof SessionExpiredError) {
     return e.refreshable
-      ? { name: RUN_ERROR_NAMES.session, message: messages.getMessage('error.SessionRefreshFailed', [e.refreshError ?? '']), actions: messages.getMessages('error.SessionRefreshFailed.actions', [user]), retryable: false }
-      : { name: RUN_ERROR_NAMES.session, message: messages.getMessage('error.SessionExpired'), actions: messages.getMessages('error.SessionExpired.actions', [user]), retryable: false };
+      ? { name: RUN_ERROR_NAMES.session, message: messages.getMessage('error.SessionRefreshFailed', [e.refreshError ?? '']), actions: messages.getMessages('error.SessionRefreshFailed.actions', [user]), retryable: RUN_ERRORS.session.retryable }
+      : { name: RUN_ERROR_NAMES.session, message: messages.getMessage('error.SessionExpired'), actions: messages.getMessages(RUN_ERRORS.session.actions, [user]), retryable: RUN_ERRORS.session.retryable };
   }
   if (e instanceof OrgApiError && isLimit(e)) {
     const limits = await limitsText(http);
@@ -118,19 +130,19 @@ async function orgEnding(e: unknown, state: RunState, http: OrgHttp | undefined,
       name: RUN_ERROR_NAMES.limit,
       message: messages.getMessage('error.RequestLimit', [e.method, e.path, e.status, e.errorCode, sentence(e.message), limits]),
       actions: messages.getMessages('error.RequestLimit.actions'),
-      retryable: true,
+      retryable: RUN_ERRORS.limit.retryable,
     };
   }
   if (e instanceof OrgApiError && !e.fromApi) {
-    return { name: RUN_ERROR_NAMES.page, message: messages.getMessage('error.OrgPage', [e.method, e.path, e.message]), actions: messages.getMessages('error.OrgPage.actions'), retryable: true };
+    return { name: RUN_ERROR_NAMES.page, message: messages.getMessage('error.OrgPage', [e.method, e.path, e.message]), actions: messages.getMessages(RUN_ERRORS.page.actions), retryable: RUN_ERRORS.page.retryable };
   }
   if (e instanceof OrgApiError) {
     const base = loadErrorToSfError(e, { bin: '', ledgerDir: '' });
-    return { name: RUN_ERROR_NAMES.api, message: base.message, actions: messages.getMessages('error.OrgApiInRun.actions'), retryable: e.status >= 500 };
+    return { name: RUN_ERROR_NAMES.api, message: base.message, actions: messages.getMessages(RUN_ERRORS.api.actions), retryable: e.status >= 500 };
   }
   if (e instanceof OrgNetworkError) {
     const base = loadErrorToSfError(e, { bin: '', ledgerDir: '' });
-    return { name: RUN_ERROR_NAMES.network, message: base.message, actions: messages.getMessages('error.NetworkInRun.actions'), retryable: true };
+    return { name: RUN_ERROR_NAMES.network, message: base.message, actions: messages.getMessages(RUN_ERRORS.network.actions), retryable: RUN_ERRORS.network.retryable };
   }
   // Not an error the run expects (a bug): its own name and message, and where its traces are.
   const err = e as Error;
@@ -171,8 +183,8 @@ function fsEnding(e: NodeJS.ErrnoException, code: string, fallbackDir: string, n
     message = messages.getMessage(key, [folder, code, why]);
     actions = messages.getMessages(`${key}.actions`, [folder]);
   }
-  const ending = { name: RUN_ERROR_NAMES.disk, message, actions, retryable: false };
-  return { ...ending, toError: () => new SfError(message, ending.name, actions) };
+  const ending = { name: RUN_ERROR_NAMES.disk, message, actions, retryable: RUN_ERRORS.disk.retryable };
+  return { ...ending, toError: () => new SfError(message, ending.name, actions, RUN_ERROR_EXIT) };
 }
 
 function fsCode(e: unknown): string | undefined {
