@@ -12,6 +12,7 @@ import { expect } from 'chai';
 import type { Emulator } from '../../helpers/emulator.js';
 import { type LinkedSf, sfOnEmulator } from '../../helpers/sfOnEmulator.js';
 import type { SfHome, SfRun } from '../../helpers/sf.js';
+import { startTlsFront, write as writeFile } from '../conformance/support.js';
 
 /** A short retry time (3 s) and back-off, so "past the retry time" comes quickly. */
 const QUICK_RETRY = { SF_BULKOPS_RETRY_MINUTES: '0.05', SF_BULKOPS_RETRY_MS: '20' };
@@ -119,6 +120,42 @@ describe('errors that end a run (through the real sf binary)', function () {
 
     await resume(runId, ledgerDir);
     expectEveryRowOnce('SESSION', 300);
+  });
+
+  it('a login that can refresh (SFDX auth URL) whose refresh token was revoked: the refusal said, log in again; resume ends once', async function () {
+    const front = await startTlsFront(emu, sf.home);
+    // sf org login sfdx-url logs in over https only: without openssl no such login can be made here.
+    if (!front) this.skip();
+    try {
+      const env = { ...QUICK_RETRY, NODE_EXTRA_CA_CERTS: front.caFile };
+      const loginByUrl = async (): Promise<void> => {
+        const authFile = writeFile(sf.home, 'auth-url.txt', `force://PlatformCLI::${emu.refreshTokenFor()}@${front.host}`);
+        const login = await sf.run(['org', 'login', 'sfdx-url', '--sfdx-url-file', authFile, '--alias', 'refreshing', '--json'], { env });
+        expect(login.code, login.stdout + login.stderr).to.equal(0);
+      };
+      await loginByUrl();
+      const file = csv('REVOKED', 300);
+      const ledgerDir = ledgerOf('revoked');
+      const tokenCalls = emu.requests.filter((q) => q.path === '/services/oauth2/token').length;
+      emu.addFault({ kind: 'revoke-session', method: 'PUT', path: '/batches$', count: 1 });
+      let r: SfRun;
+      try {
+        r = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--file', file, '--target-org', 'refreshing', '--ledger-dir', ledgerDir], { env });
+      } finally {
+        await sf.login(emu.url, emu.tokenFor(emu.defaultUsername));
+      }
+      const runId = onlyRun(ledgerDir);
+      expectRunBlock(r, runId, ledgerDir);
+      expect(emu.requests.filter((q) => q.path === '/services/oauth2/token').length, 'a refresh was tried').to.be.greaterThan(tokenCalls);
+      expect(r.stderr).to.include('getting a new one was refused');
+      expect(r.stderr, 'no token in the message').not.to.match(/5Aep|00D\w{12}!/);
+      await loginByUrl();
+      const resumed = await sf.run(['bulkops', 'resume', '--run-id', runId, '--ledger-dir', ledgerDir, '--json'], { env });
+      expect(resumed.code, resumed.stdout + resumed.stderr).to.equal(0);
+      expectEveryRowOnce('REVOKED', 300);
+    } finally {
+      await front.close();
+    }
   });
 
   it('the request allocation used up past the retry time: how much is used of what, the rolling 24 hours; --json has runId, action, retryable', async () => {
