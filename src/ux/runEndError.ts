@@ -9,7 +9,7 @@ import { existsSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Messages, SfError } from '@salesforce/core';
 import { Ledger, LEDGER_FILE } from '../core/ledger/ledger.js';
-import { replay, type RunState } from '../core/ledger/records.js';
+import { replay, type ChunkState, type RunState } from '../core/ledger/records.js';
 import { OrgApiError, OrgHttp, OrgNetworkError, SessionExpiredError } from '../core/http/orgHttp.js';
 import { loadLimits } from '../core/http/orgLimits.js';
 import { loadErrorToSfError, resumeCommand } from './loadReport.js';
@@ -36,8 +36,11 @@ export type RunErrorData = {
   action: string;
   /** true when that command may succeed later as it is; false when something must be done first (log in, free space) */
   retryable: boolean;
-  /** the run's rows, and how many of them are in jobs the org has (total absent while the input was being split) */
-  rows: { total?: number; inOrg: number };
+  /**
+   * the run's rows, and how many of them are in jobs the org has (total absent while the input was
+   * being split); round: the same for a round of rows sent again that did not end
+   */
+  rows: { total?: number; inOrg: number; round?: { round: number; total: number; inOrg: number } };
 };
 
 /** What each kind says and whether the resume may work with nothing done first. */
@@ -97,7 +100,8 @@ export async function runEndError(e: unknown, ctx: RunErrorContext): Promise<Err
   const sent =
     rows.total === undefined
       ? messages.getMessage('run.sentSplitting', [state.spec.runId, count(rows.inOrg)])
-      : messages.getMessage('run.sent', [state.spec.runId, count(rows.inOrg), count(rows.total)]);
+      : messages.getMessage('run.sent', [state.spec.runId, count(rows.inOrg), count(rows.total)]) +
+        (rows.round ? ` ${messages.getMessage('run.sentRound', [rows.round.round, count(rows.round.inOrg), count(rows.round.total)])}` : '');
   const data: RunErrorData = { runId: state.spec.runId, runDir, action, retryable: ending.retryable, rows };
   const err = new SfError(`${ending.message}\n${sent}`, ending.name, [...ending.actions, messages.getMessage('run.goOn', [action])], RUN_ERROR_EXIT);
   err.setData(data);
@@ -223,12 +227,23 @@ function inputBytes(state: RunState): number | undefined {
 
 /**
  * The run's rows in jobs the org has: a Bulk API 2.0 part once its upload was answered, a V1 part
- * batch by batch. While the input was still being split the total is not known yet.
+ * batch by batch. While the input was still being split the total is not known yet. A round not
+ * yet merged (a reconcile --retry, a lock round) is counted apart: its rows are sent again.
  */
-export function rowsInOrg(state: RunState): { total?: number; inOrg: number } {
+export function rowsInOrg(state: RunState): RunErrorData['rows'] {
   const batchRows = state.spec.v1?.batchRows;
+  const inOrg = partsInOrg(state.chunks, batchRows);
+  const round = state.attempts.at(-1);
+  return {
+    ...(state.planned ? { total: state.rows } : {}),
+    inOrg,
+    ...(round && !round.merged ? { round: { round: round.round, total: round.rows, inOrg: partsInOrg(round.chunks, batchRows) } } : {}),
+  };
+}
+
+function partsInOrg(chunks: ChunkState[], batchRows: number | undefined): number {
   let inOrg = 0;
-  for (const c of state.chunks) {
+  for (const c of chunks) {
     if (!c?.jobId) continue;
     if (batchRows) {
       for (let i = 0; i < (c.batches?.length ?? 0); i++) if (c.batches?.[i]) inOrg += Math.min(batchRows, c.chunk.rows - i * batchRows);
@@ -236,7 +251,7 @@ export function rowsInOrg(state: RunState): { total?: number; inOrg: number } {
       inOrg += c.chunk.rows;
     }
   }
-  return state.planned ? { total: state.rows, inOrg } : { inOrg };
+  return inOrg;
 }
 
 function count(n: number): string {

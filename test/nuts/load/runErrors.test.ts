@@ -195,6 +195,25 @@ describe('errors that end a run (through the real sf binary)', function () {
     expectEveryRowOnce('NET', 300);
   });
 
+  it('a reconcile --retry round that loses the network: the block names the run and its round; resume finishes the round once', async () => {
+    const file = csv('ROUND', 300);
+    const ledgerDir = ledgerOf('round');
+    // The load's job processes 100 rows and fails: 200 rows are left to send again.
+    emu.addJobFailure({ afterRows: 100 });
+    const loaded = await load(file, ledgerDir);
+    expect(loaded.code, loaded.stdout + loaded.stderr).to.equal(68);
+    const runId = onlyRun(ledgerDir);
+    emu.addFault({ kind: 'reset', ...CLOSE, count: 100_000 });
+    const r = await sf.run(['bulkops', 'reconcile', '--run-id', runId, '--ledger-dir', ledgerDir, '--retry'], { env: QUICK_RETRY });
+    expectRunBlock(r, runId, ledgerDir);
+    expect(r.stderr).to.include('did not reach the org');
+    expect(r.stderr).to.include(`Run ${runId}: 300 of 300 rows are in jobs the org has`);
+    expect(r.stderr).to.include('Round 1, which sends rows again: 200 of its 200 rows are in jobs the org has.');
+    emu.clearFaults();
+    await resume(runId, ledgerDir);
+    expectEveryRowOnce('ROUND', 300);
+  });
+
   describe('on a small file system (tmpfs, needs root)', () => {
     let mnt: string | undefined;
 
