@@ -247,7 +247,7 @@ function partsInOrg(chunks: ChunkState[], batchRows: number | undefined): number
     if (!c?.jobId) continue;
     if (batchRows) {
       for (let i = 0; i < (c.batches?.length ?? 0); i++) if (c.batches?.[i]) inOrg += Math.min(batchRows, c.chunk.rows - i * batchRows);
-    } else if (c.uploaded || c.closed || c.terminal) {
+    } else if (c.uploaded === true || c.closed === true || c.terminal !== undefined) {
       inOrg += c.chunk.rows;
     }
   }

@@ -12,6 +12,7 @@ import { expect } from 'chai';
 import type { Emulator } from '../../helpers/emulator.js';
 import { type LinkedSf, sfOnEmulator } from '../../helpers/sfOnEmulator.js';
 import type { SfHome, SfRun } from '../../helpers/sf.js';
+import type { FaultSpec } from '../../emulator/faults.js';
 import { startTlsFront, write as writeFile } from '../conformance/support.js';
 
 /** A short retry time (3 s) and back-off, so "past the retry time" comes quickly. */
@@ -83,21 +84,32 @@ describe('errors that end a run (through the real sf binary)', function () {
     expect(r.code, r.stdout + r.stderr).to.equal(0);
   };
 
-  it('a load balancer\'s 503 page past the retry time: its status and title only, in the retry lines and the error; resume ends once', async () => {
-    const file = csv('PAGE', 300);
-    const ledgerDir = ledgerOf('page');
-    emu.addFault({ kind: 'status', status: 503, ...CLOSE, count: 100_000 });
+  /** A load of `rows` rows tagged `tag` under a fault that outlasts the retry time: what it printed, its run and ledger folder. */
+  const faultedLoad = async (tag: string, rows: number, fault: FaultSpec): Promise<{ r: SfRun; runId: string; ledgerDir: string }> => {
+    const file = csv(tag, rows);
+    const ledgerDir = ledgerOf(tag.toLowerCase());
+    emu.addFault(fault);
     const r = await load(file, ledgerDir);
     const runId = onlyRun(ledgerDir);
     expectRunBlock(r, runId, ledgerDir);
-    expect(r.stderr).to.include('503 Service Unavailable');
-    expect(r.stderr).to.include(`Run ${runId}: 300 of 300 rows are in jobs the org has`);
-    const retries = r.stdout.split('\n').filter((l) => /503 Service Unavailable/.test(l));
-    expect(retries.length, r.stdout).to.be.greaterThan(0);
-    expect(r.stdout, 'no HTML in the retry lines').not.to.match(/<\/?[a-z!][^>]*>/i);
+    return { r, runId, ledgerDir };
+  };
+
+  /** The fault gone, resume: every row of `tag` once in the org. */
+  const resumeEndsOnce = async (runId: string, ledgerDir: string, tag: string, rows: number): Promise<void> => {
     emu.clearFaults();
     await resume(runId, ledgerDir);
-    expectEveryRowOnce('PAGE', 300);
+    expectEveryRowOnce(tag, rows);
+  };
+
+  it('a load balancer\'s 503 page past the retry time: its status and title only, in the retry lines and the error; resume ends once', async () => {
+    const { r, runId, ledgerDir } = await faultedLoad('PAGE', 300, { kind: 'status', status: 503, ...CLOSE, count: 100_000 });
+    expect(r.stderr).to.include('503 Service Unavailable');
+    expect(r.stderr).to.include(`Run ${runId}: 300 of 300 rows are in jobs the org has`);
+    const retries = r.stdout.split('\n').filter((l) => l.includes('503 Service Unavailable'));
+    expect(retries.length, r.stdout).to.be.greaterThan(0);
+    expect(r.stdout, 'no HTML in the retry lines').not.to.match(/<\/?[a-z!][^>]*>/i);
+    await resumeEndsOnce(runId, ledgerDir, 'PAGE', 300);
   });
 
   it('a session that expires under an access-token login: no refresh tried, the logins that refresh named; log in, resume ends once', async () => {
@@ -177,22 +189,13 @@ describe('errors that end a run (through the real sf binary)', function () {
     expect(err.message, 'no HTML').not.to.match(/<\/?[a-z!][^>]*>/i);
 
     emu.updateSettings({ dailyApiRequests: 100_000 });
-    emu.clearFaults();
-    await resume(runId, ledgerDir);
-    expectEveryRowOnce('LIMIT', 300);
+    await resumeEndsOnce(runId, ledgerDir, 'LIMIT', 300);
   });
 
   it('the network gone past the retry time: the action line names the run; resume ends once', async () => {
-    const file = csv('NET', 300);
-    const ledgerDir = ledgerOf('net');
-    emu.addFault({ kind: 'reset', ...CLOSE, count: 100_000 });
-    const r = await load(file, ledgerDir);
-    const runId = onlyRun(ledgerDir);
-    expectRunBlock(r, runId, ledgerDir);
+    const { r, runId, ledgerDir } = await faultedLoad('NET', 300, { kind: 'reset', ...CLOSE, count: 100_000 });
     expect(r.stderr).to.include('did not reach the org');
-    emu.clearFaults();
-    await resume(runId, ledgerDir);
-    expectEveryRowOnce('NET', 300);
+    await resumeEndsOnce(runId, ledgerDir, 'NET', 300);
   });
 
   it('a reconcile --retry round that loses the network: the block names the run and its round; resume finishes the round once', async () => {
@@ -209,9 +212,7 @@ describe('errors that end a run (through the real sf binary)', function () {
     expect(r.stderr).to.include('did not reach the org');
     expect(r.stderr).to.include(`Run ${runId}: 300 of 300 rows are in jobs the org has`);
     expect(r.stderr).to.include('Round 1, which sends rows again: 200 of its 200 rows are in jobs the org has.');
-    emu.clearFaults();
-    await resume(runId, ledgerDir);
-    expectEveryRowOnce('ROUND', 300);
+    await resumeEndsOnce(runId, ledgerDir, 'ROUND', 300);
   });
 
   describe('on a small file system (tmpfs, needs root)', () => {

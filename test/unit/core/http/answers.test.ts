@@ -20,7 +20,7 @@ describe('OrgHttp: error answers', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    http = new OrgHttp({ instanceUrl: `http://127.0.0.1:${port}`, apiVersion: '66.0', accessToken: () => 'token', refresh: () => Promise.resolve() });
+    http = new OrgHttp({ instanceUrl: `http://127.0.0.1:${port}`, apiVersion: '66.0', accessToken: (): string => 'token', refresh: (): Promise<void> => Promise.resolve() });
   });
 
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
