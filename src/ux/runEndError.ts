@@ -12,6 +12,7 @@ import { Ledger, LEDGER_FILE } from '../core/ledger/ledger.js';
 import { replay, type ChunkState, type RunState } from '../core/ledger/records.js';
 import { OrgApiError, OrgHttp, OrgNetworkError, SessionExpiredError } from '../core/http/orgHttp.js';
 import { loadLimits } from '../core/http/orgLimits.js';
+import { keepAnswer } from '../core/http/answerFile.js';
 import { loadErrorToSfError, resumeCommand } from './loadReport.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -138,7 +139,9 @@ async function orgEnding(e: unknown, state: RunState, http: OrgHttp | undefined,
     };
   }
   if (e instanceof OrgApiError && !e.fromApi) {
-    return { name: RUN_ERROR_NAMES.page, message: messages.getMessage('error.OrgPage', [e.method, e.path, e.message]), actions: messages.getMessages(RUN_ERRORS.page.actions), retryable: RUN_ERRORS.page.retryable };
+    const kept = await keepAnswer(runDir, e);
+    const message = messages.getMessage('error.OrgPage', [e.method, e.path, e.message]) + (kept ? ` ${messages.getMessage('error.OrgPage.kept', [kept])}` : '');
+    return { name: RUN_ERROR_NAMES.page, message, actions: messages.getMessages(RUN_ERRORS.page.actions), retryable: RUN_ERRORS.page.retryable };
   }
   if (e instanceof OrgApiError) {
     const base = loadErrorToSfError(e, { bin: '', ledgerDir: '' });

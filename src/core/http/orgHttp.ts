@@ -74,7 +74,22 @@ export class OrgApiError extends Error {
     super(message);
     this.name = 'OrgApiError';
   }
+
+  /**
+   * A body that is not the API's own, as it came (at most 64 KB), for the run's folder (see
+   * answerFile.ts); not enumerable, so that no output that prints the error shows it.
+   */
+  public get page(): string | undefined {
+    return pages.get(this);
+  }
+
+  public withPage(body: string): this {
+    pages.set(this, body.slice(0, 64 * 1024));
+    return this;
+  }
 }
+
+const pages = new WeakMap<OrgApiError, string>();
 
 /** A network failure: no answer (reset, refused, time-out), or an answer whose body broke off. */
 export class OrgNetworkError extends Error {
@@ -266,7 +281,7 @@ async function readAll(body: Readable): Promise<Buffer> {
 function apiError(res: Answer, text: string, req: { method: string; path: string }): OrgApiError {
   const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now());
   const own = apiErrorBody(text);
-  if (!own) return new OrgApiError(res.status, `HTTP_${res.status}`, answerTitle(res.status, text), req.method, req.path, retryAfterMs, false);
+  if (!own) return new OrgApiError(res.status, `HTTP_${res.status}`, answerTitle(res.status, text), req.method, req.path, retryAfterMs, false).withPage(text);
   return new OrgApiError(res.status, own.errorCode ?? `HTTP_${res.status}`, own.message ?? answerTitle(res.status, text), req.method, req.path, retryAfterMs);
 }
 

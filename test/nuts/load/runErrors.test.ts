@@ -5,7 +5,7 @@
  * that command, once the fault is gone, ends with exactly one record per row.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -109,6 +109,11 @@ describe('errors that end a run (through the real sf binary)', function () {
     const retries = r.stdout.split('\n').filter((l) => l.includes('503 Service Unavailable'));
     expect(retries.length, r.stdout).to.be.greaterThan(0);
     expect(r.stdout, 'no HTML in the retry lines').not.to.match(/<\/?[a-z!][^>]*>/i);
+    // The whole page is kept in the run's folder for support, and the message says where.
+    const kept = readdirSync(join(ledgerDir, runId, 'answers'));
+    expect(kept).to.have.length(1);
+    expect(r.stderr).to.include(join(ledgerDir, runId, 'answers', kept[0]));
+    expect(readFileSync(join(ledgerDir, runId, 'answers', kept[0]), 'utf8')).to.include('<title>503 Service Unavailable</title>');
     await resumeEndsOnce(runId, ledgerDir, 'PAGE', 300);
   });
 

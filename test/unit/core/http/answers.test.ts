@@ -6,6 +6,7 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { OrgApiError, OrgHttp } from '../../../../src/core/http/orgHttp.js';
+import { withoutSessions } from '../../../../src/core/http/answerFile.js';
 
 describe('OrgHttp: error answers', () => {
   let server: Server;
@@ -58,5 +59,15 @@ describe('OrgHttp: error answers', () => {
     });
     const xml = '<?xml version="1.0" encoding="UTF-8"?><error xmlns="http://www.force.com/2009/06/asyncapi/dataload"><exceptionCode>InvalidBatch</exceptionCode><exceptionMessage>Records not processed</exceptionMessage></error>';
     expect(await refusal(400, xml, 'application/xml')).to.include({ errorCode: 'InvalidBatch', message: 'Records not processed', fromApi: true });
+  });
+});
+
+describe('a page kept for support', () => {
+  it('has no session in it: tokens, Bearer values, session headers and cookies are blanked', () => {
+    const token = '00D5e000000XyZ1!AQ4AQKx_yZ.abc-123';
+    const page = `<p>Your request: Authorization: Bearer ${token}</p><p>X-SFDC-Session: ${token}</p><p>Cookie: sid=${token}; path=/</p><p>token ${token}</p>`;
+    const kept = withoutSessions(page);
+    expect(kept).not.to.include('AQ4AQKx');
+    expect(kept).to.include('Authorization: [removed]').and.include('<p>token [removed]</p>');
   });
 });
