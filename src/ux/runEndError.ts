@@ -88,7 +88,15 @@ function endsRunHere(e: unknown): boolean {
 export async function runEndError(e: unknown, ctx: RunErrorContext): Promise<Error> {
   const state = ctx.runDir ? startedRun(ctx.runDir) : undefined;
   const fs = fsCode(e);
-  if (!state || !ctx.runDir) return fs ? fsEnding(e as NodeJS.ErrnoException, fs, ctx.ledgerDir).toError() : loadErrorToSfError(e, ctx);
+  if (!state || !ctx.runDir) {
+    if (fs) return fsEnding(e as NodeJS.ErrnoException, fs, ctx.ledgerDir).toError();
+    // Before the run had a ledger (its first calls): the same words and steps, and no run to go on with.
+    if (e instanceof SessionExpiredError || (e instanceof OrgApiError && (isLimit(e) || !e.fromApi))) {
+      const ending = await orgEnding(e, { user: messages.getMessage('run.sameUser') }, ctx.http);
+      return new SfError(ending.message, ending.name, [...ending.actions, messages.getMessage('noRun.again')], RUN_ERROR_EXIT);
+    }
+    return loadErrorToSfError(e, ctx);
+  }
   if (!endsRunHere(e)) {
     // An error with its own message and actions (a job gone, a batch no one recorded…) keeps them: resuming is not its next step.
     const own = loadErrorToSfError(e, ctx);
@@ -96,7 +104,7 @@ export async function runEndError(e: unknown, ctx: RunErrorContext): Promise<Err
   }
   const runDir = ctx.runDir;
   const action = resumeCommand(ctx.bin, state.spec.runId, ctx);
-  const ending = fs ? fsEnding(e as NodeJS.ErrnoException, fs, runDir, inputBytes(state)) : await orgEnding(e, state, ctx.http, runDir);
+  const ending = fs ? fsEnding(e as NodeJS.ErrnoException, fs, runDir, inputBytes(state)) : await orgEnding(e, { user: state.spec.org.username, runDir }, ctx.http);
   const rows = rowsInOrg(state);
   const sent =
     rows.total === undefined
@@ -122,8 +130,8 @@ function startedRun(runDir: string): RunState | undefined {
 }
 
 /** An org's answer or its absence: the session, an allocation, a page from in front of the org, the network. */
-async function orgEnding(e: unknown, state: RunState, http: OrgHttp | undefined, runDir: string): Promise<Ending> {
-  const user = state.spec.org.username;
+async function orgEnding(e: unknown, run: { user: string; runDir?: string }, http: OrgHttp | undefined): Promise<Ending> {
+  const { user, runDir } = run;
   if (e instanceof SessionExpiredError) {
     return e.refreshable
       ? { name: RUN_ERROR_NAMES.session, message: messages.getMessage('error.SessionRefreshFailed', [e.refreshError ?? '']), actions: messages.getMessages('error.SessionRefreshFailed.actions', [user]), retryable: RUN_ERRORS.session.retryable }
@@ -139,7 +147,7 @@ async function orgEnding(e: unknown, state: RunState, http: OrgHttp | undefined,
     };
   }
   if (e instanceof OrgApiError && !e.fromApi) {
-    const kept = await keepAnswer(runDir, e);
+    const kept = runDir ? await keepAnswer(runDir, e) : undefined;
     const message = messages.getMessage('error.OrgPage', [e.method, e.path, e.message]) + (kept ? ` ${messages.getMessage('error.OrgPage.kept', [kept])}` : '');
     return { name: RUN_ERROR_NAMES.page, message, actions: messages.getMessages(RUN_ERRORS.page.actions), retryable: RUN_ERRORS.page.retryable };
   }
@@ -153,7 +161,7 @@ async function orgEnding(e: unknown, state: RunState, http: OrgHttp | undefined,
   }
   // Not an error the run expects (a bug): its own name and message, and where its traces are.
   const err = e as Error;
-  return { name: err.name, message: err.message, actions: messages.getMessages('error.Unexpected.actions', [runDir]), retryable: false };
+  return { name: err.name, message: err.message, actions: runDir ? messages.getMessages('error.Unexpected.actions', [runDir]) : [], retryable: false };
 }
 
 /** REST's REQUEST_LIMIT_EXCEEDED, and Bulk API V1's ExceededQuota for the same allocation. */

@@ -139,6 +139,23 @@ describe('errors that end a run (through the real sf binary)', function () {
     expectEveryRowOnce('SESSION', 300);
   });
 
+  it('a session already expired at the load\'s first call: the logins that refresh named, no run to resume', async () => {
+    const file = csv('EARLY', 10);
+    const ledgerDir = ledgerOf('early');
+    emu.sessions.expireAll();
+    let r: SfRun;
+    try {
+      r = await load(file, ledgerDir);
+    } finally {
+      await sf.login(emu.url, emu.tokenFor(emu.defaultUsername));
+    }
+    expect(r.code, r.stderr).to.equal(1);
+    expect(readdirSync(ledgerDir), 'no run was started').to.deep.equal([]);
+    expect(r.stderr).to.include('Error (SessionExpiredError)').and.include('sf org login web').and.include('run the command again');
+    expect(r.stderr).not.to.include('bulkops resume');
+    expect(r.stderr, 'no stack line').not.to.match(/^\s+at .+:\d+:\d+\)?$/m);
+  });
+
   it('a login that can refresh (SFDX auth URL) whose refresh token was revoked: the refusal said, log in again; resume ends once', async function () {
     const front = await startTlsFront(emu, sf.home);
     // sf org login sfdx-url logs in over https only: without openssl no such login can be made here.
