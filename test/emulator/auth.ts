@@ -43,6 +43,12 @@ export class Sessions {
     return n;
   }
 
+  /** Revokes every refresh token and expires every session (a token revoked in Setup, a password reset): no refresh works. */
+  public revokeAll(): number {
+    this.refresh.clear();
+    return this.expireAll();
+  }
+
   public list(): Session[] {
     return [...this.byToken.values()];
   }

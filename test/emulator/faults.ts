@@ -26,6 +26,9 @@
  * - expire-session: every session of the org expires at that request (so it gets 401
  *   INVALID_SESSION_ID, V1 400 InvalidSessionId) and stays expired: only a new token from the
  *   refresh-token grant works again.
+ * - revoke-session: as expire-session, and every refresh token is revoked too (a user's tokens
+ *   revoked in Setup, a password reset under a policy that revokes them): the refresh-token grant
+ *   answers 400 invalid_grant, so only a new login works again.
  * Job failures (`POST /__emulator/faults/job-failure`): the next Bulk 2.0 ingest job to start
  * processing (or the one named) processes its first `afterRows` rows, then fails as a job whose
  * chunk ran out of retries; the rest stays in unprocessedrecords.
@@ -37,7 +40,7 @@ import { randomBytes } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from './http.js';
 
-export type FaultKind = 'status' | 'reset' | 'limit' | 'slow' | 'expire-session' | 'cut' | 'stall';
+export type FaultKind = 'status' | 'reset' | 'limit' | 'slow' | 'expire-session' | 'revoke-session' | 'cut' | 'stall';
 
 export type FaultSpec = {
   kind: FaultKind;
@@ -75,7 +78,7 @@ export type Fault = {
 export type JobFailureSpec = { afterRows: number; jobId?: string };
 export type JobFailure = { id: string; afterRows: number; jobId?: string };
 
-const KINDS: ReadonlySet<string> = new Set(['status', 'reset', 'limit', 'slow', 'expire-session', 'cut', 'stall']);
+const KINDS: ReadonlySet<string> = new Set(['status', 'reset', 'limit', 'slow', 'expire-session', 'revoke-session', 'cut', 'stall']);
 
 export class FaultBook {
   private faults: Array<Fault & { pattern: RegExp }> = [];

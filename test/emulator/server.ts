@@ -350,6 +350,9 @@ export class Emulator {
       case 'expire-session':
         this.sessions.expireAll();
         return false;
+      case 'revoke-session':
+        this.sessions.revokeAll();
+        return false;
       case 'limit':
         req.resume();
         if (v1) sendBulkV1Error(req, res, new ApiError(403, 'ExceededQuota', 'TotalRequests Limit exceeded.', retryAfterHeader(fault)));

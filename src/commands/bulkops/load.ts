@@ -10,7 +10,8 @@ import type { V1RunSpec } from '../../core/ledger/records.js';
 import { loadDisplay } from '../../ux/loadStages.js';
 import { exitCodesSection } from '../../ux/exitCodes.js';
 import { eventWarning } from '../../ux/loadWarnings.js';
-import { reportLoad, loadErrorToSfError } from '../../ux/loadReport.js';
+import { reportLoad } from '../../ux/loadReport.js';
+import { runEndError } from '../../ux/runEndError.js';
 import { hardDeleteGate } from '../../ux/hardDeleteGate.js';
 import { askLine } from '../../ux/prompt.js';
 
@@ -111,7 +112,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     const files = flags.file.map((f) => resolve(f));
     // The hardDelete prompt needs the terminal: the live display would draw over it.
     const display = await loadDisplay({ json: this.jsonEnabled(), file: flags.file.join(', '), log: (line) => this.log(line), ...(operation === 'hardDelete' ? { tty: false } : {}) });
-    const { engine, isProduction } = engineFor(conn, { onEvent: (e): void => this.onEvent(e, display), retryMinutes: flags['retry-minutes'] });
+    const { engine, http, isProduction } = engineFor(conn, { onEvent: (e): void => this.onEvent(e, display), retryMinutes: flags['retry-minutes'] });
     const confirm =
       operation === 'hardDelete'
         ? hardDeleteGate({
@@ -123,6 +124,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
           })
         : undefined;
     const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
+    const runId = newRunId();
     let result: LoadResult;
     try {
       const request = {
@@ -130,7 +132,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
         operation,
         externalId: flags['external-id'],
         files,
-        runId: newRunId(),
+        runId,
         ledgerDir,
         resultsDir: flags['results-dir'] ? resolve(flags['results-dir']) : undefined,
         waitMs: flags.wait.milliseconds,
@@ -153,7 +155,8 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
       result = flags['dry-run'] ? await engine.check(request) : await engine.start(request);
     } catch (e) {
       display.finish(false);
-      throw loadErrorToSfError(e, { bin: this.config.bin, ledgerDir });
+      // A dry run writes no ledger, so its errors are never told as a run's.
+      throw await runEndError(e, { bin: this.config.bin, ledgerDir, defaultLedger: !flags['ledger-dir'], runDir: flags['dry-run'] ? undefined : join(ledgerDir, runId), http });
     }
     display.finish(true);
     process.exitCode = reportLoad(this, result, { waited: flags.wait.milliseconds > 0, ledgerDir, defaultLedger: !flags['ledger-dir'] });

@@ -11,6 +11,8 @@ import { RunFileMissingError } from '../../core/run/runRows.js';
 import { orgHttp, retrier, retrySettings } from '../../core/org/connection.js';
 import { JobsReconcileOutput, printReconcile, reconcileMarkdown, ReconcileOutput, withAdvice } from '../../ux/reconcileReport.js';
 import { loadErrorToSfError } from '../../ux/loadReport.js';
+import { runEndError } from '../../ux/runEndError.js';
+import type { OrgHttp } from '../../core/http/orgHttp.js';
 import { runFolder } from '../../ux/runFolder.js';
 import { partialExitCodesSection } from '../../ux/exitCodes.js';
 import { FixedFileError } from '../../core/attempts/fixedFile.js';
@@ -28,6 +30,9 @@ const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.reconcile');
 export type BulkopsReconcileResult = ReconcileOutput | JobsReconcileOutput;
 
 export default class BulkopsReconcile extends SfCommand<BulkopsReconcileResult> {
+  /** the org of a round (--retry, --fixed-file) once it started: an error that ends the round is told as its run's */
+  private roundHttp?: OrgHttp;
+
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
@@ -64,7 +69,7 @@ export default class BulkopsReconcile extends SfCommand<BulkopsReconcileResult> 
         if (e instanceof RunFileMissingError) throw messages.createError('error.RunFileMissing', [e.runId, e.file]);
         if (e instanceof RunNotDoneError) throw messages.createError('error.RunNotDone', [e.runId], [`${this.config.bin} bulkops resume --run-id ${e.runId} --ledger-dir "${ledgerDir}"`]);
         if (e instanceof FixedFileError) throw messages.createError('error.FixedFile', [e.file, e.missing.join(', ')]);
-        throw loadErrorToSfError(e, { bin: this.config.bin, ledgerDir });
+        throw await runEndError(e, { bin: this.config.bin, ledgerDir, defaultLedger: !flags['ledger-dir'], runDir: this.roundHttp ? runDir : undefined, http: this.roundHttp });
       }
     }
     if (flags.report) {
@@ -82,7 +87,8 @@ export default class BulkopsReconcile extends SfCommand<BulkopsReconcileResult> 
     const org = flags['target-org'] ?? (await Org.create({ aliasOrUsername: state.spec.org.username }));
     if (org.getOrgId().slice(0, 15) !== state.spec.org.orgId.slice(0, 15)) throw messages.createError('error.OtherOrg', [state.spec.runId, state.spec.org.orgId, org.getOrgId()]);
     const display = await loadDisplay({ json: this.jsonEnabled(), file: state.spec.files.join(', '), log: (line) => this.log(line) });
-    const { engine } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => display.on(e) });
+    const { engine, http } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => display.on(e) });
+    this.roundHttp = http;
     try {
       const how = flags['fixed-file'] ? { kind: 'fixed' as const, file: resolve(flags['fixed-file']) } : { kind: 'retry' as const };
       const sent = await resend(engine, runDir, how, flags.wait.milliseconds);

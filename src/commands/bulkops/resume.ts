@@ -8,7 +8,8 @@ import { engineFor } from '../../core/load/engineFactory.js';
 import { loadDisplay } from '../../ux/loadStages.js';
 import { exitCodesSection } from '../../ux/exitCodes.js';
 import { eventWarning } from '../../ux/loadWarnings.js';
-import { loadErrorToSfError, reportLoad } from '../../ux/loadReport.js';
+import { reportLoad } from '../../ux/loadReport.js';
+import { runEndError } from '../../ux/runEndError.js';
 import { runFolder } from '../../ux/runFolder.js';
 import { defaultLedgerDir } from './load.js';
 
@@ -49,13 +50,13 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
       throw messages.createError('error.OtherOrg', [state.spec.runId, state.spec.org.orgId, org.getOrgId()], [state.spec.org.orgId]);
     }
     const display = await loadDisplay({ json: this.jsonEnabled(), file: state.spec.files.join(', '), log: (line) => this.log(line) });
-    const { engine } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => this.onEvent(e, display), retryMinutes: flags['retry-minutes'] });
+    const { engine, http } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => this.onEvent(e, display), retryMinutes: flags['retry-minutes'] });
     let result: LoadResult;
     try {
       result = await engine.resume(runDir, flags.wait.milliseconds);
     } catch (e) {
       display.finish(false);
-      throw loadErrorToSfError(e, { bin: this.config.bin, ledgerDir });
+      throw await runEndError(e, { bin: this.config.bin, ledgerDir, defaultLedger: !flags['ledger-dir'], runDir, http });
     }
     display.finish(true);
     process.exitCode = reportLoad(this, result, { waited: true, ledgerDir, defaultLedger: !flags['ledger-dir'] });

@@ -14,5 +14,10 @@ export function sessionOf(conn: Connection): SessionProvider {
       // A request that gets 401 makes jsforce run the refresh-token grant and store the new token.
       await conn.refreshAuth();
     },
+    // A login by access token keeps no refresh token nor JWT key: nothing can get it a new token.
+    canRefresh: (): boolean => {
+      const fields = conn.getAuthInfoFields();
+      return Boolean(fields.refreshToken ?? fields.privateKey);
+    },
   };
 }

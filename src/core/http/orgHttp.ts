@@ -12,6 +12,7 @@
 import { Readable } from 'node:stream';
 import { ClientRequest, IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { answerTitle } from './answerTitle.js';
 
 export type SessionProvider = {
   instanceUrl: string;
@@ -19,6 +20,11 @@ export type SessionProvider = {
   accessToken(): string;
   /** gets a new access token (refresh-token grant); rejects when the session cannot be refreshed */
   refresh(): Promise<void>;
+  /**
+   * false when the login holds nothing to get a new token with (an access-token login): an expired
+   * session then ends the run at once, with no refresh tried (absent: a refresh is tried)
+   */
+  canRefresh?(): boolean;
 };
 
 /**
@@ -58,18 +64,53 @@ export class OrgApiError extends Error {
     public readonly method: string,
     public readonly path: string,
     /** the wait the org asked for in a Retry-After header, in ms */
-    public readonly retryAfterMs?: number
+    public readonly retryAfterMs?: number,
+    /**
+     * false when the body was not the API's own error (an HTML page from a proxy or load balancer,
+     * an empty or cut body): the message is then only the status and its title
+     */
+    public readonly fromApi = true
   ) {
     super(message);
     this.name = 'OrgApiError';
   }
+
+  /**
+   * A body that is not the API's own, as it came (at most 64 KB), for the run's folder (see
+   * answerFile.ts); not enumerable, so that no output that prints the error shows it.
+   */
+  public get page(): string | undefined {
+    return pages.get(this);
+  }
+
+  public withPage(body: string): this {
+    pages.set(this, body.slice(0, 64 * 1024));
+    return this;
+  }
 }
+
+const pages = new WeakMap<OrgApiError, string>();
 
 /** A network failure: no answer (reset, refused, time-out), or an answer whose body broke off. */
 export class OrgNetworkError extends Error {
   public constructor(message: string, public readonly method: string, public readonly path: string, public readonly code?: string) {
     super(message);
     this.name = 'OrgNetworkError';
+  }
+}
+
+/**
+ * The session expired and no new one could be had: the login cannot refresh (an access token), or
+ * the refresh was refused (the refresh token revoked, the connected app's policy). Not transient.
+ */
+export class SessionExpiredError extends Error {
+  public constructor(
+    public readonly refreshable: boolean,
+    /** why the refresh failed, when one was tried */
+    public readonly refreshError?: string
+  ) {
+    super(refreshError ?? 'Session expired or invalid');
+    this.name = 'SessionExpiredError';
   }
 }
 
@@ -189,7 +230,10 @@ export class OrgHttp {
   }
 
   private async refresh(): Promise<void> {
-    this.refreshing ??= this.session.refresh().finally(() => {
+    if (this.session.canRefresh?.() === false) throw new SessionExpiredError(false);
+    this.refreshing ??= this.session.refresh().catch((e: Error) => {
+      throw new SessionExpiredError(true, e.message);
+    }).finally(() => {
       this.refreshing = undefined;
     });
     await this.refreshing;
@@ -235,22 +279,32 @@ async function readAll(body: Readable): Promise<Buffer> {
 }
 
 function apiError(res: Answer, text: string, req: { method: string; path: string }): OrgApiError {
-  let errorCode = `HTTP_${res.status}`;
-  let message = text.slice(0, 500) || `HTTP ${res.status}`;
+  const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now());
+  const own = apiErrorBody(text);
+  if (!own) return new OrgApiError(res.status, `HTTP_${res.status}`, answerTitle(res.status, text), req.method, req.path, retryAfterMs, false).withPage(text);
+  return new OrgApiError(res.status, own.errorCode ?? `HTTP_${res.status}`, own.message ?? answerTitle(res.status, text), req.method, req.path, retryAfterMs);
+}
+
+/**
+ * The API's own error in a body: REST's JSON ([{errorCode, message}], or OAuth's {error,
+ * error_description}), or Bulk API V1's <error><exceptionCode/><exceptionMessage/></error> (Bulk
+ * API Developer Guide: Errors). Undefined for anything else (an HTML page, an empty body, JSON cut
+ * short): such a body is not shown, only its status and title.
+ */
+function apiErrorBody(text: string): { errorCode?: string; message?: string } | undefined {
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(text) as unknown;
-    const first = (Array.isArray(parsed) ? parsed[0] : parsed) as { errorCode?: string; message?: string; error?: string; error_description?: string } | undefined;
-    if (first?.errorCode) errorCode = first.errorCode;
-    else if (first?.error) errorCode = first.error;
-    if (first?.message ?? first?.error_description) message = (first.message ?? first.error_description)!;
+    parsed = JSON.parse(text) as unknown;
   } catch {
-    // not JSON: Bulk API V1 answers <error><exceptionCode/><exceptionMessage/></error> (Bulk API Developer Guide: Errors)
     const code = /<exceptionCode>([^<]*)<\/exceptionCode>/.exec(text)?.[1];
     const why = /<exceptionMessage>([^<]*)<\/exceptionMessage>/.exec(text)?.[1];
-    if (code) errorCode = code;
-    if (why) message = why;
+    return code ?? why ? { errorCode: code, message: why } : undefined;
   }
-  return new OrgApiError(res.status, errorCode, message, req.method, req.path, parseRetryAfter(res.headers.get('retry-after'), Date.now()));
+  const first = (Array.isArray(parsed) ? parsed[0] : parsed) as { errorCode?: unknown; message?: unknown; error?: unknown; error_description?: unknown } | null | undefined;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+  const errorCode = str(first?.errorCode) ?? str(first?.error);
+  const message = str(first?.message) ?? str(first?.error_description);
+  return errorCode ?? message ? { errorCode, message } : undefined;
 }
 
 /**
