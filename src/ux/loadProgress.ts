@@ -49,6 +49,10 @@ export class LoadProgress {
         this.write(plannedLine(e, this.file));
         this.release();
         break;
+      case 'resumed':
+        this.total = e.rows;
+        this.write(messages.getMessage('resumed', [e.runId, e.rows, e.parts, e.ended]));
+        break;
       case 'part-given-up':
         this.write(messages.getMessage('partGivenUp', [e.chunk, e.jobs, e.jobId]));
         break;
@@ -85,7 +89,7 @@ export class LoadProgress {
         this.write(messages.getMessage('retry', [e.what, e.reason, (e.delayMs / 1000).toFixed(1), e.attempt]));
         break;
       case 'progress':
-        // A resumed run has no 'planned' event: its row count comes with the progress.
+        // A run that said neither 'planned' nor 'resumed' (a new round): its row count comes with the progress.
         this.total ||= e.total;
         break;
       case 'round':

@@ -12,6 +12,8 @@ import { exitCodesSection } from '../../ux/exitCodes.js';
 import { reportLoad, loadErrorToSfError } from '../../ux/loadReport.js';
 import { hardDeleteGate } from '../../ux/hardDeleteGate.js';
 import { askLine } from '../../ux/prompt.js';
+import { SignalStop, stopGraceMs, stopNotice, withOwnStopSignals } from '../../ux/signalStop.js';
+import { interruptedRunError } from '../../ux/interruptedError.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.load');
@@ -29,7 +31,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
 
-  public static readonly errorCodes = exitCodesSection(messages);
+  public static readonly errorCodes = exitCodesSection(messages, 'sends');
 
   public static readonly flags = {
     'target-org': Flags.requiredOrg(),
@@ -94,7 +96,21 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     }),
   };
 
+  /** The command's own stop on SIGINT, SIGTERM and SIGHUP replaces SfCommand's (signalStop.ts). */
+  public _run<R>(): Promise<R> {
+    return withOwnStopSignals(() => super._run<R>());
+  }
+
   public async run(): Promise<BulkopsLoadResult> {
+    const stop = new SignalStop({ graceMs: stopGraceMs(), notice: stopNotice }).arm();
+    try {
+      return await this.load(stop);
+    } finally {
+      stop.disarm();
+    }
+  }
+
+  private async load(stop: SignalStop): Promise<BulkopsLoadResult> {
     const { flags } = await this.parse(BulkopsLoad);
     const operation = flags.operation as IngestOperation;
     if (operation === 'upsert' && !flags['external-id']) throw messages.createError('error.ExternalIdRequired');
@@ -110,7 +126,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     const files = flags.file.map((f) => resolve(f));
     // The hardDelete prompt needs the terminal: the live display would draw over it.
     const display = await loadDisplay({ json: this.jsonEnabled(), file: flags.file.join(', '), log: (line) => this.log(line), ...(operation === 'hardDelete' ? { tty: false } : {}) });
-    const { engine, isProduction } = engineFor(conn, { onEvent: (e): void => display.on(e), retryMinutes: flags['retry-minutes'] });
+    const { engine, isProduction } = engineFor(conn, { onEvent: (e): void => display.on(e), retryMinutes: flags['retry-minutes'], stop: stop.token });
     const confirm =
       operation === 'hardDelete'
         ? hardDeleteGate({
@@ -123,13 +139,14 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
         : undefined;
     const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
     let result: LoadResult;
+    const runId = newRunId();
     try {
       const request = {
         object: flags.sobject,
         operation,
         externalId: flags['external-id'],
         files,
-        runId: newRunId(),
+        runId,
         ledgerDir,
         resultsDir: flags['results-dir'] ? resolve(flags['results-dir']) : undefined,
         waitMs: flags.wait.milliseconds,
@@ -149,9 +166,10 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
         duplicates: flags.duplicates,
         keepChunks: flags['keep-chunks'],
       };
-      result = flags['dry-run'] ? await engine.check(request) : await engine.start(request);
+      result = await stop.within(flags['dry-run'] ? engine.check(request) : engine.start(request));
     } catch (e) {
       display.finish(false);
+      if (stop.stoppedBy) throw interruptedRunError(stop.stoppedBy, { runDir: join(ledgerDir, runId), bin: this.config.bin, ledgerDir, defaultLedger: !flags['ledger-dir'] });
       throw loadErrorToSfError(e, { bin: this.config.bin, ledgerDir });
     }
     display.finish(true);

@@ -9,6 +9,8 @@ import { loadDisplay } from '../../ux/loadStages.js';
 import { exitCodesSection } from '../../ux/exitCodes.js';
 import { loadErrorToSfError, reportLoad } from '../../ux/loadReport.js';
 import { runFolder } from '../../ux/runFolder.js';
+import { SignalStop, stopGraceMs, stopNotice, withOwnStopSignals } from '../../ux/signalStop.js';
+import { interruptedRunError } from '../../ux/interruptedError.js';
 import { defaultLedgerDir } from './load.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -21,7 +23,7 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
 
-  public static readonly errorCodes = exitCodesSection(messages);
+  public static readonly errorCodes = exitCodesSection(messages, 'sends');
 
   public static readonly flags = {
     'run-id': Flags.string({ summary: messages.getMessage('flags.run-id.summary'), exactlyOne: ['run-id', 'latest'] }),
@@ -37,7 +39,21 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
     }),
   };
 
+  /** The command's own stop on SIGINT, SIGTERM and SIGHUP replaces SfCommand's (signalStop.ts). */
+  public _run<R>(): Promise<R> {
+    return withOwnStopSignals(() => super._run<R>());
+  }
+
   public async run(): Promise<BulkopsResumeResult> {
+    const stop = new SignalStop({ graceMs: stopGraceMs(), notice: stopNotice }).arm();
+    try {
+      return await this.resume(stop);
+    } finally {
+      stop.disarm();
+    }
+  }
+
+  private async resume(stop: SignalStop): Promise<BulkopsResumeResult> {
     const { flags } = await this.parse(BulkopsResume);
     const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
     const runDir = runFolder(messages, ledgerDir, flags);
@@ -48,12 +64,13 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
       throw messages.createError('error.OtherOrg', [state.spec.runId, state.spec.org.orgId, org.getOrgId()], [state.spec.org.orgId]);
     }
     const display = await loadDisplay({ json: this.jsonEnabled(), file: state.spec.files.join(', '), log: (line) => this.log(line) });
-    const { engine } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => display.on(e), retryMinutes: flags['retry-minutes'] });
+    const { engine } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => display.on(e), retryMinutes: flags['retry-minutes'], stop: stop.token });
     let result: LoadResult;
     try {
-      result = await engine.resume(runDir, flags.wait.milliseconds);
+      result = await stop.within(engine.resume(runDir, flags.wait.milliseconds));
     } catch (e) {
       display.finish(false);
+      if (stop.stoppedBy) throw interruptedRunError(stop.stoppedBy, { runDir, bin: this.config.bin, ledgerDir, defaultLedger: !flags['ledger-dir'] });
       throw loadErrorToSfError(e, { bin: this.config.bin, ledgerDir });
     }
     display.finish(true);

@@ -50,6 +50,7 @@ import { Fingerprint, fingerprintFiles } from './fingerprint.js';
 import { defaultPartBytes, planChunks, type PlannedChunk, type PlanOptions } from './planner.js';
 import { PARALLEL_SPLIT_MIN_BYTES, splitInParallel, splitWorkers, type ParallelSplitOptions } from './parallelSplit.js';
 import { EarlyParts } from './earlyParts.js';
+import type { StopToken } from '../runtime/stopToken.js';
 import { JobSummary, LoadEvent, LoadRequest, LoadResult } from './types.js';
 
 export { JobGoneError, AmbiguousOrphanError } from '../runner/jobRunner.js';
@@ -78,6 +79,8 @@ export type EngineDeps = {
    * (default: splitWorkers(), 0 on a one-core machine: one thread splits).
    */
   splitThreads?: { minBytes?: number; workers?: number };
+  /** a stop asked for (a signal): the job runner asks it before each send (runner/jobRunner.ts) */
+  stop?: StopToken;
 };
 
 /** A second insert of the same file into the same org and object: it would create every record again. */
@@ -178,6 +181,7 @@ export class LoadEngine {
       retry: this.retryPolicy,
       poll: deps.poll ?? { minMs: 1000, maxMs: 10_000 },
       stateDir: deps.stateDir,
+      stop: deps.stop,
     });
   }
 
@@ -561,6 +565,8 @@ export class LoadEngine {
           v1: spec.v1,
         });
       }
+      // The progress counts against the run's rows (a resumed run has no 'planned' of its own).
+      this.emit({ type: 'resumed', runId: state.spec.runId, rows: state.rows, parts: state.chunks.length, ended: state.chunks.filter((c) => c.terminal).length });
       return this.drive(ledger, runDir, state, { at: this.now() + waitMs });
     });
   }
