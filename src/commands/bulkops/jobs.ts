@@ -45,6 +45,7 @@ export default class BulkopsJobs extends SfCommand<BulkopsJobsResult> {
 
   /** The command's own stop on SIGINT, SIGTERM and SIGHUP replaces SfCommand's (signalStop.ts). */
   public _run<R>(): Promise<R> {
+    // eslint-disable-next-line no-underscore-dangle -- SfCommand's own name for the run it wraps
     return withOwnStopSignals(() => super._run<R>());
   }
 

@@ -45,12 +45,12 @@ import type { InFlightChange } from '../runner/inFlight.js';
 import { finishRounds, lockRounds } from '../attempts/rounds.js';
 import { planRound, type ResendRows } from '../attempts/plan.js';
 import { roundsOf } from '../attempts/summary.js';
+import type { StopToken } from '../runtime/stopToken.js';
 import { crashIfAsked } from './crashPoints.js';
 import { Fingerprint, fingerprintFiles } from './fingerprint.js';
 import { defaultPartBytes, planChunks, type PlannedChunk, type PlanOptions } from './planner.js';
 import { PARALLEL_SPLIT_MIN_BYTES, splitInParallel, splitWorkers, type ParallelSplitOptions } from './parallelSplit.js';
 import { EarlyParts } from './earlyParts.js';
-import type { StopToken } from '../runtime/stopToken.js';
 import { JobSummary, LoadEvent, LoadRequest, LoadResult } from './types.js';
 
 export { JobGoneError, AmbiguousOrphanError } from '../runner/jobRunner.js';

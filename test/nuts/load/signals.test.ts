@@ -17,7 +17,7 @@ const ROWS = 25_000;
 /** about 2.5 MB: three parts at --max-job-size 1 */
 const csvOf = (tag: string): string => 'Name,External_Id__c\n' + Array.from({ length: ROWS }, (_, i) => `${tag} ${i} ${'x'.repeat(70)},${tag}-${i}`).join('\n') + '\n';
 
-const isCreate = (e: RequestLogEntry): boolean => e.method === 'POST' && /\/jobs\/ingest$/.test(e.path);
+const isCreate = (e: RequestLogEntry): boolean => e.method === 'POST' && e.path.endsWith('/jobs/ingest');
 const isUpload = (e: RequestLogEntry): boolean => e.method === 'PUT' && /\/jobs\/ingest\/[^/]+\/batches$/.test(e.path);
 const isClose = (e: RequestLogEntry): boolean => e.method === 'PATCH' && /\/jobs\/ingest\/[^/]+$/.test(e.path);
 
@@ -47,17 +47,17 @@ describe('sf bulkops load stopped by a signal (through the real sf binary)', fun
   };
 
   it('SIGTERM while a job creation is in flight: that call finishes, nothing else starts, exit 143 with the resume command; resume then loads every row once and shows the run\'s total', async () => {
-    let child: SfChild | undefined;
     let creations = 0;
     let signalledAt = -1;
     emu.holdRequest = (entry): Promise<void> | undefined => {
-      if (!isCreate(entry) || ++creations !== 2 || !child) return undefined;
+      if (!isCreate(entry) || ++creations !== 2) return undefined;
       signalledAt = emu.requests.length;
       child.child.kill('SIGTERM');
       // The org answers the creation once the command says it is stopping: the call was in flight.
       return child.waitFor(/Stopping/, 'stderr').catch(() => undefined);
     };
-    child = load('SIGA', []);
+    // Its first request comes after start() returned: the hook above sees child set.
+    const child = load('SIGA', []);
     const r = await child.done;
     const out = r.stdout + r.stderr;
     expect(r.code, out).to.equal(143);
@@ -85,12 +85,11 @@ describe('sf bulkops load stopped by a signal (through the real sf binary)', fun
   });
 
   it('SIGINT under --json: an error object with the run id and the resume command, exit 130; a second SIGINT stops at once, the call in flight still held', async () => {
-    let child: SfChild | undefined;
     let release: () => void = () => {};
     let signalledAt = -1;
     let heldPath = '';
     emu.holdRequest = (entry): Promise<void> | undefined => {
-      if (!isClose(entry) || heldPath || !child) return undefined;
+      if (!isClose(entry) || heldPath) return undefined;
       heldPath = entry.path;
       signalledAt = emu.requests.length;
       const c = child;
@@ -99,7 +98,7 @@ describe('sf bulkops load stopped by a signal (through the real sf binary)', fun
       void c.waitFor(/Stopping/, 'stderr').then(() => c.child.kill('SIGINT'), () => undefined);
       return new Promise<void>((resolve) => (release = resolve));
     };
-    child = load('SIGB', ['--json']);
+    const child = load('SIGB', ['--json']);
     const r = await child.done;
     expect(heldPath, 'the close was still held when the command ended').to.not.equal('');
     expect(r.code, r.stdout + r.stderr).to.equal(130);
