@@ -46,18 +46,11 @@ export class LoadProgress {
         if (e.stage === 'read') this.held = [];
         break;
       case 'planned':
-        this.total = e.rows;
-        this.write(plannedLine(e, this.file));
-        this.release();
+      case 'resumed':
+        this.started(e);
         break;
       case 'part-given-up':
         this.write(messages.getMessage('partGivenUp', [e.chunk, e.jobs, e.jobId]));
-        break;
-      case 'ledger-repaired':
-        this.write(e.message);
-        break;
-      case 'loaded-before':
-        this.write(messages.getMessage('loadedBefore', [e.runId]));
         break;
       case 'job-created':
         this.say(messages.getMessage(e.adopted ? 'jobAdopted' : 'jobCreated', [e.jobId, e.chunk, e.rows]));
@@ -73,12 +66,6 @@ export class LoadProgress {
         this.tally.job(e.jobId, e.processed, e.failed);
         this.write(messages.getMessage('jobDone', [e.jobId, e.state, e.processed, e.failed]));
         break;
-      case 'concurrency':
-        this.write(messages.getMessage('concurrency', [e.reason]));
-        break;
-      case 'in-flight':
-        this.write(messages.getMessage('inFlight', [e.limit, e.reason]));
-        break;
       case 'estimate':
         this.write(estimateLine(e));
         break;
@@ -86,16 +73,30 @@ export class LoadProgress {
         this.write(messages.getMessage('retry', [e.what, e.reason, (e.delayMs / 1000).toFixed(1), e.attempt]));
         break;
       case 'progress':
-        // A resumed run has no 'planned' event: its row count comes with the progress.
+        // A run that said neither 'planned' nor 'resumed' (a new round): its row count comes with the progress.
         this.total ||= e.total;
         break;
       case 'round':
       case 'round-done':
         this.write(roundEventLine(e)!);
         break;
-      default:
+      default: {
+        const line = noteLine(e);
+        if (line !== undefined) this.write(line);
         break;
+      }
     }
+  }
+
+  /** The run's rows are known: a new load's plan, or the run a resume goes on with. */
+  private started(e: Extract<LoadEvent, { type: 'planned' | 'resumed' }>): void {
+    this.total = e.rows;
+    if (e.type === 'resumed') {
+      this.write(messages.getMessage('resumed', [e.runId, e.rows, e.parts, e.ended]));
+      return;
+    }
+    this.write(plannedLine(e, this.file));
+    this.release();
   }
 
   /** A line only when rows moved since the last one, and not more often than every few seconds. */
@@ -112,6 +113,22 @@ export class LoadProgress {
         ? messages.getMessage('progress', [processed, this.total, failed])
         : messages.getMessage('progressRate', [processed, this.total, failed, rate])
     );
+  }
+}
+
+/** The line of an event that only says something (nothing to count): a repaired ledger, a run loaded before, how the load sends. */
+function noteLine(e: LoadEvent): string | undefined {
+  switch (e.type) {
+    case 'ledger-repaired':
+      return e.message;
+    case 'loaded-before':
+      return messages.getMessage('loadedBefore', [e.runId]);
+    case 'concurrency':
+      return messages.getMessage('concurrency', [e.reason]);
+    case 'in-flight':
+      return messages.getMessage('inFlight', [e.limit, e.reason]);
+    default:
+      return undefined;
   }
 }
 

@@ -84,6 +84,9 @@ class TerminalStages implements LoadDisplay {
       case 'planned':
         this.mso.updateData({ read: e.rows + e.rejected, rows: e.rows, rejected: e.rejected, note: e.rejected ? messages.getMessage('rejected', [e.rejected]) : '' });
         break;
+      case 'resumed':
+        this.mso.updateData({ rows: e.rows, note: messages.getMessage('resumed', [e.runId, e.rows, e.parts, e.ended]) });
+        break;
       case 'backup':
         this.mso.updateData({ note: messages.getMessage('backupTaken', [e.records, e.file]) });
         break;
@@ -108,7 +111,7 @@ class TerminalStages implements LoadDisplay {
         this.mso.updateData({ note: messages.getMessage('loadedBefore', [e.runId]) });
         break;
       case 'progress':
-        // A resumed run has no 'planned' event: its row count comes with the progress.
+        // A new round says neither 'planned' nor 'resumed': its row count comes with the progress.
         this.mso.updateData({ rows: e.total });
         break;
       case 'concurrency':

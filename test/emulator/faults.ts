@@ -35,6 +35,8 @@
  * Request hook (in-process tests only, no control call): `emu.onRequest = (entry) => …` sees each
  * API request as it arrives, before faults and handling, e.g. to kill -9 a client process at its
  * k-th job creation so that "a crash during creation" happens at the same request on every run.
+ * Request hold (in-process tests only): `emu.holdRequest = (entry) => promise | undefined` keeps a
+ * request waiting until the promise settles, then handles it as usual.
  */
 import { randomBytes } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';

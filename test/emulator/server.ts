@@ -59,6 +59,12 @@ export class Emulator {
    * so a test can act at an exact request, e.g. kill -9 the client when its k-th upload comes in.
    */
   public onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * Test hook: a request for which it returns a promise waits, before any fault or handling, until
+   * that promise settles: the org holds it, as a slow org would, for as long as the test needs (e.g.
+   * until the client says it saw a signal), with no timer to race.
+   */
+  public holdRequest?: (entry: RequestLogEntry) => Promise<void> | undefined;
   /** the default user's access token */
   public accessToken = '';
   public defaultUserId = '';
@@ -260,6 +266,8 @@ export class Emulator {
     if (!control) {
       this.requests.push(entry);
       this.onRequest?.(entry);
+      const held = this.holdRequest?.(entry);
+      if (held) await held;
     }
     // Whatever the processing model had due by now happens before the org answers.
     this.processing.catchUp();

@@ -2,7 +2,7 @@
  * Runs the real `sf` binary (the @salesforce/cli dev dependency) in an isolated home folder, so
  * tests log in to the emulator and run official and bulkops commands exactly as a user would.
  */
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,17 @@ export const SF_BIN = join(PROJECT_ROOT, 'node_modules', '@salesforce', 'cli', '
 
 export type SfRun = { code: number; stdout: string; stderr: string; json?: SfJson };
 export type SfJson = { status: number; result?: unknown; name?: string; message?: string; warnings?: string[]; exitCode?: number };
+
+/** A command started with SfHome.start: its process, what it printed so far, and its end. */
+export type SfChild = {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** resolves once the stream has printed text that matches (or rejects when the process ends first) */
+  waitFor: (pattern: RegExp, stream?: 'stdout' | 'stderr') => Promise<void>;
+  /** the exit: code (null when a signal ended it) and the signal */
+  done: Promise<SfRun & { signal: NodeJS.Signals | null }>;
+};
 
 export class SfHome {
   public readonly home: string;
@@ -64,6 +75,51 @@ export class SfHome {
         }
       );
     });
+  }
+
+  /**
+   * Starts `sf ARGS` and returns at once, for tests that act on the process while it runs (send it
+   * a signal once it printed a line, say). The process is `sf` itself: a signal reaches the command.
+   */
+  public start(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): SfChild {
+    const child = spawn(process.execPath, [SF_BIN, ...args], { env: this.env(opts.env), cwd: opts.cwd ?? this.home, stdio: ['ignore', 'pipe', 'pipe'] });
+    const text = { stdout: '', stderr: '' };
+    const waiters: Array<() => void> = [];
+    const seen = (): void => waiters.splice(0).forEach((w) => w());
+    child.stdout.on('data', (b: Buffer) => {
+      text.stdout += b.toString();
+      seen();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      text.stderr += b.toString();
+      seen();
+    });
+    let ended = false;
+    const done = new Promise<SfRun & { signal: NodeJS.Signals | null }>((resolvePromise) => {
+      child.on('close', (code, signal) => {
+        ended = true;
+        seen();
+        let json: SfJson | undefined;
+        if (args.includes('--json')) {
+          try {
+            json = JSON.parse(text.stdout) as SfJson;
+          } catch {
+            json = undefined;
+          }
+        }
+        resolvePromise({ code: code ?? -1, signal, stdout: text.stdout, stderr: text.stderr, json });
+      });
+    });
+    const waitFor = (pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout'): Promise<void> =>
+      new Promise((resolvePromise, reject) => {
+        const look = (): void => {
+          if (pattern.test(text[stream])) resolvePromise();
+          else if (ended) reject(new Error(`sf ${args.join(' ')} ended without printing ${String(pattern)} on ${stream}:\n${text.stdout}\n${text.stderr}`));
+          else waiters.push(look);
+        };
+        look();
+      });
+    return { child, stdout: () => text.stdout, stderr: () => text.stderr, waitFor, done };
   }
 
   /** `sf org login access-token` against an emulator; returns the alias. */

@@ -10,6 +10,8 @@ import { orgHttp, retrier, retrySettings } from '../../core/org/connection.js';
 import { AUDIT_FORMATS, auditExitCode, AuditFormat, auditText, printAudit } from '../../ux/auditReport.js';
 import { readInventoryFlag } from '../../ux/inventoryInput.js';
 import { partialExitCodesSection } from '../../ux/exitCodes.js';
+import { SignalStop, stopNotice, withOwnStopSignals } from '../../ux/signalStop.js';
+import { interruptedReadError } from '../../ux/interruptedError.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.audit');
@@ -21,7 +23,7 @@ export default class BulkopsAudit extends SfCommand<BulkopsAuditResult> {
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
 
-  public static readonly errorCodes = partialExitCodesSection(messages);
+  public static readonly errorCodes = partialExitCodesSection(messages, 'reads');
 
   public static readonly flags = {
     'target-org': Flags.requiredOrg(),
@@ -34,6 +36,12 @@ export default class BulkopsAudit extends SfCommand<BulkopsAuditResult> {
     'history-dir': Flags.directory({ summary: messages.getMessage('flags.history-dir.summary') }),
   };
 
+  /** The command's own stop on SIGINT, SIGTERM and SIGHUP replaces SfCommand's (signalStop.ts). */
+  public _run<R>(): Promise<R> {
+    // eslint-disable-next-line no-underscore-dangle -- SfCommand's own name for the run it wraps
+    return withOwnStopSignals(() => super._run<R>());
+  }
+
   public async run(): Promise<BulkopsAuditResult> {
     const { flags } = await this.parse(BulkopsAudit);
     const now = Date.now();
@@ -42,8 +50,17 @@ export default class BulkopsAudit extends SfCommand<BulkopsAuditResult> {
     const inventory = readInventoryFlag(flags.inventory, messages);
     const http = orgHttp(flags['target-org'].getConnection(flags['api-version']));
     this.spinner.start('Reading the org\'s jobs, event logs and async Apex jobs');
-    const report: BulkopsAuditResult = await auditOrg(http, retrier(retrySettings()), { inventory, historyDir: resolve(flags['history-dir'] ?? defaultHistoryDir()), since, now });
-    this.spinner.stop();
+    // Read-only: a signal stops it at once (graceMs 0).
+    const stop = new SignalStop({ graceMs: 0, notice: stopNotice }).arm();
+    let report: BulkopsAuditResult;
+    try {
+      report = await stop.within(auditOrg(http, retrier(retrySettings()), { inventory, historyDir: resolve(flags['history-dir'] ?? defaultHistoryDir()), since, now }));
+    } catch (e) {
+      throw stop.stoppedBy ? interruptedReadError(stop.stoppedBy) : e;
+    } finally {
+      stop.disarm();
+      this.spinner.stop();
+    }
     const format = flags.format as AuditFormat;
     if (flags.output) {
       report.output = resolve(flags.output);

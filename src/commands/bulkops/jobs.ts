@@ -9,6 +9,8 @@ import type { JobApi } from '../../core/jobs/types.js';
 import { JOB_COLUMNS, jobRows } from '../../ux/jobsTable.js';
 import { readInventoryFlag } from '../../ux/inventoryInput.js';
 import { simpleExitCodesSection } from '../../ux/exitCodes.js';
+import { SignalStop, stopNotice, withOwnStopSignals } from '../../ux/signalStop.js';
+import { interruptedReadError } from '../../ux/interruptedError.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.jobs');
@@ -20,7 +22,7 @@ export default class BulkopsJobs extends SfCommand<BulkopsJobsResult> {
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
 
-  public static readonly errorCodes = simpleExitCodesSection(messages);
+  public static readonly errorCodes = simpleExitCodesSection(messages, 'reads');
 
   public static readonly flags = {
     'target-org': Flags.requiredOrg(),
@@ -41,6 +43,12 @@ export default class BulkopsJobs extends SfCommand<BulkopsJobsResult> {
     'history-dir': Flags.directory({ summary: messages.getMessage('flags.history-dir.summary') }),
   };
 
+  /** The command's own stop on SIGINT, SIGTERM and SIGHUP replaces SfCommand's (signalStop.ts). */
+  public _run<R>(): Promise<R> {
+    // eslint-disable-next-line no-underscore-dangle -- SfCommand's own name for the run it wraps
+    return withOwnStopSignals(() => super._run<R>());
+  }
+
   public async run(): Promise<BulkopsJobsResult> {
     const { flags } = await this.parse(BulkopsJobs);
     const since = flags.since === undefined ? undefined : parseSince(flags.since);
@@ -48,7 +56,9 @@ export default class BulkopsJobs extends SfCommand<BulkopsJobsResult> {
     const inventory = flags.inventory ? readInventoryFlag(flags.inventory, messages) : undefined;
     const http = orgHttp(flags['target-org'].getConnection(flags['api-version']));
     this.spinner.start('Reading the org\'s jobs');
-    const report = await jobsReport(http, retrier(retrySettings()), {
+    // Read-only: a signal stops it at once (graceMs 0); the history it saves is appended record by record.
+    const stop = new SignalStop({ graceMs: 0, notice: stopNotice }).arm();
+    const reading = jobsReport(http, retrier(retrySettings()), {
       historyDir: resolve(flags['history-dir'] ?? defaultHistoryDir()),
       save: flags.save,
       inventory,
@@ -62,7 +72,15 @@ export default class BulkopsJobs extends SfCommand<BulkopsJobsResult> {
         signalsOnly: flags['review-only'],
       },
     });
-    this.spinner.stop();
+    let report: JobsReport;
+    try {
+      report = await stop.within(reading);
+    } catch (e) {
+      throw stop.stoppedBy ? interruptedReadError(stop.stoppedBy) : e;
+    } finally {
+      stop.disarm();
+      this.spinner.stop();
+    }
     if (report.jobs.length === 0) this.log(messages.getMessage('info.none', [report.listed]));
     else this.table({ data: jobRows(report.jobs), columns: [...JOB_COLUMNS] });
     const s = report.signals;

@@ -14,6 +14,8 @@ import { reportLoad } from '../../ux/loadReport.js';
 import { runEndError } from '../../ux/runEndError.js';
 import { hardDeleteGate } from '../../ux/hardDeleteGate.js';
 import { askLine } from '../../ux/prompt.js';
+import { SignalStop, stopGraceMs, stopNotice, withOwnStopSignals } from '../../ux/signalStop.js';
+import { interruptedRunError } from '../../ux/interruptedError.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.load');
@@ -31,7 +33,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
 
-  public static readonly errorCodes = exitCodesSection(messages);
+  public static readonly errorCodes = exitCodesSection(messages, 'sends');
 
   public static readonly flags = {
     'target-org': Flags.requiredOrg(),
@@ -96,23 +98,32 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     }),
   };
 
+  /** The command's own stop on SIGINT, SIGTERM and SIGHUP replaces SfCommand's (signalStop.ts). */
+  public _run<R>(): Promise<R> {
+    // eslint-disable-next-line no-underscore-dangle -- SfCommand's own name for the run it wraps
+    return withOwnStopSignals(() => super._run<R>());
+  }
+
   public async run(): Promise<BulkopsLoadResult> {
+    const stop = new SignalStop({ graceMs: stopGraceMs(), notice: stopNotice }).arm();
+    try {
+      return await this.load(stop);
+    } finally {
+      stop.disarm();
+    }
+  }
+
+  private async load(stop: SignalStop): Promise<BulkopsLoadResult> {
     const { flags } = await this.parse(BulkopsLoad);
     const operation = flags.operation as IngestOperation;
-    if (operation === 'upsert' && !flags['external-id']) throw messages.createError('error.ExternalIdRequired');
-    if (operation !== 'upsert' && flags['external-id']) throw messages.createError('error.ExternalIdNotAllowed');
-
-    if (operation === 'hardDelete' && !flags.backup) throw messages.createError('error.HardDeleteNeedsBackup');
-    if (operation !== 'hardDelete' && flags['confirm-hard-delete'] !== undefined) {
-      throw messages.createError('error.ConfirmHardDeleteNotAllowed', [operation]);
-    }
+    refuseFlagMisuse(operation, flags);
     const v1 = v1Spec(flags['bulk-api'], flags.concurrency, flags['batch-size']);
     const conn = flags['target-org'].getConnection(flags['api-version']);
     const interactive = !this.jsonEnabled() && !flags['no-prompt'] && Boolean(process.stdin.isTTY);
     const files = flags.file.map((f) => resolve(f));
     // The hardDelete prompt needs the terminal: the live display would draw over it.
     const display = await loadDisplay({ json: this.jsonEnabled(), file: flags.file.join(', '), log: (line) => this.log(line), ...(operation === 'hardDelete' ? { tty: false } : {}) });
-    const { engine, http, isProduction } = engineFor(conn, { onEvent: (e): void => this.onEvent(e, display), retryMinutes: flags['retry-minutes'] });
+    const { engine, http, isProduction } = engineFor(conn, { onEvent: (e): void => this.onEvent(e, display), retryMinutes: flags['retry-minutes'], stop: stop.token });
     const confirm =
       operation === 'hardDelete'
         ? hardDeleteGate({
@@ -152,9 +163,10 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
         duplicates: flags.duplicates,
         keepChunks: flags['keep-chunks'],
       };
-      result = flags['dry-run'] ? await engine.check(request) : await engine.start(request);
+      result = await stop.within(flags['dry-run'] ? engine.check(request) : engine.start(request));
     } catch (e) {
       display.finish(false);
+      if (stop.stoppedBy) throw interruptedRunError(stop.stoppedBy, { runDir: join(ledgerDir, runId), bin: this.config.bin, ledgerDir, defaultLedger: !flags['ledger-dir'] });
       // A dry run writes no ledger, so its errors are never told as a run's.
       throw await runEndError(e, { bin: this.config.bin, ledgerDir, defaultLedger: !flags['ledger-dir'], runDir: flags['dry-run'] ? undefined : join(ledgerDir, runId), http });
     }
@@ -172,6 +184,16 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
 
   private ask(question: string): Promise<string> {
     return askLine(question);
+  }
+}
+
+/** Flags that do not go together with the operation: refused before anything is read or sent. */
+function refuseFlagMisuse(operation: IngestOperation, flags: { 'external-id'?: string; backup: boolean; 'confirm-hard-delete'?: number }): void {
+  if (operation === 'upsert' && !flags['external-id']) throw messages.createError('error.ExternalIdRequired');
+  if (operation !== 'upsert' && flags['external-id']) throw messages.createError('error.ExternalIdNotAllowed');
+  if (operation === 'hardDelete' && !flags.backup) throw messages.createError('error.HardDeleteNeedsBackup');
+  if (operation !== 'hardDelete' && flags['confirm-hard-delete'] !== undefined) {
+    throw messages.createError('error.ConfirmHardDeleteNotAllowed', [operation]);
   }
 }
 

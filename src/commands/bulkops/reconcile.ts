@@ -22,6 +22,8 @@ import { replay } from '../../core/ledger/records.js';
 import { RunNotDoneError } from '../../core/run/errors.js';
 import { engineFor } from '../../core/load/engineFactory.js';
 import { loadDisplay } from '../../ux/loadStages.js';
+import { SignalStop, stopGraceMs, stopNotice, withOwnStopSignals } from '../../ux/signalStop.js';
+import { interruptedReadError, interruptedRunError } from '../../ux/interruptedError.js';
 import { defaultLedgerDir } from './load.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -37,7 +39,7 @@ export default class BulkopsReconcile extends SfCommand<BulkopsReconcileResult> 
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
 
-  public static readonly errorCodes = partialExitCodesSection(messages);
+  public static readonly errorCodes = partialExitCodesSection(messages, 'sends');
 
   public static readonly flags = {
     'run-id': Flags.string({ summary: messages.getMessage('flags.run-id.summary'), exactlyOne: ['run-id', 'latest', 'job-id'] }),
@@ -54,23 +56,41 @@ export default class BulkopsReconcile extends SfCommand<BulkopsReconcileResult> 
     wait: Flags.duration({ char: 'w', unit: 'minutes', defaultValue: 60, min: 0, summary: messages.getMessage('flags.wait.summary') }),
   };
 
+  /** The command's own stop on SIGINT, SIGTERM and SIGHUP replaces SfCommand's (signalStop.ts). */
+  public _run<R>(): Promise<R> {
+    // eslint-disable-next-line no-underscore-dangle -- SfCommand's own name for the run it wraps
+    return withOwnStopSignals(() => super._run<R>());
+  }
+
   public async run(): Promise<BulkopsReconcileResult> {
     const { flags } = await this.parse(BulkopsReconcile);
+    // A round sends rows: its requests in flight get their grace period. Reading results stops at once.
+    const sends = Boolean(flags.retry) || Boolean(flags['fixed-file']);
+    const stop = new SignalStop({ graceMs: sends ? stopGraceMs() : 0, notice: stopNotice }).arm();
     let result: BulkopsReconcileResult;
-    if (flags['job-id']) {
-      result = await this.reconcileJobs(flags['job-id'], flags);
-    } else {
-      const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
-      const runDir = runFolder(messages, ledgerDir, flags);
-      try {
-        const sent = flags.retry || flags['fixed-file'] ? await this.resend(runDir, flags) : undefined;
-        result = { ...withAdvice(await reconcileRun(runDir)), ...(sent ? { resend: sent } : {}) };
-      } catch (e) {
-        if (e instanceof RunFileMissingError) throw messages.createError('error.RunFileMissing', [e.runId, e.file]);
-        if (e instanceof RunNotDoneError) throw messages.createError('error.RunNotDone', [e.runId], [`${this.config.bin} bulkops resume --run-id ${e.runId} --ledger-dir "${ledgerDir}"`]);
-        if (e instanceof FixedFileError) throw messages.createError('error.FixedFile', [e.file, e.missing.join(', ')]);
-        throw await runEndError(e, { bin: this.config.bin, ledgerDir, defaultLedger: !flags['ledger-dir'], runDir: this.roundHttp ? runDir : undefined, http: this.roundHttp });
+    let run: { runDir: string; ledgerDir: string } | undefined;
+    try {
+      if (flags['job-id']) {
+        result = await stop.within(this.reconcileJobs(flags['job-id'], flags));
+      } else {
+        const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
+        const runDir = runFolder(messages, ledgerDir, flags);
+        run = { runDir, ledgerDir };
+        try {
+          const sent = sends ? await stop.within(this.resend(runDir, flags, stop)) : undefined;
+          result = { ...withAdvice(await stop.within(reconcileRun(runDir))), ...(sent ? { resend: sent } : {}) };
+        } catch (e) {
+          if (e instanceof RunFileMissingError) throw messages.createError('error.RunFileMissing', [e.runId, e.file]);
+          if (e instanceof RunNotDoneError) throw messages.createError('error.RunNotDone', [e.runId], [`${this.config.bin} bulkops resume --run-id ${e.runId} --ledger-dir "${ledgerDir}"`]);
+          if (e instanceof FixedFileError) throw messages.createError('error.FixedFile', [e.file, e.missing.join(', ')]);
+          throw await runEndError(e, { bin: this.config.bin, ledgerDir, defaultLedger: !flags['ledger-dir'], runDir: this.roundHttp ? runDir : undefined, http: this.roundHttp });
+        }
       }
+    } catch (e) {
+      if (!stop.stoppedBy) throw e;
+      throw sends && run ? interruptedRunError(stop.stoppedBy, { ...run, bin: this.config.bin, defaultLedger: !flags['ledger-dir'] }) : interruptedReadError(stop.stoppedBy);
+    } finally {
+      stop.disarm();
     }
     if (flags.report) {
       result.report = resolve(flags.report);
@@ -82,12 +102,16 @@ export default class BulkopsReconcile extends SfCommand<BulkopsReconcileResult> 
   }
 
   /** --retry, --fixed-file: a new round of the run, through the org the run loaded into. */
-  private async resend(runDir: string, flags: { retry?: boolean; 'fixed-file'?: string; 'target-org'?: Org; 'api-version'?: string; wait: { milliseconds: number } }): Promise<ResendOutcome> {
+  private async resend(
+    runDir: string,
+    flags: { retry?: boolean; 'fixed-file'?: string; 'target-org'?: Org; 'api-version'?: string; wait: { milliseconds: number } },
+    stop: SignalStop
+  ): Promise<ResendOutcome> {
     const state = replay(Ledger.read(runDir));
     const org = flags['target-org'] ?? (await Org.create({ aliasOrUsername: state.spec.org.username }));
     if (org.getOrgId().slice(0, 15) !== state.spec.org.orgId.slice(0, 15)) throw messages.createError('error.OtherOrg', [state.spec.runId, state.spec.org.orgId, org.getOrgId()]);
     const display = await loadDisplay({ json: this.jsonEnabled(), file: state.spec.files.join(', '), log: (line) => this.log(line) });
-    const { engine, http } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => display.on(e) });
+    const { engine, http } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => display.on(e), stop: stop.token });
     this.roundHttp = http;
     try {
       const how = flags['fixed-file'] ? { kind: 'fixed' as const, file: resolve(flags['fixed-file']) } : { kind: 'retry' as const };

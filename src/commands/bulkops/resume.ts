@@ -11,6 +11,8 @@ import { eventWarning } from '../../ux/loadWarnings.js';
 import { reportLoad } from '../../ux/loadReport.js';
 import { runEndError } from '../../ux/runEndError.js';
 import { runFolder } from '../../ux/runFolder.js';
+import { SignalStop, stopGraceMs, stopNotice, withOwnStopSignals } from '../../ux/signalStop.js';
+import { interruptedRunError } from '../../ux/interruptedError.js';
 import { defaultLedgerDir } from './load.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -23,7 +25,7 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
 
-  public static readonly errorCodes = exitCodesSection(messages);
+  public static readonly errorCodes = exitCodesSection(messages, 'sends');
 
   public static readonly flags = {
     'run-id': Flags.string({ summary: messages.getMessage('flags.run-id.summary'), exactlyOne: ['run-id', 'latest'] }),
@@ -39,7 +41,22 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
     }),
   };
 
+  /** The command's own stop on SIGINT, SIGTERM and SIGHUP replaces SfCommand's (signalStop.ts). */
+  public _run<R>(): Promise<R> {
+    // eslint-disable-next-line no-underscore-dangle -- SfCommand's own name for the run it wraps
+    return withOwnStopSignals(() => super._run<R>());
+  }
+
   public async run(): Promise<BulkopsResumeResult> {
+    const stop = new SignalStop({ graceMs: stopGraceMs(), notice: stopNotice }).arm();
+    try {
+      return await this.resume(stop);
+    } finally {
+      stop.disarm();
+    }
+  }
+
+  private async resume(stop: SignalStop): Promise<BulkopsResumeResult> {
     const { flags } = await this.parse(BulkopsResume);
     const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
     const runDir = runFolder(messages, ledgerDir, flags);
@@ -50,12 +67,13 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
       throw messages.createError('error.OtherOrg', [state.spec.runId, state.spec.org.orgId, org.getOrgId()], [state.spec.org.orgId]);
     }
     const display = await loadDisplay({ json: this.jsonEnabled(), file: state.spec.files.join(', '), log: (line) => this.log(line) });
-    const { engine, http } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => this.onEvent(e, display), retryMinutes: flags['retry-minutes'] });
+    const { engine, http } = engineFor(org.getConnection(flags['api-version']), { onEvent: (e): void => this.onEvent(e, display), retryMinutes: flags['retry-minutes'], stop: stop.token });
     let result: LoadResult;
     try {
-      result = await engine.resume(runDir, flags.wait.milliseconds);
+      result = await stop.within(engine.resume(runDir, flags.wait.milliseconds));
     } catch (e) {
       display.finish(false);
+      if (stop.stoppedBy) throw interruptedRunError(stop.stoppedBy, { runDir, bin: this.config.bin, ledgerDir, defaultLedger: !flags['ledger-dir'] });
       throw await runEndError(e, { bin: this.config.bin, ledgerDir, defaultLedger: !flags['ledger-dir'], runDir, http });
     }
     display.finish(true);

@@ -11,6 +11,7 @@ import type { Identity } from '../org/identity.js';
 import type { DescribeSource } from '../preflight/describe.js';
 import type { LoadEvent } from '../run/types.js';
 import type { JobRunner } from '../runner/jobRunner.js';
+import type { StopToken } from '../runtime/stopToken.js';
 
 export type EngineDeps = {
   bulk: BulkV2;
@@ -36,6 +37,8 @@ export type EngineDeps = {
    * (default: splitWorkers(), 0 on a one-core machine: one thread splits).
    */
   splitThreads?: { minBytes?: number; workers?: number };
+  /** a stop asked for (a signal): the job runner asks it before each send (runner/jobRunner.ts) */
+  stop?: StopToken;
 };
 
 /** What the stage that runs the parts listens for on the runner's events while it runs. */

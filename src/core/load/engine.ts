@@ -65,6 +65,7 @@ export class LoadEngine {
       retry,
       poll: deps.poll ?? { minMs: 1000, maxMs: 10_000 },
       stateDir: deps.stateDir,
+      stop: deps.stop,
     });
     this.ctx = { deps, runner, now, sleep, emit, retry, taps, identity: (): Promise<Identity> => this.identity() };
   }
@@ -123,6 +124,8 @@ export class LoadEngine {
           throw e;
         }
       }
+      // The progress counts against the run's rows (a resumed run has no 'planned' of its own).
+      this.ctx.emit({ type: 'resumed', runId: state.spec.runId, rows: state.rows, parts: state.chunks.length, ended: state.chunks.filter((c) => c.terminal).length });
       return this.drive(ledger, runDir, state, { at: this.ctx.now() + waitMs });
     });
   }

@@ -11,6 +11,7 @@ import { LoadEvent } from '../run/types.js';
 import { BulkV2Query } from '../bulk/bulkV2Query.js';
 import { describeFromOrg } from '../preflight/describe.js';
 import { keepStreamingGarbageYoung } from '../runtime/heap.js';
+import type { StopToken } from '../runtime/stopToken.js';
 import { fetchIdentity } from '../org/identity.js';
 import { defaultStateDir, orgHttp, pollSettings, retrier, retrySettings, splitSettings } from '../org/connection.js';
 import { isProductionOrg } from '../org/orgKind.js';
@@ -20,6 +21,8 @@ export type EngineOptions = {
   onEvent?: (e: LoadEvent) => void;
   /** how long a failing call is retried (--retry-minutes); else SF_BULKOPS_RETRY_MINUTES, else 5 */
   retryMinutes?: number;
+  /** a stop the command asks for on a signal: no send starts after it, and the engine's waits wake at once */
+  stop?: StopToken;
 };
 
 export type EngineTiming = {
@@ -46,6 +49,7 @@ export function engineForHttp(http: OrgHttp, opts: EngineOptions & EngineTiming 
     fields: async (object: string) => (await describe(object)).fields,
     stateDir: opts.stateDir ?? defaultStateDir(),
     splitThreads: splitSettings(),
+    ...(opts.stop ? { stop: opts.stop, sleep: opts.stop.sleep } : {}),
   });
 }
 

@@ -154,6 +154,8 @@ export type LoadResult = {
 export type LoadEvent =
   | { type: 'stage'; stage: 'read' | 'backup' | 'upload' | 'processing' | 'results' | 'done' }
   | { type: 'planned'; rows: number; chunks: number; bytes: number; rejected: number }
+  /** resume goes on with a run: its rows to send, its parts, and how many of their jobs had ended */
+  | { type: 'resumed'; runId: string; rows: number; parts: number; ended: number }
   /** the input is read, checked and split on this many worker threads (0: on the run's own thread) */
   | { type: 'split'; threads: number }
   /** an earlier run loaded the same file into this org with this operation (an idempotent one: the load goes on) */

@@ -16,6 +16,8 @@
  * - a job past Open is never uploaded to again; results are fetched until one join completes;
  * - a job that processed nothing and returned no result (aborted) never held the part's rows, and
  *   never will: the part gets a new job. Results that match nothing sent are reported, never resent.
+ * A stop (deps.stop) is asked for before each of those steps: the run then ends with StoppedError
+ * at a step boundary, every step begun recorded with its answer, as after a crash at that point.
  */
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
@@ -31,6 +33,7 @@ import { ChunkState, DropReason, JobTimes, RunState, V1RunSpec, allChunks, leave
 import { partsDir } from '../run/runState.js';
 import { crashIfAsked } from '../runtime/crashPoints.js';
 import { LoadEvent } from '../run/types.js';
+import type { StopToken } from '../runtime/stopToken.js';
 import { joinJob, JoinWorkspace, partPaths } from '../results/join.js';
 import { retryingWithEvents, Retrying } from '../http/retrying.js';
 import { PollSchedule } from './pollSchedule.js';
@@ -53,6 +56,12 @@ export type RunnerDeps = {
   stateDir: string;
   /** how long to wait for another process's job creation (default 10 minutes) */
   lockWaitMs?: number;
+  /**
+   * A stop asked for (a signal): asked before each job creation, upload, V1 batch, close and join,
+   * which then throw StoppedError instead; `sleep` should be its sleep, so that polls and back-offs
+   * wake at once. Calls already sent finish, and their answers are recorded.
+   */
+  stop?: StopToken;
 };
 
 export type Deadline = { at: number };
@@ -260,6 +269,8 @@ export class JobRunner {
       if (c.results !== undefined || ctx.untilEnded === true) return;
       // The job has ended: it holds no lock in the org any more, and no longer counts in flight.
       ended();
+      // Its results wait for the resume, which joins them the same way.
+      this.goOn();
       const { strays, ...counts } = await this.join(state, c);
       // Nothing came back for the part, and the job says it processed nothing: its rows were never
       // processed (an aborted job, or one that never held them), and a job in that state never will.
@@ -378,7 +389,7 @@ export class JobRunner {
       if (!c.jobId) await this.creating.run(() => this.obtainJob(ctx, c));
       const jobId = c.jobId!;
       if (!c.uploaded) {
-        const upload = this.v1 ? await this.v1.send(ledger, c, this.retrying) : await this.upload(ledger, c);
+        const upload = this.v1 ? await this.v1.send(ledger, c, this.retrying, () => this.goOn()) : await this.upload(ledger, c);
         if (upload !== 'landed') {
           // The job holds data that cannot be proven this part's, or can no longer take any: leave
           // it (dropped first, then aborted: data in an Open 2.0 job is never processed; a V1 job is
@@ -403,6 +414,7 @@ export class JobRunner {
   }
 
   private async closeJob(ledger: Ledger, c: ChunkState): Promise<void> {
+    this.goOn();
     const index = c.chunk.index;
     const jobId = c.jobId!;
     await this.retrying(
@@ -466,6 +478,7 @@ export class JobRunner {
           if (c.creatingAt) journal.resolved(ctx.ledger.runDir, index, undefined);
           return;
         }
+        this.goOn();
         crashIfAsked('before-create', index);
         const intent = ledger.append({ t: 'creating', chunk: index, journal: true });
         c.creatingAt = intent.at;
@@ -584,6 +597,7 @@ export class JobRunner {
    * the job is gone or past Open before this part sent it anything.
    */
   private async upload(ledger: Ledger, c: ChunkState): Promise<'landed' | 'foreign' | 'unusable'> {
+    this.goOn();
     const jobId = c.jobId!;
     let oursMayHaveLanded = c.uploading === true;
     if (oursMayHaveLanded) {
@@ -648,6 +662,11 @@ export class JobRunner {
       if (left <= 0) return undefined;
       await this.deps.sleep(Math.min(schedule.next(this.deps.now(), processed), left));
     }
+  }
+
+  /** Throws StoppedError once a stop was asked for: called right before a step that sends or starts something. */
+  private goOn(): void {
+    this.deps.stop?.check();
   }
 
   private async gone<T>(jobId: string, fn: () => Promise<T>): Promise<T> {

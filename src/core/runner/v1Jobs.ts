@@ -93,8 +93,9 @@ export class V1Jobs {
    * the job (or the job stopped taking batches after some landed: the rest stay unprocessed, never
    * sent elsewhere); 'foreign' when the job holds batches that are not the part's and none of its
    * own; 'unusable' when the job is gone or past Open before any batch of the part landed.
+   * `goOn` is asked before each batch is sent, and throws when the run is to stop.
    */
-  public async send(ledger: Ledger, c: ChunkState, retrying: Retrying): Promise<'landed' | 'foreign' | 'unusable'> {
+  public async send(ledger: Ledger, c: ChunkState, retrying: Retrying, goOn: () => void = (): void => {}): Promise<'landed' | 'foreign' | 'unusable'> {
     const jobId = c.jobId!;
     const { header, ranges } = await this.batchesOf(c);
     c.batches ??= [];
@@ -107,6 +108,8 @@ export class V1Jobs {
     }
     for (const [i, range] of ranges.entries()) {
       if (c.batches[i]) continue;
+      // A stop asked for (goOn throws) ends the part here, between two batches: the next is not sent.
+      goOn();
       const batch = i + 1;
       const body = await batchBody(c.chunk.file, header, range);
       ledger.append({ t: 'batch-adding', chunk: c.chunk.index, jobId, batch });

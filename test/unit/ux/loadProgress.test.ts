@@ -30,6 +30,13 @@ describe('load progress lines (outside a terminal)', () => {
     expect(refused[0]).to.contain('750c');
   });
 
+  it('a resumed run says what it goes on with, and its progress counts against the run\'s rows (not 0) from the first line', () => {
+    const { lines, on } = setup();
+    on({ type: 'resumed', runId: 'run-1', rows: 60_000, parts: 3, ended: 1 });
+    on(poll('750a', 54_087));
+    expect(lines).to.deep.equal(['Resuming run run-1: 60000 rows in 3 part(s), 1 of their jobs ended before.', 'Processed 54087 of 60000 rows (0 failed).']);
+  });
+
   it('prints no progress line while nothing was processed', () => {
     const { lines, on } = setup();
     on({ type: 'planned', rows: 10, chunks: 1, bytes: 100, rejected: 0 });

@@ -1,0 +1,72 @@
+/*
+ * The error a command stopped by a signal ends with (name InterruptedError, exit code per signal,
+ * signalStop.ts): what the run had sent, read from its ledger as it is when the command stops, that
+ * nothing is lost, and the resume command. Under --json it is the error object, with the same in `data`.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Messages, SfError } from '@salesforce/core';
+import { Ledger, LEDGER_FILE } from '../core/ledger/ledger.js';
+import { type ChunkState, replay, type RunState } from '../core/ledger/records.js';
+import { resumeCommand } from './loadReport.js';
+import { SIGNAL_EXIT_CODES, type StopSignal } from './signalStop.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.stop');
+
+export const INTERRUPTED = 'InterruptedError';
+
+/** What a stopped run had sent: parts (and rows) the org has for processing, jobs that had ended. */
+export type SentSoFar = { parts: number; rows: number; partsSent: number; rowsSent: number; batches?: number; jobsEnded: number; planned: boolean };
+
+export type InterruptedData = { signal: StopSignal; runId?: string; runDir?: string; sent?: SentSoFar };
+
+/** A run that sends rows (load, resume, a reconcile round), stopped: its run folder tells what was sent. */
+export function interruptedRunError(signal: StopSignal, run: { runDir: string; bin: string; ledgerDir: string; defaultLedger: boolean }): SfError<InterruptedData> {
+  const state = readRun(run.runDir);
+  if (!state) return make(messages.getMessage('error.InterruptedBeforeRun', [signal]), [], { signal });
+  const sent = sentSoFar(state);
+  const runId = state.spec.runId;
+  return make(messages.getMessage('error.Interrupted', [runId, signal, sentText(sent)]), [resumeCommand(run.bin, runId, run)], { signal, runId, runDir: run.runDir, sent });
+}
+
+/** A read-only command (jobs, audit), stopped. */
+export function interruptedReadError(signal: StopSignal): SfError<InterruptedData> {
+  return make(messages.getMessage('error.InterruptedRead', [signal]), [], { signal });
+}
+
+function make(message: string, actions: string[], data: InterruptedData): SfError<InterruptedData> {
+  return SfError.create<InterruptedData>({ message, name: INTERRUPTED, actions, exitCode: SIGNAL_EXIT_CODES[data.signal], data });
+}
+
+function readRun(runDir: string): RunState | undefined {
+  if (!existsSync(join(runDir, LEDGER_FILE))) return undefined;
+  try {
+    return replay(Ledger.read(runDir));
+  } catch {
+    // No run record yet (stopped as it was being written): nothing was sent.
+    return undefined;
+  }
+}
+
+/** The load's parts, or a reconcile round's when the load was done and a round is under way. */
+export function sentSoFar(state: RunState): SentSoFar {
+  const round = state.done ? state.attempts.at(-1) : undefined;
+  const parts: ChunkState[] = (round ? round.chunks : state.chunks).filter(Boolean);
+  const handed = parts.filter((c) => (state.spec.v1 ? (c.batches ?? []).some(Boolean) : c.closed));
+  return {
+    parts: parts.length,
+    rows: round ? round.rows : state.rows,
+    partsSent: handed.length,
+    rowsSent: handed.reduce((n, c) => n + c.chunk.rows, 0),
+    ...(state.spec.v1 ? { batches: parts.reduce((n, c) => n + (c.batches ?? []).filter(Boolean).length, 0) } : {}),
+    jobsEnded: parts.filter((c) => c.terminal).length,
+    planned: state.planned,
+  };
+}
+
+function sentText(s: SentSoFar): string {
+  if (!s.planned) return messages.getMessage('sent.notPlanned', [s.parts]);
+  if (s.batches !== undefined) return messages.getMessage('sent.v1', [s.batches, s.partsSent, s.jobsEnded]);
+  return messages.getMessage('sent.rows', [s.rowsSent, s.rows, s.partsSent, s.parts, s.jobsEnded]);
+}
