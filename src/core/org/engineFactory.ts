@@ -70,6 +70,8 @@ export function orgHttp(conn: Connection, timeouts?: HttpTimeouts): OrgHttp {
 
 export type EngineTiming = {
   stateDir?: string;
+  /** the engine's clock (default Date.now): tests set it ahead or back to stand for time gone by */
+  now?: () => number;
   poll?: { minMs: number; maxMs: number };
   retry?: RetryPolicy;
 };
@@ -85,6 +87,7 @@ export function engineForHttp(http: OrgHttp, opts: EngineOptions & EngineTiming 
     bulkV1: new BulkV1(http),
     identity: () => retry('identity', () => fetchIdentity(http)),
     onEvent: opts.onEvent,
+    ...(opts.now ? { now: opts.now } : {}),
     poll: opts.poll ?? pollSettings(),
     retry: policy,
     query: new BulkV2Query(http),
