@@ -4,6 +4,7 @@
  */
 import { Messages } from '@salesforce/core';
 import { LoadEvent } from '../core/load/types.js';
+import { inDoubtLine } from './inDoubtLine.js';
 import { roundEventLine } from './roundLines.js';
 import { ProgressTally } from './progressTally.js';
 import { estimateLine } from './estimateLines.js';
@@ -51,6 +52,9 @@ export class LoadProgress {
         break;
       case 'part-given-up':
         this.write(messages.getMessage('partGivenUp', [e.chunk, e.jobs, e.jobId]));
+        break;
+      case 'send-in-doubt':
+        this.write(inDoubtLine(e));
         break;
       case 'ledger-repaired':
         this.write(e.message);

@@ -7,6 +7,7 @@
 import { Messages } from '@salesforce/core';
 import type { MultiStageOutput } from '@oclif/multi-stage-output';
 import { LoadEvent } from '../core/load/types.js';
+import { inDoubtLine } from './inDoubtLine.js';
 import { roundEventLine } from './roundLines.js';
 import { LoadProgress } from './loadProgress.js';
 import { ProgressTally } from './progressTally.js';
@@ -100,6 +101,9 @@ class TerminalStages implements LoadDisplay {
         break;
       case 'part-given-up':
         this.mso.updateData({ note: messages.getMessage('partGivenUp', [e.chunk, e.jobs, e.jobId]) });
+        break;
+      case 'send-in-doubt':
+        this.mso.updateData({ note: inDoubtLine(e) });
         break;
       case 'ledger-repaired':
         this.mso.updateData({ note: e.message });
