@@ -4,6 +4,7 @@
  */
 import { Messages } from '@salesforce/core';
 import { LoadEvent } from '../core/run/types.js';
+import { inDoubtLine } from './inDoubtLine.js';
 import { roundEventLine } from './roundLines.js';
 import { ProgressTally } from './progressTally.js';
 import { estimateLine } from './estimateLines.js';
@@ -116,11 +117,13 @@ export class LoadProgress {
   }
 }
 
-/** The line of an event that only says something (nothing to count): a repaired ledger, a run loaded before, how the load sends. */
-function noteLine(e: LoadEvent): string | undefined {
+/** The line of an event that only says something (nothing to count): a repaired ledger, a run loaded before, a send in doubt, how the load sends. */
+export function noteLine(e: LoadEvent): string | undefined {
   switch (e.type) {
     case 'ledger-repaired':
       return e.message;
+    case 'send-in-doubt':
+      return inDoubtLine(e);
     case 'loaded-before':
       return messages.getMessage('loadedBefore', [e.runId]);
     case 'concurrency':

@@ -8,7 +8,7 @@ import { Messages } from '@salesforce/core';
 import type { MultiStageOutput } from '@oclif/multi-stage-output';
 import { LoadEvent } from '../core/run/types.js';
 import { roundEventLine } from './roundLines.js';
-import { LoadProgress } from './loadProgress.js';
+import { LoadProgress, noteLine } from './loadProgress.js';
 import { ProgressTally } from './progressTally.js';
 import { estimateLine } from './estimateLines.js';
 
@@ -104,21 +104,9 @@ class TerminalStages implements LoadDisplay {
       case 'part-given-up':
         this.mso.updateData({ note: messages.getMessage('partGivenUp', [e.chunk, e.jobs, e.jobId]) });
         break;
-      case 'ledger-repaired':
-        this.mso.updateData({ note: e.message });
-        break;
-      case 'loaded-before':
-        this.mso.updateData({ note: messages.getMessage('loadedBefore', [e.runId]) });
-        break;
       case 'progress':
         // A new round says neither 'planned' nor 'resumed': its row count comes with the progress.
         this.mso.updateData({ rows: e.total });
-        break;
-      case 'concurrency':
-        this.mso.updateData({ note: messages.getMessage('concurrency', [e.reason]) });
-        break;
-      case 'in-flight':
-        this.mso.updateData({ note: messages.getMessage('inFlight', [e.limit, e.reason]) });
         break;
       case 'estimate':
         this.mso.updateData({ note: estimateLine(e) });
@@ -130,8 +118,11 @@ class TerminalStages implements LoadDisplay {
       case 'round-done':
         this.mso.updateData({ note: roundEventLine(e) });
         break;
-      default:
-        break;
+      default: {
+        // Events that only say something: the same note as the plain progress lines.
+        const note = noteLine(e);
+        if (note !== undefined) this.mso.updateData({ note });
+      }
     }
   }
 

@@ -16,6 +16,11 @@
  *   carry one (RFC 9110 §15.6.4); Salesforce documents none on REQUEST_LIMIT_EXCEEDED (its daily
  *   allocation is a rolling 24 hours) [UNVERIFIED], so it is only there when a test asks for it.
  * - slow: the request waits `delayMs` real ms, then is handled normally.
+ * - hold: the org reads the whole request, then holds it until the test releases it
+ *   (`emu.releaseHeld()`) or, with `delayMs`, for that many real ms; then handles it as usual, whether
+ *   or not the client is still there (Salesforce finishes a request it has fully received), and
+ *   answers whoever is left. `emu.onHeld` is told as a request starts being held: a test can kill the
+ *   client there, knowing the org has the whole request ("killed while the org was answering slowly").
  * - cut: the request is handled (the org did the work), then the client gets the real status and
  *   headers (Content-Length of the whole body) and the first `afterBytes` bytes of the real body,
  *   and the connection is closed: a transfer that broke off mid-body. A body of `afterBytes` bytes or
@@ -42,7 +47,7 @@ import { randomBytes } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from './http.js';
 
-export type FaultKind = 'status' | 'reset' | 'limit' | 'slow' | 'expire-session' | 'revoke-session' | 'cut' | 'stall';
+export type FaultKind = 'status' | 'reset' | 'limit' | 'slow' | 'hold' | 'expire-session' | 'revoke-session' | 'cut' | 'stall';
 
 export type FaultSpec = {
   kind: FaultKind;
@@ -55,7 +60,7 @@ export type FaultSpec = {
   status?: 500 | 502 | 503;
   /** status and reset only: answer instead of handling ('before', default) or after handling ('after') */
   when?: 'before' | 'after';
-  /** slow: real ms to wait before handling; stall: real ms without a byte (default: until the client gives up) */
+  /** slow: real ms to wait before handling; hold: real ms to hold (default: until released); stall: real ms without a byte (default: until the client gives up) */
   delayMs?: number;
   /** cut and stall: bytes of the body sent before the cut or the stall (cut: required; stall: default 0) */
   afterBytes?: number;
@@ -80,7 +85,7 @@ export type Fault = {
 export type JobFailureSpec = { afterRows: number; jobId?: string };
 export type JobFailure = { id: string; afterRows: number; jobId?: string };
 
-const KINDS: ReadonlySet<string> = new Set(['status', 'reset', 'limit', 'slow', 'expire-session', 'revoke-session', 'cut', 'stall']);
+const KINDS: ReadonlySet<string> = new Set(['status', 'reset', 'limit', 'slow', 'hold', 'expire-session', 'revoke-session', 'cut', 'stall']);
 
 export class FaultBook {
   private faults: Array<Fault & { pattern: RegExp }> = [];
@@ -119,14 +124,14 @@ export class FaultBook {
       throw bad('when applies to status and reset faults only');
     }
     const wholeNumber = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0;
-    if (spec.kind === 'slow' || spec.kind === 'stall') {
+    if (spec.kind === 'slow' || spec.kind === 'stall' || spec.kind === 'hold') {
       const delayMs = spec.delayMs ?? (spec.kind === 'slow' ? 1000 : undefined);
       if (delayMs !== undefined) {
         if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw bad('delayMs must be a number of ms');
         fault.delayMs = delayMs;
       }
     } else if (spec.delayMs !== undefined) {
-      throw bad('delayMs applies to slow and stall faults only');
+      throw bad('delayMs applies to slow, hold and stall faults only');
     }
     if (spec.kind === 'cut' || spec.kind === 'stall') {
       const afterBytes = spec.afterBytes ?? (spec.kind === 'stall' ? 0 : undefined);

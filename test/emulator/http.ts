@@ -17,7 +17,16 @@ export class ApiError extends Error {
 
 export const notFound = (): ApiError => new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
 
+/** Bodies a fault read before the request was handled (hold): readBody gives them out in place of the stream. */
+export const readAhead = new WeakMap<IncomingMessage, Buffer>();
+
 export async function readBody(req: IncomingMessage, limitBytes = Number.MAX_SAFE_INTEGER): Promise<Buffer> {
+  const ahead = readAhead.get(req);
+  if (ahead) {
+    readAhead.delete(req);
+    if (ahead.length > limitBytes) throw new ApiError(413, 'REQUEST_ENTITY_TOO_LARGE', `Request body of ${ahead.length} bytes exceeds the limit`);
+    return ahead;
+  }
   const parts: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

@@ -5,7 +5,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { writeFileSync, readFileSync } from 'node:fs';
-import { ApiError, readJson, sendJson, sendRestError, sendText, header } from './http.js';
+import { ApiError, readAhead, readBody, readJson, sendJson, sendRestError, sendText, header } from './http.js';
 import { Clock } from './clock.js';
 import { DEFAULT_SETTINGS, Org, RequestContext, Route, Settings } from './context.js';
 import { Store, SObjectRecord } from './store.js';
@@ -65,6 +65,12 @@ export class Emulator {
    * until the client says it saw a signal), with no timer to race.
    */
   public holdRequest?: (entry: RequestLogEntry) => Promise<void> | undefined;
+  /** Test hook: a request hit a hold fault and the org has all of it (see faults.ts, hold). */
+  public onHeld?: (entry: RequestLogEntry) => void;
+  /** releases of the requests being held now */
+  private holding: Array<() => void> = [];
+  /** held requests, each settled once it was handled (or never fully arrived) */
+  private heldWork: Array<Promise<void>> = [];
   /** the default user's access token */
   public accessToken = '';
   public defaultUserId = '';
@@ -238,6 +244,7 @@ export class Emulator {
 
   public async stop(): Promise<void> {
     if (!this.server) return;
+    this.releaseHeld();
     const server = this.server;
     this.server = undefined;
     this.processing.dispose();
@@ -272,6 +279,17 @@ export class Emulator {
     // Whatever the processing model had due by now happens before the org answers.
     this.processing.catchUp();
     const fault = control ? undefined : this.faults.take(method, path);
+    if (fault?.kind === 'hold') {
+      entry.fault = fault.kind;
+      let settle!: () => void;
+      this.heldWork.push(new Promise<void>((resolve) => (settle = resolve)));
+      try {
+        if (await this.hold(req, entry, fault)) await this.dispatch(req, res, entry, url);
+      } finally {
+        settle();
+      }
+      return;
+    }
     if (fault) {
       entry.fault = fault.kind;
       if (await this.faultBefore(req, res, fault, path)) return;
@@ -346,6 +364,44 @@ export class Emulator {
       if (route?.api === 'bulkv1' || path.startsWith('/services/async/')) sendBulkV1Error(req, res, err);
       else sendRestError(res, err);
     }
+  }
+
+  /**
+   * Lets every request held now go on to be handled (hold faults); returns how many. Their clients
+   * may be gone: the org does the work all the same.
+   */
+  public releaseHeld(): number {
+    const held = this.holding.splice(0);
+    for (const release of held) release();
+    return held.length;
+  }
+
+  /** Once every request held so far has been handled (or never fully arrived). */
+  public async heldSettled(): Promise<void> {
+    await Promise.all(this.heldWork);
+  }
+
+  /** Reads the whole request, then holds it until released (or delayMs); false when the request never fully arrived. */
+  private async hold(req: IncomingMessage, entry: RequestLogEntry, fault: Fault): Promise<boolean> {
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch {
+      // The client went away mid-request: the org never had the whole of it, and does nothing.
+      return false;
+    }
+    readAhead.set(req, body);
+    await new Promise<void>((resolve) => {
+      const timer = fault.delayMs === undefined ? undefined : setTimeout(() => release(), fault.delayMs);
+      const release = (): void => {
+        clearTimeout(timer);
+        this.holding = this.holding.filter((r) => r !== release);
+        resolve();
+      };
+      this.holding.push(release);
+      this.onHeld?.(entry);
+    });
+    return true;
   }
 
   /** Applies a fault that acts before handling; true when the request is answered (or cut) already. */

@@ -51,9 +51,10 @@ export function testStateDir(target: EngineTarget): string {
   return join(tmpdir(), `bulkops-state-${createHash('sha256').update(target.accessToken).digest('hex').slice(0, 16)}`);
 }
 
-export function testEngine(target: EngineTarget, onEvent?: (e: LoadEvent) => void): { engine: LoadEngine; http: OrgHttp } {
+/** `now`: the engine's clock, for a test that stands for time gone by (default Date.now). */
+export function testEngine(target: EngineTarget, onEvent?: (e: LoadEvent) => void, now?: () => number): { engine: LoadEngine; http: OrgHttp } {
   const http = testHttp(target);
-  const engine = engineForHttp(http, { onEvent, stateDir: testStateDir(target), poll: { minMs: 20, maxMs: 200 }, retry: { attempts: 6, baseMs: 10, maxMs: 100 } });
+  const engine = engineForHttp(http, { onEvent, stateDir: testStateDir(target), poll: { minMs: 20, maxMs: 200 }, retry: { attempts: 6, baseMs: 10, maxMs: 100 }, ...(now ? { now } : {}) });
   return { engine, http };
 }
 
@@ -81,7 +82,7 @@ export type ChildExit = { signal: string | null; code: number | null; stdout: st
 
 /**
  * Runs engineChild.ts in a child process; SF_BULKOPS_CRASH_AT (if given) makes the engine kill it at
- * that point (see src/core/load/crashPoints.ts), and the caller may kill it too (child.kill('SIGKILL')).
+ * that point (see src/core/runtime/crashPoints.ts), and the caller may kill it too (child.kill('SIGKILL')).
  */
 export function spawnEngineChild(input: ChildInput, crashAt?: string): { child: ChildProcess; exited: Promise<ChildExit> } {
   let child!: ChildProcess;

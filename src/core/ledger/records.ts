@@ -164,8 +164,9 @@ export type ChunkState = {
   uploading?: boolean;
   /** V1: the Ids of the part's batches the org has, by batch number - 1 */
   batches?: string[];
-  /** V1: the batch whose adding was begun and not answered */
+  /** V1: the batch whose adding was begun and not answered, and when it was begun (this machine's clock) */
   batchAdding?: number;
+  batchAddingAt?: string;
   uploaded?: boolean;
   closed?: boolean;
   /** when the ledger recorded the job created and closed (this machine's clock): the time it waited Open */
@@ -315,10 +316,12 @@ function applyChunkRecord(c: ChunkState | undefined, r: ChunkRecord): void {
       break;
     case 'batch-adding':
       c.batchAdding = r.batch;
+      c.batchAddingAt = r.at;
       break;
     case 'batch-added':
       (c.batches ??= [])[r.batch - 1] = r.batchId;
       c.batchAdding = undefined;
+      c.batchAddingAt = undefined;
       break;
     case 'uploaded':
       c.uploaded = true;
@@ -351,6 +354,7 @@ export function leaveJob(c: ChunkState): void {
   c.uploading = undefined;
   c.batches = undefined;
   c.batchAdding = undefined;
+  c.batchAddingAt = undefined;
   c.uploaded = undefined;
   c.closed = undefined;
   c.createdAt = undefined;

@@ -27,6 +27,8 @@ export type EngineOptions = {
 
 export type EngineTiming = {
   stateDir?: string;
+  /** the engine's clock (default Date.now): tests set it ahead or back to stand for time gone by */
+  now?: () => number;
   poll?: { minMs: number; maxMs: number };
   retry?: RetryPolicy;
 };
@@ -50,6 +52,7 @@ export function engineForHttp(http: OrgHttp, opts: EngineOptions & EngineTiming 
     stateDir: opts.stateDir ?? defaultStateDir(),
     splitThreads: splitSettings(),
     ...(opts.stop ? { stop: opts.stop, sleep: opts.stop.sleep } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
   });
 }
 

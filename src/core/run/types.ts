@@ -166,6 +166,13 @@ export type LoadEvent =
   | { type: 'part-given-up'; chunk: number; jobId: string; jobs: number }
   /** resume cut a record torn by a crash off the ledger (the message says where its bytes are kept) */
   | { type: 'ledger-repaired'; message: string }
+  /**
+   * an add that is not idempotent (a V1 batch, a job creation) began at `sentAt` and was never
+   * answered, and the org does not list it: it may still be working on it, so nothing is sent again
+   * (no batch added, no job created) before `until`
+   */
+  | { type: 'send-in-doubt'; what: 'batch'; chunk: number; jobId: string; batch: number; sentAt: string; until: string }
+  | { type: 'send-in-doubt'; what: 'job'; chunk: number; sentAt: string; until: string }
   | { type: 'job-created'; jobId: string; chunk: number; rows: number; adopted: boolean }
   | { type: 'job-uploaded'; jobId: string; chunk: number }
   | { type: 'job-progress'; jobId: string; state: JobState; processed: number; failed: number }

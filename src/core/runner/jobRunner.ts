@@ -39,6 +39,7 @@ import { retryingWithEvents, Retrying } from '../http/retrying.js';
 import { PollSchedule } from './pollSchedule.js';
 import { CreationJournal } from './creationJournal.js';
 import { InFlight } from './inFlight.js';
+import { DoubtClock, maxAnswerMs, settleInDoubt } from './inDoubt.js';
 import { byCreation, Intent, matchOrphan } from './orphans.js';
 import { V1Jobs } from './v1Jobs.js';
 import { creationJournalOf, unclaimedJobs } from './foreignJobs.js';
@@ -62,6 +63,8 @@ export type RunnerDeps = {
    * wake at once. Calls already sent finish, and their answers are recorded.
    */
   stop?: StopToken;
+  /** the longest the org may take to answer a call, for a send in doubt (default maxAnswerMs(): inDoubt.ts) */
+  maxAnswerMs?: number;
 };
 
 export type Deadline = { at: number };
@@ -143,7 +146,9 @@ export class JobRunner {
   public async run(ctx: RunContext, parts: ChunkState[]): Promise<void> {
     const v1 = ctx.v1 ?? ctx.state.spec.v1;
     if (v1 && !this.deps.bulkV1) throw new Error('a Bulk API V1 run needs a V1 client');
-    this.v1 = v1 ? new V1Jobs(this.deps.bulkV1!, this.deps.bulk, v1) : undefined;
+    this.v1 = v1
+      ? new V1Jobs(this.deps.bulkV1!, this.deps.bulk, v1, { ...this.doubtClock(), emit: this.deps.emit })
+      : undefined;
     this.jobs = this.v1 ?? this.deps.bulk;
     // Jobs left holding data, whose abort a crash cut short: aborted now (an Open job's data is
     // never processed; closed, it would be).
@@ -463,7 +468,7 @@ export class JobRunner {
       async () => {
         const index = c.chunk.index;
         if (c.creatingAt) {
-          const orphan = await this.findOrphan(ctx, journal, c);
+          const orphan = await this.settledOrphan(ctx, journal, c);
           if (orphan) {
             journal.resolved(ctx.ledger.runDir, index, orphan.id);
             c.jobId = orphan.id;
@@ -498,7 +503,8 @@ export class JobRunner {
       {
         sleep: this.deps.sleep,
         pollMs: Math.min(200, this.deps.poll.minMs),
-        maxWaitMs: this.deps.lockWaitMs ?? 10 * 60_000,
+        // Past the longest wait for a creation in doubt (settledOrphan), which holds the lock meanwhile.
+        maxWaitMs: this.deps.lockWaitMs ?? Math.max(10 * 60_000, this.doubtClock().boundMs + 60_000),
         onWait: (owner) => this.deps.emit({ type: 'retry', what: 'create job', attempt: 0, delayMs: 0, reason: `waiting for process ${owner.pid}, which is creating a job for the same object` }),
       }
     );
@@ -542,6 +548,25 @@ export class JobRunner {
       await this.abortIfOpen(extra.id);
       ctx.ledger.append({ t: 'aborted-orphan', chunk: c.chunk.index, jobId: extra.id });
     }
+  }
+
+  /**
+   * The job an interrupted creation of this part made, if one did. A creation whose request left
+   * this machine (the journal has its intent) and was never answered may still be under way in the
+   * org: a job that does not show yet is waited for while the org could still be making it
+   * (inDoubt.ts), so it is adopted rather than left Open beside a new one.
+   */
+  private async settledOrphan(ctx: RunContext, journal: CreationJournal, c: ChunkState): Promise<JobInfo | undefined> {
+    const since = c.creatingAt!;
+    const inDoubt = c.journaled === true && journal.outcome(ctx.ledger.runDir, c.chunk.index, since)?.resolved === false;
+    if (!inDoubt) return this.findOrphan(ctx, journal, c);
+    return settleInDoubt(this.doubtClock(), Date.parse(since), () => this.findOrphan(ctx, journal, c), (until) =>
+      this.deps.emit({ type: 'send-in-doubt', what: 'job', chunk: c.chunk.index, sentAt: since, until: new Date(until).toISOString() })
+    );
+  }
+
+  private doubtClock(): DoubtClock {
+    return { now: this.deps.now, sleep: this.deps.sleep, pollMs: this.deps.poll.maxMs, boundMs: this.deps.maxAnswerMs ?? maxAnswerMs() };
   }
 
   /** The job an interrupted creation of this part made, if one did (see orphans.ts). */

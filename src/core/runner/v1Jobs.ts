@@ -6,7 +6,10 @@
  * Adding a batch is not idempotent: a request whose answer was lost (a crash, a reset) may or may
  * not have made a batch. Before such a batch is sent again, the job's batches are listed; one the
  * ledger does not know is compared with the batch that was being sent (its request, as the org
- * keeps it, byte for byte) and taken as it when they match, so no row is ever sent twice.
+ * keeps it, byte for byte) and taken as it when they match, so no row is ever sent twice. The org
+ * may still be working on a request it fully received when the answer was lost: while it could be
+ * (the add's start plus the longest the org takes to answer, inDoubt.ts) a batch it does not list
+ * yet is waited for, not sent again.
  *
  * Job states map onto Bulk API 2.0's, which the runner and the ledger use: an Open job is Open; a
  * Closed or Aborted one with batches still Queued or InProgress is InProgress; once none are, a
@@ -35,6 +38,8 @@ import { Ledger } from '../ledger/ledger.js';
 import { ChunkState, V1RunSpec } from '../ledger/records.js';
 import { crashIfAsked } from '../runtime/crashPoints.js';
 import { Retrying } from '../http/retrying.js';
+import { LoadEvent } from '../run/types.js';
+import { DoubtClock, settleInDoubt } from './inDoubt.js';
 
 /** Bulk API Developer Guide: Bulk API Limits: a batch holds at most 10,000 records and 10 MB (10,000,000 characters). */
 export const V1_MAX_BATCH_ROWS = 10_000;
@@ -59,7 +64,13 @@ export class V1Jobs {
   /** failed rows kept by a complete pass over the successful ones, for the join's failed pass */
   private readonly spilled = new Set<string>();
 
-  public constructor(private readonly v1: BulkV1, private readonly v2: BulkV2, private readonly spec: V1RunSpec) {}
+  public constructor(
+    private readonly v1: BulkV1,
+    private readonly v2: BulkV2,
+    private readonly spec: V1RunSpec,
+    /** the clock and bound an add in doubt is waited for by, and where the wait is told */
+    private readonly doubt: DoubtClock & { emit: (e: LoadEvent) => void }
+  ) {}
 
   public async createIngestJob(spec: IngestJobSpec): Promise<JobInfo> {
     const job = await v1Call(() =>
@@ -112,16 +123,23 @@ export class V1Jobs {
       goOn();
       const batch = i + 1;
       const body = await batchBody(c.chunk.file, header, range);
-      ledger.append({ t: 'batch-adding', chunk: c.chunk.index, jobId, batch });
+      c.batchAddingAt = ledger.append({ t: 'batch-adding', chunk: c.chunk.index, jobId, batch }).at;
       c.batchAdding = batch;
       crashIfAsked('before-batch', batch);
       let info: V1BatchInfo & { adopted?: boolean };
+      // When the attempt that failed began: the org may work on it until then plus the bound.
+      let began = this.doubt.now();
+      const add = (): Promise<V1BatchInfo> => {
+        began = this.doubt.now();
+        return v1Call(() => this.v1.addBatch(jobId, body));
+      };
       try {
         info = await retrying(
           'add batch',
-          () => v1Call(() => this.v1.addBatch(jobId, body)),
-          // The failed attempt may have made the batch: look for it before sending it again.
-          async () => (await this.landedAs(c, body, retrying)) ?? v1Call(() => this.v1.addBatch(jobId, body))
+          add,
+          // The failed attempt may have made the batch: look for it before sending it again (and,
+          // when no answer came at all, wait while the org may still be making it).
+          async (e) => (await this.landedAs(c, body, retrying, answered(e) ? undefined : began)) ?? add()
         );
       } catch (e) {
         if (!(e instanceof OrgApiError && (e.status === 404 || e.errorCode === 'INVALIDJOBSTATE'))) throw e;
@@ -203,17 +221,24 @@ export class V1Jobs {
   /** After a crash or a lost answer: the job's batches against the ledger's. */
   private async reconcile(ledger: Ledger, c: ChunkState, retrying: Retrying, header: Buffer, ranges: BatchRange[]): Promise<'ok' | 'foreign' | 'unusable'> {
     const jobId = c.jobId!;
-    let inOrg: V1BatchInfo[];
+    const known = new Set(c.batches!.filter(Boolean));
+    const pending = c.batchAdding;
+    const list = async (): Promise<V1BatchInfo[]> => (await retrying('list batches', () => v1Call(() => this.v1.batches(jobId)))).filter((b) => !known.has(b.id));
+    let unknown: V1BatchInfo[];
     try {
-      inOrg = await retrying('list batches', () => v1Call(() => this.v1.batches(jobId)));
+      // An add begun and never answered: the org may still be making its batch (inDoubt.ts).
+      unknown =
+        pending !== undefined && c.batchAddingAt
+          ? (await this.inDoubt(c, pending, Date.parse(c.batchAddingAt), async () => {
+              const u = await list();
+              return u.length ? u : undefined;
+            })) ?? []
+          : await list();
     } catch (e) {
       if (e instanceof OrgApiError && e.status === 404 && !c.batches!.some(Boolean)) return 'unusable';
       throw e;
     }
-    const known = new Set(c.batches!.filter(Boolean));
-    const unknown = inOrg.filter((b) => !known.has(b.id));
     if (!unknown.length) return 'ok';
-    const pending = c.batchAdding;
     if (pending !== undefined && unknown.length === 1) {
       const body = await batchBody(c.chunk.file, header, ranges[pending - 1]);
       const theirs = await retrying('batch request', () => v1Call(() => this.v1.batchRequest(jobId, unknown[0].id)));
@@ -230,22 +255,37 @@ export class V1Jobs {
     throw new ForeignBatchError(jobId, unknown.map((b) => b.id));
   }
 
-  /** The batch a failed add made, if it did: the one batch of the job the ledger does not know, with this request. */
-  private async landedAs(c: ChunkState, body: Buffer, retrying: Retrying): Promise<(V1BatchInfo & { adopted: true }) | undefined> {
+  /**
+   * The batch a failed add made, if it did: a batch of the job the ledger does not know, with this
+   * request. `began`: no answer came to the attempt begun then, so the org may still be making it: a
+   * batch that does not show yet is waited for (inDoubt.ts).
+   */
+  private async landedAs(c: ChunkState, body: Buffer, retrying: Retrying, began?: number): Promise<(V1BatchInfo & { adopted: true }) | undefined> {
     const jobId = c.jobId!;
     const known = new Set((c.batches ?? []).filter(Boolean));
-    const unknown = (await retrying('list batches', () => v1Call(() => this.v1.batches(jobId)))).filter((b) => !known.has(b.id));
-    for (const b of unknown) {
-      const theirs = await retrying('batch request', () => v1Call(() => this.v1.batchRequest(jobId, b.id)));
-      if (theirs.equals(body)) return { ...b, adopted: true };
-    }
-    return undefined;
+    const look = async (): Promise<(V1BatchInfo & { adopted: true }) | undefined> => {
+      const unknown = (await retrying('list batches', () => v1Call(() => this.v1.batches(jobId)))).filter((b) => !known.has(b.id));
+      for (const b of unknown) {
+        const theirs = await retrying('batch request', () => v1Call(() => this.v1.batchRequest(jobId, b.id)));
+        if (theirs.equals(body)) return { ...b, adopted: true };
+      }
+      return undefined;
+    };
+    return began === undefined ? look() : this.inDoubt(c, c.batchAdding!, began, look);
+  }
+
+  /** What `look` finds of the part's add of `batch` begun at `since`, waited for while the org may still be making it. */
+  private inDoubt<T>(c: ChunkState, batch: number, since: number, look: () => Promise<T | undefined>): Promise<T | undefined> {
+    return settleInDoubt(this.doubt, since, look, (until) =>
+      this.doubt.emit({ type: 'send-in-doubt', what: 'batch', chunk: c.chunk.index, jobId: c.jobId!, batch, sentAt: new Date(since).toISOString(), until: new Date(until).toISOString() })
+    );
   }
 
   private recordBatch(ledger: Ledger, c: ChunkState, batch: number, batchId: string, adopted?: boolean): void {
     ledger.append({ t: 'batch-added', chunk: c.chunk.index, jobId: c.jobId!, batch, batchId, ...(adopted ? { adopted: true } : {}) });
     (c.batches ??= [])[batch - 1] = batchId;
     c.batchAdding = undefined;
+    c.batchAddingAt = undefined;
   }
 
   private batchesOf(c: ChunkState): Promise<PartBatches> {
@@ -390,6 +430,15 @@ export function asJobInfo(j: V1JobInfo): JobInfo {
     apiActiveProcessingTime: j.apiActiveProcessingTime,
     apexProcessingTime: j.apexProcessingTime,
   };
+}
+
+/**
+ * Whether the org itself answered the failed call (an error of its own: it is done with the request).
+ * No answer at all (a reset, a time-out, a body cut off), or a gateway's 502, 503 or 504 page, leaves
+ * the org possibly still working on it.
+ */
+function answered(e: Error): boolean {
+  return e instanceof OrgApiError && !(e.status >= 502 && e.status <= 504);
 }
 
 /**

@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, runCrashChild, testEngine, testHttp } from '../../helpers/engine.js';
+import { isCall, killWhileHeld, type Route } from '../../helpers/held.js';
 import { BulkV1 } from '../../../src/core/bulk/bulkV1.js';
 import { ForeignBatchError } from '../../../src/core/runner/v1Jobs.js';
 import { OrgApiError } from '../../../src/core/http/orgHttp.js';
 import { readCsv } from '../../helpers/csv.js';
-import type { LoadRequest, LoadResult } from '../../../src/core/run/types.js';
+import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/run/types.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import { scrambledParents } from '../../helpers/skew.js';
 
@@ -245,7 +246,115 @@ describe('load engine: Bulk API V1', function () {
     expect(loaded()).to.have.length(140);
   });
 
+  describe('an add in doubt: the org may still be working on it (SF_BULKOPS_MAX_ANSWER_MS)', () => {
+    type InDoubt = Extract<LoadEvent, { type: 'send-in-doubt' }>;
+    let saved: string | undefined;
+    beforeEach(() => {
+      saved = process.env.SF_BULKOPS_MAX_ANSWER_MS;
+    });
+    afterEach(() => {
+      if (saved === undefined) delete process.env.SF_BULKOPS_MAX_ANSWER_MS;
+      else process.env.SF_BULKOPS_MAX_ANSWER_MS = saved;
+      emu.onRequest = undefined;
+      emu.onHeld = undefined;
+    });
+    const ADD: Route = { method: 'POST', path: /\/job\/\w+\/batch$/ };
+    const isAdd = (e: { method: string; path: string }): boolean => isCall(ADD, e);
+    const addingAt = (runDir: string, batch: number): string => {
+      const r = Ledger.read(runDir).find((x) => x.t === 'batch-adding' && x.batch === batch);
+      return r!.at;
+    };
+
+    it('killed -9 while the org holds the add of batch 2 (a slow answer), resumed at once: the resume waits for it and takes it, every row once', async () => {
+      await start();
+      process.env.SF_BULKOPS_MAX_ANSWER_MS = '120000';
+      const req = request(file(250, 50));
+      // The org holds the second add it gets: it has the whole request and works on it as the client dies.
+      const exit = await killWhileHeld(emu, { target: target(), request: req }, ADD, 2);
+      expect(exit.signal, exit.stderr).to.equal('SIGKILL');
+      // The held add lands once the resume has looked: as it says it waits, or (unfixed) as it sends batch 2 itself.
+      emu.onRequest = (entry): void => {
+        if (isAdd(entry)) emu.releaseHeld();
+      };
+      const waits: InDoubt[] = [];
+      const { engine } = testEngine(target(), (e) => {
+        if (e.type !== 'send-in-doubt') return;
+        waits.push(e);
+        emu.releaseHeld();
+      });
+      const runDir = join(req.ledgerDir, req.runId);
+      const result = await engine.resume(runDir, 60_000);
+      await emu.heldSettled();
+      expect(result).to.include({ status: 'Completed', bulkApi: 'v1', rows: 250, successful: 245, failed: 5, unprocessed: 0, unmatched: 0 });
+      expect(loaded()).to.have.length(245);
+      expect(new Set(loaded()).size).to.equal(245);
+      expect(batchesSent()).to.equal(5);
+      const [job] = emu.bulkV1.listJobs();
+      expect(waits).to.deep.equal([{ type: 'send-in-doubt', what: 'batch', chunk: 1, jobId: job.id, batch: 2, sentAt: addingAt(runDir, 2), until: new Date(Date.parse(addingAt(runDir, 2)) + 120_000).toISOString() }]);
+      const adopted = Ledger.read(runDir).filter((r) => r.t === 'batch-added' && r.adopted);
+      expect(adopted.map((r) => (r as { batch: number }).batch)).to.deep.equal([2]);
+    });
+
+    it('an add that never reached the org (killed right before it), resumed at once: waits until its start plus the bound, lists again, then sends it', async () => {
+      await start();
+      process.env.SF_BULKOPS_MAX_ANSWER_MS = '1500';
+      const req = request(file(250, 50));
+      const child = await runCrashChild({ target: target(), request: req }, 'before-batch:2');
+      expect(child.signal, child.stderr).to.equal('SIGKILL');
+      const runDir = join(req.ledgerDir, req.runId);
+      // The resume's clock starts at the moment the add began: "at once", however long the child took to die.
+      const sentAt = Date.parse(addingAt(runDir, 2));
+      const offset = Date.now() - sentAt;
+      const now = (): number => Date.now() - offset;
+      const waits: InDoubt[] = [];
+      const lists: number[] = [];
+      let addSentAt = 0;
+      emu.onRequest = (entry): void => {
+        if (entry.method === 'GET' && /\/job\/\w+\/batch$/.test(entry.path)) lists.push(now());
+        if (isAdd(entry) && !addSentAt) addSentAt = now();
+      };
+      const { engine } = testEngine(target(), (e) => e.type === 'send-in-doubt' && void waits.push(e), now);
+      const result = await engine.resume(runDir, 60_000);
+      expect(result).to.include({ status: 'Completed', successful: 245, failed: 5, unprocessed: 0, unmatched: 0 });
+      expect(waits.map((w) => [w.what === 'batch' && w.batch, w.until])).to.deep.equal([[2, new Date(sentAt + 1500).toISOString()]]);
+      // Batch 2 went only after a listing made at the end of the wait found nothing.
+      expect(addSentAt).to.be.at.least(sentAt + 1500);
+      expect(lists.filter((t) => t >= sentAt + 1500 && t <= addSentAt)).to.not.be.empty;
+      expect(loaded()).to.have.length(245);
+      expect(new Set(loaded()).size).to.equal(245);
+      expect(batchesSent()).to.equal(5);
+    });
+
+    it('resumed long after the stop (past the bound): no wait, the missing batch is sent at once', async () => {
+      await start();
+      process.env.SF_BULKOPS_MAX_ANSWER_MS = '60000';
+      const req = request(file(250, 50));
+      const child = await runCrashChild({ target: target(), request: req }, 'before-batch:2');
+      expect(child.signal, child.stderr).to.equal('SIGKILL');
+      const runDir = join(req.ledgerDir, req.runId);
+      // The resume's clock a minute and a second after the add began.
+      const offset = Date.parse(addingAt(runDir, 2)) + 61_000 - Date.now();
+      const waits: InDoubt[] = [];
+      const { engine } = testEngine(target(), (e) => e.type === 'send-in-doubt' && void waits.push(e), () => Date.now() + offset);
+      const result = await engine.resume(runDir, 60_000);
+      expect(result).to.include({ status: 'Completed', successful: 245, failed: 5, unprocessed: 0, unmatched: 0 });
+      expect(waits).to.deep.equal([]);
+      expect(loaded()).to.have.length(245);
+      expect(batchesSent()).to.equal(5);
+    });
+  });
+
   describe('kill -9 then resume', () => {
+    // A crash right before an add leaves it in doubt: the resume waits half a second for it (not the org's 11 minutes).
+    let savedBound: string | undefined;
+    beforeEach(() => {
+      savedBound = process.env.SF_BULKOPS_MAX_ANSWER_MS;
+      process.env.SF_BULKOPS_MAX_ANSWER_MS = '500';
+    });
+    afterEach(() => {
+      if (savedBound === undefined) delete process.env.SF_BULKOPS_MAX_ANSWER_MS;
+      else process.env.SF_BULKOPS_MAX_ANSWER_MS = savedBound;
+    });
     const points = ['before-create', 'after-create', 'after-claim', 'before-batch:1', 'before-batch:3', 'after-batch:1', 'after-batch:3', 'after-batch:5', 'after-upload', 'after-close', 'mid-results', 'before-merge'];
     for (const point of points) {
       it(`every row once, no batch twice, after a crash at ${point}`, async () => {

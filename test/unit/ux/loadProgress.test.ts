@@ -37,6 +37,13 @@ describe('load progress lines (outside a terminal)', () => {
     expect(lines).to.deep.equal(['Resuming run run-1: 60000 rows in 3 part(s), 1 of their jobs ended before.', 'Processed 54087 of 60000 rows (0 failed).']);
   });
 
+  it('says which batch of which part is in doubt, when it was sent and until when the load waits before sending it again', () => {
+    const { lines, on } = setup();
+    on({ type: 'send-in-doubt', what: 'batch', chunk: 1, jobId: '750x', batch: 2, sentAt: '2026-12-07T15:00:00.000Z', until: '2026-12-07T15:11:00.000Z' });
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.match(/^Part 1: batch 2 was sent to job 750x at 2026-12-07T15:00:00.000Z .* Waiting until 2026-12-07T15:11:00.000Z .*SF_BULKOPS_MAX_ANSWER_MS/);
+  });
+
   it('prints no progress line while nothing was processed', () => {
     const { lines, on } = setup();
     on({ type: 'planned', rows: 10, chunks: 1, bytes: 100, rejected: 0 });

@@ -16,6 +16,9 @@ import type { BulkV1, V1BatchInfo } from '../../../../src/core/bulk/bulkV1.js';
 import type { BulkV2 } from '../../../../src/core/bulk/bulkV2.js';
 import type { ChunkState } from '../../../../src/core/ledger/records.js';
 
+
+/** These tests leave no add in doubt: the clock is never read. */
+const NO_DOUBT = { now: Date.now, sleep: (): Promise<void> => Promise.resolve(), pollMs: 1, boundMs: 0, emit: (): void => {} };
 describe('V1: a Failed batch that processed rows and gives no result', () => {
   let dir: string;
   beforeEach(() => {
@@ -40,7 +43,7 @@ describe('V1: a Failed batch that processed rows and gives no result', () => {
         return Promise.resolve(Readable.from([Buffer.from(lines.join('\n') + '\n')]));
       },
     } as unknown as BulkV1;
-    const v1 = new V1Jobs(fake, {} as BulkV2, { concurrencyMode: 'Serial', batchRows: 20 });
+    const v1 = new V1Jobs(fake, {} as BulkV2, { concurrencyMode: 'Serial', batchRows: 20 }, NO_DOUBT);
     const c: ChunkState = { chunk, jobId: '750J', batches: ['751A', '751B'] } as ChunkState;
     const state = await v1.joinState(c, 'Failed');
     const parts = partPaths(dir, 1);
@@ -63,7 +66,7 @@ describe('V1: a Failed batch that processed rows and gives no result', () => {
       batches: () => Promise.resolve(batches),
       batchResult: () => Promise.resolve(Readable.from([Buffer.from(['"Id","Success","Created","Error"', ...Array.from({ length: 15 }, (_, i) => `"003${i}","true","true",""`)].join('\n') + '\n')])),
     } as unknown as BulkV1;
-    const v1 = new V1Jobs(fake, {} as BulkV2, { concurrencyMode: 'Serial', batchRows: 40 });
+    const v1 = new V1Jobs(fake, {} as BulkV2, { concurrencyMode: 'Serial', batchRows: 40 }, NO_DOUBT);
     const c: ChunkState = { chunk, jobId: '750J', batches: ['751A'] } as ChunkState;
     const parts = partPaths(dir, 1);
     const counts = await joinJob(chunk, await v1.joinState(c, 'Failed'), (kind) => v1.results(c, kind), parts);
