@@ -344,7 +344,8 @@ describe('load engine: concurrent runs and doubtful jobs', function () {
     });
     expect(error).to.be.instanceOf(Error);
     const runDir = join(req.ledgerDir, req.runId);
-    expect(Ledger.read(runDir).map((r) => r.t)).to.deep.equal(['run']);
+    // Not ended: only the run and its claim on the file (an insert) are in its ledger, no 'abandoned'.
+    expect(Ledger.read(runDir).map((r) => r.t)).to.deep.equal(['run', 'fingerprint']);
     const result = await testEngine(target()).engine.resume(runDir, 60_000);
     expect(result).to.include({ status: 'Completed', successful: 100 });
     expectOnce('kappa', 100);

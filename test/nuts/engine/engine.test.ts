@@ -97,7 +97,8 @@ describe('load engine against the emulator', function () {
     expect(error).to.be.instanceOf(DuplicateRunError);
     expect((error as DuplicateRunError).earlierRunId).to.equal(first.runId);
     // The refused run keeps only its ledger, which says why: resume refuses it rather than finishing another run.
-    const refused = readdirSync(join(work, 'runs')).filter((r) => r !== first.runId);
+    // (claims/ holds the inserts' claims on their files while they are taken: duplicateGuard.ts.)
+    const refused = readdirSync(join(work, 'runs')).filter((r) => r !== first.runId && r !== 'claims');
     expect(refused).to.have.length(1);
     expect(readdirSync(join(work, 'runs', refused[0])).sort()).to.deep.equal(['ledger.jsonl']);
     expect(Ledger.read(join(work, 'runs', refused[0])).map((r) => r.t)).to.deep.equal(['run', 'abandoned']);
