@@ -65,9 +65,10 @@ async function split(ctx: LoadContext, ledger: Ledger, runDir: string, spec: Run
   // file is split or anything sent. Other operations go on (the earlier run is named once split).
   const ahead = readsPrintAhead(spec) ? await fingerprintFiles(spec.files).catch(() => undefined) : undefined;
   if (ahead) await claimInput(ctx, ledger, runDir, spec, ahead);
-  if (spec.operation === 'insert') await warnOfForeignJobs(ctx, runDir);
   const print = ahead ? undefined : new Fingerprint(spec.files.length);
   const inputs = await openInputs(ctx.deps.describe, req, {}, print);
+  // After the header's check: a file refused for its header asks nothing of the org's jobs.
+  if (spec.operation === 'insert') await warnOfForeignJobs(ctx, runDir);
   await mkdir(spec.resultsDir, { recursive: true });
   const auto = req.autoConcurrency
     ? await planAuto({

@@ -17,6 +17,7 @@ import type { LoadEvent, LoadRequest } from '../../../src/core/run/types.js';
 import { runRows } from '../../../src/core/run/runRows.js';
 import { readCsv } from '../../helpers/csv.js';
 import { scrambledParents } from '../../helpers/skew.js';
+import { DuplicateRunError } from '../../../src/core/load/duplicateGuard.js';
 
 describe('load engine: parts sent while the input is split, and what goes wrong around them', function () {
   this.timeout(120_000);
@@ -54,8 +55,12 @@ describe('load engine: parts sent while the input is split, and what goes wrong 
     expect(child.signal, child.stderr + child.stdout).to.equal('SIGKILL');
     const sent = createdJobs(runDir);
     expect(sent).to.have.length(2);
-    // The user runs the same insert again (run A was never planned, so it is not "loaded before").
-    const b = await testEngine(target()).engine.start(request(file));
+    // The user runs the same insert again: refused, run A holds the file (it claimed it before its
+    // first part went up). The user forces it, and run A's resume is then the second insert.
+    const refused = await testEngine(target()).engine.start(request(file)).then(() => undefined, (e: Error) => e);
+    expect(refused, 'a second insert while run A is unfinished').to.be.instanceOf(DuplicateRunError);
+    expect((refused as DuplicateRunError).message).to.include(a.runId);
+    const b = await testEngine(target()).engine.start(request(file, { force: true }));
     expect(b).to.include({ status: 'Completed', successful: 300 });
     const error = await testEngine(target()).engine.resume(runDir, 60_000).then(() => undefined, (e: Error) => e);
     expect(error?.name).to.equal('DuplicateRunError');
