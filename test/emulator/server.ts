@@ -278,6 +278,8 @@ export class Emulator {
     }
     // Whatever the processing model had due by now happens before the org answers.
     this.processing.catchUp();
+    // The org's time, as every Salesforce answer carries it (clients measure windows on it).
+    res.setHeader('Date', new Date(this.clock.now()).toUTCString());
     const fault = control ? undefined : this.faults.take(method, path);
     if (fault?.kind === 'hold') {
       entry.fault = fault.kind;

@@ -5,6 +5,7 @@ import { Messages } from '@salesforce/core';
 import { auditOrg, AuditReport } from '../../core/audit/auditService.js';
 import { SEVERITIES, Severity } from '../../core/audit/findings.js';
 import { defaultHistoryDir } from '../../core/jobs/history.js';
+import { orgNow } from '../../core/http/orgClock.js';
 import { parseSince } from '../../core/jobs/period.js';
 import { orgHttp, retrier, retrySettings } from '../../core/org/connection.js';
 import { AUDIT_FORMATS, auditExitCode, AuditFormat, auditText, printAudit } from '../../ux/auditReport.js';
@@ -44,11 +45,12 @@ export default class BulkopsAudit extends SfCommand<BulkopsAuditResult> {
 
   public async run(): Promise<BulkopsAuditResult> {
     const { flags } = await this.parse(BulkopsAudit);
-    const now = Date.now();
-    const since = parseSince(flags.since, now);
-    if (since === undefined) throw messages.createError('error.badSince', [flags.since]);
+    if (parseSince(flags.since) === undefined) throw messages.createError('error.badSince', [flags.since]);
     const inventory = readInventoryFlag(flags.inventory, messages);
     const http = orgHttp(flags['target-org'].getConnection(flags['api-version']));
+    // The period is the org's: its clock stamps the jobs (orgClock.ts).
+    const { now } = await orgNow(http, retrier(retrySettings()));
+    const since = parseSince(flags.since, now)!;
     this.spinner.start('Reading the org\'s jobs, event logs and async Apex jobs');
     // Read-only: a signal stops it at once (graceMs 0).
     const stop = new SignalStop({ graceMs: 0, notice: stopNotice }).arm();

@@ -3,6 +3,7 @@ import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { LockHeldError } from '../../core/io/fileLock.js';
 import { defaultHistoryDir } from '../../core/jobs/history.js';
+import { orgNow } from '../../core/http/orgClock.js';
 import { parseSince } from '../../core/jobs/period.js';
 import { MonitorReport, runMonitor } from '../../core/monitor/monitorService.js';
 import { orgHttp, retrier, retrySettings } from '../../core/org/connection.js';
@@ -43,12 +44,13 @@ export default class BulkopsMonitor extends SfCommand<BulkopsMonitorResult> {
 
   public async run(): Promise<BulkopsMonitorResult> {
     const { flags } = await this.parse(BulkopsMonitor);
-    const now = Date.now();
-    const since = parseSince(flags.since, now);
-    if (since === undefined) throw messages.createError('error.badSince', [flags.since]);
+    if (parseSince(flags.since) === undefined) throw messages.createError('error.badSince', [flags.since]);
     const inventory = flags.inventory ? readInventoryFlag(flags.inventory, messages) : undefined;
     const targets = webhookTargets({ slack: flags['slack-webhook'], webhook: flags.webhook }, messages);
     const http = orgHttp(flags['target-org'].getConnection(flags['api-version']));
+    // The window and "long-running" are measured on the org's clock, which stamps the jobs (orgClock.ts).
+    const { now } = await orgNow(http, retrier(retrySettings()));
+    const since = parseSince(flags.since, now)!;
     this.spinner.start('Reading the org\'s jobs and async Apex jobs');
     let report: MonitorReport;
     try {

@@ -6,6 +6,7 @@ import type { DraftEntry } from '../../../core/inventoryInit/draft.js';
 import { draftInventory } from '../../../core/inventoryInit/initService.js';
 import { defaultHistoryDir } from '../../../core/jobs/history.js';
 import type { HistorySave } from '../../../core/jobs/jobsService.js';
+import { orgNow } from '../../../core/http/orgClock.js';
 import { parseSince } from '../../../core/jobs/period.js';
 import { orgHttp, retrier, retrySettings } from '../../../core/org/connection.js';
 import { simpleExitCodesSection } from '../../../ux/exitCodes.js';
@@ -43,14 +44,17 @@ export default class BulkopsInventoryInit extends SfCommand<BulkopsInventoryInit
 
   public async run(): Promise<BulkopsInventoryInitResult> {
     const { flags } = await this.parse(BulkopsInventoryInit);
-    const now = Date.now();
-    const since = flags.since === undefined ? undefined : parseSince(flags.since, now);
-    if (flags.since !== undefined && since === undefined) throw messages.createError('error.badSince', [flags.since]);
+    if (flags.since !== undefined && parseSince(flags.since) === undefined) throw messages.createError('error.badSince', [flags.since]);
     const file = resolve(flags['output-file']);
     if (existsSync(file) && !flags.force) throw messages.createError('error.exists', [flags['output-file']]);
     const org = flags['target-org'];
     this.spinner.start('Reading the org\'s jobs and event logs');
-    const draft = await draftInventory(orgHttp(org.getConnection(flags['api-version'])), retrier(retrySettings()), {
+    const http = orgHttp(org.getConnection(flags['api-version']));
+    const retry = retrier(retrySettings());
+    // --since is a span of the org's time, which stamps the jobs (orgClock.ts).
+    const { now } = await orgNow(http, retry);
+    const since = flags.since === undefined ? undefined : parseSince(flags.since, now);
+    const draft = await draftInventory(http, retry, {
       historyDir: resolve(flags['history-dir'] ?? defaultHistoryDir()),
       since,
       now,
