@@ -5,8 +5,7 @@ import { Messages } from '@salesforce/core';
 import { auditOrg, AuditReport } from '../../core/audit/auditService.js';
 import { SEVERITIES, Severity } from '../../core/audit/findings.js';
 import { defaultHistoryDir } from '../../core/jobs/history.js';
-import { orgNow } from '../../core/http/orgClock.js';
-import { parseSince } from '../../core/jobs/period.js';
+import { parseSince, windowOnOrgClock } from '../../core/jobs/period.js';
 import { orgHttp, retrier, retrySettings } from '../../core/org/connection.js';
 import { AUDIT_FORMATS, auditExitCode, AuditFormat, auditText, printAudit } from '../../ux/auditReport.js';
 import { readInventoryFlag } from '../../ux/inventoryInput.js';
@@ -49,14 +48,13 @@ export default class BulkopsAudit extends SfCommand<BulkopsAuditResult> {
     const inventory = readInventoryFlag(flags.inventory, messages);
     const http = orgHttp(flags['target-org'].getConnection(flags['api-version']));
     // The period is the org's: its clock stamps the jobs (orgClock.ts).
-    const { now } = await orgNow(http, retrier(retrySettings()));
-    const since = parseSince(flags.since, now)!;
+    const { now, since } = await windowOnOrgClock(http, retrier(retrySettings()), flags.since);
     this.spinner.start('Reading the org\'s jobs, event logs and async Apex jobs');
     // Read-only: a signal stops it at once (graceMs 0).
     const stop = new SignalStop({ graceMs: 0, notice: stopNotice }).arm();
     let report: BulkopsAuditResult;
     try {
-      report = await stop.within(auditOrg(http, retrier(retrySettings()), { inventory, historyDir: resolve(flags['history-dir'] ?? defaultHistoryDir()), since, now }));
+      report = await stop.within(auditOrg(http, retrier(retrySettings()), { inventory, historyDir: resolve(flags['history-dir'] ?? defaultHistoryDir()), since: since!, now }));
     } catch (e) {
       throw stop.stoppedBy ? interruptedReadError(stop.stoppedBy) : e;
     } finally {

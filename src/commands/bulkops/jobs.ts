@@ -4,8 +4,7 @@ import { Messages } from '@salesforce/core';
 import { orgHttp, retrier, retrySettings } from '../../core/org/connection.js';
 import { defaultHistoryDir } from '../../core/jobs/history.js';
 import { jobsReport, JobsReport } from '../../core/jobs/jobsService.js';
-import { orgNow } from '../../core/http/orgClock.js';
-import { parseSince } from '../../core/jobs/period.js';
+import { parseSince, windowOnOrgClock } from '../../core/jobs/period.js';
 import type { JobApi } from '../../core/jobs/types.js';
 import { JOB_COLUMNS, jobRows } from '../../ux/jobsTable.js';
 import { readInventoryFlag } from '../../ux/inventoryInput.js';
@@ -56,12 +55,12 @@ export default class BulkopsJobs extends SfCommand<BulkopsJobsResult> {
     const inventory = flags.inventory ? readInventoryFlag(flags.inventory, messages) : undefined;
     const http = orgHttp(flags['target-org'].getConnection(flags['api-version']));
     // --since and "long-running" are measured on the org's clock, which stamps the jobs (orgClock.ts).
-    const { now } = await orgNow(http, retrier(retrySettings()));
-    const since = flags.since === undefined ? undefined : parseSince(flags.since, now);
+    const retry = retrier(retrySettings());
+    const { now, since } = await windowOnOrgClock(http, retry, flags.since);
     this.spinner.start('Reading the org\'s jobs');
     // Read-only: a signal stops it at once (graceMs 0); the history it saves is appended record by record.
     const stop = new SignalStop({ graceMs: 0, notice: stopNotice }).arm();
-    const reading = jobsReport(http, retrier(retrySettings()), {
+    const reading = jobsReport(http, retry, {
       historyDir: resolve(flags['history-dir'] ?? defaultHistoryDir()),
       save: flags.save,
       now,

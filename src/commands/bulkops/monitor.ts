@@ -3,8 +3,7 @@ import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { LockHeldError } from '../../core/io/fileLock.js';
 import { defaultHistoryDir } from '../../core/jobs/history.js';
-import { orgNow } from '../../core/http/orgClock.js';
-import { parseSince } from '../../core/jobs/period.js';
+import { parseSince, windowOnOrgClock } from '../../core/jobs/period.js';
 import { MonitorReport, runMonitor } from '../../core/monitor/monitorService.js';
 import { orgHttp, retrier, retrySettings } from '../../core/org/connection.js';
 import { readInventoryFlag } from '../../ux/inventoryInput.js';
@@ -49,14 +48,14 @@ export default class BulkopsMonitor extends SfCommand<BulkopsMonitorResult> {
     const targets = webhookTargets({ slack: flags['slack-webhook'], webhook: flags.webhook }, messages);
     const http = orgHttp(flags['target-org'].getConnection(flags['api-version']));
     // The window and "long-running" are measured on the org's clock, which stamps the jobs (orgClock.ts).
-    const { now } = await orgNow(http, retrier(retrySettings()));
-    const since = parseSince(flags.since, now)!;
+    const retry = retrier(retrySettings());
+    const { now, since } = await windowOnOrgClock(http, retry, flags.since);
     this.spinner.start('Reading the org\'s jobs and async Apex jobs');
     let report: MonitorReport;
     try {
-      report = await runMonitor(http, retrier(retrySettings()), {
+      report = await runMonitor(http, retry, {
         historyDir: resolve(flags['history-dir'] ?? defaultHistoryDir()),
-        since,
+        since: since!,
         now,
         thresholds: { failureRate: flags['failure-rate'] / 100, failedRecords: flags['failed-records'], longAfterMs: flags['long-after'] * 60_000 },
         inventory,

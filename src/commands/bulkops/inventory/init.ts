@@ -6,8 +6,7 @@ import type { DraftEntry } from '../../../core/inventoryInit/draft.js';
 import { draftInventory } from '../../../core/inventoryInit/initService.js';
 import { defaultHistoryDir } from '../../../core/jobs/history.js';
 import type { HistorySave } from '../../../core/jobs/jobsService.js';
-import { orgNow } from '../../../core/http/orgClock.js';
-import { parseSince } from '../../../core/jobs/period.js';
+import { parseSince, windowOnOrgClock } from '../../../core/jobs/period.js';
 import { orgHttp, retrier, retrySettings } from '../../../core/org/connection.js';
 import { simpleExitCodesSection } from '../../../ux/exitCodes.js';
 
@@ -52,8 +51,7 @@ export default class BulkopsInventoryInit extends SfCommand<BulkopsInventoryInit
     const http = orgHttp(org.getConnection(flags['api-version']));
     const retry = retrier(retrySettings());
     // --since is a span of the org's time, which stamps the jobs (orgClock.ts).
-    const { now } = await orgNow(http, retry);
-    const since = flags.since === undefined ? undefined : parseSince(flags.since, now);
+    const { now, since } = await windowOnOrgClock(http, retry, flags.since);
     const draft = await draftInventory(http, retry, {
       historyDir: resolve(flags['history-dir'] ?? defaultHistoryDir()),
       since,
