@@ -66,7 +66,7 @@ export function sentSoFar(state: RunState): SentSoFar {
 }
 
 function sentText(s: SentSoFar): string {
-  if (!s.planned) return messages.getMessage('sent.notPlanned', [s.parts]);
+  if (!s.planned) return s.parts === 0 ? messages.getMessage('sent.nothing') : messages.getMessage('sent.notPlanned', [s.parts]);
   if (s.batches !== undefined) return messages.getMessage('sent.v1', [s.batches, s.partsSent, s.jobsEnded]);
   return messages.getMessage('sent.rows', [s.rowsSent, s.rows, s.partsSent, s.parts, s.jobsEnded]);
 }

@@ -63,11 +63,11 @@ export class BulkV1 {
       ['concurrencyMode', spec.concurrencyMode],
       ['contentType', 'CSV'],
     ]);
-    return jobInfo(await this.http.text({ method: 'POST', path: this.path('job'), headers: xmlHeaders(), body }));
+    return jobInfo(await this.http.xml({ method: 'POST', path: this.path('job'), headers: xmlHeaders(), body }, 'jobInfo'));
   }
 
   public async info(jobId: string): Promise<V1JobInfo> {
-    return jobInfo(await this.http.text({ method: 'GET', path: this.path(`job/${jobId}`) }));
+    return jobInfo(await this.http.xml({ method: 'GET', path: this.path(`job/${jobId}`) }, 'jobInfo'));
   }
 
   public close(jobId: string): Promise<V1JobInfo> {
@@ -80,18 +80,21 @@ export class BulkV1 {
 
   /** Adds one batch (a CSV with its header). Not idempotent: each call that reaches the org makes a batch. */
   public async addBatch(jobId: string, csv: Buffer): Promise<V1BatchInfo> {
-    const text = await this.http.text({
-      method: 'POST',
-      path: this.path(`job/${jobId}/batch`),
-      headers: { 'Content-Type': 'text/csv; charset=UTF-8', 'Content-Length': String(csv.length) },
-      body: csv,
-    });
+    const text = await this.http.xml(
+      {
+        method: 'POST',
+        path: this.path(`job/${jobId}/batch`),
+        headers: { 'Content-Type': 'text/csv; charset=UTF-8', 'Content-Length': String(csv.length) },
+        body: csv,
+      },
+      'batchInfo'
+    );
     return batchInfo(text);
   }
 
   /** The job's batches, in the order they were added (Bulk API Developer Guide: Get Information for All Batches in a Job). */
   public async batches(jobId: string): Promise<V1BatchInfo[]> {
-    const text = await this.http.text({ method: 'GET', path: this.path(`job/${jobId}/batch`) });
+    const text = await this.http.xml({ method: 'GET', path: this.path(`job/${jobId}/batch`) }, 'batchInfoList');
     return [...text.matchAll(/<batchInfo\b[^>]*>([\s\S]*?)<\/batchInfo>/g)].map((m) => batchInfo(m[1]));
   }
 
@@ -111,7 +114,7 @@ export class BulkV1 {
 
   private async setState(jobId: string, state: 'Closed' | 'Aborted'): Promise<V1JobInfo> {
     const body = xmlDoc('jobInfo', [['state', state]]);
-    return jobInfo(await this.http.text({ method: 'POST', path: this.path(`job/${jobId}`), headers: xmlHeaders(), body }));
+    return jobInfo(await this.http.xml({ method: 'POST', path: this.path(`job/${jobId}`), headers: xmlHeaders(), body }, 'jobInfo'));
   }
 
   private path(rest: string): string {

@@ -142,7 +142,16 @@ export class OrgHttp {
     const res = await this.send({ ...req, headers: { Accept: 'application/json', ...req.headers } });
     const text = (await readAll(res.body)).toString('utf8');
     if (res.status >= 400) throw apiError(res, text, req);
-    return (text ? JSON.parse(text) : {}) as T;
+    // A GET always answers a body; a POST, PATCH or DELETE may answer none (204 No Content).
+    if (!text) {
+      if (req.method === 'GET') throw notTheApis(res, text, req);
+      return {} as T;
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw notTheApis(res, text, req);
+    }
   }
 
   /**
@@ -167,11 +176,12 @@ export class OrgHttp {
     if (res.status >= 400) throw apiError(res, text, req);
   }
 
-  /** A call whose answer is read as text (Bulk API V1 answers in XML); the body may be streamed. */
-  public async text(req: HttpRequest | UploadRequest): Promise<string> {
+  /** A call answered in XML (Bulk API V1) whose document element is `root` (jobInfo, batchInfo, batchInfoList). */
+  public async xml(req: HttpRequest | UploadRequest, root: string): Promise<string> {
     const res = await this.send(req);
     const text = (await readAll(res.body)).toString('utf8');
     if (res.status >= 400) throw apiError(res, text, req);
+    if (!new RegExp(`<${root}[\\s>]`).test(text)) throw notTheApis(res, text, req);
     return text;
   }
 
@@ -276,6 +286,16 @@ async function readAll(body: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of body) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
+}
+
+/**
+ * A success status whose body is not the API's answer (a proxy's HTML page, an empty or cut body):
+ * the call's outcome is unknown, as when the answer breaks off, so it is a network error (transient;
+ * a send that is not idempotent is checked before it is sent again). Only the status and title show.
+ */
+function notTheApis(res: Answer, text: string, req: { method: string; path: string }): OrgNetworkError {
+  const what = text ? answerTitle(res.status, text) : `${answerTitle(res.status, '')}, empty`;
+  return new OrgNetworkError(`the answer was not the API's (${what})`, req.method, req.path, 'EBADANSWER');
 }
 
 function apiError(res: Answer, text: string, req: { method: string; path: string }): OrgApiError {

@@ -36,8 +36,9 @@ export type EngineTiming = {
 /** The engine over any OrgHttp: commands pass a Connection-backed one, tests an emulator-backed one. */
 export function engineForHttp(http: OrgHttp, opts: EngineOptions & EngineTiming = {}): LoadEngine {
   const policy = opts.retry ?? retrySettings(process.env, opts.retryMinutes);
-  // The calls before the first job (who we are, the object's describe) are retried like the rest.
-  const retry = retrier(policy, opts.onEvent);
+  // The calls before the first job (who we are, the object's describe) are retried like the rest,
+  // and a signal during their back-off ends them at once, as it does the runner's.
+  const retry = retrier(policy, opts.onEvent, opts.stop?.sleep);
   const describe = describeFromOrg(http, retry);
   return new LoadEngine({
     bulk: new BulkV2(http),
@@ -64,6 +65,6 @@ export function engineFor(conn: Connection, opts: EngineOptions = {}): { engine:
   keepStreamingGarbageYoung();
   const http = orgHttp(conn);
   const policy = retrySettings(process.env, opts.retryMinutes);
-  const retry = retrier(policy, opts.onEvent);
+  const retry = retrier(policy, opts.onEvent, opts.stop?.sleep);
   return { engine: engineForHttp(http, { ...opts, retry: policy }), http, isProduction: () => retry('org query', () => isProductionOrg(http)) };
 }

@@ -44,9 +44,12 @@ export function retrySettings(env: NodeJS.ProcessEnv = process.env, minutes?: nu
   return { ...DEFAULT_RETRY, baseMs: base, maxMs: Math.max(base, DEFAULT_RETRY.maxMs), budgetMs: budgetMinutes * 60_000 };
 }
 
-/** A call retried under the run's policy, each retry told as a 'retry' event (as the engine does). */
-export function retrier(policy: RetryPolicy, onEvent?: (e: RetryEvent) => void): Retrier {
-  return retryingWithEvents(policy, (ms) => new Promise((resolve) => setTimeout(resolve, ms)), (e) => onEvent?.(e));
+/**
+ * A call retried under the run's policy, each retry told as a 'retry' event (as the engine does).
+ * `sleep`: a stop token's sleep, so that a signal during a back-off wakes it and ends the call.
+ */
+export function retrier(policy: RetryPolicy, onEvent?: (e: RetryEvent) => void, sleep?: (ms: number) => Promise<void>): Retrier {
+  return retryingWithEvents(policy, sleep ?? ((ms): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))), (e) => onEvent?.(e));
 }
 
 export function orgHttp(conn: Connection, timeouts?: HttpTimeouts): OrgHttp {

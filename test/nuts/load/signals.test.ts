@@ -122,4 +122,30 @@ describe('sf bulkops load stopped by a signal (through the real sf binary)', fun
     expect(inOrg).to.have.length(ROWS);
     expect(new Set(inOrg).size).to.equal(ROWS);
   });
+
+  it('SIGINT while a call before the first job backs off (the describe answered 503): no try after the signal, exit 130, nothing sent, the resume command', async () => {
+    const isDescribe = (e: RequestLogEntry): boolean => e.method === 'GET' && e.path.endsWith('/sobjects/Account/describe');
+    emu.addFault({ kind: 'status', status: 503, path: '/sobjects/Account/describe$', count: 1000 });
+    const startedAt = emu.requests.length;
+    let describes = 0;
+    let signalledAt = -1;
+    emu.holdRequest = (entry): Promise<void> | undefined => {
+      if (!isDescribe(entry) || ++describes !== 2) return undefined;
+      signalledAt = emu.requests.length;
+      child.child.kill('SIGINT');
+      // The second try is answered (503) once the command says it is stopping: its back-off starts after the signal.
+      return child.waitFor(/Stopping/, 'stderr').catch(() => undefined);
+    };
+    const child = load('SIGC', []);
+    const r = await child.done;
+    emu.clearFaults();
+    expect(r.code, r.stdout + r.stderr).to.equal(130);
+    const runId = /bulkops resume --run-id (\S+)/.exec(r.stderr)?.[1];
+    expect(runId, r.stderr).to.be.a('string');
+    expect(r.stderr).to.include(`Run ${runId!} stopped on SIGINT: it was still checking the input and the org: nothing was handed to the org for processing.`);
+    expect(r.stderr).to.not.match(/ExitError|^\s+at |not answered within/m);
+    expect(signalledAt).to.be.greaterThan(0);
+    expect(emu.requests.slice(signalledAt).filter(isDescribe), 'no describe tried after the signal').to.have.length(0);
+    expect(emu.requests.slice(startedAt).filter(isCreate)).to.have.length(0);
+  });
 });

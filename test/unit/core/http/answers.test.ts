@@ -5,7 +5,9 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { OrgApiError, OrgHttp } from '../../../../src/core/http/orgHttp.js';
+import { BulkV1 } from '../../../../src/core/bulk/bulkV1.js';
+import { isTransient } from '../../../../src/core/http/retry.js';
+import { OrgApiError, OrgHttp, OrgNetworkError } from '../../../../src/core/http/orgHttp.js';
 import { withoutSessions } from '../../../../src/core/http/answerFile.js';
 
 describe('OrgHttp: error answers', () => {
@@ -59,6 +61,69 @@ describe('OrgHttp: error answers', () => {
     });
     const xml = '<?xml version="1.0" encoding="UTF-8"?><error xmlns="http://www.force.com/2009/06/asyncapi/dataload"><exceptionCode>InvalidBatch</exceptionCode><exceptionMessage>Records not processed</exceptionMessage></error>';
     expect(await refusal(400, xml, 'application/xml')).to.include({ errorCode: 'InvalidBatch', message: 'Records not processed', fromApi: true });
+  });
+});
+
+describe('OrgHttp: a success status whose body is not the API\'s answer', () => {
+  let server: Server;
+  let answer: { status: number; type: string; body: string };
+  let http: OrgHttp;
+
+  before(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(answer.status, { 'Content-Type': answer.type });
+      res.end(answer.body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    http = new OrgHttp({ instanceUrl: `http://127.0.0.1:${port}`, apiVersion: '66.0', accessToken: (): string => 'token', refresh: (): Promise<void> => Promise.resolve() });
+  });
+
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const failure = async (call: () => Promise<unknown>): Promise<Error> => {
+    try {
+      await call();
+    } catch (e) {
+      return e as Error;
+    }
+    throw new Error('no error');
+  };
+  const getJson = (status: number, body: string, type = 'text/html'): Promise<Error> => {
+    answer = { status, type, body };
+    return failure(() => http.json({ method: 'GET', path: '/services/data/v66.0/jobs/ingest/750x' }));
+  };
+
+  it('an HTML page answered with 200: a transient network error naming the status and title, not a SyntaxError', async () => {
+    const e = await getJson(200, '<html><head><title>Scheduled maintenance</title></head><body><p>back soon</p></body></html>');
+    expect(e).to.be.instanceOf(OrgNetworkError);
+    expect(e.message).to.equal("the answer was not the API's (200 Scheduled maintenance)");
+    expect(isTransient(e)).to.equal(true);
+  });
+
+  it('JSON cut short, and an empty body to a GET: the same (a job read as {} would be polled for ever)', async () => {
+    const cut = await getJson(200, '{"id":"750x","state":"InProg', 'application/json');
+    expect(cut).to.be.instanceOf(OrgNetworkError);
+    expect(cut.message).to.equal("the answer was not the API's (200 OK)");
+    const empty = await getJson(200, '', 'application/json');
+    expect(empty).to.be.instanceOf(OrgNetworkError);
+    expect(empty.message).to.equal("the answer was not the API's (200 OK, empty)");
+  });
+
+  it('an empty answer to a DELETE (204 No Content) is no error', async () => {
+    answer = { status: 204, type: 'application/json', body: '' };
+    expect(await http.json({ method: 'DELETE', path: '/services/data/v66.0/jobs/ingest/750x' })).to.deep.equal({});
+  });
+
+  it('Bulk API V1: a page in place of a jobInfo or batchInfo is not read as a job with no id', async () => {
+    const v1 = new BulkV1(http);
+    answer = { status: 200, type: 'text/html', body: '<html><head><title>Login</title></head></html>' };
+    const job = await failure(() => v1.info('750x'));
+    expect(job).to.be.instanceOf(OrgNetworkError);
+    expect(job.message).to.equal("the answer was not the API's (200 Login)");
+    expect(await failure(() => v1.addBatch('750x', Buffer.from('Name\nA\n')))).to.be.instanceOf(OrgNetworkError);
+    expect(await failure(() => v1.batches('750x'))).to.be.instanceOf(OrgNetworkError);
   });
 });
 
