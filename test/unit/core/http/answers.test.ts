@@ -10,11 +10,13 @@ import { isTransient } from '../../../../src/core/http/retry.js';
 import { OrgApiError, OrgHttp, OrgNetworkError } from '../../../../src/core/http/orgHttp.js';
 import { withoutSessions } from '../../../../src/core/http/answerFile.js';
 
-describe('OrgHttp: error answers', () => {
-  let server: Server;
-  let answer: { status: number; type: string; body: string };
-  let http: OrgHttp;
+type Answer = { status: number; type: string; body: string };
 
+/** A server that gives every request the answer set last, and an OrgHttp to it. */
+function answeringOrg(): { http: OrgHttp; answer: (a: Answer) => void } {
+  let server: Server;
+  let answer: Answer = { status: 200, type: 'application/json', body: '{}' };
+  const org = { http: undefined as unknown as OrgHttp, answer: (a: Answer): void => void (answer = a) };
   before(async () => {
     server = createServer((req, res) => {
       req.resume();
@@ -23,15 +25,19 @@ describe('OrgHttp: error answers', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    http = new OrgHttp({ instanceUrl: `http://127.0.0.1:${port}`, apiVersion: '66.0', accessToken: (): string => 'token', refresh: (): Promise<void> => Promise.resolve() });
+    org.http = new OrgHttp({ instanceUrl: `http://127.0.0.1:${port}`, apiVersion: '66.0', accessToken: (): string => 'token', refresh: (): Promise<void> => Promise.resolve() });
   });
-
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return org;
+}
+
+describe('OrgHttp: error answers', () => {
+  const org = answeringOrg();
 
   const refusal = async (status: number, body: string, type = 'text/html'): Promise<OrgApiError> => {
-    answer = { status, type, body };
+    org.answer({ status, type, body });
     try {
-      await http.json({ method: 'GET', path: '/services/data/v66.0/jobs/ingest' });
+      await org.http.json({ method: 'GET', path: '/services/data/v66.0/jobs/ingest' });
     } catch (e) {
       return e as OrgApiError;
     }
@@ -65,22 +71,7 @@ describe('OrgHttp: error answers', () => {
 });
 
 describe('OrgHttp: a success status whose body is not the API\'s answer', () => {
-  let server: Server;
-  let answer: { status: number; type: string; body: string };
-  let http: OrgHttp;
-
-  before(async () => {
-    server = createServer((req, res) => {
-      req.resume();
-      res.writeHead(answer.status, { 'Content-Type': answer.type });
-      res.end(answer.body);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    http = new OrgHttp({ instanceUrl: `http://127.0.0.1:${port}`, apiVersion: '66.0', accessToken: (): string => 'token', refresh: (): Promise<void> => Promise.resolve() });
-  });
-
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const org = answeringOrg();
 
   const failure = async (call: () => Promise<unknown>): Promise<Error> => {
     try {
@@ -91,8 +82,8 @@ describe('OrgHttp: a success status whose body is not the API\'s answer', () => 
     throw new Error('no error');
   };
   const getJson = (status: number, body: string, type = 'text/html'): Promise<Error> => {
-    answer = { status, type, body };
-    return failure(() => http.json({ method: 'GET', path: '/services/data/v66.0/jobs/ingest/750x' }));
+    org.answer({ status, type, body });
+    return failure(() => org.http.json({ method: 'GET', path: '/services/data/v66.0/jobs/ingest/750x' }));
   };
 
   it('an HTML page answered with 200: a transient network error naming the status and title, not a SyntaxError', async () => {
@@ -112,13 +103,13 @@ describe('OrgHttp: a success status whose body is not the API\'s answer', () => 
   });
 
   it('an empty answer to a DELETE (204 No Content) is no error', async () => {
-    answer = { status: 204, type: 'application/json', body: '' };
-    expect(await http.json({ method: 'DELETE', path: '/services/data/v66.0/jobs/ingest/750x' })).to.deep.equal({});
+    org.answer({ status: 204, type: 'application/json', body: '' });
+    expect(await org.http.json({ method: 'DELETE', path: '/services/data/v66.0/jobs/ingest/750x' })).to.deep.equal({});
   });
 
   it('Bulk API V1: a page in place of a jobInfo or batchInfo is not read as a job with no id', async () => {
-    const v1 = new BulkV1(http);
-    answer = { status: 200, type: 'text/html', body: '<html><head><title>Login</title></head></html>' };
+    const v1 = new BulkV1(org.http);
+    org.answer({ status: 200, type: 'text/html', body: '<html><head><title>Login</title></head></html>' });
     const job = await failure(() => v1.info('750x'));
     expect(job).to.be.instanceOf(OrgNetworkError);
     expect(job.message).to.equal("the answer was not the API's (200 Login)");
