@@ -85,6 +85,18 @@ function endsRunHere(e: unknown): boolean {
   return e instanceof SessionExpiredError || e instanceof OrgApiError || e instanceof OrgNetworkError || fsCode(e) !== undefined;
 }
 
+/**
+ * The error that ends a command which reads the org and starts no run (jobs, audit, monitor,
+ * inventory init): the same words and steps for the session, an allocation, a page in front of the
+ * org, the network and the disk, then "run the command again"; any other error as it is.
+ */
+export async function readEndError(e: unknown, ctx: { http?: OrgHttp; user: string; folder: string }): Promise<unknown> {
+  if (e instanceof SfError || !endsRunHere(e)) return e;
+  const fs = fsCode(e);
+  const ending = fs ? fsEnding(e as NodeJS.ErrnoException, fs, ctx.folder) : await orgEnding(e, { user: ctx.user }, ctx.http);
+  return new SfError(ending.message, ending.name, [...ending.actions, messages.getMessage('read.again')], RUN_ERROR_EXIT);
+}
+
 export async function runEndError(e: unknown, ctx: RunErrorContext): Promise<Error> {
   const state = ctx.runDir ? startedRun(ctx.runDir) : undefined;
   const fs = fsCode(e);
@@ -187,10 +199,13 @@ function fsEnding(e: NodeJS.ErrnoException, code: string, fallbackDir: string, n
   const why = e.syscall ? `${e.syscall}${e.path ? ` ${e.path}` : ''}` : e.message;
   let message: string;
   let actions: string[];
-  if (key === 'error.DiskFull') {
-    const need = needBytes === undefined ? undefined : needBytes * 3;
-    message = messages.getMessage(key, [folder, code, size(freeBytes(folder)), needBytes === undefined ? '?' : size(needBytes)]);
-    actions = need === undefined ? [] : messages.getMessages(`${key}.actions`, [size(need)]);
+  if (key === 'error.DiskFull' && needBytes !== undefined) {
+    message = messages.getMessage(key, [folder, code, size(freeBytes(folder)), size(needBytes)]);
+    actions = messages.getMessages(`${key}.actions`, [size(needBytes * 3)]);
+  } else if (key === 'error.DiskFull') {
+    // Before the run knew its input (or a command with no input): the folder and the space free.
+    message = messages.getMessage('error.DiskFullNoSize', [folder, code, size(freeBytes(folder))]);
+    actions = messages.getMessages('error.DiskFullNoSize.actions');
   } else if (key === 'error.TooManyOpenFiles') {
     message = messages.getMessage(key, [code, folder, why]);
     actions = messages.getMessages(`${key}.actions`);

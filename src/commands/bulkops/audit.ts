@@ -6,12 +6,12 @@ import { auditOrg, AuditReport } from '../../core/audit/auditService.js';
 import { SEVERITIES, Severity } from '../../core/audit/findings.js';
 import { defaultHistoryDir } from '../../core/jobs/history.js';
 import { parseSince, windowOnOrgClock } from '../../core/jobs/period.js';
-import { orgHttp, retrier, retrySettings } from '../../core/org/connection.js';
+import { orgHttp } from '../../core/org/connection.js';
 import { AUDIT_FORMATS, auditExitCode, AuditFormat, auditText, printAudit } from '../../ux/auditReport.js';
 import { readInventoryFlag } from '../../ux/inventoryInput.js';
 import { partialExitCodesSection } from '../../ux/exitCodes.js';
-import { SignalStop, stopNotice, withOwnStopSignals } from '../../ux/signalStop.js';
-import { interruptedReadError } from '../../ux/interruptedError.js';
+import { withOwnStopSignals } from '../../ux/signalStop.js';
+import { readOnly } from '../../ux/readOnlyRun.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.audit');
@@ -47,18 +47,17 @@ export default class BulkopsAudit extends SfCommand<BulkopsAuditResult> {
     if (parseSince(flags.since) === undefined) throw messages.createError('error.badSince', [flags.since]);
     const inventory = readInventoryFlag(flags.inventory, messages);
     const http = orgHttp(flags['target-org'].getConnection(flags['api-version']));
-    // The period is the org's: its clock stamps the jobs (orgClock.ts).
-    const { now, since } = await windowOnOrgClock(http, retrier(retrySettings()), flags.since);
+    const historyDir = resolve(flags['history-dir'] ?? defaultHistoryDir());
     this.spinner.start('Reading the org\'s jobs, event logs and async Apex jobs');
-    // Read-only: a signal stops it at once (graceMs 0).
-    const stop = new SignalStop({ graceMs: 0, notice: stopNotice }).arm();
     let report: BulkopsAuditResult;
     try {
-      report = await stop.within(auditOrg(http, retrier(retrySettings()), { inventory, historyDir: resolve(flags['history-dir'] ?? defaultHistoryDir()), since: since!, now }));
-    } catch (e) {
-      throw stop.stoppedBy ? interruptedReadError(stop.stoppedBy) : e;
+      // Read-only: a signal stops it at once.
+      report = await readOnly({ http, user: flags['target-org'].getUsername() ?? '', folder: historyDir }, async (retry) => {
+        // The period is the org's: its clock stamps the jobs (orgClock.ts).
+        const { now, since } = await windowOnOrgClock(http, retry, flags.since);
+        return auditOrg(http, retry, { inventory, historyDir, since: since!, now });
+      });
     } finally {
-      stop.disarm();
       this.spinner.stop();
     }
     const format = flags.format as AuditFormat;

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import { orgHttp, retrier, retrySettings } from '../../core/org/connection.js';
+import { orgHttp } from '../../core/org/connection.js';
 import { defaultHistoryDir } from '../../core/jobs/history.js';
 import { jobsReport, JobsReport } from '../../core/jobs/jobsService.js';
 import { parseSince, windowOnOrgClock } from '../../core/jobs/period.js';
@@ -9,8 +9,8 @@ import type { JobApi } from '../../core/jobs/types.js';
 import { JOB_COLUMNS, jobRows } from '../../ux/jobsTable.js';
 import { readInventoryFlag } from '../../ux/inventoryInput.js';
 import { simpleExitCodesSection } from '../../ux/exitCodes.js';
-import { SignalStop, stopNotice, withOwnStopSignals } from '../../ux/signalStop.js';
-import { interruptedReadError } from '../../ux/interruptedError.js';
+import { withOwnStopSignals } from '../../ux/signalStop.js';
+import { readOnly } from '../../ux/readOnlyRun.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.jobs');
@@ -54,34 +54,31 @@ export default class BulkopsJobs extends SfCommand<BulkopsJobsResult> {
     if (flags.since !== undefined && parseSince(flags.since) === undefined) throw messages.createError('error.badSince', [flags.since]);
     const inventory = flags.inventory ? readInventoryFlag(flags.inventory, messages) : undefined;
     const http = orgHttp(flags['target-org'].getConnection(flags['api-version']));
-    // --since and "long-running" are measured on the org's clock, which stamps the jobs (orgClock.ts).
-    const retry = retrier(retrySettings());
-    const { now, since } = await windowOnOrgClock(http, retry, flags.since);
+    const historyDir = resolve(flags['history-dir'] ?? defaultHistoryDir());
     this.spinner.start('Reading the org\'s jobs');
-    // Read-only: a signal stops it at once (graceMs 0); the history it saves is appended record by record.
-    const stop = new SignalStop({ graceMs: 0, notice: stopNotice }).arm();
-    const reading = jobsReport(http, retry, {
-      historyDir: resolve(flags['history-dir'] ?? defaultHistoryDir()),
-      save: flags.save,
-      now,
-      inventory,
-      filters: {
-        states: flags.state,
-        types: flags.type as JobApi[] | undefined,
-        objects: flags.object,
-        operations: flags.operation,
-        users: flags.user,
-        since,
-        signalsOnly: flags['review-only'],
-      },
-    });
     let report: JobsReport;
     try {
-      report = await stop.within(reading);
-    } catch (e) {
-      throw stop.stoppedBy ? interruptedReadError(stop.stoppedBy) : e;
+      // Read-only: a signal stops it at once; the history it saves is appended record by record.
+      report = await readOnly({ http, user: flags['target-org'].getUsername() ?? '', folder: historyDir }, async (retry) => {
+        // --since and "long-running" are measured on the org's clock, which stamps the jobs (orgClock.ts).
+        const { now, since } = await windowOnOrgClock(http, retry, flags.since);
+        return jobsReport(http, retry, {
+          historyDir,
+          save: flags.save,
+          now,
+          inventory,
+          filters: {
+            states: flags.state,
+            types: flags.type as JobApi[] | undefined,
+            objects: flags.object,
+            operations: flags.operation,
+            users: flags.user,
+            since,
+            signalsOnly: flags['review-only'],
+          },
+        });
+      });
     } finally {
-      stop.disarm();
       this.spinner.stop();
     }
     if (report.jobs.length === 0) this.log(messages.getMessage('info.none', [report.listed]));

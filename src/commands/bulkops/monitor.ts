@@ -5,11 +5,13 @@ import { LockHeldError } from '../../core/io/fileLock.js';
 import { defaultHistoryDir } from '../../core/jobs/history.js';
 import { parseSince, windowOnOrgClock } from '../../core/jobs/period.js';
 import { MonitorReport, runMonitor } from '../../core/monitor/monitorService.js';
-import { orgHttp, retrier, retrySettings } from '../../core/org/connection.js';
+import { orgHttp } from '../../core/org/connection.js';
 import { readInventoryFlag } from '../../ux/inventoryInput.js';
 import { partialExitCodesSection } from '../../ux/exitCodes.js';
 import { DESTINATION_LABEL, printMonitor } from '../../ux/monitorReport.js';
 import { webhookTargets, withoutSecrets } from '../../ux/webhookFlags.js';
+import { withOwnStopSignals } from '../../ux/signalStop.js';
+import { readOnly } from '../../ux/readOnlyRun.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.monitor');
@@ -18,7 +20,6 @@ export type BulkopsMonitorResult = MonitorReport;
 
 /** How long a monitor waits for another one of the same org to finish. */
 const LOCK_WAIT_MINUTES = 10;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export default class BulkopsMonitor extends SfCommand<BulkopsMonitorResult> {
   public static readonly summary = messages.getMessage('summary');
@@ -41,30 +42,39 @@ export default class BulkopsMonitor extends SfCommand<BulkopsMonitorResult> {
     'history-dir': Flags.directory({ summary: messages.getMessage('flags.history-dir.summary') }),
   };
 
+  /** The command's own stop on SIGINT, SIGTERM and SIGHUP replaces SfCommand's (signalStop.ts). */
+  public _run<R>(): Promise<R> {
+    // eslint-disable-next-line no-underscore-dangle -- SfCommand's own name for the run it wraps
+    return withOwnStopSignals(() => super._run<R>());
+  }
+
   public async run(): Promise<BulkopsMonitorResult> {
     const { flags } = await this.parse(BulkopsMonitor);
     if (parseSince(flags.since) === undefined) throw messages.createError('error.badSince', [flags.since]);
     const inventory = flags.inventory ? readInventoryFlag(flags.inventory, messages) : undefined;
     const targets = webhookTargets({ slack: flags['slack-webhook'], webhook: flags.webhook }, messages);
     const http = orgHttp(flags['target-org'].getConnection(flags['api-version']));
-    // The window and "long-running" are measured on the org's clock, which stamps the jobs (orgClock.ts).
-    const retry = retrier(retrySettings());
-    const { now, since } = await windowOnOrgClock(http, retry, flags.since);
+    const historyDir = resolve(flags['history-dir'] ?? defaultHistoryDir());
     this.spinner.start('Reading the org\'s jobs and async Apex jobs');
     let report: MonitorReport;
     try {
-      report = await runMonitor(http, retry, {
-        historyDir: resolve(flags['history-dir'] ?? defaultHistoryDir()),
-        since: since!,
-        now,
-        thresholds: { failureRate: flags['failure-rate'] / 100, failedRecords: flags['failed-records'], longAfterMs: flags['long-after'] * 60_000 },
-        inventory,
-        targets,
-        dryRun: flags['dry-run'],
-        bin: this.config.bin,
-        sleep,
-        lockWaitMs: LOCK_WAIT_MINUTES * 60_000,
-        onLockWait: (owner) => this.info(messages.getMessage('info.lockWait', [owner.pid])),
+      // A signal stops it at once: the history is appended record by record, and alerts not yet sent stay in its outbox.
+      report = await readOnly({ http, user: flags['target-org'].getUsername() ?? '', folder: historyDir }, async (retry, sleep) => {
+        // The window and "long-running" are measured on the org's clock, which stamps the jobs (orgClock.ts).
+        const { now, since } = await windowOnOrgClock(http, retry, flags.since);
+        return runMonitor(http, retry, {
+          historyDir,
+          since: since!,
+          now,
+          thresholds: { failureRate: flags['failure-rate'] / 100, failedRecords: flags['failed-records'], longAfterMs: flags['long-after'] * 60_000 },
+          inventory,
+          targets,
+          dryRun: flags['dry-run'],
+          bin: this.config.bin,
+          sleep,
+          lockWaitMs: LOCK_WAIT_MINUTES * 60_000,
+          onLockWait: (owner) => this.info(messages.getMessage('info.lockWait', [owner.pid])),
+        });
       });
     } catch (e) {
       if (e instanceof LockHeldError) throw messages.createError('error.locked', [e.owner.pid, e.owner.host, e.owner.since, LOCK_WAIT_MINUTES]);

@@ -4,15 +4,14 @@
  * has, and gives the command to go on; no HTML page and no stack in it or in the retry lines. Then
  * that command, once the fault is gone, ends with exactly one record per row.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Emulator } from '../../helpers/emulator.js';
 import { type LinkedSf, sfOnEmulator } from '../../helpers/sfOnEmulator.js';
 import type { SfHome, SfRun } from '../../helpers/sf.js';
 import type { FaultSpec } from '../../emulator/faults.js';
+import { smallFileSystem } from '../../helpers/tmpfs.js';
 import { startTlsFront, write as writeFile } from '../conformance/support.js';
 
 /** A short retry time (3 s) and back-off, so "past the retry time" comes quickly. */
@@ -238,33 +237,11 @@ describe('errors that end a run (through the real sf binary)', function () {
   });
 
   describe('on a small file system (tmpfs, needs root)', () => {
-    let mnt: string | undefined;
-
-    before(function () {
-      const dir = mkdtempSync(join(tmpdir(), 'bulkops-tmpfs-'));
-      try {
-        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=160k', 'tmpfs', dir], { stdio: 'pipe' });
-        mnt = dir;
-      } catch {
-        rmSync(dir, { recursive: true, force: true });
-        // Without root (or in a container that may not mount) no small file system can be made.
-        this.skip();
-      }
-    });
-
-    after(() => {
-      if (!mnt) return;
-      execFileSync('umount', [mnt]);
-      rmSync(mnt, { recursive: true, force: true });
-    });
-
-    const remount = (opts: string): void => {
-      execFileSync('mount', ['-o', `remount,${opts}`, mnt!], { stdio: 'pipe' });
-    };
+    const fs = smallFileSystem('160k');
 
     it('a full disk: the folder, the space free and needed, the next step; after freeing space, resume ends once', async () => {
       const file = csv('DISK', 3000);
-      const ledgerDir = join(mnt!, 'full');
+      const ledgerDir = join(fs.dir, 'full');
       mkdirSync(ledgerDir);
       const r = await load(file, ledgerDir);
       const runId = onlyRun(ledgerDir);
@@ -273,22 +250,22 @@ describe('errors that end a run (through the real sf binary)', function () {
       expect(r.stderr).to.include(ledgerDir);
       expect(r.stderr).to.match(/Free at least \d+ KB on that disk/);
 
-      remount('size=16m');
+      fs.remount('size=16m');
       await resume(runId, ledgerDir);
       expectEveryRowOnce('DISK', 3000);
     });
 
     it('a read-only file system under a started run: the folder and the next step; once writable, resume ends once', async () => {
       const file = csv('RO', 300);
-      const ledgerDir = join(mnt!, 'ro');
+      const ledgerDir = join(fs.dir, 'ro');
       mkdirSync(ledgerDir);
       // --wait 0: the jobs are closed and the command ends; the run is finished by resume.
       const started = await load(file, ledgerDir, ['--wait', '0']);
       expect(started.code, started.stdout + started.stderr).to.equal(0);
       const runId = onlyRun(ledgerDir);
-      remount('ro');
+      fs.remount('ro');
       const r = await sf.run(['bulkops', 'resume', '--run-id', runId, '--ledger-dir', ledgerDir], { env: QUICK_RETRY });
-      remount('rw');
+      fs.remount('rw');
       expectRunBlock(r, runId, ledgerDir);
       expect(r.stderr).to.include('is on a read-only file system (EROFS)');
       await resume(runId, ledgerDir);

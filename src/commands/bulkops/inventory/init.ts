@@ -7,7 +7,9 @@ import { draftInventory } from '../../../core/inventoryInit/initService.js';
 import { defaultHistoryDir } from '../../../core/jobs/history.js';
 import type { HistorySave } from '../../../core/jobs/jobsService.js';
 import { parseSince, windowOnOrgClock } from '../../../core/jobs/period.js';
-import { orgHttp, retrier, retrySettings } from '../../../core/org/connection.js';
+import { orgHttp } from '../../../core/org/connection.js';
+import { withOwnStopSignals } from '../../../ux/signalStop.js';
+import { readOnly } from '../../../ux/readOnlyRun.js';
 import { simpleExitCodesSection } from '../../../ux/exitCodes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -41,6 +43,12 @@ export default class BulkopsInventoryInit extends SfCommand<BulkopsInventoryInit
     'history-dir': Flags.directory({ summary: messages.getMessage('flags.history-dir.summary') }),
   };
 
+  /** The command's own stop on SIGINT, SIGTERM and SIGHUP replaces SfCommand's (signalStop.ts). */
+  public _run<R>(): Promise<R> {
+    // eslint-disable-next-line no-underscore-dangle -- SfCommand's own name for the run it wraps
+    return withOwnStopSignals(() => super._run<R>());
+  }
+
   public async run(): Promise<BulkopsInventoryInitResult> {
     const { flags } = await this.parse(BulkopsInventoryInit);
     if (flags.since !== undefined && parseSince(flags.since) === undefined) throw messages.createError('error.badSince', [flags.since]);
@@ -49,15 +57,17 @@ export default class BulkopsInventoryInit extends SfCommand<BulkopsInventoryInit
     const org = flags['target-org'];
     this.spinner.start('Reading the org\'s jobs and event logs');
     const http = orgHttp(org.getConnection(flags['api-version']));
-    const retry = retrier(retrySettings());
-    // --since is a span of the org's time, which stamps the jobs (orgClock.ts).
-    const { now, since } = await windowOnOrgClock(http, retry, flags.since);
-    const draft = await draftInventory(http, retry, {
-      historyDir: resolve(flags['history-dir'] ?? defaultHistoryDir()),
-      since,
-      now,
-    });
-    this.spinner.stop();
+    const historyDir = resolve(flags['history-dir'] ?? defaultHistoryDir());
+    let draft: Awaited<ReturnType<typeof draftInventory>>;
+    try {
+      draft = await readOnly({ http, user: org.getUsername() ?? '', folder: historyDir }, async (retry) => {
+        // --since is a span of the org's time, which stamps the jobs (orgClock.ts).
+        const { now, since } = await windowOnOrgClock(http, retry, flags.since);
+        return draftInventory(http, retry, { historyDir, since, now });
+      });
+    } finally {
+      this.spinner.stop();
+    }
     if (draft.entries.length === 0) throw messages.createError('error.noJobs', [flags.since ? ` since ${flags.since}` : '']);
     try {
       writeFileSync(file, draft.yaml);
