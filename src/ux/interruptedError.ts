@@ -19,7 +19,8 @@ export const INTERRUPTED = 'InterruptedError';
 /** What a stopped run had sent: parts (and rows) the org has for processing, jobs that had ended. */
 export type SentSoFar = { parts: number; rows: number; partsSent: number; rowsSent: number; batches?: number; jobsEnded: number; planned: boolean };
 
-export type InterruptedData = { signal: StopSignal; runId?: string; runDir?: string; sent?: SentSoFar };
+/** action and retryable as in the errors that end a run (runEndError.ts): the resume command, which needs nothing done first. */
+export type InterruptedData = { signal: StopSignal; runId?: string; runDir?: string; sent?: SentSoFar; action?: string; retryable?: boolean };
 
 /** A run that sends rows (load, resume, a reconcile round), stopped: its run folder tells what was sent. */
 export function interruptedRunError(signal: StopSignal, run: { runDir: string; bin: string; ledgerDir: string; defaultLedger: boolean }): SfError<InterruptedData> {
@@ -27,7 +28,8 @@ export function interruptedRunError(signal: StopSignal, run: { runDir: string; b
   if (!state) return make(messages.getMessage('error.InterruptedBeforeRun', [signal]), [], { signal });
   const sent = sentSoFar(state);
   const runId = state.spec.runId;
-  return make(messages.getMessage('error.Interrupted', [runId, signal, sentText(sent)]), [resumeCommand(run.bin, runId, run)], { signal, runId, runDir: run.runDir, sent });
+  const action = resumeCommand(run.bin, runId, run);
+  return make(messages.getMessage('error.Interrupted', [runId, signal, sentText(sent)]), [action], { signal, runId, runDir: run.runDir, sent, action, retryable: true });
 }
 
 /** A read-only command (jobs, audit), stopped. */
@@ -67,6 +69,7 @@ export function sentSoFar(state: RunState): SentSoFar {
 
 function sentText(s: SentSoFar): string {
   if (!s.planned) return s.parts === 0 ? messages.getMessage('sent.nothing') : messages.getMessage('sent.notPlanned', [s.parts]);
-  if (s.batches !== undefined) return messages.getMessage('sent.v1', [s.batches, s.partsSent, s.jobsEnded]);
-  return messages.getMessage('sent.rows', [s.rowsSent, s.rows, s.partsSent, s.parts, s.jobsEnded]);
+  const n = (x: number): string => x.toLocaleString('en-US');
+  if (s.batches !== undefined) return messages.getMessage('sent.v1', [n(s.batches), n(s.partsSent), n(s.jobsEnded)]);
+  return messages.getMessage('sent.rows', [n(s.rowsSent), n(s.rows), n(s.partsSent), n(s.parts), n(s.jobsEnded)]);
 }

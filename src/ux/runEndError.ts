@@ -13,6 +13,7 @@ import { replay, type ChunkState, type RunState } from '../core/ledger/records.j
 import { OrgApiError, OrgHttp, OrgNetworkError, SessionExpiredError } from '../core/http/orgHttp.js';
 import { loadLimits } from '../core/http/orgLimits.js';
 import { keepAnswer } from '../core/http/answerFile.js';
+import { JobGoneError } from '../core/runner/jobRunner.js';
 import { loadErrorToSfError, resumeCommand } from './loadReport.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -33,8 +34,8 @@ export type RunErrorContext = {
 export type RunErrorData = {
   runId: string;
   runDir: string;
-  /** the command that goes on with the run */
-  action: string;
+  /** the command that goes on with the run (absent when none can: a job the org no longer has) */
+  action?: string;
   /** true when that command may succeed later as it is; false when something must be done first (log in, free space) */
   retryable: boolean;
   /**
@@ -109,13 +110,15 @@ export async function runEndError(e: unknown, ctx: RunErrorContext): Promise<Err
     }
     return loadErrorToSfError(e, ctx);
   }
-  if (!endsRunHere(e)) {
-    // An error with its own message and actions (a job gone, a batch no one recorded…) keeps them: resuming is not its next step.
-    const own = loadErrorToSfError(e, ctx);
-    if (own !== e || e instanceof SfError) return own;
-  }
   const runDir = ctx.runDir;
   const action = resumeCommand(ctx.bin, state.spec.runId, ctx);
+  if (!endsRunHere(e)) {
+    // An error with its own message and actions (a job gone, a batch no one recorded…) keeps them,
+    // and names the run and what the org has of it; resuming is its next step only once those
+    // actions are done (retryable false), and for a job gone there is none.
+    const own = loadErrorToSfError(e, ctx);
+    if (own !== e || e instanceof SfError) return withRun(own, state, runDir, e instanceof JobGoneError ? undefined : action);
+  }
   const ending = fs ? fsEnding(e as NodeJS.ErrnoException, fs, runDir, inputBytes(state)) : await orgEnding(e, { user: state.spec.org.username, runDir }, ctx.http);
   const rows = rowsInOrg(state);
   const sent =
@@ -126,6 +129,21 @@ export async function runEndError(e: unknown, ctx: RunErrorContext): Promise<Err
   const data: RunErrorData = { runId: state.spec.runId, runDir, action, retryable: ending.retryable, rows };
   const err = new SfError(`${ending.message}\n${sent}`, ending.name, [...ending.actions, messages.getMessage('run.goOn', [action])], RUN_ERROR_EXIT);
   err.setData(data);
+  return err;
+}
+
+/** An error with its own words and steps, with the run's id, its rows in the org and its folder added. */
+function withRun(own: Error, state: RunState, runDir: string, action: string | undefined): Error {
+  if (!(own instanceof SfError)) return own;
+  const rows = rowsInOrg(state);
+  const total = rows.total === undefined ? '?' : count(rows.total);
+  const err = new SfError(
+    `${own.message}\n${messages.getMessage('run.stoppedHere', [state.spec.runId, count(rows.inOrg), total, runDir])}`,
+    own.name,
+    [...(own.actions ?? []), ...(action ? [messages.getMessage('run.thenResume', [action])] : [])],
+    own.exitCode
+  );
+  err.setData({ runId: state.spec.runId, runDir, ...(action ? { action } : {}), retryable: false, rows } satisfies RunErrorData);
   return err;
 }
 

@@ -57,9 +57,11 @@ export default class BulkopsAudit extends SfCommand<BulkopsAuditResult> {
         const { now, since } = await windowOnOrgClock(http, retry, flags.since);
         return auditOrg(http, retry, { inventory, historyDir, since: since!, now });
       });
-    } finally {
-      this.spinner.stop();
+    } catch (e) {
+      this.spinner.stop('failed');
+      throw e;
     }
+    this.spinner.stop();
     const format = flags.format as AuditFormat;
     if (flags.output) {
       report.output = resolve(flags.output);

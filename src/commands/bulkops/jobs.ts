@@ -78,9 +78,11 @@ export default class BulkopsJobs extends SfCommand<BulkopsJobsResult> {
           },
         });
       });
-    } finally {
-      this.spinner.stop();
+    } catch (e) {
+      this.spinner.stop('failed');
+      throw e;
     }
+    this.spinner.stop();
     if (report.jobs.length === 0) this.log(messages.getMessage('info.none', [report.listed]));
     else this.table({ data: jobRows(report.jobs), columns: [...JOB_COLUMNS] });
     const s = report.signals;

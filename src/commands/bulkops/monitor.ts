@@ -77,11 +77,11 @@ export default class BulkopsMonitor extends SfCommand<BulkopsMonitorResult> {
         });
       });
     } catch (e) {
+      this.spinner.stop('failed');
       if (e instanceof LockHeldError) throw messages.createError('error.locked', [e.owner.pid, e.owner.host, e.owner.since, LOCK_WAIT_MINUTES]);
       throw e;
-    } finally {
-      this.spinner.stop();
     }
+    this.spinner.stop();
     printMonitor(this, report, messages);
     if (targets.length === 0 && !report.dryRun && report.problems.length > 0) this.warn(messages.getMessage('warn.noTarget', [report.problems.length]));
     for (const kind of ['slack', 'webhook'] as const) {

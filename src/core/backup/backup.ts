@@ -32,6 +32,8 @@ export type BackupDeps = {
   pollMs: number;
   /** runs each call under the run's retry policy (default: the default policy, without events) */
   retry?: Retrier;
+  /** asked before each query job is created: throws once a stop was asked for (a signal), so none starts after it */
+  beforeJob?: () => void;
 };
 
 /** restore.csv, beside the backup: the records as an insert file. */
@@ -96,7 +98,10 @@ export async function backupRecords(deps: BackupDeps, object: string, ids: strin
       const slice = ids.slice(i, i + IDS_PER_QUERY);
       // queryAll: records already in the Recycle Bin are backed up too (a hardDelete removes them for good).
       const soql = `SELECT ${fields.join(', ')} FROM ${object} WHERE Id IN (${slice.map((id) => `'${id}'`).join(',')})`;
-      const job = await retry('backup query', () => deps.query.create(soql, 'queryAll'));
+      const job = await retry('backup query', () => {
+        deps.beforeJob?.();
+        return deps.query.create(soql, 'queryAll');
+      });
       queryJobs.push(job.id);
       let info = job;
       while (!TERMINAL_STATES.has(info.state)) {

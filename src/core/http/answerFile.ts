@@ -8,9 +8,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OrgApiError } from './orgHttp.js';
 
-/** An org's access token or session id (00D… ! …), a Bearer value, a sid cookie or header value. */
+/**
+ * An org's access token or session id (00D… ! …, also URL-encoded: ! as %21), a Bearer value, a sid
+ * cookie or header value, and OAuth's token parameters in a URL or form body (access_token,
+ * refresh_token, oauth_token, sid).
+ */
 const SECRETS: RegExp[] = [
-  /\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._-]+/g,
+  /\b00D[A-Za-z0-9]{12,15}(?:!|%21)[A-Za-z0-9._%-]+/gi,
+  /((?:access_token|refresh_token|oauth_token|session_id)=)[^\s&"'<>]+/gi,
   /(Bearer\s+)[A-Za-z0-9._!-]+/gi,
   /((?:sid|X-SFDC-Session|Authorization|Cookie|Set-Cookie)\s*[:=]\s*)[^\s;"'<>&]+/gi,
 ];

@@ -29,7 +29,7 @@ async function backup(ctx: LoadContext, ledger: Ledger, runDir: string, state: R
   const ids = await idsOfChunks(state.chunks.map((c) => c.chunk));
   const file = join(runDir, 'backup.csv');
   const retrying = retryingWithEvents(ctx.retry, ctx.sleep, ctx.emit);
-  const taken = await retrying('backup', () => backupRecords({ query, fields, sleep: ctx.sleep, pollMs: poll?.minMs ?? 1000, retry: retrying }, state.spec.object, ids, file));
+  const taken = await retrying('backup', () => backupRecords({ query, fields, sleep: ctx.sleep, pollMs: poll?.minMs ?? 1000, retry: retrying, beforeJob: () => ctx.deps.stop?.check() }, state.spec.object, ids, file));
   ctx.emit({ type: 'backup', file, ids: taken.ids, records: taken.records });
   if (taken.records < taken.ids) throw new BackupShortError(taken.ids, taken.records, file);
   state.backup = ledger.append({ t: 'backup', file, ids: taken.ids, records: taken.records, queryJobs: taken.queryJobs }) as RunState['backup'];

@@ -7,12 +7,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
 import type { LoadRequest } from '../../../src/core/run/types.js';
 import { NotConfirmedError } from '../../../src/core/load/refusals.js';
 import { BackupShortError } from '../../../src/core/backup/backup.js';
 import { loadErrorToSfError } from '../../../src/ux/loadReport.js';
+import { engineForHttp } from '../../../src/core/load/engineFactory.js';
+import { StoppedError, StopToken } from '../../../src/core/runtime/stopToken.js';
+import { testEngine, testHttp } from '../../helpers/engine.js';
+import type { RequestLogEntry } from '../../emulator/server.js';
 
 describe('load engine: delete and hardDelete', function () {
   this.timeout(60_000);
@@ -130,5 +133,29 @@ describe('load engine: delete and hardDelete', function () {
     const without = await engine.start(request(idFile(ids.slice(30, 40)), { operation: 'delete', backup: false }));
     expect(without.backup).to.equal(undefined);
     expect(emu.store.count('Account')).to.equal(80);
+  });
+
+  it('a stop asked while the backup reads a query job\'s results: no further query job and no delete job starts', async () => {
+    // More Ids than one backup query takes (3,000), so the backup needs a second query job.
+    const more = emu.insertRecords('Account', Array.from({ length: 3_100 }, (_, i) => ({ Name: `Stop ${i}` })));
+    const stop = new StopToken();
+    const http = testHttp({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    const engine = engineForHttp(http, { stop, stateDir: join(work, 'state'), poll: { minMs: 20, maxMs: 200 }, retry: { attempts: 6, baseMs: 10, maxMs: 100 } });
+    const isQueryCreate = (e: RequestLogEntry): boolean => e.method === 'POST' && e.path.endsWith('/jobs/query');
+    emu.holdRequest = (entry): Promise<void> | undefined => {
+      if (entry.method === 'GET' && /\/jobs\/query\/[^/]+\/results/.test(entry.path)) stop.stop('SIGINT');
+      return undefined;
+    };
+    let error: unknown;
+    try {
+      await engine.start(request(idFile(more), { operation: 'delete', confirm: () => Promise.resolve(true) }));
+    } catch (e) {
+      error = e;
+    } finally {
+      emu.holdRequest = undefined;
+    }
+    expect(error).to.be.instanceOf(StoppedError);
+    expect(emu.requests.filter(isQueryCreate), 'one backup query job, none after the stop').to.have.length(1);
+    expect(createJobs(), 'no delete job').to.equal(0);
   });
 });

@@ -215,7 +215,7 @@ describe('errors that end a run (through the real sf binary)', function () {
 
   it('the network gone past the retry time: the action line names the run; resume ends once', async () => {
     const { r, runId, ledgerDir } = await faultedLoad('NET', 300, { kind: 'reset', ...CLOSE, count: 100_000 });
-    expect(r.stderr).to.include('did not reach the org');
+    expect(r.stderr).to.include('got no whole answer from the org');
     await resumeEndsOnce(runId, ledgerDir, 'NET', 300);
   });
 
@@ -230,7 +230,7 @@ describe('errors that end a run (through the real sf binary)', function () {
     emu.addFault({ kind: 'reset', ...CLOSE, count: 100_000 });
     const r = await sf.run(['bulkops', 'reconcile', '--run-id', runId, '--ledger-dir', ledgerDir, '--retry'], { env: QUICK_RETRY });
     expectRunBlock(r, runId, ledgerDir);
-    expect(r.stderr).to.include('did not reach the org');
+    expect(r.stderr).to.include('got no whole answer from the org');
     expect(r.stderr).to.include(`Run ${runId}: 300 of 300 rows are in jobs the org has`);
     expect(r.stderr).to.include('Round 1, which sends rows again: 200 of its 200 rows are in jobs the org has.');
     await resumeEndsOnce(runId, ledgerDir, 'ROUND', 300);

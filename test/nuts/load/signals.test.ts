@@ -109,6 +109,8 @@ describe('sf bulkops load stopped by a signal (through the real sf binary)', fun
     expect(runId).to.be.a('string');
     expect(json!.data?.signal).to.equal('SIGINT');
     expect(json!.actions?.join('\n')).to.include(`bulkops resume --run-id ${runId!}`);
+    expect((json!.data as { action?: string; retryable?: boolean }).action).to.equal(`sf bulkops resume --run-id ${runId!}`);
+    expect((json!.data as { retryable?: boolean }).retryable).to.equal(true);
     expect(r.stderr).to.not.match(/ExitError|^\s+at /m);
     const after = emu.requests.slice(signalledAt);
     expect(after.filter((e) => isCreate(e) || isUpload(e) || isClose(e)).map((e) => `${e.method} ${e.path}`)).to.deep.equal([]);

@@ -12,6 +12,8 @@ import { Ledger } from '../../../src/core/ledger/ledger.js';
 import { replay, type RunSpec } from '../../../src/core/ledger/records.js';
 import { rowsInOrg, runEndError, type RunErrorData } from '../../../src/ux/runEndError.js';
 import { plannedChunk } from '../../helpers/ledger.js';
+import { AmbiguousOrphanError, JobGoneError } from '../../../src/core/runner/jobRunner.js';
+import type { JobInfo } from '../../../src/core/bulk/types.js';
 
 const errno = (code: string, syscall: string, path?: string): NodeJS.ErrnoException =>
   Object.assign(new Error(`${code}: ${syscall}${path ? ` '${path}'` : ''}`), { code, syscall, ...(path ? { path } : {}) });
@@ -91,5 +93,21 @@ describe('runEndError: file-system errors of a started run', () => {
     ledger.append({ t: 'batch-added', chunk: 1, jobId: '750000000000002', batch: 3, batchId: '751000000000003' });
     // batches 1 (4 rows) and 3 (the last 2 rows); batch 2 is not in the org
     expect(rowsInOrg(replay(Ledger.read(dir)))).to.deep.equal({ total: 10, inOrg: 6 });
+  });
+
+  it('an error with its own steps (a job gone, ambiguous Open jobs) keeps them and names the run, its rows in the org and its folder', async () => {
+    const gone = await ended(new JobGoneError('750000000000001'));
+    expect(gone.message).to.include('Job 750000000000001 no longer exists in the org');
+    expect(gone.message).to.include(`Run ${runId} stopped here: 1 of 2 rows are in jobs the org has. Its folder: ${runDir}`);
+    expect(gone.actions?.join(' '), 'a gone job has no resume').not.to.include('bulkops resume');
+    expect(gone.data).to.deep.equal({ runId, runDir, retryable: false, rows: { total: 2, inOrg: 1 } } satisfies RunErrorData);
+
+    const created = '2026-12-07T16:00:00.000Z';
+    const candidates = ['750000000000008', '750000000000009'].map((id) => ({ id, createdDate: created }) as JobInfo);
+    const orphan = await ended(new AmbiguousOrphanError(2, candidates, []));
+    expect(orphan.name).to.equal('AmbiguousOrphanError');
+    expect(orphan.message).to.include(`Run ${runId} stopped here`);
+    expect(orphan.actions?.at(-1)).to.equal(`Once that is done, go on with: sf bulkops resume --run-id ${runId}`);
+    expect((orphan.data as RunErrorData).action).to.equal(`sf bulkops resume --run-id ${runId}`);
   });
 });

@@ -65,9 +65,11 @@ export default class BulkopsInventoryInit extends SfCommand<BulkopsInventoryInit
         const { now, since } = await windowOnOrgClock(http, retry, flags.since);
         return draftInventory(http, retry, { historyDir, since, now });
       });
-    } finally {
-      this.spinner.stop();
+    } catch (e) {
+      this.spinner.stop('failed');
+      throw e;
     }
+    this.spinner.stop();
     if (draft.entries.length === 0) throw messages.createError('error.noJobs', [flags.since ? ` since ${flags.since}` : '']);
     try {
       writeFileSync(file, draft.yaml);

@@ -126,4 +126,12 @@ describe('a page kept for support', () => {
     expect(kept).not.to.include('AQ4AQKx');
     expect(kept).to.include('Authorization: [removed]').and.include('<p>token [removed]</p>');
   });
+
+  it('has no token in a URL or form either: URL-encoded (! as %21) and as OAuth parameters', () => {
+    const encoded = '00D5e000000XyZ1%21AQ4AQKx_yZ.abc-123';
+    const page = `<a href="/secur/frontdoor.jsp?sid=${encoded}">x</a> <form>access_token=${encoded}&amp;x=1 refresh_token=5Aep861TSESvWeug_xvFHRBTTbf_YrTWgEyjBJrhVkA&scope=api oauth_token=${encoded}</form>`;
+    const kept = withoutSessions(page);
+    expect(kept).not.to.include('AQ4AQKx').and.not.to.include('5Aep861');
+    expect(kept).to.include('access_token=[removed]').and.include('refresh_token=[removed]').and.include('oauth_token=[removed]');
+  });
 });
