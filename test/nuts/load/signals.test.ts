@@ -150,4 +150,38 @@ describe('sf bulkops load stopped by a signal (through the real sf binary)', fun
     expect(emu.requests.slice(signalledAt).filter(isDescribe), 'no describe tried after the signal').to.have.length(0);
     expect(emu.requests.slice(startedAt).filter(isCreate)).to.have.length(0);
   });
+
+  it('SIGHUP while a reconcile --retry round closes its job: exit 129, the run and its round named with the resume command; resume finishes the round once', async () => {
+    const file = join(sf.home, 'SIGD.csv');
+    writeFileSync(file, 'Name,External_Id__c\n' + Array.from({ length: 300 }, (_, i) => `SIGD ${i},SIGD-${i}`).join('\n') + '\n');
+    // The load's job processes 100 rows and fails: 200 rows are left to send again.
+    emu.addJobFailure({ afterRows: 100 });
+    const loaded = await sf.run(['bulkops', 'load', '--sobject', 'Account', '--file', file, '--target-org', 'emu', '--json']);
+    expect(loaded.code, loaded.stdout + loaded.stderr).to.equal(68);
+    const runId = (loaded.json as { result?: { runId?: string } } | undefined)?.result?.runId;
+    expect(runId, loaded.stdout).to.be.a('string');
+    let signalledAt = -1;
+    emu.holdRequest = (entry): Promise<void> | undefined => {
+      if (!isClose(entry) || signalledAt >= 0) return undefined;
+      signalledAt = emu.requests.length;
+      child.child.kill('SIGHUP');
+      return child.waitFor(/Stopping/, 'stderr').catch(() => undefined);
+    };
+    const child = sf.start(['bulkops', 'reconcile', '--run-id', runId!, '--retry']);
+    const r = await child.done;
+    expect(r.code, r.stdout + r.stderr).to.equal(129);
+    expect(r.stderr).to.include(`Run ${runId!} stopped on SIGHUP`);
+    // What was sent counts the round's rows (the 200 sent again), not the load's 300.
+    expect(r.stderr).to.match(/stopped on SIGHUP: [\d,]+ of 200 rows were handed to the org/);
+    expect(r.stderr).to.include(`bulkops resume --run-id ${runId!}`);
+    expect(r.stderr, 'no stack').to.not.match(/ExitError|^\s+at /m);
+    const after = emu.requests.slice(signalledAt);
+    expect(after.filter((e) => isCreate(e) || isUpload(e) || isClose(e)).map((e) => `${e.method} ${e.path}`), 'nothing started after the signal').to.deep.equal([]);
+
+    const resumed = await sf.run(['bulkops', 'resume', '--run-id', runId!, '--json']);
+    expect(resumed.code, resumed.stdout + resumed.stderr).to.equal(0);
+    const inOrg = accountsOf('SIGD');
+    expect(inOrg).to.have.length(300);
+    expect(new Set(inOrg).size).to.equal(300);
+  });
 });
