@@ -92,7 +92,7 @@ async function otherCases(run: Run, emu: { url: string; token: string }): Promis
     const results = join(OUT, `accounts-${scale.resultsRows}rows.csv`);
     const resultsRows = await makeAccountsCsv(results, scale.resultsRows * 102);
     process.stderr.write(`bench: results of a ${resultsRows.toLocaleString('en-US')}-row job\n`);
-    const bo = await run(['bulkops', 'load', '--file', results, '--sobject', 'Account', '--wait', '60', '--target-org', 'emu', '--json', '--force', '--max-job-size', '110']);
+    const bo = await run(['bulkops', 'load', '--file', results, '--sobject', 'Account', '--wait', '60', '--target-org', 'emu', '--json', '--force', '--max-job-size', '107']);
     const jobId = jsonOf<{ result: { jobs: Array<{ id: string }> } }>(bo)?.result.jobs[0]?.id ?? '';
     const pd = await run(['data', 'bulk', 'results', '--job-id', jobId, '--target-org', 'emu', '--json']);
     rows.push(

@@ -23,12 +23,14 @@ export type AuditSeed = {
   /** the day (UTC) the history was written for; it is shifted to the emulator's today */
   asOf: string;
   connectedApps?: Array<{ id: string; name: string; createdDate: string; createdById?: string; adminApprovedUsersOnly?: boolean }>;
-  apexClasses?: Array<{ id: string; name: string; apiVersion?: number }>;
+  /** `namespacePrefix` for a class of a managed package (ApexClass.NamespacePrefix; null for the org's own) */
+  apexClasses?: Array<{ id: string; name: string; namespacePrefix?: string; apiVersion?: number }>;
   asyncApexJobs?: Array<{
     id: string;
     jobType: string;
     status: string;
-    apexClassId: string;
+    /** null for async work of no class (ApexClass in a query is then null) */
+    apexClassId: string | null;
     methodName?: string;
     createdById: string;
     createdDate: string;
@@ -116,6 +118,7 @@ export const AUDIT_OBJECTS: ObjectSeed[] = [
     deletable: false,
     fields: [
       { name: 'Name', type: 'string', length: 255, ...ro, idLookup: true },
+      { name: 'NamespacePrefix', type: 'string', length: 15, nillable: true, ...ro },
       { name: 'ApiVersion', type: 'double', precision: 18, scale: 1, ...ro },
       { name: 'Status', type: 'picklist', picklistValues: ['Inactive', 'Active', 'Deleted'], ...ro },
     ],
@@ -202,7 +205,7 @@ export function loadAudit(audit: AuditSeed | undefined, t: AuditTargets): Map<st
   }
   const oldest = sfDateTime(ms(audit.asOf) - 365 * DAY);
   for (const c of audit.apexClasses ?? []) {
-    insert('ApexClass', { Id: c.id, Name: c.name, ApiVersion: c.apiVersion ?? 62, Status: 'Active', CreatedDate: oldest }, admin());
+    insert('ApexClass', { Id: c.id, Name: c.name, NamespacePrefix: c.namespacePrefix ?? null, ApiVersion: c.apiVersion ?? 62, Status: 'Active', CreatedDate: oldest }, admin());
   }
   for (const j of audit.asyncApexJobs ?? []) {
     insert(

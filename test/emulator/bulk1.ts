@@ -18,7 +18,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, readBody, sendText } from './http.js';
 import { Org, RequestContext, Route } from './context.js';
-import { JobBase } from './jobs.js';
+import { JobBase, OPEN_JOB_LIFETIME_MS } from './jobs.js';
 import { parseUpload, quoteCsv } from './csv.js';
 import { applyChunk, checkExternalIdField, checkHeader, ColumnPlan, JobContext, Operation, RowOutcome } from './dml.js';
 import { canonicalId, isValidId } from './ids.js';
@@ -323,6 +323,10 @@ export class BulkV1 {
     usage.bulkBatches++;
     if (job.state !== 'Open') {
       throw v1Error('InvalidJobState', `Failed to create batch, since the Job is not Open. Current job state is '${job.state}'`);
+    }
+    // A job stays Open, but takes no batch once it is 24 hours old (Bulk API Limits: Batch Allocation). UNVERIFIED wording.
+    if (this.org.clock.now() - job.createdDate > OPEN_JOB_LIFETIME_MS) {
+      throw v1Error('InvalidJobState', 'Failed to create batch, since the Job is more than 24 hours old');
     }
     if (data.length > V1_LIMITS.bytesPerBatch) {
       throw v1Error('InvalidBatch', `Exceeded max size limit of ${V1_LIMITS.bytesPerBatch} bytes for batch data`);

@@ -55,7 +55,8 @@ export type Settings = {
 export const DEFAULT_SETTINGS: Settings = {
   shuffleResults: true,
   processingDelayMs: 20,
-  uploadCapBase64: 150 * 1024 * 1024,
+  // 150,000,000 bytes, not 150 MiB: the org's refusal says "Org max upload file size is 150000000 bytes".
+  uploadCapBase64: 150_000_000,
   chunkSize: 10_000,
   jobsPageSize: 1000,
   queryPageSize: 2000,

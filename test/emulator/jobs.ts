@@ -34,6 +34,9 @@ export type JobBase = {
   endedAt?: number;
 };
 
+/** A job may stay Open this long; then 2.0 fails it and V1 takes no more batches (Bulk API and Bulk API 2.0 Limits and Allocations). */
+export const OPEN_JOB_LIFETIME_MS = 24 * 3_600_000;
+
 const TERMINAL: ReadonlySet<JobState> = new Set(['JobComplete', 'Failed', 'Aborted']);
 
 export function isTerminal(state: JobState): boolean {
@@ -64,7 +67,15 @@ export function jobSummary(job: JobBase): Record<string, unknown> {
 export class JobRegistry<J extends JobBase = JobBase> {
   private readonly jobs = new Map<string, J>();
 
-  public constructor(private readonly now: () => number, private readonly retentionDays: () => number) {}
+  /**
+   * `settle` brings a job up to date with the clock before anyone reads it (an Open 2.0 job past its
+   * 24 hours fails), so what happened while nobody looked is seen at once, stamped with its own time.
+   */
+  public constructor(
+    private readonly now: () => number,
+    private readonly retentionDays: () => number,
+    private readonly settle?: (job: J, now: number) => void
+  ) {}
 
   public add(job: J): void {
     this.jobs.set(job.id, job);
@@ -91,7 +102,9 @@ export class JobRegistry<J extends JobBase = JobBase> {
 
   /** Retention: terminal jobs older than the set number of days are gone, as in a real org. */
   public purge(): void {
-    const cutoff = this.now() - this.retentionDays() * 86_400_000;
+    const now = this.now();
+    if (this.settle) for (const job of this.jobs.values()) this.settle(job, now);
+    const cutoff = now - this.retentionDays() * 86_400_000;
     for (const [id, job] of this.jobs) {
       if (isTerminal(job.state) && (job.endedAt ?? job.systemModstamp) < cutoff) this.jobs.delete(id);
     }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Global, Messages } from '@salesforce/core';
 import { LoadEvent, LoadResult } from '../../core/run/types.js';
-import { ColumnDelimiter, IngestOperation } from '../../core/bulk/types.js';
+import { ColumnDelimiter, IngestOperation, MAX_JOB_SIZE_MB, MAX_UPLOAD_CSV_BYTES, UPLOAD_CAP_BASE64_BYTES } from '../../core/bulk/types.js';
 import { engineFor } from '../../core/load/engineFactory.js';
 import { V1_MAX_BATCH_ROWS } from '../../core/runner/v1Jobs.js';
 import type { V1RunSpec } from '../../core/ledger/records.js';
@@ -73,7 +73,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     }),
     'results-dir': Flags.directory({ char: 'r', summary: messages.getMessage('flags.results-dir.summary') }),
     'ledger-dir': Flags.directory({ summary: messages.getMessage('flags.ledger-dir.summary') }),
-    'max-job-size': Flags.integer({ min: 1, max: 110, summary: messages.getMessage('flags.max-job-size.summary') }),
+    'max-job-size': Flags.integer({ min: 1, summary: messages.getMessage('flags.max-job-size.summary') }),
     'column-delimiter': Flags.option({
       summary: messages.getMessage('flags.column-delimiter.summary'),
       options: ['BACKQUOTE', 'CARET', 'COMMA', 'PIPE', 'SEMICOLON', 'TAB'] as const,
@@ -188,7 +188,11 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
 }
 
 /** Flags that do not go together with the operation: refused before anything is read or sent. */
-function refuseFlagMisuse(operation: IngestOperation, flags: { 'external-id'?: string; backup: boolean; 'confirm-hard-delete'?: number }): void {
+function refuseFlagMisuse(operation: IngestOperation, flags: { 'external-id'?: string; backup: boolean; 'confirm-hard-delete'?: number; 'max-job-size'?: number }): void {
+  const size = flags['max-job-size'];
+  if (size !== undefined && size > MAX_JOB_SIZE_MB) {
+    throw messages.createError('error.MaxJobSizeOverCap', [size, UPLOAD_CAP_BASE64_BYTES.toLocaleString('en-US'), MAX_UPLOAD_CSV_BYTES.toLocaleString('en-US'), MAX_JOB_SIZE_MB], [MAX_JOB_SIZE_MB], 2);
+  }
   if (operation === 'upsert' && !flags['external-id']) throw messages.createError('error.ExternalIdRequired');
   if (operation !== 'upsert' && flags['external-id']) throw messages.createError('error.ExternalIdNotAllowed');
   if (operation === 'hardDelete' && !flags.backup) throw messages.createError('error.HardDeleteNeedsBackup');

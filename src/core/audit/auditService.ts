@@ -88,7 +88,9 @@ type AsyncApexRow = {
   Id: string;
   JobType: string;
   Status: string;
-  ApexClass?: { Name: string } | null;
+  ApexClassId?: string | null;
+  /** the parent relationship: null when the job has no class (Salesforce answers null, not an empty object) */
+  ApexClass?: { Name: string; NamespacePrefix?: string | null } | null;
   MethodName?: string | null;
   CreatedById: string;
   CreatedDate: string;
@@ -96,6 +98,11 @@ type AsyncApexRow = {
   NumberOfErrors: number;
   ExtendedStatus?: string | null;
 };
+
+/** A class as Apex code names it: `namespace__Class` for a managed package's class, else `Class`. */
+export function apexClassName(c: { Name: string; NamespacePrefix?: string | null }): string {
+  return c.NamespacePrefix ? `${c.NamespacePrefix}__${c.Name}` : c.Name;
+}
 
 /**
  * The async Apex jobs of the period (the automation that loads set off; bulk jobs themselves are
@@ -106,13 +113,14 @@ export async function asyncApexJobs(http: OrgHttp, retry: Retrier, since: number
   const rows = await queryAll<AsyncApexRow>(
     http,
     retry,
-    `SELECT Id, JobType, Status, ApexClass.Name, MethodName, CreatedById, CreatedDate, CompletedDate, NumberOfErrors, ExtendedStatus FROM AsyncApexJob WHERE ${by} >= ${new Date(since).toISOString()} AND JobType IN ('Future','Queueable','BatchApex','ScheduledApex')`
+    `SELECT Id, JobType, Status, ApexClassId, ApexClass.Name, ApexClass.NamespacePrefix, MethodName, CreatedById, CreatedDate, CompletedDate, NumberOfErrors, ExtendedStatus FROM AsyncApexJob WHERE ${by} >= ${new Date(since).toISOString()} AND JobType IN ('Future','Queueable','BatchApex','ScheduledApex')`
   );
   return rows.map((r) => ({
     id: r.Id,
     jobType: r.JobType,
     status: r.Status,
-    ...(r.ApexClass?.Name ? { className: r.ApexClass.Name } : {}),
+    ...(r.ApexClass?.Name ? { className: apexClassName(r.ApexClass) } : {}),
+    ...(r.ApexClassId ? { classId: r.ApexClassId } : {}),
     ...(r.MethodName ? { methodName: r.MethodName } : {}),
     createdById: r.CreatedById,
     createdDate: isoDate(r.CreatedDate),

@@ -80,7 +80,10 @@ export type AsyncApexJob = {
   id: string;
   jobType: string;
   status: string;
+  /** `namespace__Class` for a managed package's class */
   className?: string;
+  /** ApexClassId, kept to name the job's class when the class itself cannot be read */
+  classId?: string;
   methodName?: string;
   createdById: string;
   createdDate: string;

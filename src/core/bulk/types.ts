@@ -6,6 +6,17 @@ export type JobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' 
 export type ColumnDelimiter = 'BACKQUOTE' | 'CARET' | 'COMMA' | 'PIPE' | 'SEMICOLON' | 'TAB';
 export type LineEnding = 'LF' | 'CRLF';
 
+/**
+ * The most one Bulk API 2.0 upload may hold: 150,000,000 bytes once Salesforce has base64-encoded
+ * it (Bulk API Developer Guide: Bulk API 2.0 Limits; the org's refusal reads "Org max upload file
+ * size is 150000000 bytes").
+ */
+export const UPLOAD_CAP_BASE64_BYTES = 150_000_000;
+/** The largest CSV whose base64 form fits under the cap: every 3 bytes become 4. */
+export const MAX_UPLOAD_CSV_BYTES = Math.floor(UPLOAD_CAP_BASE64_BYTES / 4) * 3;
+/** The largest --max-job-size (whole MB of 1,048,576 bytes) whose parts always fit under the cap. */
+export const MAX_JOB_SIZE_MB = Math.floor(MAX_UPLOAD_CSV_BYTES / (1024 * 1024));
+
 export type IngestJobSpec = {
   object: string;
   operation: IngestOperation;

@@ -14,6 +14,7 @@ import type { LockOwner } from '../io/fileLock.js';
 import { JobHistory } from '../jobs/history.js';
 import { HistorySave, updatedHistory } from '../jobs/jobsService.js';
 import { reviewJobs } from '../jobs/review.js';
+import { usersById } from '../jobs/orgJobs.js';
 import { id15, isFinished } from '../jobs/types.js';
 import { fetchIdentity } from '../org/identity.js';
 import { deliver, fetchPost, Post, WEBHOOK_POLICY } from './delivery.js';
@@ -108,12 +109,15 @@ async function monitorLocked(http: OrgHttp, retry: Retrier, store: MonitorStore,
   const changed = up.all.filter((j) => (isFinished(j) ? Date.parse(j.systemModstamp) >= from : up.listed.has(id15(j.id))));
   const reviewed = reviewJobs(changed, { history: up.all, users: up.users, apps: up.apps, inventory: opts.inventory, now });
   const cmd = { bin: opts.bin, org: identity.username };
-  const apex = (await asyncApexJobs(http, retry, from, 'CompletedDate')).map((a) => {
-    const username = up.users.get(id15(a.createdById))?.username;
+  const apexJobs = await asyncApexJobs(http, retry, from, 'CompletedDate');
+  // The users of Apex jobs are not always those of bulk jobs: read the others, so an alert names the user and its integration.
+  const users = new Map([...up.users, ...(await usersById(http, retry, apexJobs.map((a) => a.createdById).filter((id) => !up.users.has(id15(id)))))]);
+  const apex = apexJobs.map((a) => {
+    const username = users.get(id15(a.createdById))?.username;
     const found = opts.inventory && username ? attribute(opts.inventory, { username }, a.createdDate.slice(0, 10)) : {};
     return { ...a, ...(found.integration ? { integration: found.integration.name } : {}) };
   });
-  const fresh = [...jobProblems(reviewed, opts.thresholds, cmd), ...apexProblems(apex, up.users, cmd)].filter((p) => !state.reported[p.key]);
+  const fresh = [...jobProblems(reviewed, opts.thresholds, cmd), ...apexProblems(apex, users, cmd)].filter((p) => !state.reported[p.key]);
   await addFirstErrors(http, fresh);
 
   const ctx = { orgId: up.orgId, org: identity.username, since: new Date(from).toISOString(), until: new Date(now).toISOString() };

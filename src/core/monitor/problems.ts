@@ -36,6 +36,7 @@ export type Problem = {
   durationMs?: number;
   /** the usual duration of the same source's jobs on this object and operation */
   typicalMs?: number;
+  /** the async Apex job's class as Apex names it: namespace__Class for a managed package's, else Class (ApexClass.NamespacePrefix, ApexClass.Name) */
   apexClass?: string;
   method?: string;
   jobType?: string;
@@ -132,7 +133,9 @@ export function apexProblems(jobs: AsyncApexJob[], users: Map<string, { username
     .filter((a) => a.status === 'Failed' || (a.status === 'Completed' && a.numberOfErrors > 0))
     .map((a) => {
       const user = users.get(id15(a.createdById))?.username ?? id15(a.createdById);
-      const name = `${a.className ?? 'an Apex class'}${a.methodName ? `.${a.methodName}` : ''}`;
+      // The class as Apex names it (namespace__Class); when the org does not let the class be read, its Id.
+      const apexClass = a.className ?? (a.classId ? `ApexClass ${id15(a.classId)}` : undefined);
+      const name = `${apexClass ?? 'no Apex class'}${a.methodName ? `.${a.methodName}` : ''}`;
       return dropUndefined({
         key: `apex-failed:${id15(a.id)}`,
         kind: 'apex-failed' as const,
@@ -142,7 +145,7 @@ export function apexProblems(jobs: AsyncApexJob[], users: Map<string, { username
         user,
         integration: a.integration,
         createdDate: a.createdDate,
-        apexClass: a.className,
+        apexClass,
         method: a.methodName,
         jobType: a.jobType,
         errors: a.numberOfErrors,
