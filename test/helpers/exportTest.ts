@@ -9,6 +9,8 @@ import { resumeExport, startExport } from '../../src/core/export/exportRun.js';
 import type { ExportEvent, ExportRequest, ExportResult } from '../../src/core/export/types.js';
 import { testHttp, type ChildExit, type EngineTarget } from './engine.js';
 import { PROJECT_ROOT } from './sf.js';
+import { call } from './api.js';
+import type { Emulator } from './emulator.js';
 
 export type ExportChildInput = { target: EngineTarget; request: ExportRequest } | { target: EngineTarget; resume: string };
 
@@ -28,3 +30,26 @@ export function runExportChild(input: ExportChildInput, crashAt: string): Promis
     );
   });
 }
+
+export const SOQL = 'SELECT Id, Name, Description, NumberOfEmployees, CreatedDate FROM Account';
+
+/** Accounts whose values test the CSV: quotes, commas, line breaks, empty values, non-ASCII text. */
+export function seedAccounts(emu: Emulator, n: number): void {
+  emu.insertRecords(
+    'Account',
+    Array.from({ length: n }, (_, i) => ({
+      Name: i % 7 === 0 ? `Quote "${i}", comma` : `Åccount ${i} – ünïcode`,
+      Description: i % 5 === 0 ? null : i % 3 === 0 ? `line one\nline two ${i}` : `plain ${i}`,
+      NumberOfEmployees: i % 4 === 0 ? null : i,
+    }))
+  );
+}
+
+/** The org's own results of a query: one job, one page, as Salesforce sends them. */
+export async function orgResults(emu: Emulator, query: string, operation = 'query'): Promise<string> {
+  const created = await call(emu, 'POST', '/services/data/v66.0/jobs/query', { body: JSON.stringify({ operation, query }), contentType: 'application/json' });
+  const id = (created.json as { id: string }).id;
+  while (!(await call(emu, 'GET', `/services/data/v66.0/jobs/query/${id}`)).text.includes('"JobComplete"')) await new Promise((resolve) => setTimeout(resolve, 10));
+  return (await call(emu, 'GET', `/services/data/v66.0/jobs/query/${id}/results?maxRecords=1000000`, { accept: 'text/csv' })).text;
+}
+

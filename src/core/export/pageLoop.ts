@@ -73,7 +73,7 @@ async function writePage(deps: PageLoopDeps, page: Page): Promise<number> {
   let chunks = 0;
   for await (const chunk of page.body) {
     await deps.out.write(format.push(chunk as Buffer));
-    if (++chunks === 2) crashIfAsked('mid-page', page.n);
+    if (++chunks === 1) crashIfAsked('mid-page', page.n);
   }
   await deps.out.write(format.end());
   // The body ended where the org ended it, but not at the end of a record: read it again. (An

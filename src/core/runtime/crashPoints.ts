@@ -8,7 +8,7 @@
  * not yet) take the batch's number within its part instead of a part's.
  */
 /**
- * The export's points take the page's number (0 for the first): mid-page (a chunk of its bytes
+ * The export's points take the page's number (0 for the first): mid-page (its first chunk of bytes
  * written), page-written (all its bytes on disk, the ledger not told), after-page (the ledger told).
  */
 export type CrashPoint = 'mid-page' | 'page-written' | 'after-page' | 'before-batch' | 'after-batch' | 'before-round-planned' | 'before-round-merged' | 'before-planned' | 'before-create' | 'after-create' | 'after-claim' | 'after-drop' | 'mid-upload' | 'after-upload' | 'after-close' | 'mid-results' | 'before-merge';

@@ -9,34 +9,12 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { call, control, V } from '../emulator/support.js';
-import { testExport } from '../../helpers/exportTest.js';
+import { control } from '../emulator/support.js';
+import { orgResults, seedAccounts, SOQL, testExport } from '../../helpers/exportTest.js';
 import type { ExportEvent, ExportRequest } from '../../../src/core/export/types.js';
 import { readExportState } from '../../../src/core/export/pageLedger.js';
 
 const rowsOf = (text: string, delimiter = ','): Array<Record<string, string>> => parse(text, { columns: true, delimiter });
-
-export const SOQL = 'SELECT Id, Name, Description, NumberOfEmployees, CreatedDate FROM Account';
-
-/** Accounts whose values test the CSV: quotes, commas, line breaks, empty values, non-ASCII text. */
-export function seedAccounts(emu: Emulator, n: number): void {
-  emu.insertRecords(
-    'Account',
-    Array.from({ length: n }, (_, i) => ({
-      Name: i % 7 === 0 ? `Quote "${i}", comma` : `Åccount ${i} – ünïcode`,
-      Description: i % 5 === 0 ? null : i % 3 === 0 ? `line one\nline two ${i}` : `plain ${i}`,
-      NumberOfEmployees: i % 4 === 0 ? null : i,
-    }))
-  );
-}
-
-/** The org's own results of a query: one job, one page, as Salesforce sends them. */
-export async function orgResults(emu: Emulator, query: string, operation = 'query'): Promise<string> {
-  const created = await call(emu, 'POST', `${V}/jobs/query`, { body: JSON.stringify({ operation, query }), contentType: 'application/json' });
-  const id = (created.json as { id: string }).id;
-  while (!(await call(emu, 'GET', `${V}/jobs/query/${id}`)).text.includes('"JobComplete"')) await new Promise((resolve) => setTimeout(resolve, 10));
-  return (await call(emu, 'GET', `${V}/jobs/query/${id}/results?maxRecords=1000000`, { accept: 'text/csv' })).text;
-}
 
 describe('export: a Bulk 2.0 query job streamed to a file', function () {
   this.timeout(60_000);
