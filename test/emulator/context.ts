@@ -23,6 +23,8 @@ export type Settings = {
   queryPageSize: number;
   /** days a terminal job stays visible */
   retentionDays: number;
+  /** simulated ms a Bulk 2.0 query result locator stays valid (0: as long as its job is kept) */
+  queryLocatorLifetimeMs: number;
   /** the org's DailyApiRequests */
   dailyApiRequests: number;
   /** the org's DailyBulkApiBatches */
@@ -61,6 +63,7 @@ export const DEFAULT_SETTINGS: Settings = {
   jobsPageSize: 1000,
   queryPageSize: 2000,
   retentionDays: 7,
+  queryLocatorLifetimeMs: 0,
   dailyApiRequests: 100_000,
   dailyBulkApiBatches: 15_000,
   eventMonitoring: false,

@@ -6,6 +6,8 @@
  *   --json          print {url, accessToken, username, orgId} as one JSON line (for scripts)
  *   --bench         for benchmarks: inserted records are not kept (a 10M-row load fits in memory)
  *                   and simulated time runs fast enough not to be the bottleneck
+ *   --accounts N    the org starts with N generated Accounts (about 150 bytes of CSV each), for the
+ *                   export bench
  */
 import { Emulator } from './server.js';
 import { readSeedFile } from './seed.js';
@@ -24,8 +26,9 @@ const emulator = new Emulator({
     ...(args.includes('--sandbox') ? { isSandbox: true } : {}),
   },
 });
-if (args.includes('--bench')) emulator.store.retainInserts = false;
 const url = await emulator.start();
+if (opt('accounts')) seedAccounts(Number(opt('accounts')));
+if (args.includes('--bench')) emulator.store.retainInserts = false;
 const info = { url, accessToken: emulator.accessToken, username: emulator.defaultUsername, orgId: emulator.orgId };
 if (args.includes('--json')) {
   process.stdout.write(`${JSON.stringify(info)}\n`);
@@ -41,6 +44,20 @@ if (args.includes('--json')) {
     ].join('\n')
   );
 }
+/** Accounts shaped like the bench's insert file (a quoted name with a comma, realistic text). */
+function seedAccounts(n: number): void {
+  const def = emulator.store.describe('Account')!;
+  const industries = ['Banking', 'Energy', 'Retail', 'Technology', 'Other'];
+  const cities = ['Paris', 'Oslo', 'Rome', 'Lisbon', 'Dublin'];
+  for (let i = 1; i <= n; i++) {
+    emulator.store.insert(
+      def,
+      { Name: `Company ${i}, Ltd`, External_Id__c: `BENCH-${i}`, Industry: industries[i % 5], NumberOfEmployees: (i * 7) % 5000, BillingCity: cities[i % 5], Description: `Account ${i} created for the benchmark run` },
+      emulator.defaultUserId
+    );
+  }
+}
+
 const stop = (): void => {
   void emulator.stop().then(() => process.exit(0));
 };

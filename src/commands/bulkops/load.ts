@@ -1,10 +1,10 @@
 import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Global, Messages } from '@salesforce/core';
 import { LoadEvent, LoadResult } from '../../core/run/types.js';
 import { ColumnDelimiter, IngestOperation, MAX_JOB_SIZE_MB, MAX_UPLOAD_CSV_BYTES, UPLOAD_CAP_BASE64_BYTES } from '../../core/bulk/types.js';
 import { engineFor } from '../../core/load/engineFactory.js';
+import { newRunId } from '../../core/run/runId.js';
 import { V1_MAX_BATCH_ROWS } from '../../core/runner/v1Jobs.js';
 import type { V1RunSpec } from '../../core/ledger/records.js';
 import { loadDisplay } from '../../ux/loadStages.js';
@@ -215,7 +215,3 @@ function v1Spec(api: 'v1' | 'v2', concurrency: 'auto' | 'parallel' | 'serial', b
   return { concurrencyMode: concurrency === 'serial' ? 'Serial' : 'Parallel', batchRows: batchSize ?? V1_MAX_BATCH_ROWS };
 }
 
-function newRunId(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
-}

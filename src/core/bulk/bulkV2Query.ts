@@ -4,17 +4,17 @@
  */
 import { Readable } from 'node:stream';
 import { OrgHttp } from '../http/orgHttp.js';
-import { JobInfo } from './types.js';
+import { ColumnDelimiter, JobInfo, LineEnding } from './types.js';
 
 export class BulkV2Query {
   public constructor(private readonly http: OrgHttp) {}
 
-  public create(soql: string, operation: 'query' | 'queryAll' = 'query'): Promise<JobInfo> {
+  public create(soql: string, operation: 'query' | 'queryAll' = 'query', csv: { columnDelimiter: ColumnDelimiter; lineEnding: LineEnding } = { columnDelimiter: 'COMMA', lineEnding: 'LF' }): Promise<JobInfo> {
     return this.http.json<JobInfo>({
       method: 'POST',
       path: this.http.dataPath('/jobs/query'),
       headers: { 'Content-Type': 'application/json; charset=UTF-8' },
-      body: JSON.stringify({ operation, query: soql, contentType: 'CSV', columnDelimiter: 'COMMA', lineEnding: 'LF' }),
+      body: JSON.stringify({ operation, query: soql, contentType: 'CSV', ...csv }),
     });
   }
 
@@ -22,16 +22,22 @@ export class BulkV2Query {
     return this.http.json<JobInfo>({ method: 'GET', path: this.http.dataPath(`/jobs/query/${jobId}`) });
   }
 
-  /** One page of results and the locator of the next page ('null' at the end, as Salesforce says it). */
-  public async page(jobId: string, locator: string | undefined, maxRecords: number): Promise<{ body: Readable; next: string | undefined }> {
-    const params = new URLSearchParams({ maxRecords: String(maxRecords) });
+  /**
+   * One page of results, the locator of the next page ('null' at the end, as Salesforce says it) and
+   * the page's record count (Sforce-NumberOfRecords). Without maxRecords the org chooses the page size.
+   */
+  public async page(jobId: string, locator: string | undefined, maxRecords: number | undefined): Promise<{ body: Readable; next: string | undefined; records?: number }> {
+    const params = new URLSearchParams();
+    if (maxRecords !== undefined) params.set('maxRecords', String(maxRecords));
     if (locator) params.set('locator', locator);
     const { body, headers } = await this.http.stream({
       method: 'GET',
-      path: this.http.dataPath(`/jobs/query/${jobId}/results?${params.toString()}`),
+      path: this.http.dataPath(`/jobs/query/${jobId}/results${params.size ? `?${params.toString()}` : ''}`),
       headers: { Accept: 'text/csv' },
     });
     const next = headers.get('sforce-locator');
-    return { body, next: next && next !== 'null' ? next : undefined };
+    const records = headers.get('sforce-numberofrecords');
+    // Data Loader reads the end marker case-insensitively.
+    return { body, next: next && next.toLowerCase() !== 'null' ? next : undefined, ...(records !== null && /^\d+$/.test(records) ? { records: Number(records) } : {}) };
   }
 }

@@ -41,6 +41,7 @@ const ROOMS = [
   'core/inventoryInit',
   'core/audit',
   'core/monitor',
+  'core/export',
   // Drawing and the command shells.
   'ux',
   'commands',
