@@ -41,6 +41,8 @@ const ROOMS = [
   'core/inventoryInit',
   'core/audit',
   'core/monitor',
+  // Load plans: steps of loads in order, over the load engine and the run's rows.
+  'core/plan',
   // Drawing and the command shells.
   'ux',
   'commands',
