@@ -19,6 +19,7 @@ import type { LoadEngine } from '../load/engine.js';
 import { ParentCheck } from '../load/parentSkip.js';
 import { openCsv } from '../csv/reader.js';
 import type { LoadRequest, LoadResult } from '../run/types.js';
+import { crashIfAsked } from '../runtime/crashPoints.js';
 import { catchUpStep } from './catchUp.js';
 import { parentRefs, stepParentFailures } from './parents.js';
 import type { Plan, ResolvedStep } from './planFile.js';
@@ -136,6 +137,7 @@ export class PlanRunner {
       const result = await this.runStep(planDir, state, step, Math.max(0, deadline - this.now()));
       if (result.status === 'InProgress') break;
       appendPlan(planDir, { t: 'step-done', step: step.index, runId: result.runId! }, this.now);
+      crashIfAsked('plan-step-done', step.index);
     }
     return this.result(planDir, started);
   }
@@ -149,6 +151,7 @@ export class PlanRunner {
     if (!s.runId) {
       if (state.plan.onParentFailure === 'stop') await refuseFailedParents(step, parentFailures);
       appendPlan(planDir, { t: 'step', step: step.index, runId, parentFailures }, this.now);
+      crashIfAsked('plan-before-step', step.index);
     }
     return this.deps.engine.start(stepRequest(state, step, runId, parentFailures, this.stepResultsDir(state, step), ledgerDir, waitMs));
   }
