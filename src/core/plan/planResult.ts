@@ -34,6 +34,8 @@ export type PlanStepResult = {
   skipped: number;
   resultsDir: string;
   skippedFile?: string;
+  /** --concurrency auto, decided on this step's own rows and parents: how its parts were sent, and why */
+  concurrency?: { mode: string; reason: string };
   /** runs of rows skipped before whose parent loaded later (reconcile of the plan) */
   catchUps?: Array<{ runId: string; rows: number; successful: number; failed: number; skipped: number; status: StepStatus }>;
   /** --dry-run: rows whose parent key neither an earlier step's file nor the org has */
@@ -74,7 +76,8 @@ export function runResult(runDir: string, now: number): LoadResult | undefined {
   if (records.length === 0) return undefined;
   const state = replay(records);
   // Each row's latest outcome: a reconcile round's successes count where the load's failures were.
-  return roundsOf(loadResult(runDir, state, Date.parse(state.startedAt), now), state);
+  const result = roundsOf(loadResult(runDir, state, Date.parse(state.startedAt), now), state);
+  return state.concurrency ? { ...result, concurrency: { decision: state.concurrency, changes: [] } } : result;
 }
 
 function stepOf(step: ResolvedStep, resultsDir: string): PlanStepResult {
@@ -105,6 +108,7 @@ export function planResult(planDir: string, state: PlanState, stepResults: (step
     if (!main) return out;
     Object.assign(out, { runId: s.runId, status: main.status, rows: main.rows, successful: main.successful, failed: main.failed, unprocessed: main.unprocessed, rejected: main.rejected, skipped: main.skipped ?? 0 });
     if (main.files?.skipped) out.skippedFile = main.files.skipped;
+    if (main.concurrency) out.concurrency = { mode: main.concurrency.decision.mode, reason: main.concurrency.decision.reason };
     const catchUps = s.catchUps.flatMap((c) => {
       const r = runResult(stepRunDir(ledgerDir, c.runId), finished);
       return r ? [{ runId: c.runId, rows: r.rows, successful: r.successful, failed: r.failed, skipped: r.skipped ?? 0, status: r.status }] : [];

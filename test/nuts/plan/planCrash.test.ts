@@ -14,7 +14,7 @@ import { readCsv } from '../../helpers/csv.js';
 import { schemaErrors } from '../../helpers/schema.js';
 import { OPPORTUNITY_SEED, writePlanFiles } from '../../helpers/planSeed.js';
 
-type StepJson = { name: string; runId: string; rows: number; successful: number; failed: number; skipped: number; skippedFile?: string; status: string };
+type StepJson = { name: string; runId: string; concurrency?: { mode: string; reason: string }; rows: number; successful: number; failed: number; skipped: number; skippedFile?: string; status: string };
 type PlanJson = { planRunId: string; status: string; rows: number; successful: number; failed: number; skipped: number; steps: StepJson[] };
 
 describe('sf bulkops load --plan: 50,000 rows, killed with -9 at several points', function () {
@@ -69,6 +69,9 @@ describe('sf bulkops load --plan: 50,000 rows, killed with -9 at several points'
       ['contacts', 'Completed', 25_000, 24_995, 0, 5],
       ['opportunities', 'Completed', 20_000, 19_996, 0, 4],
     ]);
+    // Lock-aware per step: auto decided on each step's own parents.
+    expect(result.steps.map((s) => s.concurrency?.mode)).to.deep.equal(['parallel', 'grouped', 'grouped']);
+    expect(result.steps[1].concurrency?.reason).to.match(/^grouped by Account\.External_Id__c: 25,000 rows share 5,000 Account records/);
     // Every row once, each with its own parent.
     const contacts = [...emu.store.all('Contact')];
     expect(new Set(contacts.map((c) => c.External_Id__c)).size).to.equal(24_995);
