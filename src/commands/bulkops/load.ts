@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Global, Messages } from '@salesforce/core';
 import { LoadEvent, LoadResult } from '../../core/run/types.js';
+import type { PlanResult } from '../../core/plan/planResult.js';
 import { ColumnDelimiter, IngestOperation, MAX_JOB_SIZE_MB, MAX_UPLOAD_CSV_BYTES, UPLOAD_CAP_BASE64_BYTES } from '../../core/bulk/types.js';
 import { engineFor } from '../../core/load/engineFactory.js';
 import { newRunId } from '../../core/run/runId.js';
@@ -16,11 +17,12 @@ import { hardDeleteGate } from '../../ux/hardDeleteGate.js';
 import { askLine } from '../../ux/prompt.js';
 import { SignalStop, stopGraceMs, stopNotice, withOwnStopSignals } from '../../ux/signalStop.js';
 import { interruptedRunError } from '../../ux/interruptedError.js';
+import { runPlan } from '../../ux/planLoad.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.load');
 
-export type BulkopsLoadResult = LoadResult;
+export type BulkopsLoadResult = LoadResult | PlanResult;
 
 export const CONCURRENCY = { auto: 5, parallel: 5, serial: 1 } as const;
 
@@ -38,8 +40,14 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
   public static readonly flags = {
     'target-org': Flags.requiredOrg(),
     'api-version': Flags.orgApiVersion(),
-    sobject: Flags.string({ char: 's', required: true, summary: messages.getMessage('flags.sobject.summary') }),
-    file: Flags.file({ char: 'f', required: true, exists: true, multiple: true, summary: messages.getMessage('flags.file.summary') }),
+    sobject: Flags.string({ char: 's', summary: messages.getMessage('flags.sobject.summary'), exactlyOne: ['sobject', 'plan'] }),
+    file: Flags.file({ char: 'f', exists: true, multiple: true, summary: messages.getMessage('flags.file.summary'), exclusive: ['plan'] }),
+    plan: Flags.file({ exists: true, summary: messages.getMessage('flags.plan.summary'), description: messages.getMessage('flags.plan.description'), exactlyOne: ['sobject', 'plan'] }),
+    'on-parent-failure': Flags.option({
+      summary: messages.getMessage('flags.on-parent-failure.summary'),
+      options: ['skip', 'stop'] as const,
+      dependsOn: ['plan'],
+    })(),
     operation: Flags.option({
       char: 'p',
       summary: messages.getMessage('flags.operation.summary'),
@@ -115,6 +123,8 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
 
   private async load(stop: SignalStop): Promise<BulkopsLoadResult> {
     const { flags } = await this.parse(BulkopsLoad);
+    if (flags.plan) return runPlan(this, flags.plan, { ...flags, stop });
+    if (!flags.file?.length) throw messages.createError('error.FileRequired', [], [], 2);
     const operation = flags.operation as IngestOperation;
     refuseFlagMisuse(operation, flags);
     const v1 = v1Spec(flags['bulk-api'], flags.concurrency, flags['batch-size']);
@@ -139,7 +149,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     let result: LoadResult;
     try {
       const request = {
-        object: flags.sobject,
+        object: flags.sobject!,
         operation,
         externalId: flags['external-id'],
         files,
@@ -214,4 +224,3 @@ function v1Spec(api: 'v1' | 'v2', concurrency: 'auto' | 'parallel' | 'serial', b
   if (batchSize !== undefined && batchSize > V1_MAX_BATCH_ROWS) throw messages.createError('error.BatchSizeOverLimit', [batchSize, V1_MAX_BATCH_ROWS, V1_MAX_BATCH_ROWS], [], 2);
   return { concurrencyMode: concurrency === 'serial' ? 'Serial' : 'Parallel', batchRows: batchSize ?? V1_MAX_BATCH_ROWS };
 }
-

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages, Org } from '@salesforce/core';
 import { BulkV2 } from '../../core/bulk/bulkV2.js';
@@ -24,12 +24,15 @@ import { engineFor } from '../../core/load/engineFactory.js';
 import { loadDisplay } from '../../ux/loadStages.js';
 import { SignalStop, stopGraceMs, stopNotice, withOwnStopSignals } from '../../ux/signalStop.js';
 import { interruptedReadError, interruptedRunError } from '../../ux/interruptedError.js';
+import { isPlanRun } from '../../core/plan/planLedger.js';
+import type { PlanResult } from '../../core/plan/planResult.js';
+import { goOnWithPlan } from '../../ux/planLoad.js';
 import { defaultLedgerDir } from './load.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.reconcile');
 
-export type BulkopsReconcileResult = ReconcileOutput | JobsReconcileOutput;
+export type BulkopsReconcileResult = ReconcileOutput | JobsReconcileOutput | PlanResult;
 
 export default class BulkopsReconcile extends SfCommand<BulkopsReconcileResult> {
   /** the org of a round (--retry, --fixed-file) once it started: an error that ends the round is told as its run's */
@@ -74,6 +77,10 @@ export default class BulkopsReconcile extends SfCommand<BulkopsReconcileResult> 
         result = await stop.within(this.reconcileJobs(flags['job-id'], flags));
       } else {
         const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
+        // A plan's run: each step's counts; --retry sends the rows skipped for a parent that loaded since.
+        if (flags['run-id'] && isPlanRun(join(ledgerDir, flags['run-id']))) {
+          return await goOnWithPlan(this, join(ledgerDir, flags['run-id']), { ...flags, stop }, flags.retry ? 'retry' : 'reconcile');
+        }
         const runDir = runFolder(messages, ledgerDir, flags);
         run = { runDir, ledgerDir };
         try {

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages, Org } from '@salesforce/core';
 import { LoadEvent, LoadResult } from '../../core/run/types.js';
@@ -13,12 +13,15 @@ import { runEndError } from '../../ux/runEndError.js';
 import { runFolder } from '../../ux/runFolder.js';
 import { SignalStop, stopGraceMs, stopNotice, withOwnStopSignals } from '../../ux/signalStop.js';
 import { interruptedRunError } from '../../ux/interruptedError.js';
+import { isPlanRun } from '../../core/plan/planLedger.js';
+import type { PlanResult } from '../../core/plan/planResult.js';
+import { goOnWithPlan } from '../../ux/planLoad.js';
 import { defaultLedgerDir } from './load.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.resume');
 
-export type BulkopsResumeResult = LoadResult;
+export type BulkopsResumeResult = LoadResult | PlanResult;
 
 export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
   public static readonly summary = messages.getMessage('summary');
@@ -59,6 +62,8 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
   private async resume(stop: SignalStop): Promise<BulkopsResumeResult> {
     const { flags } = await this.parse(BulkopsResume);
     const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
+    // A plan's run: its steps in order, the one under way resumed through its own run.
+    if (flags['run-id'] && isPlanRun(join(ledgerDir, flags['run-id']))) return goOnWithPlan(this, join(ledgerDir, flags['run-id']), { ...flags, stop }, 'resume');
     const runDir = runFolder(messages, ledgerDir, flags);
     // A record torn by a crash mid-write is ignored here; the engine cuts it off once it holds the run's lock.
     const state = replay(Ledger.read(runDir));

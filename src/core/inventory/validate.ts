@@ -160,7 +160,7 @@ export function pathText(path: readonly PropertyKey[]): string {
  * Where a path points in the text: the key of the last mapping entry found on the way (the line to
  * change), or the list item; a path that goes past what the file has points at its deepest part.
  */
-function offsetOf(doc: Document, path: readonly PropertyKey[]): number {
+export function offsetOf(doc: Document, path: readonly PropertyKey[]): number {
   let node: unknown = doc.contents;
   let offset = doc.contents?.range?.[0] ?? 0;
   for (const segment of path) {

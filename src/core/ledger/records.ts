@@ -10,6 +10,7 @@ import type { PlannedChunk } from './shapes.js';
 import type { ConcurrencyDecision } from './shapes.js';
 import type { LoadEstimate } from './shapes.js';
 import type { ObservedRates } from './shapes.js';
+import type { ParentFailures } from './shapes.js';
 
 export type RunSpec = {
   runId: string;
@@ -40,6 +41,10 @@ export type RunSpec = {
   v1?: V1RunSpec;
   /** rounds of serial re-sends of the rows that failed with UNABLE_TO_LOCK_ROW once the load is done (absent: none) */
   lockRounds?: number;
+  /** a step of a load plan: rows whose parent did not load in an earlier step are skipped (skipped.csv) */
+  parentFailures?: ParentFailures[];
+  /** Bulk API 2.0 job creation's assignmentRuleId (insert, upsert) */
+  assignmentRuleId?: string;
 };
 
 /** A V1 load: the job's concurrency mode, and the most rows a batch holds (Bulk API Developer Guide: Bulk API Limits). */
@@ -76,6 +81,8 @@ export type LedgerRecord =
       chunks: PlannedChunk[];
       rows: number;
       rejected: number;
+      /** rows left out because their parent did not load in an earlier step of the plan (skipped.csv) */
+      skipped?: number;
       header: string[];
       preflight?: PreflightReport;
       /** sha256 of the input bytes, and size: the fingerprint that spots a second load of the same file */
@@ -182,6 +189,8 @@ export type RunState = {
   header: string[];
   rows: number;
   rejected: number;
+  /** rows a plan's step skipped for a parent that did not load */
+  skipped: number;
   preflight?: PreflightReport;
   fileSha256?: string;
   /** the run claimed its input's fingerprint before its split (an insert: see the 'fingerprint' record) */
@@ -230,6 +239,7 @@ function applyPlanRecord(state: RunState, r: LedgerRecord): r is Extract<LedgerR
     state.header = r.header;
     state.rows = r.rows;
     state.rejected = r.rejected;
+    state.skipped = r.skipped ?? 0;
     state.preflight = r.preflight;
     state.fileSha256 = r.fileSha256;
     state.concurrency = r.concurrency;
@@ -248,7 +258,7 @@ export function replay(records: LedgerRecord[]): RunState {
   if (first?.t !== 'run') throw new Error('ledger does not start with a run record');
   const { t, at, ...spec } = first;
   void t;
-  const state: RunState = { spec, startedAt: at, header: [], rows: 0, rejected: 0, chunks: [], planned: false, toAbort: [], inFlightChanges: [], merged: false, done: false, attempts: [] };
+  const state: RunState = { spec, startedAt: at, header: [], rows: 0, rejected: 0, skipped: 0, chunks: [], planned: false, toAbort: [], inFlightChanges: [], merged: false, done: false, attempts: [] };
   for (const r of records.slice(1)) {
     if (applyPlanRecord(state, r)) continue;
     if (r.t === 'attempt') {

@@ -83,3 +83,9 @@ export type ObservedRates = {
 };
 
 export type InFlightChange = { at: string; limit: number; reason: string };
+
+/**
+ * A step of a load plan whose child column points to an earlier step's rows: the file listing the
+ * parents that did not load (key, line, error), whose children the run skips (load/parentSkip.ts).
+ */
+export type ParentFailures = { column: string; parentStep: string; file: string };

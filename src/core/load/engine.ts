@@ -22,6 +22,7 @@ import { DEFAULT_RETRY } from '../http/retry.js';
 import { Ledger } from '../ledger/ledger.js';
 import type { RunState } from '../ledger/records.js';
 import type { Identity } from '../org/identity.js';
+import type { DescribeSource } from '../preflight/describe.js';
 import { Preflight } from '../preflight/preflight.js';
 import { RunNotDoneError } from '../run/errors.js';
 import { lockRun, withOpenRun } from '../run/runFolder.js';
@@ -68,6 +69,16 @@ export class LoadEngine {
       stop: deps.stop,
     });
     this.ctx = { deps, runner, now, sleep, emit, retry, taps, identity: (): Promise<Identity> => this.identity() };
+  }
+
+  /** The object describes the checks read (a plan's steps find their parents' columns in them). */
+  public get describe(): DescribeSource | undefined {
+    return this.ctx.deps.describe;
+  }
+
+  /** Who runs the load (asked of the org once per engine). */
+  public user(): Promise<Identity> {
+    return this.identity();
   }
 
   /** --dry-run: the checks alone; nothing is sent and no run is recorded. */

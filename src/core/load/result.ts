@@ -41,8 +41,9 @@ export function loadResult(runDir: string, state: RunState, started: number, fin
     ...(state.spec.v1 ? { v1: state.spec.v1 } : {}),
     file: state.spec.files.join(', '),
     inputFiles: state.spec.files,
-    rows: state.rows + state.rejected,
+    rows: state.rows + state.rejected + state.skipped,
     rejected: state.rejected,
+    ...(state.spec.parentFailures ? { skipped: state.skipped } : {}),
     ...(state.preflight ? { preflight: state.preflight } : {}),
     processed: jobs.reduce((n, j) => n + j.processed, 0),
     successful: counts.successful,
@@ -59,7 +60,7 @@ export function loadResult(runDir: string, state: RunState, started: number, fin
     jobs,
     runDir,
     ...(state.done
-      ? { files: { ...paths, ...(existsSync(rejectedFile) ? { rejected: rejectedFile } : {}), ...(state.backup ? { backup: state.backup.file } : {}), ...(existsSync(unmatchedFile) ? { unmatched: unmatchedFile } : {}) } }
+      ? { files: { ...paths, ...(existsSync(rejectedFile) ? { rejected: rejectedFile } : {}), ...(state.skipped ? { skipped: join(state.spec.resultsDir, 'skipped.csv') } : {}), ...(state.backup ? { backup: state.backup.file } : {}), ...(existsSync(unmatchedFile) ? { unmatched: unmatchedFile } : {}) } }
       : {}),
     ...(state.backup ? { backup: { file: state.backup.file, ids: state.backup.ids, records: state.backup.records } } : {}),
     ...runEstimates(state),

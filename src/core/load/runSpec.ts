@@ -32,6 +32,8 @@ export function runSpecOf(req: LoadRequest, identity: Identity, runDir: string):
     ...(req.force ? { force: true } : {}),
     ...(req.v1 ? { bulkApi: 'v1' as const, v1: req.v1 } : { bulkApi: 'v2' as const }),
     ...(req.lockRounds ? { lockRounds: req.lockRounds } : {}),
+    ...(req.parentFailures?.length ? { parentFailures: req.parentFailures } : {}),
+    ...(req.assignmentRuleId ? { assignmentRuleId: req.assignmentRuleId } : {}),
   };
 }
 
@@ -54,6 +56,8 @@ export function requestOf(spec: RunSpec, runDir: string, waitMs: number): LoadRe
     keepInvalidRows: spec.keepInvalidRows,
     force: spec.force,
     v1: spec.v1,
+    parentFailures: spec.parentFailures,
+    assignmentRuleId: spec.assignmentRuleId,
   };
 }
 

@@ -25,6 +25,7 @@ import type { LoadContext } from './context.js';
 import { claimInput, readsPrintAhead } from './duplicateGuard.js';
 import { EarlyParts } from './earlyParts.js';
 import { openInputs, type Inputs } from './inputs.js';
+import { parentSkip } from './parentSkip.js';
 import { isRefusal } from './refusals.js';
 
 /** Reads, checks and splits the input into part files; records the plan. Returns the run's state once planned. */
@@ -84,12 +85,15 @@ async function split(ctx: LoadContext, ledger: Ledger, runDir: string, spec: Run
       })
     : undefined;
   if (auto) ctx.emit({ type: 'concurrency', mode: auto.decision.mode, reason: auto.decision.reason });
+  // A plan's step: rows whose parent did not load in an earlier step are never sent (skipped.csv).
+  const skipped = await parentSkip(spec.parentFailures, inputs.header, spec.resultsDir);
   const planOptions: PlanOptions = {
     ...auto?.split(runDir),
     dir: chunksDir(runDir),
     header: inputs.header,
     maxBytes: spec.maxJobBytes,
     check: inputs.check,
+    ...skipped.options,
     // Kept in the run folder until the run is past every refusal: a shared results folder keeps
     // an earlier run's rejected.csv until this run really loads (publishRejected).
     rejectedFile: pendingRejectedPath(runDir),
@@ -105,6 +109,7 @@ async function split(ctx: LoadContext, ledger: Ledger, runDir: string, spec: Run
     ? await splitInParallel({ ...threads, ...(threadPrint ? { print: threadPrint } : {}) }, planOptions)
     : await planChunks(inputs.records, planOptions);
   const report = inputs.report();
+  await skipped.close();
   const { sha256, bytes } = ahead ?? (threadPrint ?? print!).digest();
   // Nothing has been processed yet. An upsert or update of a file loaded before sets the same
   // values again, a delete finds the records gone (its backup comes up short and stops it before
@@ -117,6 +122,7 @@ async function split(ctx: LoadContext, ledger: Ledger, runDir: string, spec: Run
     chunks: plan.chunks,
     rows: plan.rows,
     rejected: plan.rejected,
+    ...skipped.record(),
     header: inputs.header,
     ...(report ? { preflight: report } : {}),
     fileSha256: sha256,
@@ -137,6 +143,8 @@ function splitOnThreads(ctx: LoadContext, req: LoadRequest, spec: RunSpec, input
   const minBytes = ctx.deps.splitThreads?.minBytes ?? PARALLEL_SPLIT_MIN_BYTES;
   if (workers < 1) return undefined;
   if (req.csv?.encoding && !/^utf-?8$/i.test(req.csv.encoding)) return undefined;
+  // A plan step's parent skip writes skipped.csv from this thread.
+  if (plan.skip) return undefined;
   if (inputs.preflights.some((p) => p.keyed) || plan.order !== undefined || plan.group?.key !== undefined) return undefined;
   if (spec.files.reduce((n, f) => n + statSync(f).size, 0) < minBytes) return undefined;
   const lower = (h: string[]): string[] => h.map((x) => x.toLowerCase());

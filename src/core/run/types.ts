@@ -6,7 +6,7 @@ import { CsvReadOptions } from '../csv/reader.js';
 import type { PreflightReport } from '../preflight/problems.js';
 import type { DuplicatePolicy } from '../preflight/keyCensus.js';
 import type { ConcurrencyDecision, ConcurrencyMode } from '../ledger/shapes.js';
-import type { InFlightChange } from '../ledger/shapes.js';
+import type { InFlightChange, ParentFailures } from '../ledger/shapes.js';
 import type { V1RunSpec } from '../ledger/records.js';
 import type { LoadEstimate } from '../ledger/shapes.js';
 import type { ObservedRates } from '../ledger/shapes.js';
@@ -54,6 +54,10 @@ export type LoadRequest = {
   problemExamples?: number;
   /** rounds of serial re-sends of the lock failures once the load is done (0: none) */
   lockRounds?: number;
+  /** a step of a load plan: the parents that did not load in earlier steps; their children are skipped */
+  parentFailures?: ParentFailures[];
+  /** --assignment-rule-id: the assignment rule the org applies to the rows (Bulk API 2.0 job creation, insert and upsert) */
+  assignmentRuleId?: string;
 };
 
 /** A round of the run after the load: its rows, and what became of them (absent until it is merged). */
@@ -108,6 +112,8 @@ export type LoadResult = {
   rows: number;
   /** rows preflight left out of the upload (in rejected.csv) */
   rejected: number;
+  /** a plan's step: rows not sent because their parent did not load in an earlier step (in skipped.csv) */
+  skipped?: number;
   processed: number;
   successful: number;
   /** of the successful rows: created and updated (from sf__Created; upsert has both) */
@@ -124,7 +130,7 @@ export type LoadResult = {
   errorCodes: Array<{ code: string; count: number }>;
   jobs: JobSummary[];
   runDir: string;
-  files?: { success: string; failed: string; unprocessed: string; retry: string; rejected?: string; backup?: string; unmatched?: string };
+  files?: { success: string; failed: string; unprocessed: string; retry: string; rejected?: string; skipped?: string; backup?: string; unmatched?: string };
   /** what the checks before upload found (absent when they did not run) */
   preflight?: PreflightReport;
   /** --dry-run: the file with every problem found (line, kind, field, value, problem) */

@@ -44,6 +44,8 @@ export type PlanOptions = {
   maxBytes?: number;
   /** called for every record; a reason leaves the row out of the upload (preflight rejected it) */
   check?: (record: CsvRecord) => string | undefined;
+  /** a plan step's row whose parent did not load: true leaves it out (it went to skipped.csv), before the checks */
+  skip?: (record: CsvRecord) => Promise<boolean>;
   /** where rejected rows go, with their line and reason */
   rejectedFile?: string;
   /** input file names, when there are several: rejected rows then say which file they come from */
@@ -365,13 +367,14 @@ export async function planChunks(input: AsyncIterable<CsvRecord> | AsyncIterable
   async function* accepted(): AsyncGenerator<CsvRecord[]> {
     for await (const item of input as AsyncIterable<CsvRecord | CsvRecord[]>) {
       const batch = Array.isArray(item) ? item : [item];
-      if (!opts.check) {
+      if (!opts.check && !opts.skip) {
         yield batch;
         continue;
       }
       const kept: CsvRecord[] = [];
       for (const record of batch) {
-        const reason = opts.check(record);
+        if (opts.skip && (await opts.skip(record))) continue;
+        const reason = opts.check?.(record);
         if (reason === undefined) kept.push(record);
         else await rejected.add(record, reason);
       }

@@ -42,6 +42,8 @@ const ROOMS = [
   'core/audit',
   'core/monitor',
   'core/export',
+  // Load plans: steps of loads in order, over the load engine and the run's rows.
+  'core/plan',
   // Drawing and the command shells.
   'ux',
   'commands',
