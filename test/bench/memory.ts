@@ -34,7 +34,9 @@ async function traced(args: string[], trace: string): Promise<{ code: number; pe
 try {
   await sf.login(emu.url, emu.token);
   await sf.linkPlugin();
-  const load = await traced(['bulkops', 'load', '--file', file, '--sobject', 'Account', '--wait', '120', '--target-org', 'emu', '--json', '--force', ...extra], traces.load);
+  // `--wait 0` among the extra flags measures the split and the uploads alone (no wait for the org).
+  const wait = extra.includes('--wait') ? [] : ['--wait', '120'];
+  const load = await traced(['bulkops', 'load', '--file', file, '--sobject', 'Account', ...wait, '--target-org', 'emu', '--json', '--force', ...extra], traces.load);
   const idle = await traced(['org', 'display', '--target-org', 'emu', '--json'], traces.idle);
   process.stdout.write(
     `bulkops load: exit ${load.code} in ${(load.ms / 1000).toFixed(1)} s, peak RSS ${load.peakMb} MB (trace: ${traces.load})\n` +

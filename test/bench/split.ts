@@ -37,7 +37,7 @@ try {
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     const cpuMs = (process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1000;
     runs.push(ms);
-    process.stdout.write(`run ${i + 1}: ${plan.rows.toLocaleString('en-US')} rows, ${plan.parts} parts, ${plan.threads} threads, ${(ms / 1000).toFixed(2)} s, ${(size / MB / (ms / 1000)).toFixed(0)} MB/s (cpu ${(cpuMs / 1000).toFixed(2)} s), rss ${Math.round(process.memoryUsage().rss / MB)} MB\n`);
+    process.stdout.write(`run ${i + 1}: ${plan.rows.toLocaleString('en-US')} rows, ${plan.parts} parts, ${plan.threads} threads, ${(ms / 1000).toFixed(2)} s, ${(size / MB / (ms / 1000)).toFixed(0)} MB/s (cpu ${(cpuMs / 1000).toFixed(2)} s), rss ${Math.round(process.memoryUsage().rss / MB)} MB, peak ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`);
   }
   const best = Math.min(...runs);
   process.stdout.write(`read + check + split of ${size / MB} MB: best ${(size / MB / (best / 1000)).toFixed(0)} MB/s\n`);

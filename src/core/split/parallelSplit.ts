@@ -30,8 +30,19 @@ import { PartFiles, type PlanOptions, type PlanResult } from './planner.js';
 const LF = 10;
 /** Below this input size, starting the threads costs more than they save. */
 export const PARALLEL_SPLIT_MIN_BYTES = 64 * 1024 * 1024;
-/** A block: large enough that handing it out costs little, small enough to keep memory flat. */
-const BLOCK = 4 * 1024 * 1024;
+/**
+ * A block: large enough that handing it out costs little, small enough to keep memory flat. Each
+ * block in flight holds its bytes in a worker and its rows on the way back (two a worker, and two
+ * sets of spare buffers a worker): 1 MB blocks keep that near 20 MB with two workers, where 4 MB
+ * blocks took about 70 MB more at the peak of a 300 MB load (npm run bench:memory), for no speed.
+ */
+const BLOCK = 1024 * 1024;
+/**
+ * Each worker's young generation: the rows a block parses die within the block, so a small one is
+ * emptied often and cheaply; V8's default (as large as the main thread's) let each worker's heap
+ * grow by tens of MB the process kept (npm run bench:memory).
+ */
+const WORKER_YOUNG_MB = 8;
 /** How far past a block's nominal end a line feed is looked for before the block is cut anyway. */
 const FIND_LF = 2 * 1024 * 1024;
 
@@ -176,7 +187,7 @@ export class SplitPool {
     // which would start a TypeScript compiler in every worker).
     const execArgv = ext === 'js' ? withoutLoaders(process.execArgv) : undefined;
     this.workers = Array.from({ length: count }, () => {
-      const worker = new Worker(url, execArgv ? { execArgv } : {});
+      const worker = new Worker(url, { ...(execArgv ? { execArgv } : {}), resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
       worker.on('message', (reply: BlockReply) => this.answer(reply));
       worker.on('error', (e) => this.failAll(e));
       worker.on('exit', (code) => {
@@ -216,7 +227,7 @@ export class SplitPool {
 
   /** A placed result's buffers go back to a worker with a later block: no allocation per block. */
   public recycle(result: BlockResult): void {
-    if (this.spares.length < this.workers.length * 3) {
+    if (this.spares.length < this.workers.length * 2) {
       this.spares.push({ out: result.out.buffer, ends: result.ends.buffer, lines: result.lines.buffer });
     }
   }
