@@ -108,6 +108,8 @@ export type LedgerRecord =
   | { t: 'uploading'; at: string; chunk: number; jobId: string }
   /** V1: the part's batch `batch` (1-based, in part order) is about to be added to its job; batch-added when the org answered */
   | { t: 'batch-adding'; at: string; chunk: number; jobId: string; batch: number }
+  /** V1: the org refused the add of batch `batch` (its own error answer): nothing of it is in the job, and nothing is in doubt */
+  | { t: 'batch-refused'; at: string; chunk: number; jobId: string; batch: number }
   /** adopted: the org had it though its answer was lost (found in the job's batches by its request) */
   | { t: 'batch-added'; at: string; chunk: number; jobId: string; batch: number; batchId: string; adopted?: boolean }
   | { t: 'uploaded'; at: string; chunk: number; jobId: string }
@@ -325,13 +327,9 @@ function applyChunkRecord(c: ChunkState | undefined, r: ChunkRecord): void {
       c.uploading = true;
       break;
     case 'batch-adding':
-      c.batchAdding = r.batch;
-      c.batchAddingAt = r.at;
-      break;
     case 'batch-added':
-      (c.batches ??= [])[r.batch - 1] = r.batchId;
-      c.batchAdding = undefined;
-      c.batchAddingAt = undefined;
+    case 'batch-refused':
+      applyBatchRecord(c, r);
       break;
     case 'uploaded':
       c.uploaded = true;
@@ -355,6 +353,19 @@ function applyChunkRecord(c: ChunkState | undefined, r: ChunkRecord): void {
     case 'aborted-orphan':
       break;
   }
+}
+
+/** A V1 batch's add: begun (in doubt until answered), answered with its batch, or refused (nothing in doubt). */
+function applyBatchRecord(c: ChunkState, r: Extract<ChunkRecord, { t: 'batch-adding' | 'batch-added' | 'batch-refused' }>): void {
+  if (r.t === 'batch-adding') {
+    c.batchAdding = r.batch;
+    c.batchAddingAt = r.at;
+    return;
+  }
+  if (r.t === 'batch-added') (c.batches ??= [])[r.batch - 1] = r.batchId;
+  else if (c.batchAdding !== r.batch) return;
+  c.batchAdding = undefined;
+  c.batchAddingAt = undefined;
 }
 
 /** Forgets everything about the part's job (a new job starts from nothing). */

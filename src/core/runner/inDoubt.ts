@@ -9,6 +9,18 @@
  * A send that began longer ago than that waits for nothing.
  */
 
+import { OrgApiError, SessionExpiredError } from '../http/orgHttp.js';
+
+/**
+ * Whether the org itself answered a failed call (an error of its own: it is done with the request,
+ * and made nothing of it; a session it refused is one). No answer at all (a reset, a time-out, a body cut off, a page that is not
+ * the API's answer to a success), or a gateway's 502, 503 or 504 page, leaves the org possibly still
+ * working on it.
+ */
+export function orgAnswered(e: unknown): boolean {
+  return e instanceof SessionExpiredError || (e instanceof OrgApiError && !(e.status >= 502 && e.status <= 504));
+}
+
 /**
  * The longest the org may take to answer a call, counted from when this machine began sending it:
  * Salesforce Developer Limits and Allocations Quick Reference, "API Request Limits and Allocations"

@@ -39,7 +39,7 @@ import { retryingWithEvents, Retrying } from '../http/retrying.js';
 import { PollSchedule } from './pollSchedule.js';
 import { CreationJournal } from './creationJournal.js';
 import { InFlight } from './inFlight.js';
-import { DoubtClock, maxAnswerMs, settleInDoubt } from './inDoubt.js';
+import { DoubtClock, maxAnswerMs, orgAnswered, settleInDoubt } from './inDoubt.js';
 import { byCreation, Intent, matchOrphan } from './orphans.js';
 import { V1Jobs } from './v1Jobs.js';
 import { creationJournalOf, unclaimedJobs } from './foreignJobs.js';
@@ -522,10 +522,28 @@ export class JobRunner {
         columnDelimiter: 'COMMA',
         lineEnding: 'LF',
       });
-    const job = await this.retrying('create job', create, async () => {
-      failedAttempts++;
-      return (await this.findOrphan(ctx, journal, c)) ?? create();
-    });
+    // Whether the org answered every failed attempt itself (refusals: none of them made a job).
+    let allRefused = true;
+    const attempt = async (): Promise<JobInfo> => {
+      try {
+        return await create();
+      } catch (e) {
+        allRefused &&= orgAnswered(e);
+        throw e;
+      }
+    };
+    let job: JobInfo;
+    try {
+      job = await this.retrying('create job', attempt, async () => {
+        failedAttempts++;
+        return (await this.findOrphan(ctx, journal, c)) ?? attempt();
+      });
+    } catch (e) {
+      // Refused every time (a session expired, the allocation used up…): no job was made, so the
+      // creation is not in doubt and a resume creates one at once instead of waiting out the bound.
+      if (allRefused) journal.resolved(ctx.ledger.runDir, c.chunk.index, undefined);
+      throw e;
+    }
     if (failedAttempts > 0) await this.abortExtras(ctx, journal, c, job, failedAttempts);
     return job;
   }

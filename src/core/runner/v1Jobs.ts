@@ -39,7 +39,7 @@ import { ChunkState, V1RunSpec } from '../ledger/records.js';
 import { crashIfAsked } from '../runtime/crashPoints.js';
 import { Retrying } from '../http/retrying.js';
 import { LoadEvent } from '../run/types.js';
-import { DoubtClock, settleInDoubt } from './inDoubt.js';
+import { DoubtClock, orgAnswered, settleInDoubt } from './inDoubt.js';
 
 /** Bulk API Developer Guide: Bulk API Limits: a batch holds at most 10,000 records and 10 MB (10,000,000 characters). */
 export const V1_MAX_BATCH_ROWS = 10_000;
@@ -129,9 +129,16 @@ export class V1Jobs {
       let info: V1BatchInfo & { adopted?: boolean };
       // When the attempt that failed began: the org may work on it until then plus the bound.
       let began = this.doubt.now();
-      const add = (): Promise<V1BatchInfo> => {
+      // Whether the org answered the last attempt itself (a refusal: nothing of it is in the job).
+      let lastRefused = false;
+      const add = async (): Promise<V1BatchInfo> => {
         began = this.doubt.now();
-        return v1Call(() => this.v1.addBatch(jobId, body));
+        try {
+          return await v1Call(() => this.v1.addBatch(jobId, body));
+        } catch (e) {
+          lastRefused = orgAnswered(e);
+          throw e;
+        }
       };
       try {
         info = await retrying(
@@ -139,9 +146,14 @@ export class V1Jobs {
           add,
           // The failed attempt may have made the batch: look for it before sending it again (and,
           // when no answer came at all, wait while the org may still be making it).
-          async (e) => (await this.landedAs(c, body, retrying, answered(e) ? undefined : began)) ?? add()
+          async (e) => (await this.landedAs(c, body, retrying, orgAnswered(e) ? undefined : began)) ?? add()
         );
       } catch (e) {
+        // Refused by the org (a session expired, the allocation used up…): the add is no longer in
+        // doubt, so a resume sends it again at once instead of waiting out the bound. Every attempt
+        // before the last was settled before it was sent (the retry above looks, and waits when no
+        // answer came).
+        if (lastRefused) this.refused(ledger, c, batch);
         if (!(e instanceof OrgApiError && (e.status === 404 || e.errorCode === 'INVALIDJOBSTATE'))) throw e;
         // The job takes no more batches. Without one of ours in it, the part may go to a new job; with
         // some, the rest stay unprocessed: a new job would send the landed rows again.
@@ -151,6 +163,12 @@ export class V1Jobs {
       this.recordBatch(ledger, c, batch, info.id, info.adopted);
     }
     return 'landed';
+  }
+
+  private refused(ledger: Ledger, c: ChunkState, batch: number): void {
+    ledger.append({ t: 'batch-refused', chunk: c.chunk.index, jobId: c.jobId!, batch });
+    c.batchAdding = undefined;
+    c.batchAddingAt = undefined;
   }
 
   /**
@@ -430,15 +448,6 @@ export function asJobInfo(j: V1JobInfo): JobInfo {
     apiActiveProcessingTime: j.apiActiveProcessingTime,
     apexProcessingTime: j.apexProcessingTime,
   };
-}
-
-/**
- * Whether the org itself answered the failed call (an error of its own: it is done with the request).
- * No answer at all (a reset, a time-out, a body cut off), or a gateway's 502, 503 or 504 page, leaves
- * the org possibly still working on it.
- */
-function answered(e: Error): boolean {
-  return e instanceof OrgApiError && !(e.status >= 502 && e.status <= 504);
 }
 
 /**

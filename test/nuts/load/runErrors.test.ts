@@ -138,6 +138,32 @@ describe('errors that end a run (through the real sf binary)', function () {
     expectEveryRowOnce('SESSION', 300);
   });
 
+  for (const refusal of [
+    { what: 'a job creation (Bulk API 2.0)', tag: 'REFC', api: [] as string[], fault: { kind: 'expire-session', method: 'POST', path: '/jobs/ingest$', count: 1 } as FaultSpec },
+    { what: 'a V1 batch add', tag: 'REFB', api: ['--bulk-api', 'v1', '--concurrency', 'parallel'], fault: { kind: 'expire-session', method: 'POST', path: '/job/[^/]+/batch$', count: 1 } as FaultSpec },
+    { what: 'a V1 batch add, by the allocation', tag: 'REFL', api: ['--bulk-api', 'v1', '--concurrency', 'parallel'], fault: { kind: 'limit', method: 'POST', path: '/job/[^/]+/batch$', count: 100_000 } as FaultSpec },
+  ]) {
+    it(`${refusal.what} refused by the org: nothing is in doubt, so the resume sends it at once (no wait for the answer bound); every row once`, async () => {
+      const file = csv(refusal.tag, 300);
+      const ledgerDir = ledgerOf(refusal.tag.toLowerCase());
+      emu.addFault(refusal.fault);
+      let r: SfRun;
+      try {
+        r = await load(file, ledgerDir, refusal.api);
+      } finally {
+        if (refusal.fault.kind === 'expire-session') await sf.login(emu.url, emu.tokenFor(emu.defaultUsername));
+      }
+      const runId = onlyRun(ledgerDir);
+      expectRunBlock(r, runId, ledgerDir);
+      emu.clearFaults();
+      // The default bound (11 minutes) is in effect: a send left in doubt would hold the resume past its time-out.
+      const resumed = await sf.run(['bulkops', 'resume', '--run-id', runId, '--ledger-dir', ledgerDir], { env: QUICK_RETRY });
+      expect(resumed.code, resumed.stdout + resumed.stderr).to.equal(0);
+      expect(resumed.stdout + resumed.stderr).not.to.include('no answer came');
+      expectEveryRowOnce(refusal.tag, 300);
+    });
+  }
+
   it('a session already expired at the load\'s first call: the logins that refresh named, no run to resume', async () => {
     const file = csv('EARLY', 10);
     const ledgerDir = ledgerOf('early');
