@@ -8,8 +8,9 @@
  * kind (the org has the whole request and answers it later, whether or not the client is there).
  */
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
-import type { LoadEvent, LoadResult } from '../../src/core/run/types.js';
+import type { LoadEvent, LoadRequest, LoadResult } from '../../src/core/run/types.js';
 import { Ledger } from '../../src/core/ledger/ledger.js';
 import type { Emulator } from './emulator.js';
 import { type ChildExit, type ChildInput, type EngineTarget, spawnEngineChild, testEngine } from './engine.js';
@@ -68,9 +69,13 @@ export function routeOf<R extends string>(routes: Record<R, RouteSpec>, method: 
 
 export const key = (i: number): string => `K-${i}`;
 
-/** Accounts with a unique External_Id__c per row (row i is on line i + 1); returns the part size that makes `parts` parts. */
-export function writeAccounts(file: string, rows: number, parts: number, pad = 0): number {
-  const lines = ['Name,External_Id__c,Description'];
+/**
+ * Accounts with a key of their own per row in `keyField` (row i is on line i + 1); returns the part
+ * size that makes `parts` parts. External_Id__c is unique in the org (a row sent twice fails the
+ * second time); AccountNumber is not (a row sent twice is two records, as in an org without one).
+ */
+export function writeAccounts(file: string, rows: number, parts: number, pad = 0, keyField = 'External_Id__c'): number {
+  const lines = [`Name,${keyField},Description`];
   const filler = 'x'.repeat(pad);
   for (let i = 1; i <= rows; i++) lines.push(`Chaos ${i},${key(i)},${filler}`);
   const text = lines.join('\n') + '\n';
@@ -143,6 +148,48 @@ export async function runKilled<R extends string>(emu: Emulator, routes: Record<
   return `exited ${exit.code ?? exit.signal}: ${exit.stderr.trim().split('\n').slice(-3).join(' | ')}`;
 }
 
+export type Stage<R extends string> = { faults: FaultSpec[]; kill: Kill<R> };
+
+/** What every round plans: its input, the killed load (and maybe a killed resume), then the resumes in this process. */
+export type RoundPlan<R extends string> = {
+  seed: number | string;
+  rows: number;
+  parts: number;
+  /** bytes of padding per row */
+  pad?: number;
+  /** the part size (--max-job-size); by default the size that cuts the file into `parts` parts */
+  maxJobBytes?: number;
+  load: Stage<R>;
+  /** a resume in a child process, killed too */
+  resumeKilled?: Stage<R>;
+  /** faults queued before the resumes in this process; the first waits this long (0: return after upload) */
+  resume: { faults: FaultSpec[]; firstWaitMs: number };
+};
+
+/**
+ * Plays a round's stages against the emulator: the load in a child killed at its moment, the killed
+ * resume if planned, then resumes in this process until the run is Completed (undefined: it never was).
+ */
+export async function playStages<R extends string>(
+  emu: Emulator,
+  routes: Record<R, RouteSpec>,
+  request: LoadRequest,
+  plan: RoundPlan<R>,
+  log: RoundLog,
+  onEvent?: (e: LoadEvent) => void
+): Promise<LoadResult | undefined> {
+  const runDir = join(request.ledgerDir, request.runId);
+  const target = (): EngineTarget => ({ instanceUrl: emu.url, accessToken: emu.accessToken, refreshToken: emu.refreshTokenFor() });
+  for (const f of plan.load.faults) emu.addFault(f);
+  log.say(`load: ${await runKilled(emu, routes, { target: target(), request }, plan.load.kill)}`);
+  if (plan.resumeKilled) {
+    for (const f of plan.resumeKilled.faults) emu.addFault(f);
+    log.say(`resume in a child: ${await runKilled(emu, routes, { target: target(), resume: { runDir, waitMs: 60_000 } }, plan.resumeKilled.kill)}`);
+  }
+  for (const f of plan.resume.faults) emu.addFault(f);
+  return resumeUntilCompleted(emu, target(), runDir, plan.resume.firstWaitMs, log, onEvent);
+}
+
 /** A round's log: each line with the seconds since the round began. */
 export class RoundLog {
   public readonly lines: string[] = [];
@@ -181,11 +228,11 @@ export async function resumeUntilCompleted(
 
 const sample = (keys: string[]): string => `${keys.length} (e.g. ${keys.slice(0, 5).join(', ')})`;
 
-/** Records in the org per External_Id__c. */
-export function recordsByKey(emu: Emulator, object = 'Account'): Map<string, number> {
+/** The org's Accounts per key (`keyField`). */
+export function recordsByKey(emu: Emulator, keyField = 'External_Id__c'): Map<string, number> {
   const records = new Map<string, number>();
-  for (const rec of emu.store.all(object)) {
-    const k = rec.External_Id__c as string | undefined;
+  for (const rec of emu.store.all('Account')) {
+    const k = rec[keyField] as string | undefined;
     if (k) records.set(k, (records.get(k) ?? 0) + 1);
   }
   return records;
@@ -196,14 +243,14 @@ export function recordsByKey(emu: Emulator, object = 'Account'): Map<string, num
  * org (or, a job the org failed on purpose: none and the row in retry.csv), result files that name
  * every input line once with its own row, nothing unmatched or failed, no job claimed by two parts.
  */
-export function rowProblems(emu: Emulator, rows: number, result: LoadResult, jobFailure: boolean): string[] {
+export function rowProblems(emu: Emulator, rows: number, result: LoadResult, jobFailure: boolean, keyField = 'External_Id__c'): string[] {
   const problems: string[] = [];
   if (result.unmatched !== 0) problems.push(`unmatched ${result.unmatched}`);
   if (result.failed !== 0) problems.push(`failed ${result.failed} (${JSON.stringify(result.errorCodes)}): no input row is wrong, a failed row was sent twice`);
   if (!jobFailure && result.unprocessed !== 0) problems.push(`unprocessed ${result.unprocessed} (retryable ${result.retryable}): resume left rows unsent`);
 
-  const records = recordsByKey(emu);
-  const retry = new Set(readCsv(result.files!.retry).map((r) => r.External_Id__c));
+  const records = recordsByKey(emu, keyField);
+  const retry = new Set(readCsv(result.files!.retry).map((r) => r[keyField]));
   const twice: string[] = [];
   const lost: string[] = [];
   const both: string[] = [];
@@ -216,7 +263,7 @@ export function rowProblems(emu: Emulator, rows: number, result: LoadResult, job
   if (twice.length) problems.push(`rows with more than one record: ${sample(twice)}`);
   if (lost.length) problems.push(`rows with no record${jobFailure ? ' and not in retry.csv' : ''}: ${sample(lost)}`);
   if (both.length) problems.push(`rows loaded and yet in retry.csv: ${sample(both)}`);
-  const notRetryable = readCsv(result.files!.unprocessed).map((r) => r.External_Id__c).filter((k) => !retry.has(k));
+  const notRetryable = readCsv(result.files!.unprocessed).map((r) => r[keyField]).filter((k) => !retry.has(k));
   if (notRetryable.length) problems.push(`unprocessed rows missing from retry.csv: ${sample(notRetryable)}`);
   if (records.size > rows) problems.push(`${records.size - rows} records of no input row`);
 
@@ -226,7 +273,7 @@ export function rowProblems(emu: Emulator, rows: number, result: LoadResult, job
     for (const r of readCsv(result.files![kind])) {
       const line = Number(r.sf__Line);
       lines.set(line, (lines.get(line) ?? 0) + 1);
-      if (r.External_Id__c !== key(line - 1)) wrongRow.push(`${kind} line ${line}: ${r.External_Id__c}`);
+      if (r[keyField] !== key(line - 1)) wrongRow.push(`${kind} line ${line}: ${r[keyField]}`);
     }
   }
   const missingLines = Array.from({ length: rows }, (_, i) => i + 2).filter((l) => !lines.has(l));

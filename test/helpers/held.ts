@@ -3,6 +3,7 @@
  * (a hold fault), and the child is killed -9 once the org has all of that request. The held request
  * is handled when the test releases it (emu.releaseHeld()), the client long gone.
  */
+import type { LoadEvent } from '../../src/core/run/types.js';
 import type { Emulator } from './emulator.js';
 import { type ChildExit, type ChildInput, spawnEngineChild } from './engine.js';
 
@@ -28,5 +29,34 @@ export async function killWhileHeld(emu: Emulator, input: ChildInput, route: Rou
     emu.onRequest = undefined;
     // eslint-disable-next-line no-param-reassign
     emu.onHeld = undefined;
+  }
+}
+
+export type InDoubt = Extract<LoadEvent, { type: 'send-in-doubt' }>;
+
+/**
+ * Runs a resume (`resume`, handed the engine's event sink) after killWhileHeld: the held call lands
+ * once the resume has looked, as it says it waits for a send in doubt or (a resume that does not
+ * wait) as its first call of `releaseAt` arrives. Returns once the held call is handled too, with the
+ * waits the resume announced.
+ */
+export async function landingAsResumed<T>(emu: Emulator, releaseAt: Route, resume: (onEvent: (e: LoadEvent) => void) => Promise<T>): Promise<{ result: T; waits: InDoubt[] }> {
+  const waits: InDoubt[] = [];
+  // eslint-disable-next-line no-param-reassign -- the emulator's test hook, for this resume only
+  emu.onRequest = (entry): void => {
+    if (isCall(releaseAt, entry)) emu.releaseHeld();
+  };
+  try {
+    const result = await resume((e) => {
+      if (e.type !== 'send-in-doubt') return;
+      waits.push(e);
+      emu.releaseHeld();
+    });
+    emu.releaseHeld();
+    await emu.heldSettled();
+    return { result, waits };
+  } finally {
+    // eslint-disable-next-line no-param-reassign
+    emu.onRequest = undefined;
   }
 }

@@ -129,7 +129,11 @@ export class V1Jobs {
       let info: V1BatchInfo & { adopted?: boolean };
       // When the attempt that failed began: the org may work on it until then plus the bound.
       let began = this.doubt.now();
+      let attempts = 0;
       const add = (): Promise<V1BatchInfo> => {
+        // Each attempt after the first is written down too: the org may still be working on the last
+        // one sent, so a resume waits from its start, not from the first attempt's.
+        if (attempts++ > 0) c.batchAddingAt = ledger.append({ t: 'batch-adding', chunk: c.chunk.index, jobId, batch }).at;
         began = this.doubt.now();
         return v1Call(() => this.v1.addBatch(jobId, body));
       };

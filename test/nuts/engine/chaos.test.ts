@@ -26,7 +26,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import type { EngineTarget } from '../../helpers/engine.js';
 import {
   Budget,
   Dice,
@@ -34,10 +33,10 @@ import {
   type FaultSpec,
   type Kill as KillOf,
   partOfLine,
-  resumeUntilCompleted,
+  playStages,
+  type RoundPlan,
   RoundLog,
   rowProblems,
-  runKilled,
   writeAccounts,
 } from '../../helpers/chaos.js';
 import type { LoadRequest, LoadResult } from '../../../src/core/run/types.js';
@@ -60,24 +59,11 @@ type RouteName = keyof typeof ROUTES;
 const ROUTE_NAMES = Object.keys(ROUTES) as RouteName[];
 
 type Kill = KillOf<RouteName>;
-type Stage = { faults: FaultSpec[]; kill: Kill };
 
-type Plan = {
-  seed: number | string;
-  rows: number;
-  parts: number;
+type Plan = RoundPlan<RouteName> & {
   concurrency: number;
-  /** bytes of padding per row (the full-size scenario needs about 50 bytes a row) */
-  pad?: number;
-  /** the part size (--max-job-size); by default the size that cuts the file into `parts` parts */
-  maxJobBytes?: number;
   /** the org fails the next job to start processing after this many rows */
   jobFailure?: { afterRows: number };
-  load: Stage;
-  /** a resume in a child process, killed too */
-  resumeKilled?: Stage;
-  /** faults queued before the resumes in this process; the first waits this long (0: return after upload) */
-  resume: { faults: FaultSpec[]; firstWaitMs: number };
 };
 
 /**
@@ -187,18 +173,9 @@ async function runRound(emu: Emulator, work: string, plan: Plan): Promise<RoundO
     maxJobBytes,
   };
   const runDir = join(request.ledgerDir, request.runId);
-  const target = (): EngineTarget => ({ instanceUrl: emu.url, accessToken: emu.accessToken, refreshToken: emu.refreshTokenFor() });
   const log = new RoundLog();
   if (plan.jobFailure) emu.addJobFailure(plan.jobFailure);
-
-  for (const f of plan.load.faults) emu.addFault(f);
-  log.say(`load: ${await runKilled(emu, ROUTES, { target: target(), request }, plan.load.kill)}`);
-  if (plan.resumeKilled) {
-    for (const f of plan.resumeKilled.faults) emu.addFault(f);
-    log.say(`resume in a child: ${await runKilled(emu, ROUTES, { target: target(), resume: { runDir, waitMs: 60_000 } }, plan.resumeKilled.kill)}`);
-  }
-  for (const f of plan.resume.faults) emu.addFault(f);
-  const result = await resumeUntilCompleted(emu, target(), runDir, plan.resume.firstWaitMs, log);
+  const result = await playStages(emu, ROUTES, request, plan, log);
   return { result, log, runDir };
 }
 
