@@ -12,12 +12,21 @@ export type Route = { method: string; path: RegExp };
 
 export const isCall = (r: Route, e: { method: string; path: string }): boolean => e.method === r.method && r.path.test(e.path);
 
-/** Runs the child; the org holds its `nth` call of `route` and the child dies -9 as the hold begins. */
-export async function killWhileHeld(emu: Emulator, input: ChildInput, route: Route, nth: number): Promise<ChildExit> {
+/**
+ * Runs the child; the org holds its `nth` call of `route` (counting only those `where` keeps: a
+ * round's calls, say) and the child dies -9 as the hold begins.
+ */
+export async function killWhileHeld(
+  emu: Emulator,
+  input: ChildInput,
+  route: Route,
+  nth: number,
+  where: (e: { method: string; path: string }) => boolean = (): boolean => true
+): Promise<ChildExit> {
   let seen = 0;
   // eslint-disable-next-line no-param-reassign -- the emulator's test hooks, for this child only
   emu.onRequest = (entry): void => {
-    if (isCall(route, entry) && ++seen === nth) emu.addFault({ kind: 'hold', method: route.method, path: route.path.source });
+    if (isCall(route, entry) && where(entry) && ++seen === nth) emu.addFault({ kind: 'hold', method: route.method, path: route.path.source });
   };
   const { child, exited } = spawnEngineChild(input);
   // eslint-disable-next-line no-param-reassign
