@@ -104,6 +104,11 @@ export type LedgerRecord =
   | { t: 'fingerprint'; at: string; fileSha256: string; fileBytes: number }
   /** journal: the intent is also in the machine's creation journal (runner/creationJournal.ts), written right before the request */
   | { t: 'creating'; at: string; chunk: number; journal?: boolean }
+  /**
+   * The creation of the part's job is sent again (its last attempt failed): the org may still be
+   * working on this attempt, so a creation in doubt is waited for from here, not from 'creating'.
+   */
+  | { t: 'creating-again'; at: string; chunk: number }
   | { t: 'created'; at: string; chunk: number; jobId: string; adopted?: boolean }
   | { t: 'uploading'; at: string; chunk: number; jobId: string }
   /** V1: the part's batch `batch` (1-based, in part order) is about to be added to its job; batch-added when the org answered */
@@ -163,6 +168,8 @@ export type AttemptState = {
 export type ChunkState = {
   chunk: PlannedChunk;
   creatingAt?: string;
+  /** when the creation's last attempt was sent, if it was sent more than once ('creating-again') */
+  creatingAgainAt?: string;
   /** the last 'creating' intent was also written to the machine's creation journal */
   journaled?: boolean;
   /** jobs this part left for a new one (job-dropped) */
@@ -315,7 +322,11 @@ function applyChunkRecord(c: ChunkState | undefined, r: ChunkRecord): void {
   switch (r.t) {
     case 'creating':
       c.creatingAt = r.at;
+      c.creatingAgainAt = undefined;
       c.journaled = r.journal === true;
+      break;
+    case 'creating-again':
+      c.creatingAgainAt = r.at;
       break;
     case 'created':
       leaveJob(c);
@@ -347,6 +358,7 @@ function applyChunkRecord(c: ChunkState | undefined, r: ChunkRecord): void {
     case 'job-dropped':
       leaveJob(c);
       c.creatingAt = undefined;
+      c.creatingAgainAt = undefined;
       c.journaled = undefined;
       c.drops = (c.drops ?? 0) + 1;
       break;

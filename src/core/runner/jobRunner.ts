@@ -332,6 +332,7 @@ export class JobRunner {
     ledger.append({ t: 'job-dropped', chunk: c.chunk.index, jobId: c.jobId!, reason });
     leaveJob(c);
     c.creatingAt = undefined;
+    c.creatingAgainAt = undefined;
     c.journaled = undefined;
     c.drops = (c.drops ?? 0) + 1;
   }
@@ -487,6 +488,7 @@ export class JobRunner {
         crashIfAsked('before-create', index);
         const intent = ledger.append({ t: 'creating', chunk: index, journal: true });
         c.creatingAt = intent.at;
+        c.creatingAgainAt = undefined;
         c.journaled = true;
         journal.intent(ctx.ledger.runDir, index, intent.at);
         const job = await this.createJob(ctx, journal, c);
@@ -536,7 +538,11 @@ export class JobRunner {
     try {
       job = await this.retrying('create job', attempt, async () => {
         failedAttempts++;
-        return (await this.findOrphan(ctx, journal, c)) ?? attempt();
+        const found = await this.findOrphan(ctx, journal, c);
+        if (found) return found;
+        // Written before it is sent: a resume waits for a creation in doubt from its last attempt's start.
+        c.creatingAgainAt = ctx.ledger.append({ t: 'creating-again', chunk: c.chunk.index }).at;
+        return attempt();
       });
     } catch (e) {
       // Refused every time (a session expired, the allocation used up…): no job was made, so the
@@ -578,8 +584,10 @@ export class JobRunner {
     const since = c.creatingAt!;
     const inDoubt = c.journaled === true && journal.outcome(ctx.ledger.runDir, c.chunk.index, since)?.resolved === false;
     if (!inDoubt) return this.findOrphan(ctx, journal, c);
-    return settleInDoubt(this.doubtClock(), Date.parse(since), () => this.findOrphan(ctx, journal, c), (until) =>
-      this.deps.emit({ type: 'send-in-doubt', what: 'job', chunk: c.chunk.index, sentAt: since, until: new Date(until).toISOString() })
+    // The org may be working on the last attempt sent (a retry), so the bound runs from its start.
+    const sent = c.creatingAgainAt ?? since;
+    return settleInDoubt(this.doubtClock(), Date.parse(sent), () => this.findOrphan(ctx, journal, c), (until) =>
+      this.deps.emit({ type: 'send-in-doubt', what: 'job', chunk: c.chunk.index, sentAt: sent, until: new Date(until).toISOString() })
     );
   }
 

@@ -131,7 +131,11 @@ export class V1Jobs {
       let began = this.doubt.now();
       // Whether the org answered the last attempt itself (a refusal: nothing of it is in the job).
       let lastRefused = false;
+      let attempts = 0;
       const add = async (): Promise<V1BatchInfo> => {
+        // Each attempt after the first is written down too: the org may still be working on the last
+        // one sent, so a resume waits from its start, not from the first attempt's.
+        if (attempts++ > 0) c.batchAddingAt = ledger.append({ t: 'batch-adding', chunk: c.chunk.index, jobId, batch }).at;
         began = this.doubt.now();
         try {
           return await v1Call(() => this.v1.addBatch(jobId, body));

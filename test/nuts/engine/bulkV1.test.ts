@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, runCrashChild, testEngine, testHttp } from '../../helpers/engine.js';
-import { isCall, killWhileHeld, type Route } from '../../helpers/held.js';
+import { type InDoubt, isCall, killWhileHeld, landingAsResumed, type Route } from '../../helpers/held.js';
 import { BulkV1 } from '../../../src/core/bulk/bulkV1.js';
 import { ForeignBatchError } from '../../../src/core/runner/v1Jobs.js';
 import { OrgApiError } from '../../../src/core/http/orgHttp.js';
 import { readCsv } from '../../helpers/csv.js';
-import type { LoadEvent, LoadRequest, LoadResult } from '../../../src/core/run/types.js';
+import type { LoadRequest, LoadResult } from '../../../src/core/run/types.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 import { scrambledParents } from '../../helpers/skew.js';
 
@@ -247,7 +247,6 @@ describe('load engine: Bulk API V1', function () {
   });
 
   describe('an add in doubt: the org may still be working on it (SF_BULKOPS_MAX_ANSWER_MS)', () => {
-    type InDoubt = Extract<LoadEvent, { type: 'send-in-doubt' }>;
     let saved: string | undefined;
     beforeEach(() => {
       saved = process.env.SF_BULKOPS_MAX_ANSWER_MS;
@@ -273,18 +272,8 @@ describe('load engine: Bulk API V1', function () {
       const exit = await killWhileHeld(emu, { target: target(), request: req }, ADD, 2);
       expect(exit.signal, exit.stderr).to.equal('SIGKILL');
       // The held add lands once the resume has looked: as it says it waits, or (unfixed) as it sends batch 2 itself.
-      emu.onRequest = (entry): void => {
-        if (isAdd(entry)) emu.releaseHeld();
-      };
-      const waits: InDoubt[] = [];
-      const { engine } = testEngine(target(), (e) => {
-        if (e.type !== 'send-in-doubt') return;
-        waits.push(e);
-        emu.releaseHeld();
-      });
       const runDir = join(req.ledgerDir, req.runId);
-      const result = await engine.resume(runDir, 60_000);
-      await emu.heldSettled();
+      const { result, waits } = await landingAsResumed(emu, ADD, (onEvent) => testEngine(target(), onEvent).engine.resume(runDir, 60_000));
       expect(result).to.include({ status: 'Completed', bulkApi: 'v1', rows: 250, successful: 245, failed: 5, unprocessed: 0, unmatched: 0 });
       expect(loaded()).to.have.length(245);
       expect(new Set(loaded()).size).to.equal(245);
@@ -323,6 +312,27 @@ describe('load engine: Bulk API V1', function () {
       expect(loaded()).to.have.length(245);
       expect(new Set(loaded()).size).to.equal(245);
       expect(batchesSent()).to.equal(5);
+    });
+
+    it('an add retried after a lost answer, its retry held by the org as the process dies, resumed at once: the wait runs from the last attempt, every row once', async () => {
+      await start();
+      process.env.SF_BULKOPS_MAX_ANSWER_MS = '1500';
+      const req = request(file(250, 50));
+      // Add 1 (batch 1) goes through; add 2 (batch 2) is reset before the org reads it: the load
+      // waits the bound for it, then sends it again (add 3), which the org holds as the process dies.
+      emu.addFault({ kind: 'slow', method: 'POST', path: ADD.path.source, delayMs: 0 });
+      emu.addFault({ kind: 'reset', method: 'POST', path: ADD.path.source });
+      const exit = await killWhileHeld(emu, { target: target(), request: req }, ADD, 3);
+      expect(exit.signal, exit.stderr).to.equal('SIGKILL');
+      const runDir = join(req.ledgerDir, req.runId);
+      const starts = Ledger.read(runDir).filter((r) => r.t === 'batch-adding' && r.batch === 2).map((r) => r.at);
+      expect(starts).to.have.length(2);
+      // The held retry lands once the resume has looked: as it says it waits, or (unfixed) as it sends batch 2 itself.
+      const { result, waits } = await landingAsResumed(emu, ADD, (onEvent) => testEngine(target(), onEvent).engine.resume(runDir, 60_000));
+      expect(result).to.include({ status: 'Completed', successful: 245, failed: 5, unprocessed: 0, unmatched: 0 });
+      expect(loaded()).to.have.length(245);
+      expect(batchesSent()).to.equal(5);
+      expect(waits.map((w) => w.sentAt)).to.deep.equal([starts[1]]);
     });
 
     it('resumed long after the stop (past the bound): no wait, the missing batch is sent at once', async () => {

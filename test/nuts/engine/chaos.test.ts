@@ -21,20 +21,27 @@
  * A failed round prints its seed, its plan and what each step did; replay it alone with
  *   CHAOS_SEED=<seed> CHAOS_ROUNDS=1 TS_NODE_PROJECT=test/tsconfig.json npx mocha test/nuts/engine/chaos.test.ts -g 'seed <seed>$'
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
-import { type ChildExit, type ChildInput, type EngineTarget, spawnEngineChild, testEngine } from '../../helpers/engine.js';
-import { readCsv } from '../../helpers/csv.js';
+import {
+  Budget,
+  Dice,
+  expectNoProblems,
+  type FaultSpec,
+  type Kill as KillOf,
+  partOfLine,
+  playStages,
+  type RoundPlan,
+  RoundLog,
+  rowProblems,
+  writeAccounts,
+} from '../../helpers/chaos.js';
 import type { LoadRequest, LoadResult } from '../../../src/core/run/types.js';
 import type { CrashPoint } from '../../../src/core/runtime/crashPoints.js';
-import { Ledger } from '../../../src/core/ledger/ledger.js';
 import type { IngestJob } from '../../emulator/bulk2-ingest.js';
-
-type FaultSpec = Parameters<Emulator['addFault']>[0];
 
 const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? '') || 20;
 const FIRST_SEED = Number(process.env.CHAOS_SEED ?? '') || 1;
@@ -51,71 +58,13 @@ const ROUTES = {
 type RouteName = keyof typeof ROUTES;
 const ROUTE_NAMES = Object.keys(ROUTES) as RouteName[];
 
-function routeOf(method: string, path: string): RouteName | undefined {
-  return ROUTE_NAMES.find((r) => ROUTES[r].method === method && new RegExp(ROUTES[r].path).test(path));
-}
+type Kill = KillOf<RouteName>;
 
-/** When the child dies: at an engine crash point, at its n-th request of a kind (any: of the job calls above), or whichever comes first. */
-type Kill = { crashAt?: string; request?: { route: RouteName | 'any'; nth: number } };
-type Stage = { faults: FaultSpec[]; kill: Kill };
-
-type Plan = {
-  seed: number | string;
-  rows: number;
-  parts: number;
+type Plan = RoundPlan<RouteName> & {
   concurrency: number;
-  /** bytes of padding per row (the full-size scenario needs about 50 bytes a row) */
-  pad?: number;
-  /** the part size (--max-job-size); by default the size that cuts the file into `parts` parts */
-  maxJobBytes?: number;
   /** the org fails the next job to start processing after this many rows */
   jobFailure?: { afterRows: number };
-  load: Stage;
-  /** a resume in a child process, killed too */
-  resumeKilled?: Stage;
-  /** faults queued before the resumes in this process; the first waits this long (0: return after upload) */
-  resume: { faults: FaultSpec[]; firstWaitMs: number };
 };
-
-/** mulberry32: a tiny seeded PRNG, so a seed gives the same plan on every machine. */
-class Dice {
-  private a: number;
-
-  public constructor(seed: number) {
-    this.a = seed >>> 0;
-  }
-
-  public next(): number {
-    this.a = (this.a + 0x6d_2b_79_f5) >>> 0;
-    let t = this.a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  }
-
-  public int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-
-  public pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
-  }
-
-  public chance(p: number): boolean {
-    return this.next() < p;
-  }
-}
-
-class Budget {
-  public constructor(private left: number) {}
-
-  /** Up to n of what is left. */
-  public take(n: number): number {
-    const got = Math.min(n, this.left);
-    this.left -= got;
-    return got;
-  }
-}
 
 /**
  * Faults that fail a call (all but slow) are capped per round at `budget`, fewer than the engine's 6
@@ -201,66 +150,13 @@ function issuePlan(seed: string, concurrency: number, rows: number, pad = 0): Pl
   return { seed, rows, parts: 5, concurrency, pad, load: { faults: ISSUE_FAULTS, kill: { request: { route: 'create', nth: 3 } } }, resume: { faults: [], firstWaitMs: 60_000 } };
 }
 
-const key = (i: number): string => `K-${i}`;
-
-/** Accounts with a unique External_Id__c per row (row i is on line i + 1); returns the part size that makes `parts` parts. */
-function writeAccounts(file: string, rows: number, parts: number, pad = 0): number {
-  const lines = ['Name,External_Id__c,Description'];
-  const filler = 'x'.repeat(pad);
-  for (let i = 1; i <= rows; i++) lines.push(`Chaos ${i},${key(i)},${filler}`);
-  const text = lines.join('\n') + '\n';
-  writeFileSync(file, text);
-  // Each part repeats the header; the longest row is the last.
-  const header = lines[0].length + 1;
-  return Math.ceil((Buffer.byteLength(text) - header) / parts) + header + lines[lines.length - 1].length + 1;
-}
-
 /** The External_Id__c of every row a job holds: its upload, or its rows once processing began. */
 function jobKeys(emu: Emulator, job: IngestJob): string[] {
   const texts = job.data ? [job.data.toString('utf8')] : job.header?.length ? (['successful', 'failed', 'unprocessed'] as const).map((k) => emu.ingest.resultCsv(job, k)) : [];
   return texts.flatMap((t) => (parse(t, { columns: true }) as unknown as Array<Record<string, string>>).map((r) => r.External_Id__c)).filter(Boolean);
 }
 
-/** Until the org has seen no request for `ms`: what a resume that threw left running has stopped. */
-async function quiet(emu: Emulator, ms: number): Promise<void> {
-  for (let seen = -1; seen !== emu.requests.length; ) {
-    seen = emu.requests.length;
-    await new Promise((resolve) => setTimeout(resolve, ms));
-  }
-}
-
-/** Runs the child and kills it at the plan's moment; says how it ended. */
-async function runKilled(emu: Emulator, input: ChildInput, kill: Kill): Promise<string> {
-  const { child, exited } = spawnEngineChild(input, kill.crashAt);
-  let killed = '';
-  if (kill.request) {
-    const { route, nth } = kill.request;
-    let seen = 0;
-    // eslint-disable-next-line no-param-reassign -- the hook is the emulator's, for this child only
-    emu.onRequest = (entry): void => {
-      const kind = routeOf(entry.method, entry.path);
-      if (killed || !kind || (route !== 'any' && kind !== route) || ++seen !== nth) return;
-      killed = `killed -9 as ${route} #${nth} arrived (${entry.method} ${entry.path})`;
-      child.kill('SIGKILL');
-    };
-  }
-  let exit: ChildExit;
-  try {
-    exit = await exited;
-  } finally {
-    // eslint-disable-next-line no-param-reassign
-    emu.onRequest = undefined;
-  }
-  if (killed) return killed;
-  if (exit.signal === 'SIGKILL') return `crashed at ${kill.crashAt ?? '?'}`;
-  if (exit.code === 0) {
-    const r = JSON.parse(exit.stdout) as LoadResult;
-    return `ran to the end (kill moment not reached): ${r.status}, successful ${r.successful}`;
-  }
-  return `exited ${exit.code ?? exit.signal}: ${exit.stderr.trim().split('\n').slice(-3).join(' | ')}`;
-}
-
-type RoundOutcome = { result?: LoadResult; log: string[]; runDir: string };
+type RoundOutcome = { result?: LoadResult; log: RoundLog; runDir: string };
 
 async function runRound(emu: Emulator, work: string, plan: Plan): Promise<RoundOutcome> {
   const file = join(work, 'accounts.csv');
@@ -277,101 +173,24 @@ async function runRound(emu: Emulator, work: string, plan: Plan): Promise<RoundO
     maxJobBytes,
   };
   const runDir = join(request.ledgerDir, request.runId);
-  const target = (): EngineTarget => ({ instanceUrl: emu.url, accessToken: emu.accessToken, refreshToken: emu.refreshTokenFor() });
-  const log: string[] = [];
-  const began = Date.now();
-  const say = (line: string): void => void log.push(`${((Date.now() - began) / 1000).toFixed(1)}s ${line}`);
+  const log = new RoundLog();
   if (plan.jobFailure) emu.addJobFailure(plan.jobFailure);
-
-  for (const f of plan.load.faults) emu.addFault(f);
-  say(`load: ${await runKilled(emu, { target: target(), request }, plan.load.kill)}`);
-  if (plan.resumeKilled) {
-    for (const f of plan.resumeKilled.faults) emu.addFault(f);
-    say(`resume in a child: ${await runKilled(emu, { target: target(), resume: { runDir, waitMs: 60_000 } }, plan.resumeKilled.kill)}`);
-  }
-  for (const f of plan.resume.faults) emu.addFault(f);
-  const { engine } = testEngine(target());
-  let result: LoadResult | undefined;
-  for (let attempt = 1; attempt <= 6 && result?.status !== 'Completed'; attempt++) {
-    try {
-      result = await engine.resume(runDir, attempt === 1 ? plan.resume.firstWaitMs : 60_000);
-      say(
-        `resume ${attempt}: ${result.status}, successful ${result.successful}, failed ${result.failed}, unprocessed ${result.unprocessed}, ` +
-          `retryable ${result.retryable}, unmatched ${result.unmatched}, jobs ${result.jobs.map((j) => `${j.chunk}:${j.id || '-'}:${j.state}`).join(' ')}`
-      );
-    } catch (e) {
-      say(`resume ${attempt} threw: ${(e as Error).message}`);
-      await quiet(emu, 500);
-    }
-  }
+  const result = await playStages(emu, ROUTES, request, plan, log);
   return { result, log, runDir };
 }
 
 /** Everything that must hold at the end of a round; an empty list when it does. */
-function problemsOf(emu: Emulator, plan: Plan, { result, runDir }: RoundOutcome): string[] {
+function problemsOf(emu: Emulator, plan: Plan, { result }: RoundOutcome): string[] {
   if (result?.status !== 'Completed') return ['the run never reached Completed'];
-  const problems: string[] = [];
-  const sample = (keys: string[]): string => `${keys.length} (e.g. ${keys.slice(0, 5).join(', ')})`;
-  if (result.unmatched !== 0) problems.push(`unmatched ${result.unmatched}`);
-  if (result.failed !== 0) problems.push(`failed ${result.failed} (${JSON.stringify(result.errorCodes)}): no input row is wrong, a failed row was sent twice`);
-  if (!plan.jobFailure && result.unprocessed !== 0) problems.push(`unprocessed ${result.unprocessed} (retryable ${result.retryable}): resume left rows unsent`);
+  const problems = rowProblems(emu, plan.rows, result, plan.jobFailure !== undefined);
   if (plan.parts !== result.jobs.length) problems.push(`planned ${result.jobs.length} parts, not ${plan.parts}`);
 
-  // The org: one record per input row, or (a job the org failed) none and the row in retry.csv.
-  const records = new Map<string, number>();
-  for (const rec of emu.store.all('Account')) {
-    const k = rec.External_Id__c as string | undefined;
-    if (k) records.set(k, (records.get(k) ?? 0) + 1);
-  }
-  const retry = new Set(readCsv(result.files!.retry).map((r) => r.External_Id__c));
-  const twice: string[] = [];
-  const lost: string[] = [];
-  const both: string[] = [];
-  for (let i = 1; i <= plan.rows; i++) {
-    const n = records.get(key(i)) ?? 0;
-    if (n > 1) twice.push(key(i));
-    if (n === 0 && (!plan.jobFailure || !retry.has(key(i)))) lost.push(key(i));
-    if (n === 1 && retry.has(key(i))) both.push(key(i));
-  }
-  if (twice.length) problems.push(`rows with more than one record: ${sample(twice)}`);
-  if (lost.length) problems.push(`rows with no record${plan.jobFailure ? ' and not in retry.csv' : ''}: ${sample(lost)}`);
-  if (both.length) problems.push(`rows loaded and yet in retry.csv: ${sample(both)}`);
-  const notRetryable = readCsv(result.files!.unprocessed).map((r) => r.External_Id__c).filter((k) => !retry.has(k));
-  if (notRetryable.length) problems.push(`unprocessed rows missing from retry.csv: ${sample(notRetryable)}`);
-  if (records.size > plan.rows) problems.push(`${records.size - plan.rows} records of no input row`);
-
-  // The result files: every input line exactly once, with its own row.
-  const lines = new Map<number, number>();
-  const wrongRow: string[] = [];
-  for (const kind of ['success', 'failed', 'unprocessed'] as const) {
-    for (const r of readCsv(result.files![kind])) {
-      const line = Number(r.sf__Line);
-      lines.set(line, (lines.get(line) ?? 0) + 1);
-      if (r.External_Id__c !== key(line - 1)) wrongRow.push(`${kind} line ${line}: ${r.External_Id__c}`);
-    }
-  }
-  const missingLines = Array.from({ length: plan.rows }, (_, i) => i + 2).filter((l) => !lines.has(l));
-  const repeatedLines = [...lines].filter(([, n]) => n > 1).map(([l]) => l);
-  if (missingLines.length) problems.push(`input lines in no result file: ${sample(missingLines.map(String))}`);
-  if (repeatedLines.length) problems.push(`input lines in the result files more than once: ${sample(repeatedLines.map(String))}`);
-  if (wrongRow.length) problems.push(`result rows joined to the wrong line: ${sample(wrongRow)}`);
-
-  // The ledger: a job belongs to one part, ever (created or adopted).
-  const partsOfJob = new Map<string, Set<number>>();
-  for (const r of Ledger.read(runDir)) {
-    if (r.t !== 'created') continue;
-    const set = partsOfJob.get(r.jobId) ?? new Set<number>();
-    partsOfJob.set(r.jobId, set.add(r.chunk));
-  }
-  for (const [jobId, parts] of partsOfJob) if (parts.size > 1) problems.push(`job ${jobId} was claimed by parts ${[...parts].join(', ')} (created or adopted)`);
-
   // The org's jobs: none holds rows of two parts, no part's rows were processed in two jobs, none with data left unfinished.
-  const partOfLine = (line: number): number => result.jobs.find((j) => line >= j.firstLine && line <= j.lastLine)?.chunk ?? 0;
   const jobsOfPart = new Map<number, string[]>();
   for (const job of emu.ingest.jobs.list()) {
     const keys = jobKeys(emu, job);
     if (!keys.length) continue;
-    const parts = new Set(keys.map((k) => partOfLine(Number(k.slice(2)) + 1)));
+    const parts = new Set(keys.map((k) => partOfLine(result, Number(k.slice(2)) + 1)));
     if (parts.size > 1) problems.push(`job ${job.id} holds rows of parts ${[...parts].join(', ')}`);
     // A job aborted while its upload still waited (never processed) is one the runner left on purpose.
     const neverProcessed = job.state === 'Aborted' && job.data !== undefined;
@@ -398,17 +217,8 @@ describe('load engine: chaos (random faults and kill -9, then resume)', () => {
 
   const play = async (plan: Plan): Promise<void> => {
     const outcome = await runRound(emu, work, plan);
-    const problems = problemsOf(emu, plan, outcome);
-    if (process.env.CHAOS_LOG) process.stdout.write(`${plan.seed}: ${outcome.log.join(' / ')}\n`);
     const replay = typeof plan.seed === 'number' ? `CHAOS_SEED=${plan.seed} CHAOS_ROUNDS=1` : `the fixed seed '${plan.seed}'`;
-    const report = [
-      `chaos round, seed ${plan.seed} (replay: ${replay})`,
-      `plan: ${JSON.stringify(plan)}`,
-      ...outcome.log.map((l) => `  ${l}`),
-      'problems:',
-      ...problems.map((p) => `  - ${p}`),
-    ].join('\n');
-    expect(problems, report).to.deep.equal([]);
+    expectNoProblems(plan.seed, plan, outcome.log, problemsOf(emu, plan, outcome), replay);
   };
 
   describe('fixed seeds: the issue (faults queued, kill -9 while 5 parts are being created, then resume)', () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { Emulator, startEmulator } from '../../helpers/emulator.js';
 import { contactLoad, testEngine } from '../../helpers/engine.js';
-import { isCall, killWhileHeld, type Route } from '../../helpers/held.js';
+import { isCall, killWhileHeld, landingAsResumed, type Route } from '../../helpers/held.js';
 import type { LoadResult } from '../../../src/core/run/types.js';
 import { Ledger } from '../../../src/core/ledger/ledger.js';
 
@@ -84,6 +84,23 @@ describe('load engine: Bulk API 2.0 sends held by the org past a kill -9', funct
 
   it('a close held past the kill, landing as the resume closes the job again: every row once', async () => {
     expectEveryRowOnce(await heldThenResumed(CLOSE, 2, CLOSE));
+  });
+
+  it('a job creation retried (its first attempt refused with Retry-After), the retry held past the kill, resumed at once: the wait runs from the retry, the late job is adopted, none left Open', async () => {
+    // Bound 1.5 s; the first attempt's 503 asks for 2 s: by the resume, the first attempt's start plus the bound has gone by.
+    process.env.SF_BULKOPS_MAX_ANSWER_MS = '1500';
+    emu.addFault({ kind: 'status', status: 503, method: CREATE.method, path: CREATE.path.source, retryAfter: 2 });
+    const file = join(work, 'contacts.csv');
+    writeFileSync(file, 'LastName,External_Id__c\n' + Array.from({ length: 300 }, (_, i) => `Name${i + 1},C-${i + 1}`).join('\n') + '\n');
+    const req = contactLoad(file, work, { concurrency: 1, maxJobBytes: 2 * 1024 });
+    const exit = await killWhileHeld(emu, { target: target(), request: req }, CREATE, 2);
+    expect(exit.signal, exit.stderr).to.equal('SIGKILL');
+    const runDir = join(req.ledgerDir, req.runId);
+    const { result, waits } = await landingAsResumed(emu, CREATE, (onEvent) => testEngine(target(), onEvent).engine.resume(runDir, 60_000));
+    expectEveryRowOnce(result);
+    expect(emu.ingest.jobs.list()).to.have.length(result.jobs.length);
+    expect(Ledger.read(runDir).filter((r) => r.t === 'created' && r.adopted)).to.have.length(1);
+    expect(waits.map((w) => w.what)).to.deep.equal(['job']);
   });
 
   it('a job creation held past the kill, resumed at once: the resume waits for the job and adopts it, no Open job is left behind', async () => {
