@@ -12,7 +12,8 @@ const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.export');
 
 export function exportProgress(opts: { json: boolean; runId: string; log: (line: string) => void; now?: () => number }): { on: (e: ExportEvent) => void; done: (r: ExportResult) => void } {
   const now = opts.now ?? Date.now;
-  const started = now();
+  // The rate is the download's: counted from the moment the job's results are ready.
+  let started = now();
   let firstBytes = 0;
   const log = (line: string): void => {
     if (!opts.json) opts.log(line);
@@ -20,6 +21,7 @@ export function exportProgress(opts: { json: boolean; runId: string; log: (line:
   return {
     on: (e): void => {
       if (e.type === 'job') log(messages.getMessage('info.run', [opts.runId, e.jobId]));
+      else if (e.type === 'state' && e.state === 'JobComplete') started = now();
       else if (e.type === 'resumed') {
         firstBytes = e.bytes;
         log(messages.getMessage('info.resumed', [e.pages, count(e.rows), size(e.bytes), size(e.cutBytes)]));
