@@ -31,6 +31,7 @@ export async function exportScenario(out: string, rows: number): Promise<string>
     const run = (args: string[]): Promise<Measured> => measure(process.execPath, [SF_BIN, ...args], env, sf.home);
     const pdFile = join(out, 'export-plugin-data.csv');
     const boFile = join(out, 'export-bulkops.csv');
+    const idle = await run(['org', 'display', '--target-org', 'emu', '--json']);
     process.stderr.write('bench: export with sf data export bulk\n');
     const pd = await run(['data', 'export', 'bulk', '--query', QUERY, '--output-file', pdFile, '--wait', '30', '--target-org', 'emu', '--json']);
     process.stderr.write('bench: export with sf bulkops export\n');
@@ -51,6 +52,7 @@ export async function exportScenario(out: string, rows: number): Promise<string>
       '|---|---|---|---|',
       `| wall time | ${(pd.wallMs / 1000).toFixed(1)} s (exit ${pd.code}) | ${(bo.wallMs / 1000).toFixed(1)} s (exit ${bo.code}) | ${ratio(bo.wallMs, pd.wallMs)}x |`,
       `| peak RSS | ${pd.peakRssMb} MB | ${bo.peakRssMb} MB | ${ratio(bo.peakRssMb, pd.peakRssMb)}x |`,
+      `| an idle sf (\`sf org display\`) for scale | ${(idle.wallMs / 1000).toFixed(1)} s, ${idle.peakRssMb} MB | | |`,
       `| file | ${file(pdFile, pd)}, ${(pdLines - 1).toLocaleString('en-US')} records | ${file(boFile, bo)}, ${(boLines - 1).toLocaleString('en-US')} records | |`,
       '',
     ].join('\n');

@@ -1,9 +1,10 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages, Org } from '@salesforce/core';
 import { LoadEvent, LoadResult } from '../../core/run/types.js';
 import { Ledger } from '../../core/ledger/ledger.js';
 import { replay } from '../../core/ledger/records.js';
+import { isExportRun } from '../../core/export/pageLedger.js';
 import { engineFor } from '../../core/load/engineFactory.js';
 import { loadDisplay } from '../../ux/loadStages.js';
 import { exitCodesSection } from '../../ux/exitCodes.js';
@@ -59,6 +60,10 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
   private async resume(stop: SignalStop): Promise<BulkopsResumeResult> {
     const { flags } = await this.parse(BulkopsResume);
     const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
+    // An export run goes on with the export command (its result is an export's, not a load's).
+    if (flags['run-id'] && isExportRun(join(ledgerDir, flags['run-id']))) {
+      throw messages.createError('error.ExportRun', [flags['run-id']], [`${this.config.bin} bulkops export --resume ${flags['run-id']}${flags['ledger-dir'] ? ` --ledger-dir "${ledgerDir}"` : ''}`]);
+    }
     const runDir = runFolder(messages, ledgerDir, flags);
     // A record torn by a crash mid-write is ignored here; the engine cuts it off once it holds the run's lock.
     const state = replay(Ledger.read(runDir));
