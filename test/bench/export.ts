@@ -2,7 +2,8 @@
  * The export bench: N Accounts (about 150 bytes of CSV each) in an emulator of their own process,
  * exported through the real `sf` by `sf data export bulk` and by `sf bulkops export` (same query,
  * same file format): wall time and peak RSS of each process, and the files checked to hold the same
- * records. Returns a Markdown table for the README.
+ * records. Each runs twice (A B B A), the org's query jobs deleted before each run. Returns a
+ * Markdown table for the README.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +21,21 @@ async function lines(file: string): Promise<number> {
   return n;
 }
 
+/**
+ * Deletes the org's query jobs (Bulk API 2.0: Delete a Query Job), so that a run never pays for the
+ * memory the emulator still holds for the one before it (a million records' results each).
+ */
+async function deleteQueryJobs(emu: { url: string; token: string }): Promise<void> {
+  const headers = { Authorization: `Bearer ${emu.token}` };
+  const list = (await (await fetch(`${emu.url}/services/data/v66.0/jobs/query`, { headers })).json()) as { records: Array<{ id: string }> };
+  for (const job of list.records) await fetch(`${emu.url}/services/data/v66.0/jobs/query/${job.id}`, { method: 'DELETE', headers });
+}
+
+/** The faster of two runs, the runs told apart in the table. */
+function best(a: Measured, b: Measured): { best: Measured; both: string } {
+  return { best: a.wallMs <= b.wallMs ? a : b, both: `${(a.wallMs / 1000).toFixed(1)} s, ${(b.wallMs / 1000).toFixed(1)} s` };
+}
+
 export async function exportScenario(out: string, rows: number): Promise<string> {
   process.stderr.write(`bench: export, seeding ${rows.toLocaleString('en-US')} Accounts\n`);
   const emu = await startEmulatorProcess({ accounts: rows });
@@ -32,10 +48,23 @@ export async function exportScenario(out: string, rows: number): Promise<string>
     const pdFile = join(out, 'export-plugin-data.csv');
     const boFile = join(out, 'export-bulkops.csv');
     const idle = await run(['org', 'display', '--target-org', 'emu', '--json']);
-    process.stderr.write('bench: export with sf data export bulk\n');
-    const pd = await run(['data', 'export', 'bulk', '--query', QUERY, '--output-file', pdFile, '--wait', '30', '--target-org', 'emu', '--json']);
-    process.stderr.write('bench: export with sf bulkops export\n');
-    const bo = await run(['bulkops', 'export', '--query', QUERY, '--output-file', boFile, '--target-org', 'emu', '--json']);
+    const plugin = async (): Promise<Measured> => {
+      await deleteQueryJobs(emu);
+      process.stderr.write('bench: export with sf data export bulk\n');
+      return run(['data', 'export', 'bulk', '--query', QUERY, '--output-file', pdFile, '--wait', '30', '--target-org', 'emu', '--json']);
+    };
+    const bulkops = async (): Promise<Measured> => {
+      await deleteQueryJobs(emu);
+      process.stderr.write('bench: export with sf bulkops export\n');
+      return run(['bulkops', 'export', '--query', QUERY, '--output-file', boFile, '--target-org', 'emu', '--json']);
+    };
+    // Twice each, in the order A B B A: the machine's load and the emulator's warm-up fall on both.
+    const pd1 = await plugin();
+    const bo1 = await bulkops();
+    const bo2 = await bulkops();
+    const pd2 = await plugin();
+    const { best: pd, both: pdBoth } = best(pd1, pd2);
+    const { best: bo, both: boBoth } = best(bo1, bo2);
     const file = (path: string, m: Measured): string => {
       try {
         return `${(statSync(path).size / MB).toFixed(0)} MB`;
@@ -50,8 +79,8 @@ export async function exportScenario(out: string, rows: number): Promise<string>
       '',
       '| | `sf data export bulk` | `sf bulkops export` | bulkops / plugin-data |',
       '|---|---|---|---|',
-      `| wall time | ${(pd.wallMs / 1000).toFixed(1)} s (exit ${pd.code}) | ${(bo.wallMs / 1000).toFixed(1)} s (exit ${bo.code}) | ${ratio(bo.wallMs, pd.wallMs)}x |`,
-      `| peak RSS | ${pd.peakRssMb} MB | ${bo.peakRssMb} MB | ${ratio(bo.peakRssMb, pd.peakRssMb)}x |`,
+      `| wall time (the faster of two runs) | ${(pd.wallMs / 1000).toFixed(1)} s (runs: ${pdBoth}; exit ${pd.code}) | ${(bo.wallMs / 1000).toFixed(1)} s (runs: ${boBoth}; exit ${bo.code}) | ${ratio(bo.wallMs, pd.wallMs)}x |`,
+      `| peak RSS (that run) | ${pd.peakRssMb} MB | ${bo.peakRssMb} MB | ${ratio(bo.peakRssMb, pd.peakRssMb)}x |`,
       `| an idle sf (\`sf org display\`) for scale | ${(idle.wallMs / 1000).toFixed(1)} s, ${idle.peakRssMb} MB | | |`,
       `| file | ${file(pdFile, pd)}, ${(pdLines - 1).toLocaleString('en-US')} records | ${file(boFile, bo)}, ${(boLines - 1).toLocaleString('en-US')} records | |`,
       '',
