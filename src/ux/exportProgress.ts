@@ -1,7 +1,7 @@
 /*
  * An export's progress, a line per event: the job, a resume's starting point, each page written
- * (records, MB, MB/s, pages). Nothing under --json (the result says it all); lines go where the
- * command logs them.
+ * (records, MB, MB/s, pages), at most one page line a second (an export in small pages would
+ * print thousands). Nothing under --json (the result says it all); lines go where the command logs them.
  */
 import { Messages } from '@salesforce/core';
 import type { ExportEvent, ExportResult } from '../core/export/types.js';
@@ -15,6 +15,7 @@ export function exportProgress(opts: { json: boolean; runId: string; log: (line:
   // The rate is the download's: counted from the moment the job's results are ready.
   let started = now();
   let firstBytes = 0;
+  let lastLine = -Infinity;
   const log = (line: string): void => {
     if (!opts.json) opts.log(line);
   };
@@ -26,6 +27,8 @@ export function exportProgress(opts: { json: boolean; runId: string; log: (line:
         firstBytes = e.bytes;
         log(messages.getMessage('info.resumed', [e.pages, count(e.rows), size(e.bytes), size(e.cutBytes)]));
       } else if (e.type === 'page') {
+        if (now() - lastLine < 1000) return;
+        lastLine = now();
         const seconds = Math.max(0.001, (now() - started) / 1000);
         log(messages.getMessage('info.page', [e.page, count(e.rows), count(e.totalRows), size(e.totalBytes), size((e.totalBytes - firstBytes) / seconds)]));
       }
