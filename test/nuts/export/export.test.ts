@@ -169,6 +169,16 @@ describe('export: a Bulk 2.0 query job streamed to a file', function () {
     expect(statSync(req.output).size).to.equal(0);
   });
 
+  it('--for-load update with columns load cannot write: NotWritableColumnsError names them; a parent column of a writable lookup is fine', async () => {
+    const req = request({ query: 'SELECT Id, Name, CreatedDate, Parent.External_Id__c, LastModifiedDate FROM Account', forLoad: { operation: 'update' } });
+    const e = (await testExport(target()).start(req).catch((x: Error) => x)) as Error & { columns?: string[] };
+    expect(e.name).to.equal('NotWritableColumnsError');
+    expect(e.columns).to.deep.equal(['CreatedDate', 'LastModifiedDate']);
+    const ok = request({ query: 'SELECT Id, Name, Parent.External_Id__c FROM Account', forLoad: { operation: 'update' }, maxRecords: 1000 });
+    expect((await testExport(target()).start(ok)).records).to.equal(2300);
+    expect(readFileSync(ok.output, 'utf8').split('\n')[0]).to.equal('Id,Name,Parent.External_Id__c');
+  });
+
   it('a locator the org refuses (stale) ends the export with LocatorRefusedError', async () => {
     await control(emu, 'PATCH', '/settings', { queryLocatorLifetimeMs: 1 });
     try {
