@@ -9,6 +9,7 @@ import {
   ForLoadColumnError,
   LocatorRefusedError,
   NoExportRunError,
+  NotWritableColumnsError,
   OtherOrgError,
   OutputChangedError,
   QueryJobFailedError,
@@ -59,6 +60,7 @@ export function exportError(e: unknown, ctx: ExportErrorContext): Error {
   if (e instanceof OutputChangedError) return make('error.OutputChanged', [e.file, e.found, ctx.runId, e.expected], [], 'OutputChangedError', ctx);
   if (e instanceof RowCountError) return make('error.RowCount', [e.what, e.expected, e.found], [ctx.runDir], 'RowCountError', ctx);
   if (e instanceof ForLoadColumnError) return make('error.ForLoadColumn', [e.column, e.operation], [e.column], 'ForLoadColumnError', ctx);
+  if (e instanceof NotWritableColumnsError) return make('error.NotWritableColumns', [e.operation, e.columns.join(', ')], [], 'NotWritableColumnsError', ctx);
   if (e instanceof NoExportRunError) return make('error.NoExportRun', [ctx.runId, ctx.ledgerDir], [], 'NoExportRunError', ctx);
   if (e instanceof OtherOrgError) return make('error.OtherOrg', [e.runId, e.runOrg, e.org], [], 'OtherOrgError', ctx);
   if (e instanceof StoppedError) return e;

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../helpers/sf.js';
 
-export async function startEmulatorProcess(opts: { bench?: boolean; seed?: string } = {}): Promise<{ url: string; token: string; stop: () => void }> {
+export async function startEmulatorProcess(opts: { bench?: boolean; seed?: string; accounts?: number } = {}): Promise<{ url: string; token: string; stop: () => void }> {
   const child = spawn(
     process.execPath,
     [
@@ -21,6 +21,7 @@ export async function startEmulatorProcess(opts: { bench?: boolean; seed?: strin
       '--json',
       ...(opts.bench === false ? [] : ['--bench']),
       ...(opts.seed ? ['--seed', opts.seed] : []),
+      ...(opts.accounts ? ['--accounts', String(opts.accounts)] : []),
     ],
     { env: { ...process.env, TS_NODE_PROJECT: join(PROJECT_ROOT, 'test/tsconfig.json') }, cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] }
   );

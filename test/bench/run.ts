@@ -9,9 +9,10 @@
  *            `sf data import bulk` plus `sf data bulk results`
  *   large    a 1 GB insert (plugin-data refuses it); results: a 1M-row job's results;
  *   split    the client's read + check + split speed
+ *   export   1,000,000 Accounts (about 150 MB): `sf bulkops export` against `sf data export bulk`
  *
- *   BENCH_SCALE=small  9 MB / 100 MB / 100k rows / 20,000 skewed Contacts, to check the bench itself
- *   BENCH_SCALE=tiny   1 MB / 4 MB / 5,000 rows / 2,000 skewed Contacts, in about a minute
+ *   BENCH_SCALE=small  9 MB / 100 MB / 100k rows / 20,000 skewed Contacts / 100k exported, to check the bench itself
+ *   BENCH_SCALE=tiny   1 MB / 4 MB / 5,000 rows / 2,000 skewed Contacts / 5,000 exported, in about a minute
  *   BENCH_ONLY=skew,medium  only these cases
  *   (default)          the README's figures
  *
@@ -25,12 +26,13 @@ import { startEmulatorProcess } from './emulatorProcess.js';
 import { makeAccountsCsv } from './accountsCsv.js';
 import { measure, type Measured } from './measure.js';
 import { skewScenario } from './skewScenario.js';
+import { exportScenario } from './export.js';
 import { lib, splitLikeLoad } from './splitInput.js';
 
 const SCALES = {
-  full: { medium: 90, large: 1024, resultsRows: 1_000_000, skew: 1 },
-  small: { medium: 9, large: 100, resultsRows: 100_000, skew: 0.1 },
-  tiny: { medium: 1, large: 4, resultsRows: 5000, skew: 0.01 },
+  full: { medium: 90, large: 1024, resultsRows: 1_000_000, skew: 1, exportRows: 1_000_000 },
+  small: { medium: 9, large: 100, resultsRows: 100_000, skew: 0.1, exportRows: 100_000 },
+  tiny: { medium: 1, large: 4, resultsRows: 5000, skew: 0.01, exportRows: 5000 },
 };
 const scaleName = (process.env.BENCH_SCALE ?? 'full') as keyof typeof SCALES;
 const scale = SCALES[scaleName] ?? SCALES.full;
@@ -124,6 +126,9 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const sections: string[] = [`Bench run ${new Date().toISOString()} (scale ${scaleName}), node ${process.version}.`, ''];
   if (runs('skew')) sections.push(await skewScenario(OUT, scale.skew));
+  if (runs('export')) sections.push(await exportScenario(OUT, scale.exportRows));
+  // The cases below share one emulator: none of them runs when only the export was asked for.
+  if (only?.every((name) => name === 'export' || name === 'skew')) return finish(sections);
   const emu = await startEmulatorProcess();
   const sf = new SfHome();
   try {
@@ -140,6 +145,10 @@ async function main(): Promise<void> {
     emu.stop();
     sf.dispose();
   }
+  finish(sections);
+}
+
+function finish(sections: string[]): void {
   const text = sections.join('\n');
   writeFileSync(join(OUT, 'results.md'), text);
   process.stdout.write(text);

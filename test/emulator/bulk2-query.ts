@@ -6,7 +6,7 @@ import { ApiError, notFound, readJson, sendEmpty, sendJson, sendText } from './h
 import { Org, RequestContext, Route } from './context.js';
 import { JobBase, JobRegistry, isTerminal, jobSummary, pageOf } from './jobs.js';
 import { DELIMITERS, quoteCsv, renderValue } from './csv.js';
-import { SoqlError, columnValue, executeSoql } from './soql.js';
+import { SoqlError, columnReader, executeSoql } from './soql.js';
 
 export type QueryJob = JobBase & { query: string; columns: string[]; lines: string[] };
 
@@ -72,9 +72,10 @@ export class Bulk2Query {
     }
     const now = this.org.clock.now();
     const delimiter = DELIMITERS[columnDelimiter] ?? ',';
+    const readers = result.columns.map((c) => columnReader(this.org.store, result.object, c));
     const lines = result.records.map((rec) =>
       quoteCsv(
-        result.columns.map((c) => renderValue(columnValue(this.org.store, result.object, rec, c))),
+        readers.map((read) => renderValue(read(rec))),
         delimiter
       )
     );

@@ -52,7 +52,7 @@ function seedAccounts(n: number): void {
   for (let i = 1; i <= n; i++) {
     emulator.store.insert(
       def,
-      { Name: `Company ${i}, Ltd`, External_Id__c: `BENCH-${i}`, Industry: industries[i % 5], NumberOfEmployees: (i * 7) % 5000, BillingCity: cities[i % 5], Description: `Account ${i} created for the benchmark run` },
+      { Name: `Company ${i}, Ltd`, External_Id__c: `BENCH-${i}`, Industry: industries[i % 5], NumberOfEmployees: (i * 7) % 5000, BillingCity: cities[i % 5], Description: `Account ${i} created for the benchmark run, kept for the export` },
       emulator.defaultUserId
     );
   }

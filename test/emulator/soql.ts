@@ -584,6 +584,12 @@ export function columnValue(store: Store, object: ObjectDef, record: SObjectReco
   return pathValue(store, resolvePath(store, object, column), record);
 }
 
+/** A column's value reader, its path resolved once: for result sets of millions of records. */
+export function columnReader(store: Store, object: ObjectDef, column: string): (record: SObjectRecord) => Value {
+  const path = resolvePath(store, object, column);
+  return (record) => pathValue(store, path, record);
+}
+
 /** A record in REST query JSON form: {attributes:{type,url:'/services/data/vXX.X/sobjects/Type/Id'}, Field: value, Account: {attributes:{...}, Name: ...} | null} following the columns. */
 export function restRecord(
   store: Store,

@@ -24,7 +24,7 @@ export default class BulkopsExport extends SfCommand<BulkopsExportResult> {
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
 
-  public static readonly errorCodes = simpleExitCodesSection(messages, 'sends');
+  public static readonly errorCodes = simpleExitCodesSection(messages, 'reads');
 
   public static readonly flags = {
     'target-org': Flags.requiredOrg(),

@@ -4,6 +4,7 @@ import { Messages, Org } from '@salesforce/core';
 import { LoadEvent, LoadResult } from '../../core/run/types.js';
 import { Ledger } from '../../core/ledger/ledger.js';
 import { replay } from '../../core/ledger/records.js';
+import { isExportRun } from '../../core/export/pageLedger.js';
 import { engineFor } from '../../core/load/engineFactory.js';
 import { loadDisplay } from '../../ux/loadStages.js';
 import { exitCodesSection } from '../../ux/exitCodes.js';
@@ -64,6 +65,10 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
     const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
     // A plan's run: its steps in order, the one under way resumed through its own run.
     if (flags['run-id'] && isPlanRun(join(ledgerDir, flags['run-id']))) return goOnWithPlan(this, join(ledgerDir, flags['run-id']), { ...flags, stop }, 'resume');
+    // An export run goes on with the export command (its result is an export's, not a load's).
+    if (flags['run-id'] && isExportRun(join(ledgerDir, flags['run-id']))) {
+      throw messages.createError('error.ExportRun', [flags['run-id']], [`${this.config.bin} bulkops export --resume ${flags['run-id']}${flags['ledger-dir'] ? ` --ledger-dir "${ledgerDir}"` : ''}`]);
+    }
     const runDir = runFolder(messages, ledgerDir, flags);
     // A record torn by a crash mid-write is ignored here; the engine cuts it off once it holds the run's lock.
     const state = replay(Ledger.read(runDir));

@@ -64,6 +64,14 @@ export class ForLoadColumnError extends Error {
   }
 }
 
+/** A file for load whose columns load cannot write with the operation (a formula, an audit field, a read-only field). */
+export class NotWritableColumnsError extends Error {
+  public constructor(public readonly columns: string[], public readonly operation: string) {
+    super(`${operation} cannot write ${columns.join(', ')}`);
+    this.name = 'NotWritableColumnsError';
+  }
+}
+
 /** A resume against another org than the run's. */
 export class OtherOrgError extends Error {
   public constructor(public readonly runId: string, public readonly runOrg: string, public readonly org: string) {

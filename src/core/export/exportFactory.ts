@@ -7,6 +7,7 @@ import type { OrgHttp } from '../http/orgHttp.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { retryingWithEvents } from '../http/retrying.js';
 import { fetchIdentity } from '../org/identity.js';
+import { describeFromOrg } from '../preflight/describe.js';
 import { pollSettings, retrySettings } from '../org/connection.js';
 import type { StopToken } from '../runtime/stopToken.js';
 import type { ExportDeps } from './exportRun.js';
@@ -33,6 +34,7 @@ export function exportDeps(http: OrgHttp, opts: ExportOptions = {}): ExportDeps 
   return {
     query: new BulkV2Query(http),
     identity: () => retry('identity', () => fetchIdentity(http)),
+    describe: describeFromOrg(http, retry),
     retry,
     sleep,
     poll: opts.poll ?? pollSettings(),

@@ -11,6 +11,7 @@ import { TERMINAL_STATES, type JobInfo } from '../bulk/types.js';
 import { OrgApiError } from '../http/orgHttp.js';
 import type { Retrying } from '../http/retrying.js';
 import type { Identity } from '../org/identity.js';
+import type { DescribeSource } from '../preflight/describe.js';
 import { lockRun } from '../run/runFolder.js';
 import type { StopToken } from '../runtime/stopToken.js';
 import { LocatorRefusedError, NoExportRunError, OtherOrgError, OutputChangedError, QueryJobFailedError, QueryJobGoneError, QueryRefusedError, RowCountError } from './errors.js';
@@ -23,6 +24,8 @@ import type { ExportEvent, ExportRequest, ExportResult } from './types.js';
 export type ExportDeps = {
   query: BulkV2Query;
   identity: () => Promise<Identity>;
+  /** the object's describe, for --for-load's check of the columns */
+  describe: DescribeSource;
   retry: Retrying;
   /** waits between polls; a stop wakes it */
   sleep: (ms: number) => Promise<void>;
@@ -95,6 +98,7 @@ async function go(deps: ExportDeps, runDir: string, ledger: PageLedger, state: E
   if (!state.jobId) ledger.append({ t: 'job', jobId });
   deps.onEvent?.({ type: 'job', jobId, resumed: Boolean(state.jobId) });
   const info = await untilDone(deps, jobId);
+  const checkHeader = spec.forLoad ? forLoadHeaderCheck(spec.forLoad, await deps.describe(info.object)) : undefined;
   const end = state.pages.at(-1)?.end ?? 0;
   const out = await openOutput(spec.output, end, state, deps);
   try {
@@ -105,7 +109,7 @@ async function go(deps: ExportDeps, runDir: string, ledger: PageLedger, state: E
         ledger,
         out,
         format: spec,
-        ...(spec.forLoad ? { checkHeader: forLoadHeaderCheck(spec.forLoad) } : {}),
+        ...(checkHeader ? { checkHeader } : {}),
         ahead: deps.ahead,
         ...(deps.stop ? { stop: deps.stop } : {}),
         ...(deps.onEvent ? { onEvent: deps.onEvent } : {}),

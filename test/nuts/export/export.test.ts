@@ -3,7 +3,7 @@
  * org's own results byte for byte, a page cut mid-body read again without a row twice, JSON lines,
  * the org's refusal of a bad query with its position, a job the org no longer keeps, a stale locator.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -140,12 +140,43 @@ describe('export: a Bulk 2.0 query job streamed to a file', function () {
     const runDir = join(req.ledgerDir, req.runId);
     // Stand for a run stopped after its first page: the done record and the last pages go.
     const ledger = readFileSync(join(runDir, 'export.jsonl'), 'utf8').split('\n');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(join(runDir, 'export.jsonl'), `${ledger.slice(0, 3).join('\n')}\n`);
     await control(emu, 'POST', '/clock', { advanceDays: 8 });
     const e = (await testExport(target()).resume(runDir).catch((x: Error) => x)) as Error & { jobId?: string };
     expect(e.name).to.equal('QueryJobGoneError');
     expect(e.jobId).to.equal(readExportState(runDir)!.jobId);
+  });
+
+  it('resume when the file is shorter than the pages the run wrote: OutputChangedError, nothing written', async () => {
+    const req = request({ maxRecords: 1000 });
+    await testExport(target()).start(req);
+    const runDir = join(req.ledgerDir, req.runId);
+    const ledger = readFileSync(join(runDir, 'export.jsonl'), 'utf8').split('\n');
+    writeFileSync(join(runDir, 'export.jsonl'), `${ledger.slice(0, 4).join('\n')}\n`);
+    truncateSync(req.output, 100);
+    const e = (await testExport(target()).resume(runDir).catch((x: Error) => x)) as Error & { expected?: number; found?: number };
+    expect(e.name).to.equal('OutputChangedError');
+    expect(e.found).to.equal(100);
+    expect(e.expected).to.equal(readExportState(runDir)!.pages[1].end);
+    expect(statSync(req.output).size).to.equal(100);
+  });
+
+  it('--for-load upsert without the external ID column selected: ForLoadColumnError before a byte is written', async () => {
+    const req = request({ query: 'SELECT Id, Name FROM Account', forLoad: { operation: 'upsert', externalId: 'External_Id__c' } });
+    const e = (await testExport(target()).start(req).catch((x: Error) => x)) as Error & { column?: string };
+    expect(e.name).to.equal('ForLoadColumnError');
+    expect(e.column).to.equal('External_Id__c');
+    expect(statSync(req.output).size).to.equal(0);
+  });
+
+  it('--for-load update with columns load cannot write: NotWritableColumnsError names them; a parent column of a writable lookup is fine', async () => {
+    const req = request({ query: 'SELECT Id, Name, CreatedDate, Parent.External_Id__c, LastModifiedDate FROM Account', forLoad: { operation: 'update' } });
+    const e = (await testExport(target()).start(req).catch((x: Error) => x)) as Error & { columns?: string[] };
+    expect(e.name).to.equal('NotWritableColumnsError');
+    expect(e.columns).to.deep.equal(['CreatedDate', 'LastModifiedDate']);
+    const ok = request({ query: 'SELECT Id, Name, Parent.External_Id__c FROM Account', forLoad: { operation: 'update' }, maxRecords: 1000 });
+    expect((await testExport(target()).start(ok)).records).to.equal(2300);
+    expect(readFileSync(ok.output, 'utf8').split('\n')[0]).to.equal('Id,Name,Parent.External_Id__c');
   });
 
   it('a locator the org refuses (stale) ends the export with LocatorRefusedError', async () => {

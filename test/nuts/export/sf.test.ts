@@ -73,6 +73,10 @@ describe('sf bulkops export (through the real sf binary)', function () {
     const resume = /(bulkops export --resume \S+)/.exec(r.stderr)?.[1];
     expect(resume, r.stderr).to.be.a('string');
     emu.holdRequest = undefined;
+    // `sf bulkops resume` of an export run points to the export's own resume.
+    const viaResume = await sf.run(['bulkops', 'resume', '--run-id', resume!.split(' ').at(-1)!, '--target-org', 'emu']);
+    expect(viaResume.code).to.equal(1);
+    expect(viaResume.stderr).to.include('is an export, not a load').and.include(resume!);
     const again = await sf.run([...resume!.split(' '), '--target-org', 'emu', '--json']);
     expect(again.code, again.stdout + again.stderr).to.equal(0);
     expect(again.json?.result).to.include({ records: ROWS, resumed: true });
