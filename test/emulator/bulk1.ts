@@ -179,6 +179,7 @@ export class BulkV1 {
     // Unverified wording.
     if (!job) throw v1Error('InvalidJob', `Invalid job id: ${id}`);
     errorFormats.set(ctx.req, jobFormat(job));
+    ctx.job = job;
     return job;
   }
 
@@ -247,6 +248,7 @@ export class BulkV1 {
       ...(/^true$/i.test(String(ctx.req.headers['sforce-disable-batch-retry'] ?? '')) ? { disableBatchRetry: true } : {}),
     };
     this.jobs.set(job.id, job);
+    ctx.job = job;
     this.send(ctx, 201, format, 'jobInfo', this.jobFields(job, format));
   }
 
@@ -517,6 +519,8 @@ export class BulkV1 {
   private setBatchState(batch: V1Batch, state: BatchState): void {
     batch.state = state;
     batch.systemModstamp = this.org.clock.now();
+    const job = this.jobs.get(batch.jobId);
+    if (job && (state === 'Completed' || state === 'Failed')) this.org.events.batchEnd(job, batch);
   }
 
   /** Jobs and their batches go 7 days after the youngest batch, or after creation when there is none. */
