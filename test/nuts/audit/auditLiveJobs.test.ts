@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Emulator } from '../../helpers/emulator.js';
-import { INT_USER, startEventLogOrg } from '../../helpers/eventLogOrg.js';
 import { contactLoad, testEngine, testHttp } from '../../helpers/engine.js';
 import { auditOrg } from '../../../src/core/audit/auditService.js';
+import { jobsReport } from '../../../src/core/jobs/jobsService.js';
+import { INT_USER, SYNC_APP, startEventLogOrg } from '../../helpers/eventLogOrg.js';
 import { checkInventoryText } from '../../../src/core/inventory/validate.js';
 import { CLIENT_NAME } from '../../../src/core/http/orgHttp.js';
 import type { Retrier } from '../../../src/core/http/retry.js';
@@ -76,6 +77,9 @@ describe('audit of a job run against the emulator, through its event logs a day 
     const sync = dayLater.integrations.find((i) => i.name === 'contact-sync')!;
     expect(sync).to.include({ jobs: 1, records: 30 });
     expect(dayLater.jobs).to.equal(1);
+    // sf bulkops jobs shows the same job with its client and connected app, and no unknown-source mark.
+    const jobs = await jobsReport(http, retry, { historyDir, save: true, inventory: inventory!, now: emu.clock.now() });
+    expect(jobs.jobs.map((j) => [j.id, j.client, j.connectedAppId, j.integration, j.signals])).to.deep.equal([[jobId, CLIENT_NAME, SYNC_APP.id.slice(0, 15), 'contact-sync', []]]);
     expect(emu.ingest.jobs.get(jobId)?.createdById).to.equal([...emu.store.all('User')].find((u) => u.Username === INT_USER)!.Id);
   });
 });
