@@ -90,6 +90,8 @@ type Pending = { at: number; type: EventType; row: Row };
 
 export class EventLog {
   private pending: Pending[] = [];
+  /** the earliest time among the pending events */
+  private oldest = Number.POSITIVE_INFINITY;
 
   /** `publish` stores one log file: its EventLogFile fields and the CSV blob. */
   public constructor(
@@ -189,9 +191,13 @@ export class EventLog {
   /** Publishes each day that is over (by `eventLogDelayMs`): one Daily file per event type with rows. */
   public publishDue(now = this.org.clock.now()): void {
     const delay = this.org.settings.eventLogDelayMs;
+    // Every request asks: answer at once while the oldest day waiting is not due.
+    if (this.pending.length === 0 || Math.floor(this.oldest / DAY) * DAY + DAY + delay > now) return;
     const due = this.pending.filter((e) => Math.floor(e.at / DAY) * DAY + DAY + delay <= now);
     if (due.length === 0) return;
-    this.pending = this.pending.filter((e) => !due.includes(e));
+    const published = new Set(due);
+    this.pending = this.pending.filter((e) => !published.has(e));
+    this.oldest = this.pending.reduce((m, e) => Math.min(m, e.at), Number.POSITIVE_INFINITY);
     const files = new Map<string, Pending[]>();
     for (const e of due) {
       const key = `${Math.floor(e.at / DAY) * DAY} ${e.type}`;
@@ -208,6 +214,7 @@ export class EventLog {
 
   private add(type: EventType, at: number, userId: string, row: Row): void {
     if (!this.org.settings.eventMonitoring) return;
+    this.oldest = Math.min(this.oldest, at);
     this.pending.push({
       at,
       type,
