@@ -3,20 +3,29 @@
  */
 import { randomBytes } from 'node:crypto';
 
-export type Session = { accessToken: string; userId: string; expired: boolean; refreshToken?: string };
+/** `connectedAppId`: the connected app the session came through (event logs' CONNECTED_APP_ID) */
+export type Session = { accessToken: string; userId: string; expired: boolean; refreshToken?: string; connectedAppId?: string };
 
 export class Sessions {
   private readonly byToken = new Map<string, Session>();
   private readonly refresh = new Map<string, string>();
+  /** the connected app each user's sessions come through, where the seed names one */
+  private readonly apps = new Map<string, string>();
 
   public constructor(private readonly orgId: string) {}
 
   /** A new access token for a user; `fixed` lets a seed or test choose it. */
   public issue(userId: string, fixed?: string): Session {
     const accessToken = fixed ?? `${this.orgId.slice(0, 15)}!AQ${randomBytes(24).toString('base64url')}`;
-    const session = { accessToken, userId, expired: false };
+    const app = this.apps.get(userId);
+    const session: Session = { accessToken, userId, expired: false, ...(app ? { connectedAppId: app } : {}) };
     this.byToken.set(accessToken, session);
     return session;
+  }
+
+  /** The user's sessions, from now on, come through this connected app. */
+  public useConnectedApp(userId: string, connectedAppId: string): void {
+    this.apps.set(userId, connectedAppId);
   }
 
   public issueRefreshToken(userId: string, fixed?: string): string {

@@ -26,6 +26,7 @@ import { LockPlanner } from './locks.js';
 import { ChunkSpec, lockError, retriedMessage } from './processing.js';
 import { MIN_VERSION } from './rest.js';
 import { sfDateTime } from './store.js';
+import { QUERY_OPERATIONS, resultById, resultFile, resultList, runQuery, V1QueryResult } from './bulk1-query.js';
 
 export const ASYNC_NS = 'http://www.force.com/2009/06/asyncapi/dataload';
 const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
@@ -57,6 +58,8 @@ export type V1Batch = {
   table: Table | { message: string };
   /** one per input row, in input order, once the batch has run */
   outcomes?: RowOutcome[];
+  /** a query job's batch: its result files, once it has run */
+  results?: V1QueryResult[];
   /** order of start and end among all batches of this emulator (lets tests see overlap) */
   startSeq?: number;
   endSeq?: number;
@@ -145,6 +148,7 @@ export class BulkV1 {
       r('GET', '/(\\w+)/batch/(\\w+)', (ctx) => this.batchInfo(ctx)),
       r('GET', '/(\\w+)/batch/(\\w+)/request', (ctx) => this.batchRequest(ctx)),
       r('GET', '/(\\w+)/batch/(\\w+)/result', (ctx) => this.batchResult(ctx)),
+      r('GET', '/(\\w+)/batch/(\\w+)/result/(\\w+)', (ctx) => this.queryResult(ctx)),
     ];
   }
 
@@ -179,6 +183,7 @@ export class BulkV1 {
     // Unverified wording.
     if (!job) throw v1Error('InvalidJob', `Invalid job id: ${id}`);
     errorFormats.set(ctx.req, jobFormat(job));
+    ctx.job = job;
     return job;
   }
 
@@ -189,15 +194,13 @@ export class BulkV1 {
     const store = this.org.store;
 
     const operation = str('operation');
-    if (operation === 'query' || operation === 'queryAll') {
-      throw v1Error('InvalidJob', 'Bulk API V1 query jobs are not emulated; use Bulk API 2.0 query');
-    }
+    const query = operation !== undefined && QUERY_OPERATIONS.has(operation);
     // Exact case only: INSERT or Insert are refused (Bulk API Developer Guide: JobInfo). Unverified wording.
-    if (!operation || !OPERATIONS.has(operation)) throw v1Error('InvalidJob', `Invalid operation: ${operation ?? ''}`);
+    if (!operation || !(OPERATIONS.has(operation) || query)) throw v1Error('InvalidJob', `Invalid operation: ${operation ?? ''}`);
     const objectName = str('object');
     const def = objectName ? store.describe(objectName) : undefined;
     if (!objectName || !def) throw v1Error('InvalidJob', `Unable to find object: ${objectName ?? ''}`);
-    if (!def.createable && !def.updateable && !def.deletable) {
+    if (query ? !def.queryable : !def.createable && !def.updateable && !def.deletable) {
       throw v1Error('InvalidJob', `Entity '${def.name}' is not supported by the Bulk API.`);
     }
     const contentType = str('contentType') ?? 'XML';
@@ -247,6 +250,7 @@ export class BulkV1 {
       ...(/^true$/i.test(String(ctx.req.headers['sforce-disable-batch-retry'] ?? '')) ? { disableBatchRetry: true } : {}),
     };
     this.jobs.set(job.id, job);
+    ctx.job = job;
     this.send(ctx, 201, format, 'jobInfo', this.jobFields(job, format));
   }
 
@@ -335,7 +339,9 @@ export class BulkV1 {
     if (text.length > V1_LIMITS.charactersPerBatch) {
       throw v1Error('InvalidBatch', `Exceeded max number of characters: ${text.length}. Should be less than or equal to ${V1_LIMITS.charactersPerBatch}`);
     }
-    const table = readTable(job.contentType, data);
+    const query = QUERY_OPERATIONS.has(job.operation);
+    // A query batch's body is the SOQL (Bulk API Developer Guide: Use Bulk Query).
+    const table = query ? { header: [], rows: [] } : readTable(job.contentType, data);
     if ('rows' in table && table.rows.length > V1_LIMITS.recordsPerBatch) {
       // Wording as quoted on salesforce.stackexchange.com (question 332337), with our limit.
       throw v1Error(
@@ -360,7 +366,8 @@ export class BulkV1 {
     };
     job.batches.push(batch);
     job.systemModstamp = now;
-    setTimeout(() => this.org.processing.submit(this.batchChunk(job, batch)), this.org.settings.processingDelayMs).unref();
+    if (query) this.runQueryBatch(job, batch);
+    else setTimeout(() => this.org.processing.submit(this.batchChunk(job, batch)), this.org.settings.processingDelayMs).unref();
     const format = jobFormat(job);
     this.send(ctx, 201, format, 'batchInfo', this.batchFields(batch, format));
   }
@@ -389,12 +396,48 @@ export class BulkV1 {
     ctx.res.end(batch.request);
   }
 
-  /** Per-row results, one per input row, in input order (Bulk API Developer Guide: Get Batch Results). */
+  /**
+   * A query batch runs by itself (no rows to lock): Queued, InProgress, then Completed with one
+   * result file, or Failed when its SOQL cannot run.
+   */
+  private runQueryBatch(job: V1Job, batch: V1Batch): void {
+    const delay = this.org.settings.processingDelayMs;
+    setTimeout(() => {
+      if (batch.state !== 'Queued') return;
+      this.setBatchState(batch, 'InProgress');
+      setTimeout(() => {
+        if (batch.state !== 'InProgress') return;
+        const ran = runQuery(this.org, job, batch.request.toString('utf8'));
+        if (ran.ok) {
+          batch.results = [ran.result];
+          batch.numberRecordsProcessed = ran.result.records.length;
+          job.numberRecordsProcessed += ran.result.records.length;
+        } else batch.stateMessage = ran.message;
+        this.setBatchState(batch, ran.ok ? 'Completed' : 'Failed');
+        job.systemModstamp = batch.systemModstamp;
+      }, delay).unref();
+    }, delay).unref();
+  }
+
+  /** GET …/batch/{id}/result/{resultId}: one result file of a query batch. */
+  private queryResult(ctx: RequestContext): void {
+    const job = this.job(ctx);
+    const batch = this.batch(ctx, job);
+    const file = resultFile(this.org, job.contentType, resultById(batch.results, ctx.params[3]), ctx.version);
+    sendText(ctx.res, 200, file.body, file.type);
+  }
+
+  /** Per-row results, one per input row, in input order (Bulk API Developer Guide: Get Batch Results); a query batch's result ids. */
   private batchResult(ctx: RequestContext): void {
     const job = this.job(ctx);
     const batch = this.batch(ctx, job);
     // Wording as a mock of the real service replies (confluex mock-salesforce).
     if (batch.state !== 'Completed' && batch.state !== 'Failed') throw v1Error('InvalidBatch', 'Batch not completed');
+    if (QUERY_OPERATIONS.has(job.operation)) {
+      const list = resultList(job.contentType, batch.results ?? []);
+      sendText(ctx.res, 200, list.body, list.type);
+      return;
+    }
     // A batch that failed part-way has results for the rows it reached only.
     const outcomes = (batch.outcomes ?? []).filter((o): o is RowOutcome => o !== undefined);
     if (job.contentType === 'CSV') {
@@ -517,6 +560,8 @@ export class BulkV1 {
   private setBatchState(batch: V1Batch, state: BatchState): void {
     batch.state = state;
     batch.systemModstamp = this.org.clock.now();
+    const job = this.jobs.get(batch.jobId);
+    if (job && (state === 'Completed' || state === 'Failed')) this.org.events.batchEnd(job, batch);
   }
 
   /** Jobs and their batches go 7 days after the youngest batch, or after creation when there is none. */

@@ -94,6 +94,9 @@ export class Bulk2Ingest {
     }
     const job = this.newJob(ctx, body);
     this.jobs.add(job);
+    ctx.job = job;
+    // A multipart create writes no "created" event, only its UploadComplete (EventLogFile: Bulk API 2.0 Event Type).
+    if (!content) this.org.events.jobStep(job, 'Open');
     if (content) {
       // The multipart form uploads and closes in one request (Bulk API Developer Guide: Create a Job (multipart)).
       this.acceptUpload(job, content);
@@ -334,6 +337,7 @@ export class Bulk2Ingest {
     job.state = state;
     job.systemModstamp = this.org.clock.now();
     if (isTerminal(state)) job.endedAt = job.systemModstamp;
+    this.org.events.jobStep(job, state);
     if (state === 'UploadComplete') {
       setTimeout(() => this.start(job), this.org.settings.processingDelayMs).unref();
     }
@@ -356,6 +360,7 @@ export class Bulk2Ingest {
     job.state = 'Failed';
     job.systemModstamp = end;
     job.endedAt = end;
+    this.org.events.jobStep(job, 'Failed', end);
   }
 
   /**

@@ -104,18 +104,22 @@ export class Bulk2Query {
       lines,
     };
     this.jobs.add(job);
+    ctx.job = job;
     this.org.usage.bulkQueryJobs++;
+    this.org.events.jobStep(job, 'UploadComplete');
     // Query jobs move on by themselves: UploadComplete -> InProgress -> JobComplete.
     setTimeout(() => {
       if (job.state !== 'UploadComplete') return;
       job.state = 'InProgress';
       job.systemModstamp = this.org.clock.now();
+      this.org.events.jobStep(job, 'InProgress');
       setTimeout(() => {
         if (job.state !== 'InProgress') return;
         job.numberRecordsProcessed = lines.length;
         job.state = 'JobComplete';
         job.systemModstamp = this.org.clock.now();
         job.endedAt = job.systemModstamp;
+        this.org.events.jobStep(job, 'JobComplete');
       }, this.org.settings.processingDelayMs).unref();
     }, this.org.settings.processingDelayMs).unref();
     sendJson(ctx.res, 200, this.info(job));
@@ -145,6 +149,7 @@ export class Bulk2Query {
     job.state = 'Aborted';
     job.systemModstamp = this.org.clock.now();
     job.endedAt = job.systemModstamp;
+    this.org.events.jobStep(job, 'Aborted');
     sendJson(ctx.res, 200, this.info(job));
   }
 

@@ -7,6 +7,8 @@ import { Store } from './store.js';
 import { Session } from './auth.js';
 import type { ProcessingModel } from './processing.js';
 import type { FaultBook } from './faults.js';
+import type { EventLog } from './eventLog.js';
+import type { JobBase } from './jobs.js';
 
 export type Settings = {
   /** shuffle ingest result rows as Salesforce may (Bulk API Developer Guide: Get Job Successful and Failed Record Results); tests can turn it off */
@@ -29,8 +31,10 @@ export type Settings = {
   dailyApiRequests: number;
   /** the org's DailyBulkApiBatches */
   dailyBulkApiBatches: number;
-  /** the org has Event Monitoring (EventLogFile rows are served) */
+  /** the org has Event Monitoring (EventLogFile rows are served, and the jobs run here write them) */
   eventMonitoring: boolean;
+  /** how long after a day ends its Daily event log files are published */
+  eventLogDelayMs: number;
   /** the org is a sandbox: Organization.IsSandbox says so (clients warn less before destructive work) */
   isSandbox: boolean;
   // ---- processing model (processing.ts); defaults and sources in README "The org emulator" ----
@@ -67,6 +71,7 @@ export const DEFAULT_SETTINGS: Settings = {
   dailyApiRequests: 100_000,
   dailyBulkApiBatches: 15_000,
   eventMonitoring: false,
+  eventLogDelayMs: 3 * 3_600_000,
   isSandbox: false,
   clockSpeed: 1000,
   workers: 4,
@@ -90,6 +95,8 @@ export type Org = {
   processing: ProcessingModel;
   /** faults on demand (control API), incl. job failures the processing model applies */
   faults: FaultBook;
+  /** Event Monitoring: the event log rows of what runs here, published a day later */
+  events: EventLog;
   baseUrl(): string;
 };
 
@@ -103,6 +110,8 @@ export type RequestContext = {
   session?: Session;
   /** API version from the path, e.g. '66.0' */
   version: string;
+  /** the job the request created or touched, for its event log rows */
+  job?: JobBase;
 };
 
 export type Route = {

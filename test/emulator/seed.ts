@@ -13,6 +13,8 @@ export type SeedUser = UserSeed & {
   accessToken?: string;
   /** a refresh token this user can exchange at /services/oauth2/token */
   refreshToken?: string;
+  /** the connected app (its Id) this user's sessions come through: CONNECTED_APP_ID in the event logs */
+  connectedAppId?: string;
 };
 
 export type Seed = {

@@ -17,6 +17,7 @@ import { BulkV1, sendBulkV1Error } from './bulk1.js';
 import { DEFAULT_ORG_ID, Seed, defaultSeed, mergeSeeds } from './seed.js';
 import { ProcessingModel } from './processing.js';
 import { AUDIT_OBJECTS, AuditSeed, loadAudit, logFileRoute } from './audit.js';
+import { EventLog, eventLogFileRecord } from './eventLog.js';
 import { Fault, FaultBook, FaultSpec, JobFailure, JobFailureSpec, gatewayPage, muzzle, resetConnection, sendBroken, unknownExceptionMessage } from './faults.js';
 
 export type EmulatorOptions = {
@@ -81,6 +82,9 @@ export class Emulator {
   private org!: Org;
   /** EventLogFile LogFile blobs by record id */
   private logFiles = new Map<string, string>();
+  /** each API request's context (its session and job), for its event log rows; never in the request log */
+  private readonly contexts = new WeakMap<RequestLogEntry, RequestContext>();
+  private readonly errors = new WeakMap<RequestLogEntry, string>();
 
   public constructor(private readonly options: EmulatorOptions = {}) {
     this.seed = options.replaceSeed ?? mergeSeeds(defaultSeed(), options.seed ?? {});
@@ -124,8 +128,15 @@ export class Emulator {
       usage: { apiRequests: 0, bulkBatches: 0, bulkQueryJobs: 0 },
       processing: this.processing,
       faults: this.faults,
+      events: undefined as unknown as EventLog,
       baseUrl: () => this.url,
     };
+    this.org.events = new EventLog(this.org, (file) => {
+      const id = this.store.ids.next('0AT');
+      const record = eventLogFileRecord(id, file);
+      this.store.insert(this.store.describe('EventLogFile')!, { ...record, LastModifiedDate: record.CreatedDate, SystemModstamp: record.CreatedDate } as SObjectRecord, this.defaultUserId, id);
+      this.logFiles.set(id, file.csv);
+    });
     this.store.insert(
       this.store.describe('Organization')!,
       Rest.organizationRecord(orgId, seed.org?.name ?? 'Emulator Org', this.clock.now(), this.settings.isSandbox),
@@ -135,6 +146,7 @@ export class Emulator {
     const users = seed.users?.length ? seed.users : defaultSeed().users!;
     users.forEach((u, i) => {
       const rec = this.store.addUser(u);
+      if (u.connectedAppId) this.sessions.useConnectedApp(rec.Id as string, u.connectedAppId);
       const session = this.sessions.issue(rec.Id as string, u.accessToken);
       if (u.refreshToken) this.sessions.issueRefreshToken(rec.Id as string, u.refreshToken);
       if (i === 0) {
@@ -266,8 +278,26 @@ export class Emulator {
       client: /client=([^,;]+)/.exec(header(req, 'sforce-call-options') ?? '')?.[1]?.trim(),
       userAgent: header(req, 'user-agent'),
     };
+    const started = this.clock.now();
     res.on('finish', () => {
       entry.status = res.statusCode;
+      const ctx = this.contexts.get(entry);
+      if (ctx?.session) {
+        this.org.events.call({
+          at: started,
+          method,
+          path,
+          status: res.statusCode,
+          userId: ctx.session.userId,
+          client: entry.client,
+          connectedAppId: ctx.session.connectedAppId,
+          token: ctx.session.accessToken,
+          clientIp: req.socket.remoteAddress,
+          job: ctx.job,
+          error: this.errors.get(entry),
+          runMs: Math.max(0, this.clock.now() - started),
+        });
+      }
     });
     const control = path.startsWith('/__emulator');
     if (!control) {
@@ -276,8 +306,9 @@ export class Emulator {
       const held = this.holdRequest?.(entry);
       if (held) await held;
     }
-    // Whatever the processing model had due by now happens before the org answers.
+    // Whatever the processing model had due by now happens before the org answers, and the event log files of days gone by are out.
     this.processing.catchUp();
+    this.org.events.publishDue();
     // The org's time, as every Salesforce answer carries it (clients measure windows on it).
     res.setHeader('Date', new Date(this.clock.now()).toUTCString());
     const fault = control ? undefined : this.faults.take(method, path);
@@ -336,6 +367,7 @@ export class Emulator {
       }
       const version = /^\/services\/(?:data\/v|async\/)(\d+\.\d)/.exec(path)?.[1] ?? '';
       const ctx: RequestContext = { req, res, url, params, org: this.org, version };
+      this.contexts.set(entry, ctx);
       if (route.api === 'bulkv1') {
         this.authenticateV1(ctx);
         entry.userId = ctx.session?.userId;
@@ -355,6 +387,7 @@ export class Emulator {
       await route.handler(ctx);
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(500, 'UNKNOWN_EXCEPTION', `An unexpected error occurred: ${(e as Error).message}`);
+      this.errors.set(entry, err.message);
       if (!(e instanceof ApiError)) process.stderr.write(`emulator: ${(e as Error).stack ?? String(e)}\n`);
       if (res.headersSent) {
         res.destroy();

@@ -10,6 +10,7 @@ import { request as httpRequest } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { AuthInfo, Connection } from '@salesforce/core';
 import type { Emulator } from '../../helpers/emulator.js';
 import { call, type RawResponse } from '../../helpers/api.js';
 
@@ -134,4 +135,13 @@ export async function startTlsFront(emu: Emulator, dir: string): Promise<{ host:
         server.close(() => resolve());
       }),
   };
+}
+
+/** jsforce as @salesforce/core hands it out (Connection.create on an access-token AuthInfo), V1 polls fast. */
+export async function jsforceConnection(emu: Emulator, token = emu.accessToken): Promise<Connection> {
+  const authInfo = await AuthInfo.create({ accessTokenOptions: { accessToken: token, instanceUrl: emu.url, loginUrl: emu.url } });
+  const conn = await Connection.create({ authInfo });
+  conn.bulk.pollInterval = 25;
+  conn.bulk.pollTimeout = 20_000;
+  return conn;
 }

@@ -37,17 +37,21 @@ export function readCsv(text: string): CsvRows {
   return parse(text, { columns: true, bom: false }) as CsvRows;
 }
 
+/** Whose calls they are: another user's token, extra headers (Sforce-Call-Options). */
+export type CallAs = { token?: string; headers?: Record<string, string> };
+
 /** Creates, uploads and closes a Bulk 2.0 ingest job; returns its id. */
-export async function submitIngest(emu: Emulator, object: string, operation: string, csv: string, extra: Record<string, unknown> = {}): Promise<string> {
+export async function submitIngest(emu: Emulator, object: string, operation: string, csv: string, extra: Record<string, unknown> = {}, as: CallAs = {}): Promise<string> {
   const created = await call(emu, 'POST', `${V}/jobs/ingest`, {
     body: JSON.stringify({ object, operation, contentType: 'CSV', lineEnding: 'LF', ...extra }),
     contentType: 'application/json',
+    ...as,
   });
   if (created.status !== 200) throw new Error(`create: ${created.status} ${created.text}`);
   const id = (created.json as { id: string }).id;
-  const put = await call(emu, 'PUT', `${V}/jobs/ingest/${id}/batches`, { body: csv, contentType: 'text/csv' });
+  const put = await call(emu, 'PUT', `${V}/jobs/ingest/${id}/batches`, { body: csv, contentType: 'text/csv', ...as });
   if (put.status !== 201) throw new Error(`upload: ${put.status} ${put.text}`);
-  const closed = await call(emu, 'PATCH', `${V}/jobs/ingest/${id}`, { body: JSON.stringify({ state: 'UploadComplete' }), contentType: 'application/json' });
+  const closed = await call(emu, 'PATCH', `${V}/jobs/ingest/${id}`, { body: JSON.stringify({ state: 'UploadComplete' }), contentType: 'application/json', ...as });
   if (closed.status !== 200) throw new Error(`close: ${closed.status} ${closed.text}`);
   return id;
 }
@@ -86,20 +90,21 @@ export function xmlText(xml: string, name: string): string | undefined {
 }
 
 /** Bulk V1 CSV job: create (XML), one batch per CSV, close; returns the job id and batch ids. */
-export async function runV1(emu: Emulator, object: string, operation: string, mode: 'Parallel' | 'Serial', batches: string[]): Promise<{ jobId: string; batchIds: string[] }> {
+export async function runV1(emu: Emulator, object: string, operation: string, mode: 'Parallel' | 'Serial', batches: string[], as: CallAs = {}): Promise<{ jobId: string; batchIds: string[] }> {
   const created = await call(emu, 'POST', `${V1}/job`, {
     body: `<?xml version="1.0" encoding="UTF-8"?><jobInfo xmlns="${NS}"><operation>${operation}</operation><object>${object}</object><concurrencyMode>${mode}</concurrencyMode><contentType>CSV</contentType></jobInfo>`,
     contentType: 'application/xml; charset=UTF-8',
+    ...as,
   });
   if (created.status !== 201) throw new Error(`V1 create: ${created.status} ${created.text}`);
   const jobId = xmlText(created.text, 'id')!;
   const batchIds: string[] = [];
   for (const csv of batches) {
-    const b = await call(emu, 'POST', `${V1}/job/${jobId}/batch`, { body: csv, contentType: 'text/csv; charset=UTF-8' });
+    const b = await call(emu, 'POST', `${V1}/job/${jobId}/batch`, { body: csv, contentType: 'text/csv; charset=UTF-8', ...as });
     if (b.status !== 201) throw new Error(`V1 batch: ${b.status} ${b.text}`);
     batchIds.push(xmlText(b.text, 'id')!);
   }
-  await call(emu, 'POST', `${V1}/job/${jobId}`, { body: `<jobInfo xmlns="${NS}"><state>Closed</state></jobInfo>`, contentType: 'application/xml' });
+  await call(emu, 'POST', `${V1}/job/${jobId}`, { body: `<jobInfo xmlns="${NS}"><state>Closed</state></jobInfo>`, contentType: 'application/xml', ...as });
   return { jobId, batchIds };
 }
 
