@@ -3,6 +3,7 @@
  */
 import { IngestOperation, JobState } from '../bulk/types.js';
 import { CsvReadOptions } from '../csv/reader.js';
+import type { TransformSpec } from '../csv/mapping.js';
 import type { PreflightReport } from '../preflight/problems.js';
 import type { DuplicatePolicy } from '../preflight/keyCensus.js';
 import type { ConcurrencyDecision, ConcurrencyMode } from '../ledger/shapes.js';
@@ -56,6 +57,8 @@ export type LoadRequest = {
   lockRounds?: number;
   /** a step of a load plan: the parents that did not load in earlier steps; their children are skipped */
   parentFailures?: ParentFailures[];
+  /** --mapping and the formats (--date-format, --time-zone, ...): each row mapped and converted while it streams */
+  transform?: TransformSpec;
   /** --assignment-rule-id: the assignment rule the org applies to the rows (Bulk API 2.0 job creation, insert and upsert) */
   assignmentRuleId?: string;
 };
