@@ -102,6 +102,12 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     backup: Flags.boolean({ allowNo: true, default: true, summary: messages.getMessage('flags.backup.summary') }),
     'confirm-hard-delete': Flags.integer({ min: 0, summary: messages.getMessage('flags.confirm-hard-delete.summary') }),
     'no-prompt': Flags.boolean({ summary: messages.getMessage('flags.no-prompt.summary') }),
+    'assignment-rule-id': Flags.salesforceId({
+      startsWith: '01Q',
+      summary: messages.getMessage('flags.assignment-rule-id.summary'),
+      description: messages.getMessage('flags.assignment-rule-id.description'),
+      exclusive: ['plan'],
+    }),
     mapping: Flags.file({ exists: true, summary: messages.getMessage('flags.mapping.summary'), description: messages.getMessage('flags.mapping.description'), exclusive: ['plan'] }),
     'date-format': Flags.string({ summary: messages.getMessage('flags.date-format.summary'), exclusive: ['plan'] }),
     'datetime-format': Flags.string({ summary: messages.getMessage('flags.datetime-format.summary'), exclusive: ['plan'] }),
@@ -182,6 +188,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
         duplicates: flags.duplicates,
         keepChunks: flags['keep-chunks'],
         ...transformOf(flags),
+        ...(flags['assignment-rule-id'] ? { assignmentRuleId: flags['assignment-rule-id'] } : {}),
       };
       result = await stop.within(flags['dry-run'] ? engine.check(request) : engine.start(request));
     } catch (e) {
@@ -226,7 +233,9 @@ function transformOf(flags: { mapping?: string; 'date-format'?: string; 'datetim
 }
 
 /** Flags that do not go together with the operation: refused before anything is read or sent. */
-function refuseFlagMisuse(operation: IngestOperation, flags: { 'external-id'?: string; backup: boolean; 'confirm-hard-delete'?: number }): void {
+function refuseFlagMisuse(operation: IngestOperation, flags: { 'external-id'?: string; backup: boolean; 'confirm-hard-delete'?: number; 'assignment-rule-id'?: string; 'bulk-api': string }): void {
+  if (flags['assignment-rule-id'] && operation !== 'insert' && operation !== 'upsert') throw messages.createError('error.AssignmentRuleNotAllowed', [operation], [], 2);
+  if (flags['assignment-rule-id'] && flags['bulk-api'] === 'v1') throw messages.createError('error.AssignmentRuleNeedsV2', [], [], 2);
   if (operation === 'upsert' && !flags['external-id']) throw messages.createError('error.ExternalIdRequired');
   if (operation !== 'upsert' && flags['external-id']) throw messages.createError('error.ExternalIdNotAllowed');
   if (operation === 'hardDelete' && !flags.backup) throw messages.createError('error.HardDeleteNeedsBackup');

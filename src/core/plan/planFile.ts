@@ -23,7 +23,7 @@ export const planMessages = lazyMessages(import.meta.url, 'core.plan');
 export type PlanProblem = { line: number; column: number; path: string; message: string };
 
 /** A step as the run takes it: its files made absolute, its name settled. */
-export type ResolvedStep = Pick<PlanStep, 'object' | 'operation' | 'externalId'> & {
+export type ResolvedStep = Pick<PlanStep, 'object' | 'operation' | 'externalId' | 'assignmentRuleId'> & {
   index: number;
   name: string;
   files: string[];
@@ -75,6 +75,7 @@ function resolveStep(path: string, text: string, s: PlanStep, i: number): Resolv
     object: s.object,
     operation: s.operation,
     ...(s.externalId ? { externalId: s.externalId } : {}),
+    ...(s.assignmentRuleId ? { assignmentRuleId: s.assignmentRuleId } : {}),
     index: i + 1,
     name: s.name ?? s.object,
     files: (s.files ?? [s.file!]).map((f) => resolve(base, f)),
@@ -118,6 +119,7 @@ function stepChecks(plan: PlanFileContent, base: string): Array<{ path: Property
     if (first !== undefined) out.push({ path: ['steps', i, s.name ? 'name' : 'object'], message: planMessages.getMessage('duplicateStep', [s.name ?? s.object, first + 1]) });
     else names.set(name, i);
     if (s.operation === 'upsert' && !s.externalId) out.push({ path: ['steps', i, 'operation'], message: planMessages.getMessage('externalIdRequired') });
+    if (s.assignmentRuleId && s.operation !== 'insert' && s.operation !== 'upsert') out.push({ path: ['steps', i, 'assignmentRuleId'], message: planMessages.getMessage('assignmentRuleNotAllowed', [s.operation]) });
     if (s.operation !== 'upsert' && s.externalId) out.push({ path: ['steps', i, 'externalId'], message: planMessages.getMessage('externalIdNotAllowed', [s.operation]) });
     if (s.file === undefined && s.files === undefined) out.push({ path: ['steps', i], message: planMessages.getMessage('noFile') });
     if (s.file !== undefined && s.files !== undefined) out.push({ path: ['steps', i, 'files'], message: planMessages.getMessage('fileAndFiles') });

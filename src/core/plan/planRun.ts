@@ -220,6 +220,7 @@ export function stepRequest(state: Pick<PlanState, 'force'>, step: ResolvedStep,
     ...(state.force ? { force: true } : {}),
     ...(parentFailures.length ? { parentFailures } : {}),
     ...(step.transform ? { transform: step.transform } : {}),
+    ...(step.assignmentRuleId ? { assignmentRuleId: step.assignmentRuleId } : {}),
   };
 }
 

@@ -18,6 +18,8 @@ export const PlanStepSchema = z.strictObject({
   file: z.string().min(1).optional(),
   files: z.array(z.string().min(1)).min(1).optional(),
   concurrency: z.enum(['auto', 'parallel', 'serial']).optional(),
+  /** insert and upsert: the assignment rule (an 01Q Id) the org applies to the records */
+  assignmentRuleId: z.string().regex(/^01Q\w{12}(\w{3})?$/).optional(),
   /** a mapping file (.sdl as Data Loader writes it, YAML or JSON; relative to the plan), or the mapping itself */
   mapping: z
     .union([

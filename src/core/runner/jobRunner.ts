@@ -521,6 +521,7 @@ export class JobRunner {
         ...(spec.externalId ? { externalIdFieldName: spec.externalId } : {}),
         columnDelimiter: 'COMMA',
         lineEnding: 'LF',
+        ...(spec.assignmentRuleId ? { assignmentRuleId: spec.assignmentRuleId } : {}),
       });
     const job = await this.retrying('create job', create, async () => {
       failedAttempts++;
