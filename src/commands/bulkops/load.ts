@@ -102,12 +102,12 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     backup: Flags.boolean({ allowNo: true, default: true, summary: messages.getMessage('flags.backup.summary') }),
     'confirm-hard-delete': Flags.integer({ min: 0, summary: messages.getMessage('flags.confirm-hard-delete.summary') }),
     'no-prompt': Flags.boolean({ summary: messages.getMessage('flags.no-prompt.summary') }),
-    'assignment-rule-id': Flags.salesforceId({
-      startsWith: '01Q',
+    'assignment-rule-id': Flags.string({
       summary: messages.getMessage('flags.assignment-rule-id.summary'),
       description: messages.getMessage('flags.assignment-rule-id.description'),
       exclusive: ['plan'],
     }),
+    'allow-partial-day': Flags.boolean({ summary: messages.getMessage('flags.allow-partial-day.summary'), description: messages.getMessage('flags.allow-partial-day.description') }),
     mapping: Flags.file({ exists: true, summary: messages.getMessage('flags.mapping.summary'), description: messages.getMessage('flags.mapping.description'), exclusive: ['plan'] }),
     'date-format': Flags.string({ summary: messages.getMessage('flags.date-format.summary'), exclusive: ['plan'] }),
     'datetime-format': Flags.string({ summary: messages.getMessage('flags.datetime-format.summary'), exclusive: ['plan'] }),
@@ -189,6 +189,7 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
         keepChunks: flags['keep-chunks'],
         ...transformOf(flags),
         ...(flags['assignment-rule-id'] ? { assignmentRuleId: flags['assignment-rule-id'] } : {}),
+        ...(flags['allow-partial-day'] ? { allowPartialDay: true } : {}),
       };
       result = await stop.within(flags['dry-run'] ? engine.check(request) : engine.start(request));
     } catch (e) {
@@ -235,6 +236,7 @@ function transformOf(flags: { mapping?: string; 'date-format'?: string; 'datetim
 /** Flags that do not go together with the operation: refused before anything is read or sent. */
 function refuseFlagMisuse(operation: IngestOperation, flags: { 'external-id'?: string; backup: boolean; 'confirm-hard-delete'?: number; 'assignment-rule-id'?: string; 'bulk-api': string }): void {
   if (flags['assignment-rule-id'] && operation !== 'insert' && operation !== 'upsert') throw messages.createError('error.AssignmentRuleNotAllowed', [operation], [], 2);
+  if (flags['assignment-rule-id'] && !/^01Q\w{12}(\w{3})?$/.test(flags['assignment-rule-id'])) throw messages.createError('error.AssignmentRuleId', [flags['assignment-rule-id']], [], 2);
   if (flags['assignment-rule-id'] && flags['bulk-api'] === 'v1') throw messages.createError('error.AssignmentRuleNeedsV2', [], [], 2);
   if (operation === 'upsert' && !flags['external-id']) throw messages.createError('error.ExternalIdRequired');
   if (operation !== 'upsert' && flags['external-id']) throw messages.createError('error.ExternalIdNotAllowed');

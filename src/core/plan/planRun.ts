@@ -39,6 +39,8 @@ export type PlanRequest = {
   force?: boolean;
   /** --on-parent-failure (default: the plan's, else skip) */
   onParentFailure?: 'skip' | 'stop';
+  /** --allow-partial-day: start even though the plan needs more of the batch allocation than is left */
+  allowPartialDay?: boolean;
 };
 
 /** --on-parent-failure stop: a child row points to a parent that did not load; nothing of the step was sent. */
@@ -61,6 +63,11 @@ export class PlanRunner {
     const me = await this.deps.engine.user();
     const claim = this.claim(req.ledgerDir, me.orgId, req.plan.sha256, req.planRunId);
     try {
+      // Before the plan's first job: every step's batches and records together, against what the org has left.
+      await this.deps.engine.checkLimits(
+        req.plan.steps.map((s) => stepRequest(req, s, '', [], '', req.ledgerDir, 0)),
+        req.allowPartialDay
+      );
       appendPlan(
         planDir,
         {
@@ -217,6 +224,8 @@ export function stepRequest(state: Pick<PlanState, 'force'>, step: ResolvedStep,
     // Lock-aware per step: auto reads the step's own rows and their parents and decides.
     autoConcurrency: step.concurrency === 'auto',
     lockRounds: 3,
+    // The plan checked the allocations for all its steps before its first job.
+    limitsChecked: true,
     ...(state.force ? { force: true } : {}),
     ...(parentFailures.length ? { parentFailures } : {}),
     ...(step.transform ? { transform: step.transform } : {}),
