@@ -15,6 +15,15 @@ describe('the load plan schema', () => {
     expect(onDisk).to.deep.equal(planJsonSchema());
   });
 
+  it("takes the README's plan example (only its files are not here)", () => {
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('#### Load plans'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1];
+    const { problems } = checkPlanText(yaml, join(PROJECT_ROOT, 'no-such-folder'));
+    expect(problems.map((p) => p.path)).to.deep.equal(['steps[0].file', 'steps[1].file', 'steps[2].file']);
+    expect(problems.every((p) => p.message.endsWith('does not exist.'))).to.equal(true);
+  });
+
   it('takes mapping, formats and concurrency per step, and names a bad decimal separator with its line', () => {
     const text = [
       'steps:',
