@@ -82,4 +82,25 @@ describe('sf bulkops load --mapping (.sdl) with date-time formats in a time zone
       ['7', 'column Début: "31/02/2026 10:00" is not a date-time in the form dd/MM/yyyy HH:mm'],
     ]);
   });
+
+  it('sf bulkops plan validate names each problem of a plan file with its line and column (exit 1), and a valid one exits 0', async () => {
+    const dir = sf.home;
+    writeFileSync(join(dir, 'a.csv'), 'Name\nx\n');
+    const bad = join(dir, 'bad-plan.yaml');
+    writeFileSync(bad, 'steps:\n  - object: Account\n    operation: upsert\n    file: a.csv\n    timeZon: Europe/Paris\n');
+    const r = await sf.run(['bulkops', 'plan', 'validate', '--plan', bad, '--json']);
+    expect(r.code, r.stdout).to.equal(1);
+    expect(r.json?.name).to.equal('PlanFileError');
+    expect(r.json?.message).to.include(`${bad}:5:5 steps[0].timeZon: unknown key "timeZon"; did you mean "timeZone"?`);
+    // The keys right, what ties them together is checked: an upsert needs its external ID.
+    writeFileSync(bad, 'steps:\n  - object: Account\n    operation: upsert\n    file: a.csv\n    timeZone: Europe/Paris\n');
+    const again = await sf.run(['bulkops', 'plan', 'validate', '--plan', bad, '--json']);
+    expect(again.code, again.stdout).to.equal(1);
+    expect(again.json?.message).to.include(`${bad}:3:5 steps[0].operation: an upsert step needs "externalId"`);
+    const good = join(dir, 'good-plan.yaml');
+    writeFileSync(good, 'steps:\n  - object: Account\n    operation: insert\n    file: a.csv\n    dateFormat: dd/MM/yyyy\n');
+    const ok = await sf.run(['bulkops', 'plan', 'validate', '--plan', good, '--json']);
+    expect(ok.code, ok.stdout).to.equal(0);
+    expect(ok.json?.result).to.deep.include({ valid: true });
+  });
 });
