@@ -9,6 +9,7 @@ import { AbandonedRunError, OtherUserError, RunLockedError } from '../core/run/e
 import { NotConfirmedError } from '../core/load/refusals.js';
 import { PreflightFailedError } from '../core/load/inputs.js';
 import { DuplicateRunError } from '../core/load/duplicateGuard.js';
+import { AllocationExceededError } from '../core/load/limitsStage.js';
 import { PreflightError } from '../core/preflight/errors.js';
 import { BackupShortError, restorePath } from '../core/backup/backup.js';
 import { OrgApiError, OrgNetworkError } from '../core/http/orgHttp.js';
@@ -139,9 +140,18 @@ export function resumeCommand(bin: string, runId: string, opts: { ledgerDir: str
   return `${bin} bulkops resume --run-id ${runId}${opts.defaultLedger ? '' : ` --ledger-dir "${opts.ledgerDir}"`}`;
 }
 
+/** The file's problems, and a load refused for the day's allocation (the numbers, before anything was sent). */
+function inputError(e: unknown): SfError | undefined {
+  if (e instanceof CsvInputError) return new SfError(messages.getMessage('error.CsvInput', [e.message]), 'CsvInputError', messages.getMessages(CSV_ACTIONS[e.kind]));
+  if (!(e instanceof AllocationExceededError)) return undefined;
+  const c = e.check;
+  return messages.createError('error.AllocationExceeded', [c.batches, c.rows, c.batchesRemaining, c.batchesMax, c.recordsMax], [], 1);
+}
+
 /** Errors the user can act on get a message with the action; the rest pass through unchanged. */
 export function loadErrorToSfError(e: unknown, ctx: { bin: string; ledgerDir: string }): Error {
-  if (e instanceof CsvInputError) return new SfError(messages.getMessage('error.CsvInput', [e.message]), 'CsvInputError', messages.getMessages(CSV_ACTIONS[e.kind]));
+  const input = inputError(e);
+  if (input) return input;
   if (e instanceof DuplicateRunError) {
     const actions = [`${ctx.bin} bulkops resume --run-id ${e.earlierRunId}`, e.earlierRunDir];
     if (e.owner) {

@@ -32,6 +32,7 @@ export type PlanFlags = {
   force?: boolean;
   'retry-minutes'?: number;
   'on-parent-failure'?: 'skip' | 'stop';
+  'allow-partial-day'?: boolean;
   stop: SignalStop;
 };
 
@@ -55,6 +56,7 @@ export async function runPlan(cmd: PlanShell, planFile: string, flags: PlanFlags
       waitMs: flags.wait.milliseconds,
       ...(flags.force ? { force: true } : {}),
       ...(flags['on-parent-failure'] ? { onParentFailure: flags['on-parent-failure'] } : {}),
+      ...(flags['allow-partial-day'] ? { allowPartialDay: true } : {}),
     });
   });
 }

@@ -319,12 +319,11 @@ export class BulkV1 {
       // Unverified wording.
       throw v1Error('InvalidBatch', `Exceeded max size limit of ${V1_LIMITS.bytesPerBatch} bytes for batch data`);
     }
-    const usage = this.org.usage;
-    if (usage.bulkBatches >= this.org.settings.dailyBulkApiBatches) {
+    if (this.org.batches.used() >= this.org.settings.dailyBulkApiBatches) {
       throw v1Error('ExceededQuota', 'ApiBatchItems Limit exceeded.');
     }
     // The daily allocation counts a batch even when the job refuses it (Bulk API Developer Guide: Bulk API Limits).
-    usage.bulkBatches++;
+    this.org.batches.use();
     if (job.state !== 'Open') {
       throw v1Error('InvalidJobState', `Failed to create batch, since the Job is not Open. Current job state is '${job.state}'`);
     }

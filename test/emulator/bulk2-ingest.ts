@@ -449,11 +449,11 @@ export class Bulk2Ingest {
         if (first) {
           if (job.state === 'Aborted' || job.deleted === true || job.failure !== undefined) return false;
           // Each chunk uses one batch of the daily allocation shared with V1 (Bulk API Developer Guide: How Requests Are Processed; Salesforce Developer Limits and Allocations Quick Reference: Bulk API and Bulk API 2.0 Limits).
-          if (org.usage.bulkBatches >= org.settings.dailyBulkApiBatches) {
+          if (org.batches.used() >= org.settings.dailyBulkApiBatches) {
             job.failure = BATCH_QUOTA_MESSAGE;
             return false;
           }
-          org.usage.bulkBatches++;
+          org.batches.use();
           chunkRows = rows.slice(from, to).filter((r) => r.length === width);
         }
         if (job.state === 'UploadComplete') this.transition(job, 'InProgress');

@@ -9,6 +9,7 @@ import type { ProcessingModel } from './processing.js';
 import type { FaultBook } from './faults.js';
 import type { EventLog } from './eventLog.js';
 import type { JobBase } from './jobs.js';
+import type { RollingAllocation } from './allocation.js';
 
 export type Settings = {
   /** shuffle ingest result rows as Salesforce may (Bulk API Developer Guide: Get Job Successful and Failed Record Results); tests can turn it off */
@@ -90,7 +91,9 @@ export type Org = {
   settings: Settings;
   orgId: string;
   /** counters for the limits resource and Sforce-Limit-Info */
-  usage: { apiRequests: number; bulkBatches: number; bulkQueryJobs: number };
+  usage: { apiRequests: number; bulkQueryJobs: number };
+  /** the batch allocation used, over a rolling 24 hours of the simulated clock (DailyBulkApiBatches) */
+  batches: RollingAllocation;
   /** the org-wide queue that processes ingest chunks and V1 batches in simulated time */
   processing: ProcessingModel;
   /** faults on demand (control API), incl. job failures the processing model applies */

@@ -198,7 +198,7 @@ export class Rest {
     const lim = (max: number, used: number): { Max: number; Remaining: number } => ({ Max: max, Remaining: Math.max(0, max - used) });
     sendJson(ctx.res, 200, {
       DailyApiRequests: lim(s.dailyApiRequests, u.apiRequests),
-      DailyBulkApiBatches: lim(s.dailyBulkApiBatches, u.bulkBatches),
+      DailyBulkApiBatches: lim(s.dailyBulkApiBatches, this.org.batches.used()),
       DailyBulkV2QueryJobs: lim(10_000, u.bulkQueryJobs),
       DailyBulkV2QueryFileStorageMB: lim(976_562, 0),
       DailyAsyncApexExecutions: lim(250_000, 0),

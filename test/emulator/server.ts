@@ -19,6 +19,7 @@ import { ProcessingModel } from './processing.js';
 import { AUDIT_OBJECTS, AuditSeed, loadAudit, logFileRoute } from './audit.js';
 import { EventLog, eventLogFileRecord } from './eventLog.js';
 import { Fault, FaultBook, FaultSpec, JobFailure, JobFailureSpec, gatewayPage, muzzle, resetConnection, sendBroken, unknownExceptionMessage } from './faults.js';
+import { RollingAllocation } from './allocation.js';
 
 export type EmulatorOptions = {
   port?: number;
@@ -80,6 +81,11 @@ export class Emulator {
   private routes: Route[] = [];
   private readonly seed: Seed;
   private org!: Org;
+
+  /** The batch allocation the org counts over a rolling 24 hours (tests plant earlier use in it). */
+  public get batches(): RollingAllocation {
+    return this.org.batches;
+  }
   /** EventLogFile LogFile blobs by record id */
   private logFiles = new Map<string, string>();
   /** each API request's context (its session and job), for its event log rows; never in the request log */
@@ -125,7 +131,8 @@ export class Emulator {
       clock: this.clock,
       settings: this.settings,
       orgId,
-      usage: { apiRequests: 0, bulkBatches: 0, bulkQueryJobs: 0 },
+      usage: { apiRequests: 0, bulkQueryJobs: 0 },
+      batches: new RollingAllocation(this.clock),
       processing: this.processing,
       faults: this.faults,
       events: undefined as unknown as EventLog,

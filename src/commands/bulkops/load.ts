@@ -6,6 +6,9 @@ import type { PlanResult } from '../../core/plan/planResult.js';
 import { ColumnDelimiter, IngestOperation, MAX_JOB_SIZE_MB, MAX_UPLOAD_CSV_BYTES, UPLOAD_CAP_BASE64_BYTES } from '../../core/bulk/types.js';
 import { engineFor } from '../../core/load/engineFactory.js';
 import { newRunId } from '../../core/run/runId.js';
+import { transformSpecOf } from '../../core/load/transform.js';
+import { FormatError } from '../../core/csv/formats.js';
+import type { TransformSpec } from '../../core/csv/mapping.js';
 import { V1_MAX_BATCH_ROWS } from '../../core/runner/v1Jobs.js';
 import type { V1RunSpec } from '../../core/ledger/records.js';
 import { loadDisplay } from '../../ux/loadStages.js';
@@ -99,6 +102,18 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
     backup: Flags.boolean({ allowNo: true, default: true, summary: messages.getMessage('flags.backup.summary') }),
     'confirm-hard-delete': Flags.integer({ min: 0, summary: messages.getMessage('flags.confirm-hard-delete.summary') }),
     'no-prompt': Flags.boolean({ summary: messages.getMessage('flags.no-prompt.summary') }),
+    'assignment-rule-id': Flags.string({
+      summary: messages.getMessage('flags.assignment-rule-id.summary'),
+      description: messages.getMessage('flags.assignment-rule-id.description'),
+      exclusive: ['plan'],
+    }),
+    'allow-partial-day': Flags.boolean({ summary: messages.getMessage('flags.allow-partial-day.summary'), description: messages.getMessage('flags.allow-partial-day.description') }),
+    mapping: Flags.file({ exists: true, summary: messages.getMessage('flags.mapping.summary'), description: messages.getMessage('flags.mapping.description'), exclusive: ['plan'] }),
+    'date-format': Flags.string({ summary: messages.getMessage('flags.date-format.summary'), exclusive: ['plan'] }),
+    'datetime-format': Flags.string({ summary: messages.getMessage('flags.datetime-format.summary'), exclusive: ['plan'] }),
+    'time-zone': Flags.string({ summary: messages.getMessage('flags.time-zone.summary'), exclusive: ['plan'] }),
+    'decimal-separator': Flags.option({ summary: messages.getMessage('flags.decimal-separator.summary'), options: ['.', ','] as const, exclusive: ['plan'] })(),
+    'blank-as-null': Flags.boolean({ summary: messages.getMessage('flags.blank-as-null.summary'), exclusive: ['plan'] }),
     'retry-minutes': Flags.integer({
       min: 1,
       summary: messages.getMessage('flags.retry-minutes.summary'),
@@ -172,6 +187,9 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
         keepInvalidRows: flags['keep-invalid-rows'],
         duplicates: flags.duplicates,
         keepChunks: flags['keep-chunks'],
+        ...transformOf(flags),
+        ...(flags['assignment-rule-id'] ? { assignmentRuleId: flags['assignment-rule-id'] } : {}),
+        ...(flags['allow-partial-day'] ? { allowPartialDay: true } : {}),
       };
       result = await stop.within(flags['dry-run'] ? engine.check(request) : engine.start(request));
     } catch (e) {
@@ -197,12 +215,36 @@ export default class BulkopsLoad extends SfCommand<BulkopsLoadResult> {
   }
 }
 
+/** --mapping and the formats, checked before anything is read: a bad format or zone is a usage error. */
+function transformOf(flags: { mapping?: string; 'date-format'?: string; 'datetime-format'?: string; 'time-zone'?: string; 'decimal-separator'?: string; 'blank-as-null'?: boolean }): { transform?: TransformSpec } {
+  try {
+    const transform = transformSpecOf({
+      mapping: flags.mapping ? resolve(flags.mapping) : undefined,
+      dateFormat: flags['date-format'],
+      datetimeFormat: flags['datetime-format'],
+      timeZone: flags['time-zone'],
+      decimalSeparator: flags['decimal-separator'],
+      blankAsNull: flags['blank-as-null'],
+    });
+    return transform ? { transform } : {};
+  } catch (e) {
+    if (e instanceof FormatError) throw messages.createError('error.Format', [e.message], [], 2);
+    throw e;
+  }
+}
+
 /** Flags that do not go together with the operation: refused before anything is read or sent. */
-function refuseFlagMisuse(operation: IngestOperation, flags: { 'external-id'?: string; backup: boolean; 'confirm-hard-delete'?: number; 'max-job-size'?: number }): void {
+function refuseFlagMisuse(
+  operation: IngestOperation,
+  flags: { 'external-id'?: string; backup: boolean; 'confirm-hard-delete'?: number; 'max-job-size'?: number; 'assignment-rule-id'?: string; 'bulk-api': string }
+): void {
   const size = flags['max-job-size'];
   if (size !== undefined && size > MAX_JOB_SIZE_MB) {
     throw messages.createError('error.MaxJobSizeOverCap', [size, UPLOAD_CAP_BASE64_BYTES.toLocaleString('en-US'), MAX_UPLOAD_CSV_BYTES.toLocaleString('en-US'), MAX_JOB_SIZE_MB], [MAX_JOB_SIZE_MB], 2);
   }
+  if (flags['assignment-rule-id'] && operation !== 'insert' && operation !== 'upsert') throw messages.createError('error.AssignmentRuleNotAllowed', [operation], [], 2);
+  if (flags['assignment-rule-id'] && !/^01Q\w{12}(\w{3})?$/.test(flags['assignment-rule-id'])) throw messages.createError('error.AssignmentRuleId', [flags['assignment-rule-id']], [], 2);
+  if (flags['assignment-rule-id'] && flags['bulk-api'] === 'v1') throw messages.createError('error.AssignmentRuleNeedsV2', [], [], 2);
   if (operation === 'upsert' && !flags['external-id']) throw messages.createError('error.ExternalIdRequired');
   if (operation !== 'upsert' && flags['external-id']) throw messages.createError('error.ExternalIdNotAllowed');
   if (operation === 'hardDelete' && !flags.backup) throw messages.createError('error.HardDeleteNeedsBackup');

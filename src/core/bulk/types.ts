@@ -23,6 +23,8 @@ export type IngestJobSpec = {
   externalIdFieldName?: string;
   columnDelimiter: ColumnDelimiter;
   lineEnding: LineEnding;
+  /** insert and upsert: the assignment rule the org applies to the records (Bulk API 2.0: Create a Job) */
+  assignmentRuleId?: string;
 };
 
 export type JobInfo = {

@@ -6,6 +6,7 @@
 import { IngestOperation, JobState } from '../bulk/types.js';
 import type { PreflightReport } from '../preflight/problems.js';
 import type { CsvReadOptions } from '../csv/reader.js';
+import type { TransformSpec } from '../csv/mapping.js';
 import type { PlannedChunk } from './shapes.js';
 import type { ConcurrencyDecision } from './shapes.js';
 import type { LoadEstimate } from './shapes.js';
@@ -43,6 +44,8 @@ export type RunSpec = {
   lockRounds?: number;
   /** a step of a load plan: rows whose parent did not load in an earlier step are skipped (skipped.csv) */
   parentFailures?: ParentFailures[];
+  /** the mapping and formats the rows were converted with (resume plans a run again the same way) */
+  transform?: TransformSpec;
   /** Bulk API 2.0 job creation's assignmentRuleId (insert, upsert) */
   assignmentRuleId?: string;
 };

@@ -6,6 +6,7 @@
 import type { BulkV1 } from '../bulk/bulkV1.js';
 import type { BulkV2 } from '../bulk/bulkV2.js';
 import type { BulkV2Query } from '../bulk/bulkV2Query.js';
+import type { OrgLimit } from '../http/orgLimits.js';
 import type { RetryPolicy } from '../http/retry.js';
 import type { Identity } from '../org/identity.js';
 import type { DescribeSource } from '../preflight/describe.js';
@@ -37,6 +38,8 @@ export type EngineDeps = {
    * (default: splitWorkers(), 0 on a one-core machine: one thread splits).
    */
   splitThreads?: { minBytes?: number; workers?: number };
+  /** the org's allocations (the limits resource), read before a load's first job */
+  limits?: () => Promise<OrgLimit[]>;
   /** a stop asked for (a signal): the job runner asks it before each send (runner/jobRunner.ts) */
   stop?: StopToken;
 };

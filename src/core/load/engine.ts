@@ -34,6 +34,7 @@ import type { EngineDeps, LoadContext } from './context.js';
 import { dryRun } from './dryRun.js';
 import { mergeStage } from './mergeStage.js';
 import { abandon, confirmHardDelete, isRefusal, refuseUnconfirmed } from './refusals.js';
+import { checkLimits, needOf } from './limitsStage.js';
 import { loadResult } from './result.js';
 import { runPartsStage } from './runParts.js';
 import { requestOf, runSpecOf } from './runSpec.js';
@@ -81,6 +82,17 @@ export class LoadEngine {
     return this.identity();
   }
 
+  /** The allocations the loads will use together (a plan's steps), against what the org has left. */
+  public async checkLimits(reqs: LoadRequest[], allowPartialDay?: boolean): Promise<void> {
+    let need = { rows: 0, batches: 0 };
+    for (const r of reqs) {
+      // eslint-disable-next-line no-await-in-loop -- one file's line ends at a time
+      const n = await needOf(r);
+      need = { rows: need.rows + n.rows, batches: need.batches + n.batches };
+    }
+    await checkLimits(this.ctx.deps.limits, need, { allowPartialDay, emit: this.ctx.emit });
+  }
+
   /** --dry-run: the checks alone; nothing is sent and no run is recorded. */
   public check(req: LoadRequest): Promise<LoadResult> {
     return dryRun(this.ctx, req);
@@ -90,6 +102,8 @@ export class LoadEngine {
   public async start(req: LoadRequest): Promise<LoadResult> {
     const runDir = join(req.ledgerDir, req.runId);
     const identity = await this.identity();
+    // Before anything is recorded or sent: what the load will use of the day's allocations.
+    if (!req.limitsChecked) await this.checkLimits([req], req.allowPartialDay);
     await mkdir(runDir, { recursive: true });
     const lock = lockRun(runDir, req.runId);
     const ledger = new Ledger(runDir, this.ctx.now);

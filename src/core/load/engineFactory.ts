@@ -13,6 +13,7 @@ import { describeFromOrg } from '../preflight/describe.js';
 import { keepStreamingGarbageYoung } from '../runtime/heap.js';
 import type { StopToken } from '../runtime/stopToken.js';
 import { fetchIdentity } from '../org/identity.js';
+import { loadLimits } from '../http/orgLimits.js';
 import { defaultStateDir, orgHttp, pollSettings, retrier, retrySettings, splitSettings } from '../org/connection.js';
 import { isProductionOrg } from '../org/orgKind.js';
 import { LoadEngine } from './engine.js';
@@ -44,6 +45,7 @@ export function engineForHttp(http: OrgHttp, opts: EngineOptions & EngineTiming 
     bulk: new BulkV2(http),
     bulkV1: new BulkV1(http),
     identity: () => retry('identity', () => fetchIdentity(http)),
+    limits: () => retry('limits', () => loadLimits(http)),
     onEvent: opts.onEvent,
     poll: opts.poll ?? pollSettings(),
     retry: policy,

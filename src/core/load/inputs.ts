@@ -13,6 +13,7 @@ import { countKeys, Preflight } from '../preflight/preflight.js';
 import { mergeReports, type PreflightReport, type Problem } from '../preflight/problems.js';
 import type { Fingerprint } from '../split/fingerprint.js';
 import type { LoadRequest } from '../run/types.js';
+import { type Converted, RowTransform, transformed } from './transform.js';
 
 /** The header has problems that would fail the whole job: nothing was sent. */
 export class PreflightFailedError extends Error {
@@ -50,42 +51,56 @@ export async function openInputs(
 ): Promise<Inputs> {
   const sources: CsvSource[] = [];
   const preflights: Preflight[] = [];
+  let transform: RowTransform | undefined;
   for (const file of req.files) {
     const source = await openCsv(file, req.csv, print);
     if (sources.length > 0) checkSameColumns(sources[0], source);
+    // A mapping or formats: the rows are checked (and sent) as the transform makes them.
+    if (!sources.length && req.transform) transform = RowTransform.create(req.transform, source.header, describe ? (await describe(req.object)).fields : undefined, source.file, source.headerLine);
     // Rows reach the checks in the first file's column order, so every file's preflight reads that order.
-    const preflight = await preflightOf(describe, req, sources.length ? { ...source, header: sources[0].header } : source);
+    const preflight = await preflightOf(describe, req, { ...source, header: transform?.header ?? sources[0]?.header ?? source.header });
     if (preflight && !preflight.canLoad && !opts.reportHeaderProblems) throw new PreflightFailedError(preflight.report(req.problemExamples));
     sources.push(source);
     if (preflight) preflights.push(preflight);
   }
-  const header = sources[0].header;
+  const fileHeader = sources[0].header;
+  const header = transform?.header ?? fileHeader;
   async function* all(reopen: boolean): AsyncGenerator<CsvRecord[]> {
     for (const [i, source] of sources.entries()) {
       const batches = reopen ? (await openCsv(source.file, req.csv)).batches : source.batches;
-      yield* inFirstFileOrder(header, source.header, i, batches);
+      const ordered = inFirstFileOrder(fileHeader, source.header, i, batches);
+      yield* transform ? transformed(transform, ordered) : ordered;
     }
   }
   // A first read of every file counts the keys; the rows are then read again, as they are split.
   if (preflights.some((p) => p.keyed)) await countKeys(preflights, all(true), { policy: req.duplicates, fileNames: req.files.map((f) => basename(f)) });
   const byFile = (r: CsvRecord): Preflight => preflights[r.fileIndex ?? 0];
-  const check =
+  const rowCheck =
     preflights.length === 0
       ? undefined
       : req.keepInvalidRows
       ? (r: CsvRecord): undefined => void byFile(r).checkRow(r)
       : (r: CsvRecord): string | undefined => byFile(r).rowReason(r);
+  // A cell that did not convert is never sent, whatever --keep-invalid-rows says: its value is not the user's.
+  const check = transform ? (r: CsvRecord): string | undefined => (r as Converted).convertError ?? rowCheck?.(r) : rowCheck;
   return {
     header,
     records: all(false),
     check,
-    problems: preflights.length === 0 ? undefined : (r: CsvRecord): Problem[] => byFile(r).checkRow(r),
+    problems: preflights.length === 0 ? undefined : (r: CsvRecord): Problem[] => [...convertProblem(r, req.files), ...byFile(r).checkRow(r)],
     headerProblems: preflights.flatMap((p, fileIndex) => p.jobProblems.map((problem) => ({ fileIndex, problem }))),
     report: () => (preflights.length ? mergeReports(preflights.map((p) => p.report(req.problemExamples)), req.problemExamples) : undefined),
     reread: () => all(true),
     sources,
     preflights,
   };
+}
+
+/** The row's cell that did not convert, as the dry run lists problems (its line, column and value). */
+function convertProblem(r: Converted, files: string[]): Problem[] {
+  if (!r.convertError) return [];
+  const file = basename(files[r.fileIndex ?? 0]);
+  return [{ kind: 'bad-date', scope: 'row', line: r.line, detail: r.convertError, message: `${file}:${r.line}: ${r.convertError}` }];
 }
 
 function preflightOf(describe: DescribeSource | undefined, req: LoadRequest, source: CsvSource): Promise<Preflight | undefined> {

@@ -34,6 +34,7 @@ export function runSpecOf(req: LoadRequest, identity: Identity, runDir: string):
     ...(req.lockRounds ? { lockRounds: req.lockRounds } : {}),
     ...(req.parentFailures?.length ? { parentFailures: req.parentFailures } : {}),
     ...(req.assignmentRuleId ? { assignmentRuleId: req.assignmentRuleId } : {}),
+    ...(req.transform ? { transform: req.transform } : {}),
   };
 }
 
@@ -58,6 +59,7 @@ export function requestOf(spec: RunSpec, runDir: string, waitMs: number): LoadRe
     v1: spec.v1,
     parentFailures: spec.parentFailures,
     assignmentRuleId: spec.assignmentRuleId,
+    transform: spec.transform,
   };
 }
 

@@ -143,8 +143,8 @@ function splitOnThreads(ctx: LoadContext, req: LoadRequest, spec: RunSpec, input
   const minBytes = ctx.deps.splitThreads?.minBytes ?? PARALLEL_SPLIT_MIN_BYTES;
   if (workers < 1) return undefined;
   if (req.csv?.encoding && !/^utf-?8$/i.test(req.csv.encoding)) return undefined;
-  // A plan step's parent skip writes skipped.csv from this thread.
-  if (plan.skip) return undefined;
+  // A plan step's parent skip writes skipped.csv from this thread; a transform runs on it too.
+  if (plan.skip ?? req.transform) return undefined;
   if (inputs.preflights.some((p) => p.keyed) || plan.order !== undefined || plan.group?.key !== undefined) return undefined;
   if (spec.files.reduce((n, f) => n + statSync(f).size, 0) < minBytes) return undefined;
   const lower = (h: string[]): string[] => h.map((x) => x.toLowerCase());

@@ -9,13 +9,14 @@
  */
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { openCsv } from '../csv/reader.js';
+import { type CsvRecord, openCsv } from '../csv/reader.js';
 import { csvLine } from '../csv/writer.js';
 import { syncDir, syncFile } from '../io/durable.js';
 import { Ledger } from '../ledger/ledger.js';
 import { replay } from '../ledger/records.js';
 import type { DescribeSource } from '../preflight/describe.js';
 import { runRows } from '../run/runRows.js';
+import { mappedHeader, RowTransform, transformed } from '../load/transform.js';
 import type { ResolvedStep } from './planFile.js';
 import type { ParentFailures } from './planLedger.js';
 
@@ -24,7 +25,7 @@ export type ParentRef = { column: string; parent: ResolvedStep; parentColumn: st
 
 /** The columns of a step that name a parent loaded by an earlier step (by the field the column names). */
 export async function parentRefs(step: ResolvedStep, earlier: ResolvedStep[], describe: DescribeSource | undefined): Promise<ParentRef[]> {
-  const header = await headerOf(step.files[0]);
+  const header = mappedHeader(step.transform, await headerOf(step.files[0]));
   const fields = describe ? (await describe(step.object)).fields : [];
   const refs: ParentRef[] = [];
   for (const column of header) {
@@ -38,7 +39,7 @@ export async function parentRefs(step: ResolvedStep, earlier: ResolvedStep[], de
     for (const parent of [...earlier].reverse()) {
       if (!objects.includes(parent.object.toLowerCase())) continue;
       // eslint-disable-next-line no-await-in-loop -- one header read per candidate parent step
-      const parentHeader = await headerOf(parent.files[0]);
+      const parentHeader = mappedHeader(parent.transform, await headerOf(parent.files[0]));
       const parentColumn = parentHeader.find((h) => h.toLowerCase() === field.toLowerCase());
       if (parentColumn) {
         refs.push({ column, parent, parentColumn });
@@ -111,4 +112,12 @@ async function headerOf(file: string): Promise<string[]> {
   const source = await openCsv(file);
   await source.close();
   return source.header;
+}
+
+/** A step's file read as the step's run reads it: header and rows mapped (cells not converted). */
+export async function mappedSource(transform: ResolvedStep['transform'], file: string): Promise<{ header: string[]; batches: AsyncIterable<CsvRecord[]> }> {
+  const source = await openCsv(file);
+  if (!transform?.mapping) return source;
+  const t = RowTransform.create({ mapping: transform.mapping }, source.header, undefined, file, source.headerLine);
+  return { header: t.header, batches: transformed(t, source.batches) };
 }

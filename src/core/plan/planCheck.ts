@@ -6,10 +6,9 @@
  * memory while the plan is checked.
  */
 import { join } from 'node:path';
-import { openCsv } from '../csv/reader.js';
 import type { OrgHttp } from '../http/orgHttp.js';
 import type { LoadEngine } from '../load/engine.js';
-import { parentRefs, type ParentRef } from './parents.js';
+import { mappedSource, parentRefs, type ParentRef } from './parents.js';
 import type { Plan, ResolvedStep } from './planFile.js';
 import type { PlanResult, PlanStepResult } from './planResult.js';
 import { stepRequest } from './planRun.js';
@@ -73,11 +72,11 @@ async function missingParents(deps: PlanCheckDeps, step: ResolvedStep, refs: Par
   const examples: Array<{ line: number; column: string; key: string }> = [];
   for (const ref of refs) {
     // eslint-disable-next-line no-await-in-loop -- one parent column at a time
-    const known = await columnValues(ref.parent.files, ref.parentColumn);
+    const known = await columnValues(ref.parent, ref.parentColumn);
     const unknown = new Map<string, Array<{ line: number }>>();
     for (const file of step.files) {
       // eslint-disable-next-line no-await-in-loop -- file by file
-      const source = await openCsv(file);
+      const source = await mappedSource(step.transform, file);
       const at = source.header.findIndex((h) => h.toLowerCase() === ref.column.toLowerCase());
       for await (const batch of source.batches) {
         for (const r of batch) {
@@ -101,11 +100,11 @@ async function missingParents(deps: PlanCheckDeps, step: ResolvedStep, refs: Par
   return { rows, examples };
 }
 
-async function columnValues(files: string[], column: string): Promise<Set<string>> {
+async function columnValues(step: ResolvedStep, column: string): Promise<Set<string>> {
   const out = new Set<string>();
-  for (const file of files) {
+  for (const file of step.files) {
     // eslint-disable-next-line no-await-in-loop -- file by file
-    const source = await openCsv(file);
+    const source = await mappedSource(step.transform, file);
     const at = source.header.findIndex((h) => h.toLowerCase() === column.toLowerCase());
     for await (const batch of source.batches) for (const r of batch) if (r.fields[at]) out.add(r.fields[at]);
   }

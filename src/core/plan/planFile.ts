@@ -12,6 +12,10 @@ import type { core as zcore } from 'zod';
 import { closestName } from '../preflight/closestName.js';
 import { offsetOf, pathText } from '../inventory/validate.js';
 import { lazyMessages } from '../lazyMessages.js';
+import { CsvInputError } from '../csv/errors.js';
+import { FormatError } from '../csv/formats.js';
+import type { TransformSpec } from '../csv/mapping.js';
+import { transformSpecOf } from '../load/transform.js';
 import { PLAN_KEYS, PlanSchema, type PlanFileContent, type PlanStep } from './schema.js';
 
 export const planMessages = lazyMessages(import.meta.url, 'core.plan');
@@ -19,7 +23,14 @@ export const planMessages = lazyMessages(import.meta.url, 'core.plan');
 export type PlanProblem = { line: number; column: number; path: string; message: string };
 
 /** A step as the run takes it: its files made absolute, its name settled. */
-export type ResolvedStep = Omit<PlanStep, 'file' | 'files'> & { index: number; name: string; files: string[]; concurrency: 'auto' | 'parallel' | 'serial' };
+export type ResolvedStep = Pick<PlanStep, 'object' | 'operation' | 'externalId' | 'assignmentRuleId'> & {
+  index: number;
+  name: string;
+  files: string[];
+  concurrency: 'auto' | 'parallel' | 'serial';
+  /** the step's mapping and formats, its mapping file read */
+  transform?: TransformSpec;
+};
 
 export type Plan = { file: string; sha256: string; onParentFailure: 'skip' | 'stop'; steps: ResolvedStep[] };
 
@@ -43,10 +54,33 @@ export function readPlanFile(file: string): Plan {
     file: path,
     sha256,
     onParentFailure: plan.onParentFailure ?? 'skip',
-    steps: plan.steps.map((s, i) => {
-      const { file: one, files, ...rest } = s;
-      return { ...rest, index: i + 1, name: s.name ?? s.object, files: (files ?? [one!]).map((f) => resolve(dirname(path), f)), concurrency: s.concurrency ?? 'auto' };
-    }),
+    steps: plan.steps.map((s, i) => resolveStep(path, text, s, i)),
+  };
+}
+
+function resolveStep(path: string, text: string, s: PlanStep, i: number): ResolvedStep {
+  const base = dirname(path);
+  let transform: TransformSpec | undefined;
+  try {
+    transform = transformSpecOf({ ...s, mapping: typeof s.mapping === 'string' ? resolve(base, s.mapping) : s.mapping });
+  } catch (e) {
+    if (!(e instanceof FormatError) && !(e instanceof CsvInputError)) throw e;
+    // The step's line: a format or a mapping file that cannot be used is the plan's problem.
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines });
+    const pos = lines.linePos(offsetOf(doc, ['steps', i]));
+    throw new PlanFileError(path, [{ line: pos.line, column: pos.col, path: `steps[${i}]`, message: e.message }]);
+  }
+  return {
+    object: s.object,
+    operation: s.operation,
+    ...(s.externalId ? { externalId: s.externalId } : {}),
+    ...(s.assignmentRuleId ? { assignmentRuleId: s.assignmentRuleId } : {}),
+    index: i + 1,
+    name: s.name ?? s.object,
+    files: (s.files ?? [s.file!]).map((f) => resolve(base, f)),
+    concurrency: s.concurrency ?? 'auto',
+    ...(transform ? { transform } : {}),
   };
 }
 
@@ -85,6 +119,7 @@ function stepChecks(plan: PlanFileContent, base: string): Array<{ path: Property
     if (first !== undefined) out.push({ path: ['steps', i, s.name ? 'name' : 'object'], message: planMessages.getMessage('duplicateStep', [s.name ?? s.object, first + 1]) });
     else names.set(name, i);
     if (s.operation === 'upsert' && !s.externalId) out.push({ path: ['steps', i, 'operation'], message: planMessages.getMessage('externalIdRequired') });
+    if (s.assignmentRuleId && s.operation !== 'insert' && s.operation !== 'upsert') out.push({ path: ['steps', i, 'assignmentRuleId'], message: planMessages.getMessage('assignmentRuleNotAllowed', [s.operation]) });
     if (s.operation !== 'upsert' && s.externalId) out.push({ path: ['steps', i, 'externalId'], message: planMessages.getMessage('externalIdNotAllowed', [s.operation]) });
     if (s.file === undefined && s.files === undefined) out.push({ path: ['steps', i], message: planMessages.getMessage('noFile') });
     if (s.file !== undefined && s.files !== undefined) out.push({ path: ['steps', i, 'files'], message: planMessages.getMessage('fileAndFiles') });

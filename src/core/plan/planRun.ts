@@ -17,11 +17,10 @@ import { Ledger } from '../ledger/ledger.js';
 import { DuplicateRunError } from '../load/duplicateGuard.js';
 import type { LoadEngine } from '../load/engine.js';
 import { ParentCheck } from '../load/parentSkip.js';
-import { openCsv } from '../csv/reader.js';
 import type { LoadRequest, LoadResult } from '../run/types.js';
 import { crashIfAsked } from '../runtime/crashPoints.js';
 import { catchUpStep } from './catchUp.js';
-import { parentRefs, stepParentFailures } from './parents.js';
+import { mappedSource, parentRefs, stepParentFailures } from './parents.js';
 import type { Plan, ResolvedStep } from './planFile.js';
 import { appendPlan, type ParentFailures, type PlanState, readPlan } from './planLedger.js';
 import { planResult, type PlanResult, stepRunDir } from './planResult.js';
@@ -40,6 +39,8 @@ export type PlanRequest = {
   force?: boolean;
   /** --on-parent-failure (default: the plan's, else skip) */
   onParentFailure?: 'skip' | 'stop';
+  /** --allow-partial-day: start even though the plan needs more of the batch allocation than is left */
+  allowPartialDay?: boolean;
 };
 
 /** --on-parent-failure stop: a child row points to a parent that did not load; nothing of the step was sent. */
@@ -62,6 +63,11 @@ export class PlanRunner {
     const me = await this.deps.engine.user();
     const claim = this.claim(req.ledgerDir, me.orgId, req.plan.sha256, req.planRunId);
     try {
+      // Before the plan's first job: every step's batches and records together, against what the org has left.
+      await this.deps.engine.checkLimits(
+        req.plan.steps.map((s) => stepRequest(req, s, '', [], '', req.ledgerDir, 0)),
+        req.allowPartialDay
+      );
       appendPlan(
         planDir,
         {
@@ -175,7 +181,8 @@ export class PlanRunner {
       engine: this.deps.engine,
       now: this.now,
       parentFailures: (state, step, tag) => this.parentFailures(planDir, state, step, tag),
-      request: (state, step, runId, failures, resultsDir, files, waitMs) => ({ ...stepRequest(state, step, runId, failures, resultsDir, join(planDir, '..'), waitMs), files }),
+      // A catch-up's file holds rows as the step sent them (mapped, converted): no transform again.
+      request: (state, step, runId, failures, resultsDir, files, waitMs) => ({ ...stepRequest(state, step, runId, failures, resultsDir, join(planDir, '..'), waitMs), files, transform: undefined }),
       resultsDir: (state, step) => this.stepResultsDir(state, step),
     };
   }
@@ -217,8 +224,12 @@ export function stepRequest(state: Pick<PlanState, 'force'>, step: ResolvedStep,
     // Lock-aware per step: auto reads the step's own rows and their parents and decides.
     autoConcurrency: step.concurrency === 'auto',
     lockRounds: 3,
+    // The plan checked the allocations for all its steps before its first job.
+    limitsChecked: true,
     ...(state.force ? { force: true } : {}),
     ...(parentFailures.length ? { parentFailures } : {}),
+    ...(step.transform ? { transform: step.transform } : {}),
+    ...(step.assignmentRuleId ? { assignmentRuleId: step.assignmentRuleId } : {}),
   };
 }
 
@@ -227,14 +238,13 @@ async function refuseFailedParents(step: ResolvedStep, failures: ParentFailures[
   if (!failures.length) return;
   for (const file of step.files) {
     // eslint-disable-next-line no-await-in-loop -- file by file
-    const source = await openCsv(file);
+    const source = await mappedSource(step.transform, file);
     // eslint-disable-next-line no-await-in-loop -- once per file
     const check = await ParentCheck.load(failures, source.header);
     for await (const batch of source.batches) {
       for (const r of batch) {
         const f = check.failure(r);
         if (f) {
-          await source.close();
           throw new ParentFailedError(step.name, file, r.line, f.column, f.key, f.step, f.line, f.error);
         }
       }

@@ -6,6 +6,8 @@ import { z } from 'zod';
 
 export const PLAN_OPERATIONS = ['insert', 'update', 'upsert', 'delete'] as const;
 
+const CellFormatSchema = z.strictObject({ date: z.string().optional(), datetime: z.string().optional(), timeZone: z.string().optional(), decimal: z.enum(['.', ',']).optional() });
+
 export const PlanStepSchema = z.strictObject({
   /** shown in progress and used in the step's results folder (default: its object) */
   name: z.string().min(1).optional(),
@@ -16,6 +18,26 @@ export const PlanStepSchema = z.strictObject({
   file: z.string().min(1).optional(),
   files: z.array(z.string().min(1)).min(1).optional(),
   concurrency: z.enum(['auto', 'parallel', 'serial']).optional(),
+  /** insert and upsert: the assignment rule (an 01Q Id) the org applies to the records */
+  assignmentRuleId: z.string().regex(/^01Q\w{12}(\w{3})?$/).optional(),
+  /** a mapping file (.sdl as Data Loader writes it, YAML or JSON; relative to the plan), or the mapping itself */
+  mapping: z
+    .union([
+      z.string().min(1),
+      z.strictObject({
+        columns: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
+        constants: z.record(z.string(), z.string()).optional(),
+        ignore: z.array(z.string()).optional(),
+        formats: z.record(z.string(), CellFormatSchema).optional(),
+      }),
+    ])
+    .optional(),
+  dateFormat: z.string().min(1).optional(),
+  datetimeFormat: z.string().min(1).optional(),
+  /** an IANA time zone name, such as Europe/Paris */
+  timeZone: z.string().min(1).optional(),
+  decimalSeparator: z.enum(['.', ',']).optional(),
+  blankAsNull: z.boolean().optional(),
 });
 
 export const PlanSchema = z.strictObject({

@@ -3,6 +3,7 @@
  */
 import { IngestOperation, JobState } from '../bulk/types.js';
 import { CsvReadOptions } from '../csv/reader.js';
+import type { TransformSpec } from '../csv/mapping.js';
 import type { PreflightReport } from '../preflight/problems.js';
 import type { DuplicatePolicy } from '../preflight/keyCensus.js';
 import type { ConcurrencyDecision, ConcurrencyMode } from '../ledger/shapes.js';
@@ -56,6 +57,12 @@ export type LoadRequest = {
   lockRounds?: number;
   /** a step of a load plan: the parents that did not load in earlier steps; their children are skipped */
   parentFailures?: ParentFailures[];
+  /** --mapping and the formats (--date-format, --time-zone, ...): each row mapped and converted while it streams */
+  transform?: TransformSpec;
+  /** --allow-partial-day: go on past what is left of the daily batch allocation (with a warning) */
+  allowPartialDay?: boolean;
+  /** the allocations were checked for this load already (a plan checks once, for all its steps) */
+  limitsChecked?: boolean;
   /** --assignment-rule-id: the assignment rule the org applies to the rows (Bulk API 2.0 job creation, insert and upsert) */
   assignmentRuleId?: string;
 };
@@ -187,6 +194,8 @@ export type LoadEvent =
   | RetryEvent
   /** --concurrency auto decided how to send, and why (one line) */
   | { type: 'concurrency'; mode: ConcurrencyMode; reason: string }
+  /** before the first job: the load will use more than 80% of what is left of the batch allocation (over: more than is left, --allow-partial-day) */
+  | { type: 'allocation'; rows: number; batches: number; batchesRemaining: number; batchesMax: number; recordsMax: number; over: boolean }
   /** --concurrency auto changed how many jobs may be in flight, and why */
   | { type: 'in-flight'; limit: number; reason: string }
   /** the probe (a large load's first part, run alone) priced the rest of the load */

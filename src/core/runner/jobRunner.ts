@@ -523,6 +523,7 @@ export class JobRunner {
         ...(spec.externalId ? { externalIdFieldName: spec.externalId } : {}),
         columnDelimiter: 'COMMA',
         lineEnding: 'LF',
+        ...(spec.assignmentRuleId ? { assignmentRuleId: spec.assignmentRuleId } : {}),
       });
     // Whether the org answered every failed attempt itself (refusals: none of them made a job).
     let allRefused = true;

@@ -12,11 +12,18 @@ import { testEngine } from '../../helpers/engine.js';
 import { readCsv } from '../../helpers/csv.js';
 import { OPPORTUNITY_SEED, writePlanFiles } from '../../helpers/planSeed.js';
 import { planClaimPath, PlanRunner } from '../../../src/core/plan/planRun.js';
+import { checkPlan } from '../../../src/core/plan/planCheck.js';
 import { readPlanFile, PlanFileError } from '../../../src/core/plan/planFile.js';
 import { readPlan } from '../../../src/core/plan/planLedger.js';
 import { resend } from '../../../src/core/reconcile/resend.js';
 import { DuplicateRunError } from '../../../src/core/load/duplicateGuard.js';
 import { FileLock } from '../../../src/core/io/fileLock.js';
+
+function writeAccount(dir: string): string {
+  const file = join(dir, 'old-accounts.csv');
+  writeFileSync(file, 'Name,External_Id__c\nOld,OLD-1\n');
+  return file;
+}
 
 describe('load plans through the core', function () {
   this.timeout(120_000);
@@ -104,6 +111,25 @@ describe('load plans through the core', function () {
     expect([...emu.store.all('Account')]).to.have.length(0);
     held.release();
     expect((await runner().start({ plan: parsed, planRunId: 'plan-b', ledgerDir, waitMs: 60_000 })).status).to.equal('Completed');
+  });
+
+  it('--dry-run checks every step and finds a parent key that neither an earlier step nor the org has; nothing is sent', async () => {
+    const { plan } = writePlanFiles(work, { accounts: 4, contactsPer: 1, oppsPer: 1 });
+    // A contact of an account already in the org (found by a query), and one of an account nowhere.
+    writeFileSync(join(work, 'contacts.csv'), 'LastName,External_Id__c,Account.External_Id__c\nA,C-1,A-1\nB,C-2,OLD-1\nC,C-3,A-404\n');
+    const engine = testEngine({ instanceUrl: emu.url, accessToken: emu.accessToken });
+    await engine.engine.start({ object: 'Account', operation: 'insert', files: [writeAccount(work)], runId: 'seed', ledgerDir: join(work, 'seed-runs'), waitMs: 60_000, concurrency: 1 });
+    const before = [...emu.store.all('Account')].length;
+    const result = await checkPlan({ engine: engine.engine, http: engine.http }, readPlanFile(plan), { ledgerDir: join(work, 'runs'), resultsDir: join(work, 'check') });
+    expect(result.status).to.equal('Checked');
+    expect(result.steps.map((s) => [s.name, s.rows, s.missingParents])).to.deep.equal([
+      ['accounts', 4, 0],
+      ['contacts', 3, 1],
+      ['opportunities', 4, 0],
+    ]);
+    expect(result.steps[1].missingParentExamples).to.deep.equal([{ line: 4, column: 'Account.External_Id__c', key: 'A-404' }]);
+    expect([...emu.store.all('Account')]).to.have.length(before);
+    expect([...emu.store.all('Contact')]).to.have.length(0);
   });
 
   it('reports a plan file problem with its line and column, and the closest key', () => {
