@@ -11,11 +11,14 @@ import { OrgApiError } from './orgHttp.js';
 /**
  * An org's access token or session id (00D… ! …, also URL-encoded: ! as %21), a Bearer value, a sid
  * cookie or header value, and OAuth's token parameters in a URL or form body (access_token,
- * refresh_token, oauth_token, sid).
+ * refresh_token, oauth_token, sid), a JSON body or XML (sessionId); an entity-encoded ! too.
  */
 const SECRETS: RegExp[] = [
-  /\b00D[A-Za-z0-9]{12,15}(?:!|%21)[A-Za-z0-9._%-]+/gi,
+  /\b00D[A-Za-z0-9]{12,15}(?:!|%21|&#33;|&#x21;)[A-Za-z0-9._%-]+/gi,
   /((?:access_token|refresh_token|oauth_token|session_id)=)[^\s&"'<>]+/gi,
+  // the same in JSON ("access_token": "…") and in XML (<sessionId>…</sessionId>, SOAP's login answer)
+  /("(?:access_token|refresh_token|id_token|sessionId|session_id|sid)"\s*:\s*")[^"]+/gi,
+  /(<(?:\w+:)?(?:sessionId|sid|access_token|refresh_token)>)[^<]+/gi,
   /(Bearer\s+)[A-Za-z0-9._!-]+/gi,
   /((?:sid|X-SFDC-Session|Authorization|Cookie|Set-Cookie)\s*[:=]\s*)[^\s;"'<>&]+/gi,
 ];

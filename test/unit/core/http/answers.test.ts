@@ -134,4 +134,11 @@ describe('a page kept for support', () => {
     expect(kept).not.to.include('AQ4AQKx').and.not.to.include('5Aep861');
     expect(kept).to.include('access_token=[removed]').and.include('refresh_token=[removed]').and.include('oauth_token=[removed]');
   });
+
+  it('has no token in a JSON or XML body, nor one whose ! is an HTML entity', () => {
+    const page = '<pre>{"access_token": "opaque-value-1", "refresh_token":"5Aep861TSESvWeug"}</pre><soapenv:Body><sessionId>opaque-value-2</sessionId></soapenv:Body><p>00D5e000000XyZ1&#33;AQ4AQKx_yZ</p>';
+    const kept = withoutSessions(page);
+    expect(kept).not.to.include('opaque-value').and.not.to.include('5Aep861').and.not.to.include('AQ4AQKx');
+    expect(kept).to.include('"access_token": "[removed]"').and.include('<sessionId>[removed]</sessionId>');
+  });
 });
