@@ -16,6 +16,7 @@ import { Fingerprint, fingerprintFiles } from '../split/fingerprint.js';
 import type { LoadContext } from './context.js';
 import { openInputs } from './inputs.js';
 import { partBytes } from './runSpec.js';
+import type { Converted } from './transform.js';
 
 export async function dryRun(ctx: LoadContext, req: LoadRequest): Promise<LoadResult> {
   const started = ctx.now();
@@ -30,8 +31,14 @@ export async function dryRun(ctx: LoadContext, req: LoadRequest): Promise<LoadRe
   await mkdir(dir, { recursive: true });
   const problems = new ProblemsFile(join(dir, 'problems.csv'), req.files.map((f) => basename(f)));
   for (const { fileIndex, problem } of inputs.headerProblems) await problems.add(fileIndex, problem);
+  // Rows whose only problem is a cell that did not convert: the checks' report does not count them.
+  let unconverted = 0;
   for await (const batch of inputs.records) {
-    for (const record of batch) for (const p of inputs.problems(record)) await problems.add(record.fileIndex ?? 0, p);
+    for (const record of batch) {
+      const found = inputs.problems(record);
+      if (found.length === 1 && (record as Converted).convertError) unconverted++;
+      for (const p of found) await problems.add(record.fileIndex ?? 0, p);
+    }
   }
   await problems.close();
   const report = inputs.report()!;
@@ -40,7 +47,7 @@ export async function dryRun(ctx: LoadContext, req: LoadRequest): Promise<LoadRe
   const { sha256, bytes } = ahead ?? print!.digest();
   const earlier = findSameLoad(req.ledgerDir, { orgId: identity.orgId, object: req.object, operation: req.operation, fileSha256: sha256, runId: req.runId });
   const priced = dryRunPlan({
-    rows: report.rowsChecked - (req.keepInvalidRows ? 0 : report.problemRows),
+    rows: report.rowsChecked - (req.keepInvalidRows ? unconverted : report.problemRows + unconverted),
     bytes,
     maxJobBytes: partBytes(req),
     jobsAtOnce: req.concurrency,
@@ -57,7 +64,7 @@ export async function dryRun(ctx: LoadContext, req: LoadRequest): Promise<LoadRe
     file: req.files.join(', '),
     inputFiles: req.files,
     rows: report.rowsChecked,
-    rejected: report.problemRows,
+    rejected: report.problemRows + unconverted,
     processed: 0,
     successful: 0,
     failed: 0,

@@ -34,7 +34,7 @@ export class RowTransform {
     for (const name of [...Object.keys(m.columns ?? {}), ...(m.ignore ?? [])]) {
       if (find(name) >= 0) continue;
       const close = closestName(name, header);
-      throw new CsvInputError('header-mismatch', file, headerLine, csvMessages.getMessage('mapping.unknownColumn', [name, close ? csvMessages.getMessage('mapping.closest', [close]) : '']));
+      throw new CsvInputError('header-mismatch', file, headerLine, close ? csvMessages.getMessage('mapping.unknownColumnClose', [name, close]) : csvMessages.getMessage('mapping.unknownColumn', [name]));
     }
     const ignored = new Set((m.ignore ?? []).map((x) => x.toLowerCase()));
     const mapped = new Map(Object.entries(m.columns ?? {}).map(([k, v]) => [k.toLowerCase(), typeof v === 'string' ? (v === '' ? [] : [v]) : v]));
