@@ -9,6 +9,7 @@ import { Messages, SfError } from '@salesforce/core';
 import { Ledger, LEDGER_FILE } from '../core/ledger/ledger.js';
 import { type ChunkState, replay, type RunState } from '../core/ledger/records.js';
 import { resumeCommand } from './loadReport.js';
+import { rowsInOrg, type RunErrorData } from './runEndError.js';
 import { SIGNAL_EXIT_CODES, type StopSignal } from './signalStop.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -20,7 +21,7 @@ export const INTERRUPTED = 'InterruptedError';
 export type SentSoFar = { parts: number; rows: number; partsSent: number; rowsSent: number; batches?: number; jobsEnded: number; planned: boolean };
 
 /** action and retryable as in the errors that end a run (runEndError.ts): the resume command, which needs nothing done first. */
-export type InterruptedData = { signal: StopSignal; runId?: string; runDir?: string; sent?: SentSoFar; action?: string; retryable?: boolean };
+export type InterruptedData = { signal: StopSignal; runId?: string; runDir?: string; sent?: SentSoFar; action?: string; retryable?: boolean; rows?: RunErrorData['rows'] };
 
 /** A run that sends rows (load, resume, a reconcile round), stopped: its run folder tells what was sent. */
 export function interruptedRunError(signal: StopSignal, run: { runDir: string; bin: string; ledgerDir: string; defaultLedger: boolean }): SfError<InterruptedData> {
@@ -29,7 +30,7 @@ export function interruptedRunError(signal: StopSignal, run: { runDir: string; b
   const sent = sentSoFar(state);
   const runId = state.spec.runId;
   const action = resumeCommand(run.bin, runId, run);
-  return make(messages.getMessage('error.Interrupted', [runId, signal, sentText(sent)]), [action], { signal, runId, runDir: run.runDir, sent, action, retryable: true });
+  return make(messages.getMessage('error.Interrupted', [runId, signal, sentText(sent)]), [action], { signal, runId, runDir: run.runDir, sent, action, retryable: true, rows: rowsInOrg(state) });
 }
 
 /** A read-only command (jobs, audit), stopped. */

@@ -5,6 +5,8 @@
  */
 import { Messages } from '@salesforce/core';
 import { RUN_ERROR_EXIT, RUN_ERRORS, type RunErrorKind } from './runEndError.js';
+import { INTERRUPTED } from './interruptedError.js';
+import { SIGNAL_EXIT_CODES } from './signalStop.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('plugin-bulkops', 'bulkops.runErrors');
@@ -41,5 +43,8 @@ export function runErrorTable(): string {
     const goOn = messages.getMessage('run.goOn', ['`sf bulkops resume --run-id <run>`']);
     return `| \`${RUN_ERRORS[kind].name}\` | ${RUN_ERROR_EXIT} | ${cell(messages.getMessage(`table.${kind}`))} | ${retryableText(kind)} | ${cell([...actions, goOn].join(' '))} |`;
   });
-  return [TABLE_START, messages.getMessage('table.header'), '|---|---|---|---|---|', ...rows, TABLE_END].join('\n');
+  const goOn = messages.getMessage('run.goOn', ['`sf bulkops resume --run-id <run>`']);
+  // A signal ends the run with its own exit code (signalStop.ts), and needs nothing done before the resume.
+  const interrupted = `| \`${INTERRUPTED}\` | ${Object.values(SIGNAL_EXIT_CODES).sort().join(', ')} | ${cell(messages.getMessage('table.interrupted'))} | yes | ${cell(goOn)} |`;
+  return [TABLE_START, messages.getMessage('table.header'), '|---|---|---|---|---|', ...rows, interrupted, TABLE_END].join('\n');
 }

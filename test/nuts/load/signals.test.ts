@@ -111,6 +111,7 @@ describe('sf bulkops load stopped by a signal (through the real sf binary)', fun
     expect(json!.actions?.join('\n')).to.include(`bulkops resume --run-id ${runId!}`);
     expect((json!.data as { action?: string; retryable?: boolean }).action).to.equal(`sf bulkops resume --run-id ${runId!}`);
     expect((json!.data as { retryable?: boolean }).retryable).to.equal(true);
+    expect((json!.data as { rows?: { inOrg: number } }).rows?.inOrg, 'rows in the org, as the other errors give them').to.be.a('number');
     expect(r.stderr).to.not.match(/ExitError|^\s+at /m);
     const after = emu.requests.slice(signalledAt);
     expect(after.filter((e) => isCreate(e) || isUpload(e) || isClose(e)).map((e) => `${e.method} ${e.path}`)).to.deep.equal([]);

@@ -23,7 +23,7 @@ describe('README: the table of errors that end a run', () => {
   it('names every kind once, each with a resume step', () => {
     const rows = runErrorTable().split('\n').filter((l) => l.startsWith('| `'));
     const names = rows.map((r) => /^\| `(\w+)`/.exec(r)?.[1]);
-    expect(names).to.deep.equal(['SessionExpiredError', 'RequestLimitError', 'OrgUnavailableError', 'OrgApiError', 'NetworkError', 'FileSystemError']);
+    expect(names).to.deep.equal(['SessionExpiredError', 'RequestLimitError', 'OrgUnavailableError', 'OrgApiError', 'NetworkError', 'FileSystemError', 'InterruptedError']);
     for (const r of rows) expect(r).to.include('sf bulkops resume --run-id <run>');
   });
 });
