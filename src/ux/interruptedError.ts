@@ -24,12 +24,13 @@ export type SentSoFar = { parts: number; rows: number; partsSent: number; rowsSe
 export type InterruptedData = { signal: StopSignal; runId?: string; runDir?: string; sent?: SentSoFar; action?: string; retryable?: boolean; rows?: RunErrorData['rows'] };
 
 /** A run that sends rows (load, resume, a reconcile round), stopped: its run folder tells what was sent. */
-export function interruptedRunError(signal: StopSignal, run: { runDir: string; bin: string; ledgerDir: string; defaultLedger: boolean }): SfError<InterruptedData> {
+export function interruptedRunError(signal: StopSignal, run: { runDir: string; bin: string; ledgerDir: string; defaultLedger: boolean; goOnWith?: string }): SfError<InterruptedData> {
   const state = readRun(run.runDir);
   if (!state) return make(messages.getMessage('error.InterruptedBeforeRun', [signal]), [], { signal });
   const sent = sentSoFar(state);
   const runId = state.spec.runId;
-  const action = resumeCommand(run.bin, runId, run);
+  // A plan's step goes on through its plan (goOnWith), which resumes the step and then the rest.
+  const action = resumeCommand(run.bin, run.goOnWith ?? runId, run);
   return make(messages.getMessage('error.Interrupted', [runId, signal, sentText(sent)]), [action], { signal, runId, runDir: run.runDir, sent, action, retryable: true, rows: rowsInOrg(state) });
 }
 

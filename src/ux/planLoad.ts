@@ -2,7 +2,7 @@
  * The shell of a plan run, shared by load --plan, resume and reconcile of a plan run: the org's
  * engine, the plan runner, the report and the errors as users read them.
  */
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Global, Org } from '@salesforce/core';
 import { engineFor } from '../core/load/engineFactory.js';
 import { Ledger } from '../core/ledger/ledger.js';
@@ -92,10 +92,12 @@ async function drive(
   } catch (e) {
     display.finish(false);
     const runDir = stepUnderWay(planDir);
-    if (flags.stop.stoppedBy) throw interruptedRunError(flags.stop.stoppedBy, { runDir: runDir ?? planDir, bin: cmd.config.bin, ledgerDir, defaultLedger });
+    // The command to go on with is the plan's: it resumes the step under way, then the steps after it.
+    const goOnWith = basename(planDir);
+    if (flags.stop.stoppedBy) throw interruptedRunError(flags.stop.stoppedBy, { runDir: runDir ?? planDir, bin: cmd.config.bin, ledgerDir, defaultLedger, goOnWith });
     const planError = planErrorToSfError(e);
     if (planError !== e) throw planError;
-    throw await runEndError(e, { bin: cmd.config.bin, ledgerDir, defaultLedger, runDir, http });
+    throw await runEndError(e, { bin: cmd.config.bin, ledgerDir, defaultLedger, runDir, http, goOnWith });
   }
   display.finish(true);
   process.exitCode = reportPlan(cmd, result, { ledgerDir, defaultLedger, waited: flags.wait.milliseconds > 0 });

@@ -28,6 +28,8 @@ export type RunErrorContext = {
   runDir?: string;
   /** the org, to read its limits when an allocation is used up */
   http?: OrgHttp;
+  /** the run to go on with when it is not the run of runDir (a plan, whose step's run ended) */
+  goOnWith?: string;
 };
 
 /** The data an error that ends a started run carries under --json. */
@@ -111,7 +113,7 @@ export async function runEndError(e: unknown, ctx: RunErrorContext): Promise<Err
     return loadErrorToSfError(e, ctx);
   }
   const runDir = ctx.runDir;
-  const action = resumeCommand(ctx.bin, state.spec.runId, ctx);
+  const action = resumeCommand(ctx.bin, ctx.goOnWith ?? state.spec.runId, ctx);
   if (!endsRunHere(e)) {
     // An error with its own message and actions (a job gone, a batch no one recorded…) keeps them,
     // and names the run and what the org has of it; resuming is its next step only once those

@@ -28,15 +28,17 @@ export const OPPORTUNITY_SEED: EmulatorOptions['seed'] = {
  * Account.External_Id__c) into `dir`, and plan.yaml; `badAccounts` are the account numbers whose Name
  * is left blank (rejected by the checks: a planted failed parent).
  */
-export function writePlanFiles(dir: string, opts: { accounts: number; contactsPer: number; oppsPer: number; badAccounts?: number[]; extra?: string }): { plan: string; rows: number } {
+export function writePlanFiles(dir: string, opts: { accounts: number; contactsPer: number; oppsPer: number; badAccounts?: number[]; extra?: string; prefix?: string }): { plan: string; rows: number } {
   const bad = new Set(opts.badAccounts ?? []);
+  /** before every external ID, so that plans in one org do not share records */
+  const p = opts.prefix ?? '';
   const a = ['Name,External_Id__c'];
   const c = ['LastName,External_Id__c,Account.External_Id__c'];
   const o = ['Name,StageName,CloseDate,External_Id__c,Account.External_Id__c'];
   for (let i = 1; i <= opts.accounts; i++) {
-    a.push(`${bad.has(i) ? '' : `Acct ${i}`},A-${i}`);
-    for (let j = 1; j <= opts.contactsPer; j++) c.push(`Contact ${i}-${j},C-${i}-${j},A-${i}`);
-    for (let j = 1; j <= opts.oppsPer; j++) o.push(`Opp ${i}-${j},Prospecting,2026-12-31,O-${i}-${j},A-${i}`);
+    a.push(`${bad.has(i) ? '' : `Acct ${i}`},${p}A-${i}`);
+    for (let j = 1; j <= opts.contactsPer; j++) c.push(`Contact ${i}-${j},${p}C-${i}-${j},${p}A-${i}`);
+    for (let j = 1; j <= opts.oppsPer; j++) o.push(`Opp ${i}-${j},Prospecting,2026-12-31,${p}O-${i}-${j},${p}A-${i}`);
   }
   writeFileSync(join(dir, 'accounts.csv'), a.join('\n') + '\n');
   writeFileSync(join(dir, 'contacts.csv'), c.join('\n') + '\n');

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages, Org } from '@salesforce/core';
 import { BulkV2 } from '../../core/bulk/bulkV2.js';
@@ -13,7 +13,7 @@ import { JobsReconcileOutput, printReconcile, reconcileMarkdown, ReconcileOutput
 import { loadErrorToSfError } from '../../ux/loadReport.js';
 import { runEndError } from '../../ux/runEndError.js';
 import type { OrgHttp } from '../../core/http/orgHttp.js';
-import { runFolder } from '../../ux/runFolder.js';
+import { runOrPlanFolder } from '../../ux/runFolder.js';
 import { partialExitCodesSection } from '../../ux/exitCodes.js';
 import { FixedFileError } from '../../core/attempts/fixedFile.js';
 import { resend, ResendOutcome } from '../../core/reconcile/resend.js';
@@ -77,11 +77,9 @@ export default class BulkopsReconcile extends SfCommand<BulkopsReconcileResult> 
         result = await stop.within(this.reconcileJobs(flags['job-id'], flags));
       } else {
         const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
-        // A plan's run: each step's counts; --retry sends the rows skipped for a parent that loaded since.
-        if (flags['run-id'] && isPlanRun(join(ledgerDir, flags['run-id']))) {
-          return await goOnWithPlan(this, join(ledgerDir, flags['run-id']), { ...flags, stop }, flags.retry ? 'retry' : 'reconcile');
-        }
-        const runDir = runFolder(messages, ledgerDir, flags);
+        const runDir = runOrPlanFolder(messages, ledgerDir, flags);
+        // A plan's run (--latest names the plan of its latest step): each step's counts; --retry sends the rows skipped for a parent that loaded since.
+        if (isPlanRun(runDir)) return await goOnWithPlan(this, runDir, { ...flags, stop }, flags.retry ? 'retry' : 'reconcile');
         run = { runDir, ledgerDir };
         try {
           const sent = sends ? await stop.within(this.resend(runDir, flags, stop)) : undefined;

@@ -63,13 +63,14 @@ export default class BulkopsResume extends SfCommand<BulkopsResumeResult> {
   private async resume(stop: SignalStop): Promise<BulkopsResumeResult> {
     const { flags } = await this.parse(BulkopsResume);
     const ledgerDir = resolve(flags['ledger-dir'] ?? defaultLedgerDir());
-    // A plan's run: its steps in order, the one under way resumed through its own run.
-    if (flags['run-id'] && isPlanRun(join(ledgerDir, flags['run-id']))) return goOnWithPlan(this, join(ledgerDir, flags['run-id']), { ...flags, stop }, 'resume');
+    const target = flags['run-id'] ? join(ledgerDir, flags['run-id']) : runFolder(messages, ledgerDir, flags);
+    // A plan's run (--latest names the plan of its latest step): its steps in order, the one under way resumed through its own run.
+    if (isPlanRun(target)) return goOnWithPlan(this, target, { ...flags, stop }, 'resume');
     // An export run goes on with the export command (its result is an export's, not a load's).
-    if (flags['run-id'] && isExportRun(join(ledgerDir, flags['run-id']))) {
+    if (flags['run-id'] && isExportRun(target)) {
       throw messages.createError('error.ExportRun', [flags['run-id']], [`${this.config.bin} bulkops export --resume ${flags['run-id']}${flags['ledger-dir'] ? ` --ledger-dir "${ledgerDir}"` : ''}`]);
     }
-    const runDir = runFolder(messages, ledgerDir, flags);
+    const runDir = flags['run-id'] ? runFolder(messages, ledgerDir, flags) : target;
     // A record torn by a crash mid-write is ignored here; the engine cuts it off once it holds the run's lock.
     const state = replay(Ledger.read(runDir));
     const org = flags['target-org'] ?? (await Org.create({ aliasOrUsername: state.spec.org.username }));

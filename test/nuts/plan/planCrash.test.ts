@@ -4,7 +4,7 @@
  * every row lands once, with its parent; a planted failed parent's children are skipped and listed,
  * and load once the parent is fixed through a reconcile round.
  */
-import { readdirSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Emulator } from '../../helpers/emulator.js';
@@ -58,9 +58,11 @@ describe('sf bulkops load --plan: 50,000 rows, killed with -9 at several points'
     // Resumed through the plan's run ID, and killed again: mid-step, before a step's run, mid-step.
     const resume = ['bulkops', 'resume', '--run-id', planRunId, ...common];
     await killedAt(resume, 'mid-upload:2'); // in the middle of the contacts' step
-    await killedAt(resume, 'plan-before-step:3'); // the opportunities' run named, not begun
+    // A pipeline's retry step, `resume --latest`, goes on with the plan, not only its latest step.
+    const latest = ['bulkops', 'resume', '--latest', ...common];
+    await killedAt(latest, 'plan-before-step:3'); // the opportunities' run named, not begun
     await killedAt(resume, 'after-close:1'); // in the middle of the opportunities' step
-    const done = await sf.run([...resume, '--json']);
+    const done = await sf.run([...latest, '--json']);
     expect(done.code, done.stderr).to.equal(68);
     const result = done.json?.result as PlanJson;
     expect(schemaErrors('bulkops-resume.json', result)).to.deep.equal([]);
@@ -103,5 +105,36 @@ describe('sf bulkops load --plan: 50,000 rows, killed with -9 at several points'
     expect([...emu.store.all('Contact')]).to.have.length(25_000);
     expect([...emu.store.all('Opportunity')]).to.have.length(20_000);
     expect(byAccount('Contact').get(accountId.get('A-4321') ?? [...emu.store.all('Account')].find((a) => a.External_Id__c === 'A-4321')!.Id as string)).to.equal(5);
+  });
+
+  it('a signal during a step: the command to go on with is the plan\'s, and it loads the steps after it too', async () => {
+    const home = join(sf.home, 'signal');
+    mkdirSync(home, { recursive: true });
+    const { plan } = writePlanFiles(home, { accounts: 40, contactsPer: 2, oppsPer: 1, badAccounts: [], prefix: 'SIG' });
+    const ledger = join(home, 'runs');
+    const creations = emu.requests.filter((e) => e.method === 'POST' && e.path.endsWith('/jobs/ingest')).length;
+    let held = false;
+    emu.holdRequest = (entry): Promise<void> | undefined => {
+      // The contacts' step's job creation: the accounts' step is done by then.
+      if (held || entry.method !== 'POST' || !entry.path.endsWith('/jobs/ingest') || emu.requests.filter((e) => e.method === 'POST' && e.path.endsWith('/jobs/ingest')).length !== creations + 2) return undefined;
+      held = true;
+      child.child.kill('SIGTERM');
+      return child.waitFor(/Stopping/, 'stderr').catch(() => undefined);
+    };
+    const child = sf.start(['bulkops', 'load', '--plan', plan, '--target-org', 'emu', '--ledger-dir', ledger, '--results-dir', join(home, 'results')]);
+    const r = await child.done;
+    emu.holdRequest = undefined;
+    expect(r.code, r.stdout + r.stderr).to.equal(143);
+    const planRunId = readdirSync(ledger).find((d) => existsSync(join(ledger, d, 'plan.jsonl')))!;
+    const goOn = /bulkops resume --run-id (\S+)/.exec(r.stderr)?.[1];
+    expect(goOn, r.stderr).to.equal(planRunId);
+    const resumed = await sf.run(['bulkops', 'resume', '--run-id', goOn!, '--target-org', 'emu', '--ledger-dir', ledger, '--json']);
+    expect(resumed.code, resumed.stderr).to.equal(0);
+    const result = resumed.json?.result as PlanJson;
+    expect(result.steps.map((s) => [s.name, s.status, s.successful])).to.deep.equal([
+      ['accounts', 'Completed', 40],
+      ['contacts', 'Completed', 80],
+      ['opportunities', 'Completed', 40],
+    ]);
   });
 });
