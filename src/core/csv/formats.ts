@@ -139,8 +139,13 @@ export function convertDateTime(format: DateFormat, zone: string, v: string): { 
 
 /** A number with `decimal` as its decimal separator (spaces and the other separator taken as grouping), with a `.` point. */
 export function convertDecimal(decimal: string, v: string): { value: string } | { reason: string } {
-  const group = decimal === ',' ? /[.\s\u00a0\u202f']/g : /[,\s\u00a0\u202f']/g;
-  const plain = v.replace(group, '').replace(decimal, '.');
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)$/.test(plain)) return { reason: csvMessages.getMessage('format.notNumber', [decimal]) };
+  // Grouping marks only between groups of three digits before the decimal separator ("1.234.567,5"
+  // with ","; "1,234.5" with "."), one kind in a value: "1.5" with "," is refused, never read as 15.
+  const group = decimal === ',' ? "[.\\s\\u00a0\\u202f']" : "[,\\s\\u00a0\\u202f']";
+  const sep = decimal === ',' ? ',' : '\\.';
+  const shape = new RegExp(`^[-+]?(?:\\d{1,3}(${group})\\d{3}(?:\\1\\d{3})*|\\d+)?(?:${sep}\\d+)?$`);
+  const m = shape.exec(v);
+  if (!m || !/\d/.test(v)) return { reason: csvMessages.getMessage('format.notNumber', [decimal]) };
+  const plain = (m[1] ? v.split(m[1]).join('') : v).replace(decimal, '.');
   return { value: plain };
 }

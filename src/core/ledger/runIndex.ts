@@ -37,10 +37,11 @@ export function latestRun(ledgerDir: string): RunEntry | undefined {
 /**
  * An earlier run of the same file, org, object and operation that created at least one job, or
  * that claimed the file before its split (an insert under way, or stopped before its first job:
- * resume goes on with it) and was not refused.
+ * resume goes on with it) and was not refused. Of several, the one that finished (it loaded the
+ * file), else the latest: a run killed before it loaded anything is not named when another loaded it.
  */
 export function findSameLoad(ledgerDir: string, spec: { orgId: string; object: string; operation: string; fileSha256: string; runId: string }): RunEntry | undefined {
-  return listRuns(ledgerDir).find(
+  const same = listRuns(ledgerDir).filter(
     (r) =>
       r.runId !== spec.runId &&
       r.state.spec.org.orgId === spec.orgId &&
@@ -49,4 +50,5 @@ export function findSameLoad(ledgerDir: string, spec: { orgId: string; object: s
       r.state.fileSha256 === spec.fileSha256 &&
       (r.state.chunks.some((c) => c.creatingAt !== undefined) || (r.state.fingerprinted === true && !r.state.abandoned))
   );
+  return same.find((r) => r.state.done) ?? same.sort((a, b) => a.state.startedAt.localeCompare(b.state.startedAt)).at(-1);
 }

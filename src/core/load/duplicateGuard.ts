@@ -63,7 +63,10 @@ export async function claimInput(ctx: LoadContext, ledger: Ledger, runDir: strin
     await claim.acquireWaiting({ sleep: ctx.sleep, now: ctx.now, pollMs: 25, maxWaitMs: CLAIM_WAIT_MS });
   } catch (e) {
     // Held all that time (a process stopped while it held it, not yet dead): refused, naming it.
-    if (e instanceof LockHeldError) throw new DuplicateRunError(e.owner.purpose?.replace(/^claim /, '') ?? '?', dirname(runDir), e.owner);
+    if (e instanceof LockHeldError) {
+      const other = e.owner.purpose?.replace(/^claim /, '') ?? '?';
+      throw new DuplicateRunError(other, join(dirname(runDir), other), e.owner);
+    }
     throw e;
   }
   try {

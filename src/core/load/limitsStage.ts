@@ -15,6 +15,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { CHUNK_ROWS } from '../bulk/types.js';
 import type { OrgLimit } from '../http/orgLimits.js';
 import type { LoadEvent, LoadRequest } from '../run/types.js';
+import { V1_MAX_BATCH_BYTES } from '../runner/v1Jobs.js';
 import { partBytes } from './runSpec.js';
 
 /** Bulk API 2.0 ingest: records a day (the limits cheatsheet's current number). */
@@ -40,8 +41,10 @@ export async function needOf(req: LoadRequest): Promise<LimitsNeed> {
   const bytes = req.files.reduce((n, f) => n + statSync(f).size, 0);
   const parts = Math.max(1, Math.ceil(bytes / partBytes(req)));
   const perBatch = req.v1 ? req.v1.batchRows : req.chunkRows ?? CHUNK_ROWS;
-  // Each part's last chunk (or batch) may be short: one more batch a part at most.
-  return { rows, batches: rows === 0 ? 0 : Math.ceil(rows / perBatch) + parts - 1 };
+  // Each part's last chunk (or batch) may be short: one more batch a part at most. A V1 batch also
+  // ends at 10,000,000 bytes (V1_MAX_BATCH_BYTES): each such cut adds one batch at most.
+  const bySize = req.v1 ? Math.ceil(bytes / V1_MAX_BATCH_BYTES) : 0;
+  return { rows, batches: rows === 0 ? 0 : Math.ceil(rows / perBatch) + bySize + parts - 1 };
 }
 
 /**
