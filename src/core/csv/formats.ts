@@ -37,6 +37,8 @@ export function parseFormat(pattern: string): DateFormat {
       i++;
     }
   }
+  // A two-digit year is a guess of the century (85: 1985 or 2085?): refused, never guessed.
+  if (parts.some((p) => 'token' in p && p.token === 'yy')) throw new FormatError(csvMessages.getMessage('format.twoDigitYear', [pattern]));
   if (!parts.some((p) => 'token' in p && p.token.startsWith('y')) || !parts.some((p) => 'token' in p && p.token.startsWith('M')) || !parts.some((p) => 'token' in p && p.token.startsWith('d'))) {
     throw new FormatError(csvMessages.getMessage('format.incomplete', [pattern]));
   }
@@ -55,7 +57,7 @@ export function checkTimeZone(zone: string): void {
 type Fields = { y: number; mo: number; d: number; h: number; mi: number; s: number; ms: number };
 
 const SET: Record<string, (f: Fields, n: number, token: string) => void> = {
-  y: (f, n, token) => (f.y = token === 'yy' ? 2000 + n : n),
+  y: (f, n) => (f.y = n),
   M: (f, n) => (f.mo = n),
   d: (f, n) => (f.d = n),
   H: (f, n) => (f.h = n),

@@ -3,7 +3,7 @@
  * groups of three digits, before the decimal separator); anything else is refused, never guessed.
  */
 import { expect } from 'chai';
-import { convertDecimal } from '../../../../src/core/csv/formats.js';
+import { convertDecimal, FormatError, parseFormat } from '../../../../src/core/csv/formats.js';
 
 describe('convertDecimal', () => {
   const value = (sep: string, v: string): string | undefined => {
@@ -28,5 +28,12 @@ describe('convertDecimal', () => {
     expect(value('.', '1,234.5')).to.equal('1234.5');
     expect(value('.', '1.5')).to.equal('1.5');
     for (const v of ['1,5', '1,50', '1.2.3']) expect(value('.', v), v).to.equal(undefined);
+  });
+});
+
+describe('parseFormat', () => {
+  it('refuses a two-digit year (its century would be a guess)', () => {
+    expect(() => parseFormat('dd/MM/yy')).to.throw(FormatError, /two-digit year/);
+    expect(parseFormat('dd/MM/yyyy').parts.map((p) => ('token' in p ? p.token : p.text))).to.deep.equal(['dd', '/', 'MM', '/', 'yyyy']);
   });
 });
