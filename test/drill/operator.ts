@@ -3,7 +3,7 @@
  * environment, as examples/github-actions/monitor.yml sets them), the weekly `jobs --save`, the
  * audit, and the operator who follows each alert's command and fixes the data it names.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { SfHome, SfRun } from '../helpers/sf.js';
@@ -59,11 +59,10 @@ async function load(p: Pipeline, object: string, csv: string): Promise<void> {
 
 const quote = (v: string): string => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
-/** Every failed row a reconcile folder lists (its rows.csv, or the files per failure group). */
+/** The rows of a reconcile folder that did not succeed (failed, or never processed). */
 function failedRows(dir: string): Array<Record<string, string>> {
-  const files = existsSync(join(dir, 'rows.csv')) ? ['rows.csv'] : readdirSync(dir).filter((f) => f.endsWith('.csv') && f !== 'retry.csv');
-  const read = (f: string): Array<Record<string, string>> => parse(readFileSync(join(dir, f)), { columns: true, skip_empty_lines: true });
-  return files.flatMap(read);
+  const rows: Array<Record<string, string>> = parse(readFileSync(join(dir, 'rows.csv')), { columns: true, skip_empty_lines: true });
+  return rows.filter((r) => r.sf__State !== 'succeeded');
 }
 
 /**

@@ -61,18 +61,17 @@ export async function plant(org: DrillOrg, ledger: Ledger, name: string, day: nu
       return [(await rawJob(emu, SOURCES.crm.username, { object: 'Contact', operation: 'insert', csv })).id];
     }
     case 'lock storm on a skewed parent': {
-      // Two erp jobs at once, every contact under one Account: their chunks wait on its lock and time out.
-      const saved = emu.settings.lockTimeoutMs;
-      emu.updateSettings({ lockTimeoutMs: 50 });
-      const batch = (n: number): string[] => Array.from({ length: 400 }, (_, i) => `lock-d${day}-${n}-${i}@drill.emu`);
-      const jobs = await Promise.all(
-        [1, 2].map((n) => {
-          for (const key of batch(n)) ledger.intended.push({ object: 'Contact', key });
-          return rawJob(emu, SOURCES.erp.username, { object: 'Contact', operation: 'insert', csv: contactCsv(batch(n), (i) => `Lock ${i}`, org.skewedParent) });
-        })
-      );
-      emu.updateSettings({ lockTimeoutMs: saved });
-      return jobs.map((j) => j.id);
+      // An erp job of 800 contacts, every one under one Account: the org splits it into chunks that run
+      // in parallel, each holding the parent's lock until it ends; the others wait and time out.
+      const saved = { lockTimeoutMs: emu.settings.lockTimeoutMs, chunkSize: emu.settings.chunkSize };
+      emu.updateSettings({ lockTimeoutMs: 50, chunkSize: 100 });
+      const keys = Array.from({ length: 800 }, (_, i) => `lock-d${day}-${i}@drill.emu`);
+      for (const key of keys) ledger.intended.push({ object: 'Contact', key });
+      try {
+        return [(await rawJob(emu, SOURCES.erp.username, { object: 'Contact', operation: 'insert', csv: contactCsv(keys, (i) => `Lock ${i}`, org.skewedParent) })).id];
+      } finally {
+        emu.updateSettings(saved);
+      }
     }
     case 'forgotten integration appears':
       return [(await forgottenDaily(org, ledger, day)).id];

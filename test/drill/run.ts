@@ -143,7 +143,8 @@ export async function runDrill(opts: DrillOptions): Promise<Scorecard> {
     await receiver.stop();
     await org.emu.stop();
     sf.dispose();
-    rmSync(work, { recursive: true, force: true });
+    if (process.env.DRILL_KEEP === '1') process.stderr.write(`work folder kept: ${work}\n`);
+    else rmSync(work, { recursive: true, force: true });
   }
 }
 
