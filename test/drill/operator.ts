@@ -33,8 +33,8 @@ export async function jobsSave(p: Pipeline): Promise<void> {
   if (r.code !== 0) throw new Error(`jobs --save exited ${r.code}: ${r.json?.message ?? r.stderr}`);
 }
 
-export type AuditFinding = { kind: string; severity: string; integration?: string; user?: string; message?: string };
-export type AuditReport = { findings: AuditFinding[]; integrations: Array<{ name: string; owner?: { team?: string; contact?: string } }> };
+export type AuditFinding = { kind: string; severity: string; integration?: string; user?: string; jobIds?: string[]; days?: number; message?: string };
+export type AuditReport = { jobs: number; findings: AuditFinding[]; integrations: Array<{ name: string; owner?: { team?: string; contact?: string } }> };
 
 export async function audit(p: Pipeline, since: string): Promise<AuditReport> {
   const r = await sf(p, ['bulkops', 'audit', '--target-org', 'emu', '--inventory', p.inventory, '--since', since, '--json']);

@@ -13,7 +13,7 @@ import { SfHome } from '../helpers/sf.js';
 import { WebhookReceiver } from '../helpers/webhookReceiver.js';
 import type { Problem } from '../../src/core/monitor/problems.js';
 import { crmDaily, erpDaily, newLedger } from './integrations.js';
-import { addEntry, audit, type AuditReport, ensureDir, follow, HOOK_PATH, jobsSave, monitor, type Pipeline } from './operator.js';
+import { addEntry, audit, type AuditFinding, type AuditReport, ensureDir, follow, HOOK_PATH, jobsSave, monitor, type Pipeline } from './operator.js';
 import { ADMIN, DAY, moveTo, SOURCES, startDrillOrg } from './org.js';
 import { forgottenDaily, gapStart, plannedProblems, plant, type Planted } from './problems.js';
 import { goalsMet, rowScores, type Scorecard, scoreProblem } from './scorecard.js';
@@ -71,6 +71,11 @@ export async function runDrill(opts: DrillOptions): Promise<Scorecard> {
     const p: Pipeline = { sf, receiver, work, historyDir: ensureDir(join(work, 'history')), inventory: join(work, 'bulkops-inventory.yaml'), log: [] };
     writeFileSync(p.inventory, inventoryText(org.day0));
     const ledger = newLedger();
+    // Every Bulk API 2.0 ingest job the org creates, whoever sends it: what a complete history holds.
+    let jobsCreated = 0;
+    org.emu.onRequest = (e): void => {
+      if (e.method === 'POST' && /\/jobs\/ingest\/?$/.test(e.path) && e.status < 300) jobsCreated++;
+    };
     const planted = plannedProblems(opts.days);
     const firstReport = new Map<string, number>();
     const gap = gapStart(opts.days);
@@ -117,7 +122,8 @@ export async function runDrill(opts: DrillOptions): Promise<Scorecard> {
     const auditAt = org.emu.clock.now();
     for (const x of planted.filter((y) => y.detector.by === 'audit')) {
       const d = x.detector;
-      if (x.name !== opts.dropDetection && first.findings.some((f) => f.kind === d.kind && (d.by !== 'audit' || !d.integration || f.integration === d.integration))) firstReport.set(x.name, auditAt);
+      const names = (f: AuditFinding): boolean => (f.jobIds ?? []).some((id) => x.jobIds.some((j) => j.slice(0, 15) === id.slice(0, 15))) || (d.by === 'audit' && f.integration === d.integration);
+      if (x.name !== opts.dropDetection && first.findings.some((f) => f.kind === d.kind && names(f))) firstReport.set(x.name, auditAt);
     }
     await applyDraft(p, first);
     const final: AuditReport = await audit(p, since);
@@ -126,7 +132,16 @@ export async function runDrill(opts: DrillOptions): Promise<Scorecard> {
     const hooks = receiver.delivered(HOOK_PATH).map((r) => JSON.parse(r.body) as { problems: Problem[] });
     const alertsAbout = (x: Planted): number => hooks.filter((h) => h.problems.some((problem) => matches(x, problem))).length;
     const rows = rowScores(org.emu, ledger.intended);
+    // The week without history: the audit should count every job the org ran, or say which days it lacks.
+    const historyGap = {
+      fromDay: gap,
+      toDay: Math.min(gap + 6, opts.days - 1),
+      jobsRun: jobsCreated,
+      jobsInAudit: first.jobs,
+      coverageGapDays: first.findings.filter((f) => f.kind === 'coverage-gap').reduce((n, f) => n + (f.days ?? 0), 0),
+    };
     const card = {
+      historyGap,
       days: opts.days,
       problems: planted.map((x) => scoreProblem(x, firstReport.get(x.name), x.detector.by === 'monitor' ? alertsAbout(x) : 0)),
       failedRowsNotReconciled: rows.missing,

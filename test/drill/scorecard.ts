@@ -20,8 +20,12 @@ export type ProblemScore = {
   withinADay: boolean;
 };
 
+/** The week the pipeline did not run: the jobs the org ran against those the audit counts, and the days it says it lacks. */
+export type HistoryGap = { fromDay: number; toDay: number; jobsRun: number; jobsInAudit: number; coverageGapDays: number };
+
 export type Scorecard = {
   days: number;
+  historyGap: HistoryGap;
   problems: ProblemScore[];
   failedRowsNotReconciled: number;
   duplicateRecords: number;
@@ -63,8 +67,11 @@ export function rowScores(emu: Emulator, intended: Intended[]): { missing: numbe
   return { missing, duplicates };
 }
 
+/** The gap week is survived when the audit still counts every job, or names the days it lacks. */
+export const historyKept = (g: HistoryGap): boolean => g.jobsInAudit >= g.jobsRun || g.coverageGapDays > 0;
+
 export function goalsMet(s: Omit<Scorecard, 'goalsMet'>): boolean {
-  return s.problems.every((p) => p.withinADay && (p.detector.startsWith('audit') || p.alerts === 1)) && s.failedRowsNotReconciled === 0 && s.duplicateRecords === 0 && s.unknownSourcesWithoutOwner === 0;
+  return s.problems.every((p) => p.withinADay && (p.detector.startsWith('audit') || p.alerts === 1)) && s.failedRowsNotReconciled === 0 && s.duplicateRecords === 0 && s.unknownSourcesWithoutOwner === 0 && historyKept(s.historyGap);
 }
 
 export function printScorecard(s: Scorecard): string {
@@ -75,6 +82,7 @@ export function printScorecard(s: Scorecard): string {
     '|---|---|---|---|---|---|',
     ...s.problems.map((p) => `| ${p.name} | ${p.day} | ${p.detector} | ${p.hoursToReport === undefined ? 'never' : `${p.hoursToReport} h`} | ${p.alerts} | ${p.withinADay ? 'yes' : 'NO'} |`),
     '',
+    `week without history saved (days ${s.historyGap.fromDay}-${s.historyGap.toDay}): the audit counts ${s.historyGap.jobsInAudit} of the ${s.historyGap.jobsRun} jobs the org ran, ${s.historyGap.coverageGapDays} days reported as a coverage gap (${historyKept(s.historyGap) ? 'kept' : 'LOST'})`,
     `failed rows not reconciled: ${s.failedRowsNotReconciled} (goal 0)`,
     `duplicate records: ${s.duplicateRecords} (goal 0)`,
     `unknown sources without an owner after the audit: ${s.unknownSourcesWithoutOwner} (goal 0)`,
