@@ -29,8 +29,8 @@ export function plannedProblems(days: number): Planted[] {
     p('lock storm on a skewed parent', 0.26, { by: 'monitor', kind: 'failure-rate' }),
     p('forgotten integration appears', 28 / 90, { by: 'monitor', kind: 'unknown-source' }),
     p('Batch Apex job fails', 0.4, { by: 'monitor', kind: 'apex-failed' }),
-    p('undeclared hardDelete', 0.5, { by: 'audit', kind: 'undeclared-operation', integration: SOURCES.crm.key }),
-    p('retired integration still runs', 0.55, { by: 'audit', kind: 'retired-active', integration: SOURCES.legacy.key }),
+    p('undeclared hardDelete', 0.5, { by: 'monitor', kind: 'undeclared-operation' }),
+    p('retired integration still runs', 0.55, { by: 'monitor', kind: 'retired-active' }),
   ];
 }
 
