@@ -15,6 +15,8 @@ export type Planted = {
   detector: Detector;
   /** the jobs that make the problem (filled in when planted) */
   jobIds: string[];
+  /** the audit finding that should name it too, at the end of the period */
+  auditKind?: string;
   /** simulated ms it happened */
   at?: number;
 };
@@ -22,15 +24,15 @@ export type Planted = {
 /** The days of the plan for a run of `days` days (the issue's quarter: week 5 is day 28 of 90). */
 export function plannedProblems(days: number): Planted[] {
   const at = (fraction: number): number => Math.max(1, Math.round(days * fraction));
-  const p = (name: string, fraction: number, detector: Detector): Planted => ({ name, day: at(fraction), detector, jobIds: [] });
+  const p = (name: string, fraction: number, detector: Detector, auditKind?: string): Planted => ({ name, day: at(fraction), detector, jobIds: [], ...(auditKind ? { auditKind } : {}) });
   return [
-    p('job fails outright', 0.08, { by: 'monitor', kind: 'failed' }),
+    p('job fails outright', 0.08, { by: 'monitor', kind: 'failed' }, 'failing'),
     p('high failure rate', 0.18, { by: 'monitor', kind: 'failure-rate' }),
     p('lock storm on a skewed parent', 0.26, { by: 'monitor', kind: 'failure-rate' }),
     p('forgotten integration appears', 28 / 90, { by: 'monitor', kind: 'unknown-source' }),
     p('Batch Apex job fails', 0.4, { by: 'monitor', kind: 'apex-failed' }),
-    p('undeclared hardDelete', 0.5, { by: 'monitor', kind: 'undeclared-operation' }),
-    p('retired integration still runs', 0.55, { by: 'monitor', kind: 'retired-active' }),
+    p('undeclared hardDelete', 0.5, { by: 'monitor', kind: 'undeclared-operation' }, 'undeclared-operation'),
+    p('retired integration still runs', 0.55, { by: 'monitor', kind: 'retired-active' }, 'retired-active'),
   ];
 }
 

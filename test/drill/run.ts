@@ -125,6 +125,8 @@ export async function runDrill(opts: DrillOptions): Promise<Scorecard> {
       const names = (f: AuditFinding): boolean => (f.jobIds ?? []).some((id) => x.jobIds.some((j) => j.slice(0, 15) === id.slice(0, 15))) || (d.by === 'audit' && f.integration === d.integration);
       if (x.name !== opts.dropDetection && first.findings.some((f) => f.kind === d.kind && names(f))) firstReport.set(x.name, auditAt);
     }
+    // The audit sees the jobs the monitor alerted on: the findings that name a planted problem's jobs.
+    const inAudit = new Set(planted.filter((x) => x.auditKind && first.findings.some((f) => f.kind === x.auditKind && (f.jobIds ?? []).some((id) => x.jobIds.some((j) => j.slice(0, 15) === id.slice(0, 15))))).map((x) => x.name));
     await applyDraft(p, first);
     const final: AuditReport = await audit(p, since);
     const unowned = final.findings.filter((f) => f.kind === 'orphan' || f.kind === 'no-owner').length;
@@ -143,7 +145,7 @@ export async function runDrill(opts: DrillOptions): Promise<Scorecard> {
     const card = {
       historyGap,
       days: opts.days,
-      problems: planted.map((x) => scoreProblem(x, firstReport.get(x.name), x.detector.by === 'monitor' ? alertsAbout(x) : 0)),
+      problems: planted.map((x) => ({ ...scoreProblem(x, firstReport.get(x.name), x.detector.by === 'monitor' ? alertsAbout(x) : 0), ...(x.auditKind ? { inAudit: inAudit.has(x.name) } : {}) })),
       failedRowsNotReconciled: rows.missing,
       duplicateRecords: rows.duplicates,
       unknownSourcesWithoutOwner: unowned,

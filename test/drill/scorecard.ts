@@ -18,6 +18,8 @@ export type ProblemScore = {
   hoursToReport?: number;
   alerts: number;
   withinADay: boolean;
+  /** whether the end-of-period audit names the problem's jobs too (for the problems it has a finding for) */
+  inAudit?: boolean;
 };
 
 /** The week the pipeline did not run: the jobs the org ran against those the audit counts, and the days it says it lacks. */
@@ -78,9 +80,9 @@ export function printScorecard(s: Scorecard): string {
   const lines = [
     `Operations drill: ${s.days} simulated days, ${s.sfRuns} sf runs, ${s.wallSeconds} s`,
     '',
-    '| planted problem | day | reported by | first report after | alerts | within a day |',
-    '|---|---|---|---|---|---|',
-    ...s.problems.map((p) => `| ${p.name} | ${p.day} | ${p.detector} | ${p.hoursToReport === undefined ? 'never' : `${p.hoursToReport} h`} | ${p.alerts} | ${p.withinADay ? 'yes' : 'NO'} |`),
+    '| planted problem | day | reported by | first report after | alerts | within a day | audit names its jobs |',
+    '|---|---|---|---|---|---|---|',
+    ...s.problems.map((p) => `| ${p.name} | ${p.day} | ${p.detector} | ${p.hoursToReport === undefined ? 'never' : `${p.hoursToReport} h`} | ${p.alerts} | ${p.withinADay ? 'yes' : 'NO'} | ${p.inAudit === undefined ? '' : p.inAudit ? 'yes' : 'NO'} |`),
     '',
     `week without history saved (days ${s.historyGap.fromDay}-${s.historyGap.toDay}): the audit counts ${s.historyGap.jobsInAudit} of the ${s.historyGap.jobsRun} jobs the org ran, ${s.historyGap.coverageGapDays} days reported as a coverage gap (${historyKept(s.historyGap) ? 'kept' : 'LOST'})`,
     `failed rows not reconciled: ${s.failedRowsNotReconciled} (goal 0)`,

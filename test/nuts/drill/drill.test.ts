@@ -25,6 +25,7 @@ describe('the operations drill (small)', function () {
       expect(p.reported, `${p.name} reported`).to.be.a('string');
       expect(p.withinADay, `${p.name} within a day`).to.equal(true);
       expect(p.alerts, `${p.name} alerts`).to.equal(1);
+      if (p.inAudit !== undefined) expect(p.inAudit, `${p.name}: the audit names its jobs`).to.equal(true);
     }
   });
 
