@@ -117,7 +117,7 @@ async function monitorLocked(http: OrgHttp, retry: Retrier, store: MonitorStore,
     const found = opts.inventory && username ? attribute(opts.inventory, { username }, a.createdDate.slice(0, 10)) : {};
     return { ...a, ...(found.integration ? { integration: found.integration.name } : {}) };
   });
-  const fresh = [...jobProblems(reviewed, opts.thresholds, cmd), ...apexProblems(apex, users, cmd)].filter((p) => !state.reported[p.key]);
+  const fresh = [...jobProblems(reviewed, opts.thresholds, cmd, opts.inventory), ...apexProblems(apex, users, cmd)].filter((p) => !state.reported[p.key]);
   await addFirstErrors(http, fresh);
 
   const ctx = { orgId: up.orgId, org: identity.username, since: new Date(from).toISOString(), until: new Date(now).toISOString() };

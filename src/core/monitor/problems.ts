@@ -2,7 +2,9 @@
  * What `sf bulkops monitor` alerts on, without the org: among the jobs that changed since the last
  * check (each already reviewed against the job history and, with an inventory, attributed), the
  * bulk jobs that Failed or were Aborted, that failed too many records, that run too long, that
- * come from a source the inventory does not know, and the async Apex jobs that Failed or finished
+ * come from a source the inventory does not know, that their integration's entry does not allow
+ * (an object or operation outside `allowed`, or any job of a `retired` entry: the audit's
+ * undeclared-operation and retired-active, found the day they run), and the async Apex jobs that Failed or finished
  * with errors. Each problem has a key (its kind and the job's 15-character Id) that never changes,
  * so the state of what was alerted can say "already sent" run after run.
  */
@@ -10,8 +12,9 @@ import type { AsyncApexJob } from '../audit/findings.js';
 import { dropUndefined } from '../jobs/orgJobs.js';
 import type { ReviewedJob } from '../jobs/review.js';
 import { FINISHED_STATES, JobApi, id15 } from '../jobs/types.js';
+import type { Inventory } from '../inventory/schema.js';
 
-export const PROBLEM_KINDS = ['failed', 'aborted', 'failure-rate', 'long-running', 'unknown-source', 'apex-failed'] as const;
+export const PROBLEM_KINDS = ['failed', 'aborted', 'failure-rate', 'long-running', 'unknown-source', 'undeclared-operation', 'retired-active', 'apex-failed'] as const;
 export type ProblemKind = (typeof PROBLEM_KINDS)[number];
 
 export type Problem = {
@@ -65,8 +68,9 @@ const pct = (rate: number): string => `${(rate * 100).toFixed(1)}%`;
 const minutes = (ms: number): string => `${Math.round(ms / 60_000)} min`;
 const isQuery = (j: ReviewedJob): boolean => j.api === 'V2Query' || j.operation === 'query' || j.operation === 'queryAll';
 
-/** The problems of bulk jobs, each job's in the order of PROBLEM_KINDS. */
-export function jobProblems(jobs: ReviewedJob[], t: Thresholds, cmd: CommandContext): Problem[] {
+/** The problems of bulk jobs, each job's in the order of PROBLEM_KINDS; with the inventory, those its entry does not allow. */
+export function jobProblems(jobs: ReviewedJob[], t: Thresholds, cmd: CommandContext, inventory?: Inventory): Problem[] {
+  const entries = new Map((inventory?.integrations ?? []).map((i) => [i.name, i]));
   const out: Problem[] = [];
   for (const j of jobs) {
     const kinds: ProblemKind[] = [];
@@ -77,9 +81,20 @@ export function jobProblems(jobs: ReviewedJob[], t: Thresholds, cmd: CommandCont
     if (FINISHED_STATES.has(j.state) && j.state !== 'Failed' && j.state !== 'Aborted' && !isQuery(j) && overThreshold) kinds.push('failure-rate');
     if (j.signals.includes('long') || (!FINISHED_STATES.has(j.state) && j.durationMs > t.longAfterMs)) kinds.push('long-running');
     if (j.signals.includes('unknown-source')) kinds.push('unknown-source');
+    kinds.push(...entryKinds(j, entries));
     for (const kind of kinds) out.push(jobProblem(j, kind, t, cmd));
   }
   return out;
+}
+
+/** What the job's inventory entry does not allow: an object or operation outside `allowed`, or any job once `retired`. */
+function entryKinds(j: ReviewedJob, entries: Map<string, Inventory['integrations'][number]>): ProblemKind[] {
+  const entry = j.integration === undefined ? undefined : entries.get(j.integration);
+  if (!entry) return [];
+  const kinds: ProblemKind[] = [];
+  if (entry.allowed && !entry.allowed.some((a) => a.object.toLowerCase() === j.object.toLowerCase() && a.operations.some((o) => o === j.operation))) kinds.push('undeclared-operation');
+  if (entry.status === 'retired') kinds.push('retired-active');
+  return kinds;
 }
 
 function jobProblem(j: ReviewedJob, kind: ProblemKind, t: Thresholds, cmd: CommandContext): Problem {
@@ -94,6 +109,8 @@ function jobProblem(j: ReviewedJob, kind: ProblemKind, t: Thresholds, cmd: Comma
     'long-running': () =>
       `Bulk job ${id15(j.id)} (${what}) by ${user} has run ${minutes(j.durationMs)}${j.typicalMs !== undefined && j.signals.includes('long') ? `; its source's jobs usually take ${minutes(j.typicalMs)}` : ` (the threshold is ${minutes(t.longAfterMs)})`}; it is ${j.state}.`,
     'unknown-source': () => `Bulk job ${id15(j.id)} (${what}) was run by ${user}, a source no entry of the inventory names.`,
+    'undeclared-operation': () => `Bulk job ${id15(j.id)} (${what}) by ${user} is not among what the inventory allows ${j.integration ?? 'its integration'}${counts}.`,
+    'retired-active': () => `Bulk job ${id15(j.id)} (${what}) by ${user} belongs to ${j.integration ?? ''}, retired in the inventory${counts}.`,
     'apex-failed': () => '',
   };
   return dropUndefined({
@@ -121,6 +138,8 @@ function jobProblem(j: ReviewedJob, kind: ProblemKind, t: Thresholds, cmd: Comma
 function jobAction(j: ReviewedJob, kind: ProblemKind, cmd: CommandContext): string {
   const org = `--target-org ${cmd.org}`;
   if (kind === 'unknown-source') return `Find its owner and add it to the inventory: ${cmd.bin} bulkops jobs ${org} --user ${j.username ?? j.createdById} --inventory <file>`;
+  if (kind === 'undeclared-operation' || kind === 'retired-active')
+    return `Ask its owner, then stop the source or update its inventory entry: ${cmd.bin} bulkops jobs ${org} --user ${j.username ?? j.createdById} --inventory <file>`;
   if (kind === 'long-running') return `Look at it: ${cmd.bin} bulkops jobs ${org} --state ${j.state} --object ${j.object}`;
   // Per-record results exist for Bulk API 2.0 ingest jobs; the others are looked at in the listing.
   if (j.api === 'V2Ingest' && (j.numberRecordsProcessed ?? 0) > 0) return `Reconcile it: ${cmd.bin} bulkops reconcile --job-id ${j.id} ${org}`;

@@ -22,6 +22,8 @@ const TITLE: Record<ProblemKind, string> = {
   'failure-rate': 'Records failed over the threshold',
   'long-running': 'Running long',
   'unknown-source': 'Unknown source',
+  'undeclared-operation': 'Not allowed by the inventory',
+  'retired-active': 'Retired integration ran',
   'apex-failed': 'Async Apex failed',
 };
 
