@@ -81,25 +81,34 @@ describe('errors that end a read-only command (through the real sf binary)', fun
     expect(json.actions.join('\n')).to.include('Then run the command again');
   });
 
-  it('monitor stopped by SIGINT while it backs off (the job list answered 503): exit 130, no try after the signal, no stack', async () => {
-    emu.addFault({ kind: 'status', status: 503, path: JOB_LIST, count: 100_000 });
-    let lists = 0;
-    let signalledAt = -1;
-    emu.holdRequest = (entry): Promise<void> | undefined => {
-      if (entry.method !== 'GET' || !entry.path.split('?')[0].endsWith('/jobs/ingest') || ++lists !== 2) return undefined;
-      signalledAt = emu.requests.length;
-      child.child.kill('SIGINT');
-      return child.waitFor(/Stopped on SIGINT/, 'stderr').catch(() => undefined);
-    };
-    // The default back-off (500 ms and up): a try after the signal would come well before the command ends on its own.
-    const child = sf.start(['bulkops', 'monitor', '--target-org', 'emu', '--history-dir', historyDir(), '--dry-run']);
-    const r = await child.done;
-    expect(r.code, r.stdout + r.stderr).to.equal(130);
-    expect(r.stderr).to.include('Stopped on SIGINT: nothing was changed in the org.');
-    expect(r.stderr, 'no stack').not.to.match(/ExitError|^\s+at /m);
-    expect(signalledAt).to.be.greaterThan(0);
-    expect(emu.requests.slice(signalledAt).filter((e) => e.path.includes('/jobs/ingest')), 'no list after the signal').to.have.length(0);
-  });
+  for (const [command, signal, code] of [
+    ['monitor', 'SIGINT', 130],
+    ['jobs', 'SIGTERM', 143],
+    ['audit', 'SIGHUP', 129],
+  ] as const) {
+    it(`${command} stopped by ${signal} while it backs off (the job list answered 503): exit ${code}, no try after the signal, no stack`, async () => {
+      emu.addFault({ kind: 'status', status: 503, path: JOB_LIST, count: 100_000 });
+      const inventory = join(sf.home, `inventory-${command}.yaml`);
+      writeFileSync(inventory, seedInventoryText(emu.clock.now()));
+      let lists = 0;
+      let signalledAt = -1;
+      emu.holdRequest = (entry): Promise<void> | undefined => {
+        if (entry.method !== 'GET' || !entry.path.split('?')[0].endsWith('/jobs/ingest') || ++lists !== 2) return undefined;
+        signalledAt = emu.requests.length;
+        child.child.kill(signal);
+        return child.waitFor(new RegExp(`Stopped on ${signal}`), 'stderr').catch(() => undefined);
+      };
+      const extra = command === 'monitor' ? ['--dry-run'] : command === 'audit' ? ['--inventory', inventory] : [];
+      // The default back-off (500 ms and up): a try after the signal would come well before the command ends on its own.
+      const child = sf.start(['bulkops', command, '--target-org', 'emu', '--history-dir', historyDir(), ...extra]);
+      const r = await child.done;
+      expect(r.code, r.stdout + r.stderr).to.equal(code);
+      expect(r.stderr).to.include(`Stopped on ${signal}: nothing was changed in the org.`);
+      expect(r.stderr, 'no stack').not.to.match(/ExitError|^\s+at /m);
+      expect(signalledAt).to.be.greaterThan(0);
+      expect(emu.requests.slice(signalledAt).filter((e) => e.path.includes('/jobs/ingest')), 'no list after the signal').to.have.length(0);
+    });
+  }
 
   describe('on a small file system (tmpfs, needs root)', () => {
     const fs = smallFileSystem('16k');
