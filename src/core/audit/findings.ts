@@ -6,7 +6,7 @@
  * throughput of each integration per object and operation.
  */
 import type { Integration, Inventory } from '../inventory/schema.js';
-import { CADENCE_DAYS } from '../inventory/schema.js';
+import { allowsJob, CADENCE_DAYS } from '../inventory/schema.js';
 import type { Gap } from '../jobs/history.js';
 import type { OrgUser } from '../jobs/orgJobs.js';
 import type { ReviewedJob } from '../jobs/review.js';
@@ -290,9 +290,7 @@ function lifecycle(integration: Integration, status: string, list: AuditJob[], i
 
 /** Objects and operations it was not declared for (only where the entry declares what it may do). */
 function undeclared(integration: Integration, list: AuditJob[]): Finding[] {
-  if (!integration.allowed) return [];
-  const allowed = new Set(integration.allowed.flatMap((a) => a.operations.map((o) => `${a.object.toLowerCase()}|${o}`)));
-  const outside = list.filter((j) => !allowed.has(`${j.object.toLowerCase()}|${j.operation}`));
+  const outside = list.filter((j) => !allowsJob(integration, j.object, j.operation));
   return [...groupBy(outside, (j) => `${j.object}|${j.operation}`).values()].map((group): Finding => {
     const g = spread(group);
     const { object, operation: op } = group[0];

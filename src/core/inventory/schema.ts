@@ -78,6 +78,14 @@ export type Integration = z.infer<typeof IntegrationSchema>;
 export type InventoryMatch = z.infer<typeof MatchSchema>;
 
 /** The JSON schema editors use (YAML language servers read it); committed in schemas/inventory/. */
+/**
+ * Whether an integration's entry allows a job on `object` with `operation` (objects by name, in any
+ * case). An entry with no allowed list allows everything: the audit and the monitor ask it alike.
+ */
+export function allowsJob(integration: Pick<Integration, 'allowed'>, object: string, operation: string): boolean {
+  return !integration.allowed || integration.allowed.some((a) => a.object.toLowerCase() === object.toLowerCase() && a.operations.some((o) => o === operation));
+}
+
 export function inventoryJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(InventorySchema, { target: 'draft-7', io: 'input' }),

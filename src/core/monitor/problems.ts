@@ -12,7 +12,7 @@ import type { AsyncApexJob } from '../audit/findings.js';
 import { dropUndefined } from '../jobs/orgJobs.js';
 import type { ReviewedJob } from '../jobs/review.js';
 import { FINISHED_STATES, JobApi, id15 } from '../jobs/types.js';
-import type { Inventory } from '../inventory/schema.js';
+import { allowsJob, type Inventory } from '../inventory/schema.js';
 
 export const PROBLEM_KINDS = ['failed', 'aborted', 'failure-rate', 'long-running', 'unknown-source', 'undeclared-operation', 'retired-active', 'apex-failed'] as const;
 export type ProblemKind = (typeof PROBLEM_KINDS)[number];
@@ -92,7 +92,7 @@ function entryKinds(j: ReviewedJob, entries: Map<string, Inventory['integrations
   const entry = j.integration === undefined ? undefined : entries.get(j.integration);
   if (!entry) return [];
   const kinds: ProblemKind[] = [];
-  if (entry.allowed && !entry.allowed.some((a) => a.object.toLowerCase() === j.object.toLowerCase() && a.operations.some((o) => o === j.operation))) kinds.push('undeclared-operation');
+  if (!allowsJob(entry, j.object, j.operation)) kinds.push('undeclared-operation');
   if (entry.status === 'retired') kinds.push('retired-active');
   return kinds;
 }
