@@ -7,6 +7,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { QUICK_RETRY } from '../../helpers/quickRetry.js';
 import type { Emulator } from '../../helpers/emulator.js';
 import { type LinkedSf, sfOnEmulator } from '../../helpers/sfOnEmulator.js';
 import type { SfHome, SfRun } from '../../helpers/sf.js';
@@ -14,8 +15,6 @@ import { addFailedJob } from '../../helpers/monitorSeed.js';
 import { seedInventoryText } from '../../helpers/auditSeed.js';
 import { smallFileSystem } from '../../helpers/tmpfs.js';
 
-/** A short retry time (3 s) and back-off, so "past the retry time" comes quickly. */
-const QUICK_RETRY = { SF_BULKOPS_RETRY_MINUTES: '0.05', SF_BULKOPS_RETRY_MS: '20' };
 const JOB_LIST = '/jobs/ingest$';
 
 describe('errors that end a read-only command (through the real sf binary)', function () {

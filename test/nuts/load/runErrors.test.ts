@@ -7,6 +7,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { QUICK_RETRY } from '../../helpers/quickRetry.js';
 import type { Emulator } from '../../helpers/emulator.js';
 import { type LinkedSf, sfOnEmulator } from '../../helpers/sfOnEmulator.js';
 import type { SfHome, SfRun } from '../../helpers/sf.js';
@@ -14,8 +15,6 @@ import type { FaultSpec } from '../../emulator/faults.js';
 import { smallFileSystem } from '../../helpers/tmpfs.js';
 import { startTlsFront, write as writeFile } from '../conformance/support.js';
 
-/** A short retry time (3 s) and back-off, so "past the retry time" comes quickly. */
-const QUICK_RETRY = { SF_BULKOPS_RETRY_MINUTES: '0.05', SF_BULKOPS_RETRY_MS: '20' };
 
 /** A Bulk API 2.0 job's close (PATCH …/jobs/ingest/<id>): the data is in the org by then. */
 const CLOSE = { method: 'PATCH', path: '/jobs/ingest/[^/]+$' };
